@@ -1,0 +1,62 @@
+# c800 — two commands: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+HOST ?= 127.0.0.1
+WORKERS ?= 2
+DATA_DIR ?= $(CURDIR)/var
+export DATA_DIR
+
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+
+.PHONY: run test install install-test migrate import serve openapi openapi-check data lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --upgrade "pip>=24"
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(FLASK) db upgrade
+
+import: migrate
+	$(FLASK) directory import directory/data
+
+serve: install
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) wsgi:app
+
+## make run: install, migrate, load the bundled directory, serve on http://127.0.0.1:$(PORT)
+run: import serve
+
+## make test: install the test dependencies and run the whole suite
+test: install-test
+	$(BIN)/python -m pytest
+
+openapi: install
+	$(FLASK) openapi export
+
+openapi-check: install
+	$(FLASK) openapi export --check
+
+## make data: rebuild directory/data/enterprises.jsonl from ../shared/data
+data: install
+	$(BIN)/python tools/build_directory_data.py
+
+lint: install-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

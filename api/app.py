@@ -1,0 +1,72 @@
+"""The Flask app factory: configuration, database, API blueprints, docs and CLI commands."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_compress import Compress
+
+from api.config import Config
+from api.http import register_body_limit, register_http_conventions
+from api.problems import register_problem_handlers
+from api.smorest import Api
+from api.state import init_state
+
+API_DESCRIPTION = """\
+c800 is a directory of every way to reach a company — hotlines, e-mail, webchat, WeChat,
+apps, SMS — with links that open each channel on a phone.
+
+Errors are RFC 9457 `application/problem+json`. Lists use cursor pagination (`limit`,
+`cursor`, a `next` URL in the body and an RFC 8288 `Link` header). Every GET sends an `ETag`
+and answers `If-None-Match` with 304. `Accept-Language` (zh-Hans, zh-Hant, en) picks `name`.
+"""
+
+
+def create_app(config: Config | None = None, **overrides: object) -> Flask:
+    """Build the app from *config*, or from the environment with *overrides* applied."""
+    config = config or Config.from_env(**overrides)
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="c800 directory API",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": API_DESCRIPTION,
+                     "license": {"name": "Data: see NOTICE (MIT, CC0 1.0)"}},
+            "servers": [{"url": "/", "description": "This server"}],
+        },
+        MAX_CONTENT_LENGTH=config.max_content_length,
+        COMPRESS_ALGORITHM=["gzip", "deflate"],
+        COMPRESS_MIMETYPES=["application/json", "application/problem+json", "text/html",
+                            "text/css", "application/javascript", "text/javascript"],
+        COMPRESS_MIN_SIZE=512,
+        TESTING=config.testing,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    init_state(app, config)
+
+    Compress(app)
+    register_http_conventions(app)
+    register_body_limit(app)
+
+    api = Api(app)
+    from api.resources import enterprises, health, industries
+
+    for module in (health, industries, enterprises):
+        api.register_blueprint(module.blp)
+    register_problem_handlers(app)
+
+    from api.docs import register_docs
+
+    register_docs(app)
+
+    from api.cli import register_commands
+
+    register_commands(app)
+    return app

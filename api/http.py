@@ -1,0 +1,112 @@
+"""HTTP conventions shared by every resource: languages, ETags, caching and pagination links."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import urlencode
+
+from flask import Flask, Response, request
+from flask_smorest import abort
+
+from directory.models import LANGUAGES
+
+FALLBACK_ORDER = LANGUAGES
+
+DEFAULT_LANGUAGE = "zh-Hans"
+_LANGUAGE_ALIASES = {
+    "zh-hans": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "zh-my": "zh-Hans",
+    "zh": "zh-Hans", "zh-hans-cn": "zh-Hans",
+    "zh-hant": "zh-Hant", "zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-mo": "zh-Hant",
+    "zh-hant-tw": "zh-Hant", "zh-hant-hk": "zh-Hant",
+    "en": "en",
+}
+
+
+def preferred_language() -> str:
+    """zh-Hans, zh-Hant or en, from Accept-Language (zh-Hans when nothing fits)."""
+    for value, _quality in request.accept_languages:
+        tag = value.lower().replace("_", "-")
+        if tag in _LANGUAGE_ALIASES:
+            return _LANGUAGE_ALIASES[tag]
+        if tag.startswith("en-"):
+            return "en"
+        if tag.startswith("zh-hant") or tag.startswith(("zh-tw", "zh-hk", "zh-mo")):
+            return "zh-Hant"
+        if tag.startswith("zh"):
+            return "zh-Hans"
+    return DEFAULT_LANGUAGE
+
+
+def pick_name(names: dict[str, str | None], language: str) -> str:
+    """The name in *language*, falling back through the other languages."""
+    order = [language, *[lang for lang in FALLBACK_ORDER if lang != language]]
+    return next((names[lang] for lang in order if names.get(lang)), "")
+
+
+def encode_cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The id a cursor points after; a 422 when it is not one of ours."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        value = ""
+    if not value or not value.isprintable() or len(value) > 64:
+        abort(422, message="The request's parameters are not valid.",
+              errors={"query": {"cursor": ["Not a cursor returned by this API."]}})
+    return value
+
+
+def next_page_url(cursor: str, args: dict[str, object]) -> str:
+    """Absolute URL of the next page: the same query with the new cursor."""
+    query = {k: v for k, v in args.items() if v is not None and k != "cursor"}
+    query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in query.items()}
+    query["cursor"] = cursor
+    return f"{request.base_url}?{urlencode(query)}"
+
+
+def set_link_next(response: Response, url: str | None) -> None:
+    if url:
+        response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+def _conditional_and_cached(response: Response) -> Response:
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    vary = {v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()}
+    vary.add("Accept-Language")
+    response.headers["Vary"] = ", ".join(sorted(vary))
+    if response.is_streamed or response.direct_passthrough:
+        return response
+    if "Cache-Control" not in response.headers:
+        public = request.path.startswith("/v1/") or request.path in ("/openapi.json",)
+        response.headers["Cache-Control"] = (
+            f"public, max-age={request_config().public_cache_seconds}" if public else "no-store")
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def request_config():  # noqa: ANN201 - api.config.Config
+    from flask import current_app
+
+    return current_app.extensions["c800"].config
+
+
+def register_http_conventions(app: Flask) -> None:
+    app.after_request(_conditional_and_cached)
+
+
+def register_body_limit(app: Flask) -> None:
+    """Refuse an oversized body with 413 before any view runs, whether or not it reads it."""
+
+    @app.before_request
+    def _limit_body() -> None:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length is not None and request.content_length > limit:
+            abort(413, message=f"The request body is larger than {limit} bytes.")

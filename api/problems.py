@@ -1,0 +1,114 @@
+"""RFC 9457 problem details: every error the API answers is ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, json
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class FieldErrorSchema(Schema):
+    location = fields.String(
+        metadata={"description": "Where the bad input is: query, path, header or json.",
+                  "example": "query"})
+    field = fields.String(
+        metadata={"description": "The field or parameter, dotted for nested fields.",
+                  "example": "limit"})
+    message = fields.String(
+        metadata={"description": "What is wrong with it.",
+                  "example": "Must be greater than or equal to 1 and less than or equal to 100."})
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem details object."""
+
+    type = fields.String(metadata={"description": "A URI reference identifying the problem "
+                                   "type; `about:blank` means the HTTP status says it all.",
+                                   "example": "about:blank"})
+    title = fields.String(metadata={"description": "Short summary of the problem type.",
+                                    "example": "Unprocessable Content"})
+    status = fields.Integer(metadata={"description": "The HTTP status code.", "example": 422})
+    detail = fields.String(metadata={"description": "What went wrong in this occurrence.",
+                                     "example": "The request's parameters are not valid."})
+    instance = fields.String(metadata={"description": "The path of the request that failed.",
+                                       "example": "/v1/enterprises"})
+    errors = fields.List(fields.Nested(FieldErrorSchema), metadata={
+        "description": "One entry per invalid field (validation problems only).",
+        "example": [{"location": "query", "field": "limit",
+                     "message": "Must be greater than or equal to 1 and less than or equal to 100."}],
+    })
+
+
+def problem_response(status: int, detail: str, *, errors: list[dict[str, str]] | None = None,
+                     headers: dict[str, str] | None = None, title: str | None = None) -> Response:
+    from flask import request
+
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    response = Response(json.dumps(body, ensure_ascii=False), status=status,
+                        mimetype=PROBLEM_MEDIA_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def field_errors(messages: Any) -> list[dict[str, str]]:
+    """webargs/marshmallow messages (``{"query": {"limit": [...]}}``) as a flat list."""
+    from directory.validation import flatten_errors
+
+    errors = []
+    if isinstance(messages, dict):
+        for location, per_field in messages.items():
+            for path, message in flatten_errors(per_field):
+                errors.append({"location": str(location), "field": path, "message": message})
+    return errors
+
+
+_DETAILS = {
+    404: "No resource exists at this address.",
+    405: "This resource does not support the request's method.",
+    413: "The request is larger than this API accepts.",
+    422: "The request's parameters are not valid.",
+}
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    data = getattr(error, "data", None) or {}
+    headers.update(data.get("headers") or {})
+    messages = data.get("errors") or data.get("messages")
+    errors = field_errors(messages) if messages else None
+    detail = data.get("message") or (
+        _DETAILS.get(status) if error.description == type(error).description else error.description
+    ) or HTTPStatus(status).phrase
+    if status >= 500:
+        log.error("request failed with %s: %s", status, error)
+    return problem_response(status, detail, errors=errors, headers=headers)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unhandled error")
+    return handle_http_exception(InternalServerError())
+
+
+def register_problem_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

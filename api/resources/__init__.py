@@ -1,0 +1,1 @@
+"""One flask-smorest Blueprint per resource, with the marshmallow schemas beside it."""

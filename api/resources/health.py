@@ -1,0 +1,66 @@
+"""Liveness and readiness probes for load balancers and orchestration."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import Schema, fields
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.problems import problem_response
+from api.smorest import Blueprint, NoQuerySchema
+from api.state import db_session
+
+blp = Blueprint("health", __name__, description="Probes: is the process alive, can it serve?")
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"description": "`ok` when the process answers.",
+                                     "example": "ok"})
+
+
+class CheckSchema(Schema):
+    status = fields.String(metadata={"description": "`ok` or `unavailable`.", "example": "ok"})
+    detail = fields.String(metadata={"description": "What was checked or what failed.",
+                                     "example": "sqlite"})
+
+
+class ReadySchema(Schema):
+    status = fields.String(metadata={"description": "`ok` when every check passed.",
+                                     "example": "ok"})
+    checks = fields.Dict(keys=fields.String(), values=fields.Nested(CheckSchema), metadata={
+        "description": "One entry per dependency (database, search index).",
+        "example": {"database": {"status": "ok", "detail": "sqlite"}}})
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @blp.arguments(NoQuerySchema, location="query")
+    @blp.response(200, HealthSchema, headers={})
+    def get(self, _args):
+        """The process is alive
+
+        Answers without touching the database: use it as a liveness probe.
+        """
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @blp.arguments(NoQuerySchema, location="query")
+    @blp.response(200, ReadySchema)
+    @blp.alt_response(503, description="A dependency is unreachable; the body says which.")
+    def get(self, _args):
+        """The process can serve requests
+
+        Checks that the database answers. Answers 503 problem+json when it does not.
+        """
+        session = db_session()
+        try:
+            session.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            session.rollback()
+            return problem_response(503, f"The database is unreachable: {type(exc).__name__}.",
+                                    headers={"Retry-After": "5"})
+        dialect = session.get_bind().dialect.name
+        return {"status": "ok", "checks": {"database": {"status": "ok", "detail": dialect}}}

@@ -1,0 +1,82 @@
+"""flask-smorest adapted to c800's conventions: problem+json errors, unknown query params refused."""
+
+from __future__ import annotations
+
+import http
+
+import flask_smorest
+from flask_smorest.utils import prepare_response
+from marshmallow import RAISE, Schema
+from webargs.flaskparser import FlaskParser
+
+from api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema
+
+
+class StrictParser(FlaskParser):
+    """Query strings with a parameter the operation does not define are a 422, not ignored."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
+class NoQuerySchema(Schema):
+    """For operations without query parameters: any parameter given is refused."""
+
+
+class Api(flask_smorest.Api):
+    """The API object: error responses documented as RFC 9457 problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+ACCEPT_LANGUAGE = {
+    "in": "header", "name": "Accept-Language", "required": False,
+    "description": "Language of `name`: zh-Hans (default), zh-Hant or en; zh-TW, zh-HK and "
+                   "zh-MO mean zh-Hant, zh-CN and zh mean zh-Hans.",
+    "schema": {"type": "string"}, "example": "zh-Hans",
+}
+IF_NONE_MATCH = {
+    "in": "header", "name": "If-None-Match", "required": False,
+    "description": "An ETag from an earlier answer: 304 with no body when nothing changed.",
+    "schema": {"type": "string"}, "example": '"3f2e2c175b943150badf93f15736dd5d87cc34a6"',
+}
+READ_HEADERS = {
+    "ETag": {"description": "Validator of this representation; send it back in "
+                            "If-None-Match.", "schema": {"type": "string"},
+             "example": '"3f2e2c175b943150badf93f15736dd5d87cc34a6"'},
+    "Cache-Control": {"description": "How long shared caches may keep the answer.",
+                      "schema": {"type": "string"}, "example": "public, max-age=60"},
+}
+
+
+def path_parameter(name: str, description: str, example: str) -> dict:
+    return {"in": "path", "name": name, "required": True, "description": description,
+            "schema": {"type": "string"}, "example": example}
+
+
+def public_read(blp: Blueprint, *, not_found: str | None = None):  # noqa: ANN201 - decorator
+    """Document what every public GET shares: languages, ETags and 304, and a 404 if any."""
+
+    def decorate(view):  # noqa: ANN001, ANN202
+        view = blp.doc(parameters=[ACCEPT_LANGUAGE, IF_NONE_MATCH])(view)
+        view = blp.alt_response(304, description="Not Modified: the ETag in If-None-Match "
+                                "still matches; no body.")(view)
+        if not_found:
+            view = blp.alt_response(404, description=not_found)(view)
+        return view
+
+    return decorate

@@ -1,0 +1,106 @@
+"""Read services over the directory: industries with counts, filtered listing pages, detail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy.orm import Session
+
+from directory.models import Channel, Enterprise, EnterpriseRegion, Industry
+
+
+@dataclass(frozen=True)
+class ListingFilter:
+    """What a listing page is narrowed to; every field is optional."""
+
+    industry: str | None = None
+    channel: str | None = None
+    region: str | None = None
+    verified: bool | None = None
+
+
+def region_ancestors(code: str) -> list[str]:
+    """*code* and every region that contains it (a city is inside its province and CN)."""
+    if len(code) == 6 and code.isdigit():
+        codes = [code, code[:4] + "00", code[:2] + "0000", "CN"]
+        return list(dict.fromkeys(codes))
+    return [code]
+
+
+def industry_subtree(session: Session, industry_id: str) -> list[str]:
+    """*industry_id* and all industries below it."""
+    children: dict[str | None, list[str]] = {}
+    for ident, parent in session.execute(select(Industry.id, Industry.parent_id)):
+        children.setdefault(parent, []).append(ident)
+    found, todo = [], [industry_id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def list_industries(session: Session) -> list[tuple[Industry, int]]:
+    """Every industry in display order with its count of public enterprises (subtree included)."""
+    industries = list(session.scalars(
+        select(Industry).order_by(Industry.display_order, Industry.id)))
+    direct = dict(session.execute(
+        select(Enterprise.industry_id, func.count())
+        .where(Enterprise.status == "active")
+        .group_by(Enterprise.industry_id)
+    ).all())
+    children: dict[str | None, list[str]] = {}
+    for industry in industries:
+        children.setdefault(industry.parent_id, []).append(industry.id)
+
+    def total(ident: str) -> int:
+        return direct.get(ident, 0) + sum(total(child) for child in children.get(ident, []))
+
+    return [(industry, total(industry.id)) for industry in industries]
+
+
+def _filtered(session: Session, where: ListingFilter):  # noqa: ANN202 - a Select
+    query = select(Enterprise).where(Enterprise.status == "active")
+    if where.industry is not None:
+        query = query.where(Enterprise.industry_id.in_(industry_subtree(session, where.industry)))
+    if where.verified is not None:
+        query = query.where(Enterprise.verified.is_(where.verified))
+    if where.channel is not None:
+        query = query.where(exists().where(and_(
+            Channel.enterprise_id == Enterprise.id,
+            Channel.kind == where.channel,
+            Channel.direction == "contact",
+            Channel.hidden.is_(False),
+        )))
+    if where.region is not None:
+        any_region = exists().where(EnterpriseRegion.enterprise_id == Enterprise.id)
+        serves = exists().where(and_(
+            EnterpriseRegion.enterprise_id == Enterprise.id,
+            EnterpriseRegion.code.in_(region_ancestors(where.region)),
+        ))
+        query = query.where(or_(not_(any_region), serves))
+    return query
+
+
+def list_enterprises(
+    session: Session, where: ListingFilter, after: str | None, limit: int
+) -> tuple[list[Enterprise], bool]:
+    """One page of public enterprises in id order after *after*; True when more follow."""
+    query = _filtered(session, where)
+    if after is not None:
+        query = query.where(Enterprise.id > after)
+    rows = list(session.scalars(query.order_by(Enterprise.id).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def get_public_enterprise(session: Session, enterprise_id: str) -> Enterprise | None:
+    """The enterprise if it is publicly listed, else None."""
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None or enterprise.status != "active":
+        return None
+    return enterprise
+
+
+def industry_exists(session: Session, industry_id: str) -> bool:
+    return session.get(Industry, industry_id) is not None

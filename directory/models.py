@@ -1,0 +1,151 @@
+"""SQLAlchemy models of the directory: industries, enterprises, their regions and channels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from directory.db import Base, UTCDateTime
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+CHANNEL_KINDS = (
+    "phone",
+    "email",
+    "webchat",
+    "video",
+    "wechat",
+    "app",
+    "sms",
+    "social",
+    "web_form",
+    "callback",
+)
+DIRECTIONS = ("contact", "outbound_only")
+STATUSES = ("active", "hidden", "suspended")
+LANGUAGES = ("zh-Hans", "zh-Hant", "en")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Industry(Base):
+    """A consumer-facing industry; leaves hold enterprises, parents group leaves."""
+
+    __tablename__ = "industries"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh_hans: Mapped[str] = mapped_column(String(100))
+    name_zh_hant: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("industries.id", ondelete="RESTRICT"), index=True
+    )
+    gbt4754_section: Mapped[str | None] = mapped_column(String(1))
+    display_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    def names(self) -> dict[str, str]:
+        return {"zh-Hans": self.name_zh_hans, "zh-Hant": self.name_zh_hant, "en": self.name_en}
+
+
+class Enterprise(Base):
+    """A listed organisation with its names, industry and contact channels."""
+
+    __tablename__ = "enterprises"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="ck_enterprises_status"),
+        CheckConstraint(
+            "name_zh_hans IS NOT NULL OR name_zh_hant IS NOT NULL OR name_en IS NOT NULL",
+            name="ck_enterprises_has_name",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh_hans: Mapped[str | None] = mapped_column(String(200))
+    name_zh_hant: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    industry_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("industries.id", ondelete="RESTRICT"), index=True
+    )
+    description: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(2048))
+    domains: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    source: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    industry: Mapped[Industry] = relationship(lazy="joined")
+    region_rows: Mapped[list[EnterpriseRegion]] = relationship(
+        cascade="all, delete-orphan", order_by="EnterpriseRegion.code", lazy="selectin"
+    )
+    channels: Mapped[list[Channel]] = relationship(
+        cascade="all, delete-orphan", order_by="Channel.position", lazy="selectin"
+    )
+
+    @property
+    def regions(self) -> list[str]:
+        return [row.code for row in self.region_rows]
+
+    def names(self) -> dict[str, str | None]:
+        return {"zh-Hans": self.name_zh_hans, "zh-Hant": self.name_zh_hant, "en": self.name_en}
+
+
+class EnterpriseRegion(Base):
+    """A region an enterprise serves: an ISO 3166-1 country or a GB/T 2260 division code."""
+
+    __tablename__ = "enterprise_regions"
+
+    enterprise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
+
+
+class Channel(Base):
+    """One way to reach (or to be reached by) an enterprise. Deep links are derived, never stored."""
+
+    __tablename__ = "channels"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CHANNEL_KINDS), name="ck_channels_kind"),
+        CheckConstraint(_in("direction", DIRECTIONS), name="ck_channels_direction"),
+        Index("ix_channels_kind_enterprise", "kind", "enterprise_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(2048))
+    label: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    regions: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    languages: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    direction: Mapped[str] = mapped_column(String(16), default="contact")
+    source: Mapped[str | None] = mapped_column(String(500))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)

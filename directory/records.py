@@ -1,0 +1,121 @@
+"""Conversion between listing records (the data-file shape) and the database models."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from directory.models import Channel, Enterprise, EnterpriseRegion, Industry, utcnow
+
+CHANNEL_FIELDS = ("kind", "value", "label", "purpose", "regions", "languages", "hours",
+                  "direction", "source", "verified_at")
+
+
+def channel_id_for(enterprise_id: str, kind: str, value: str) -> str:
+    """A stable opaque id for the channel *kind*/*value* of an enterprise."""
+    digest = hashlib.sha1(f"{enterprise_id}|{kind}|{value}".encode()).hexdigest()
+    return f"ch_{digest[:16]}"
+
+
+def channel_to_record(channel: Channel) -> dict[str, Any]:
+    return {name: getattr(channel, name) for name in CHANNEL_FIELDS}
+
+
+def enterprise_to_record(enterprise: Enterprise) -> dict[str, Any]:
+    """The data-file record of *enterprise*, hidden channels left out."""
+    return {
+        "id": enterprise.id,
+        "names": enterprise.names(),
+        "aliases": list(enterprise.aliases or []),
+        "industry": enterprise.industry_id,
+        "description": enterprise.description,
+        "website": enterprise.website,
+        "domains": list(enterprise.domains or []),
+        "regions": enterprise.regions,
+        "verified": enterprise.verified,
+        "status": enterprise.status,
+        "source": list(enterprise.source or []),
+        "channels": [channel_to_record(c) for c in enterprise.channels if not c.hidden],
+    }
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def comparable(record: dict[str, Any]) -> dict[str, Any]:
+    """*record* with defaults filled the way validation fills them, for change detection."""
+    names = record["names"]
+    channels = []
+    for channel in record.get("channels", []):
+        channels.append({name: channel.get(name) for name in CHANNEL_FIELDS}
+                        | {"regions": channel.get("regions") or [],
+                           "languages": channel.get("languages") or [],
+                           "direction": channel.get("direction") or "contact",
+                           "verified_at": _as_utc(channel.get("verified_at"))})
+    return {
+        **{key: record.get(key) for key in ("id", "industry", "description", "website")},
+        "names": {lang: names.get(lang) for lang in ("zh-Hans", "zh-Hant", "en")},
+        "aliases": record.get("aliases") or [],
+        "domains": record.get("domains") or [],
+        "regions": sorted(record.get("regions") or []),
+        "verified": bool(record.get("verified", False)),
+        "status": record.get("status") or "active",
+        "source": record.get("source") or [],
+        "channels": channels,
+    }
+
+
+def apply_record(enterprise: Enterprise, record: dict[str, Any]) -> None:
+    """Write the validated *record* onto *enterprise* (new or existing), channels included."""
+    names = record["names"]
+    enterprise.name_zh_hans = names.get("zh-Hans")
+    enterprise.name_zh_hant = names.get("zh-Hant")
+    enterprise.name_en = names.get("en")
+    enterprise.aliases = list(record.get("aliases") or [])
+    enterprise.industry_id = record["industry"]
+    enterprise.description = record.get("description")
+    enterprise.website = record.get("website")
+    enterprise.domains = list(record.get("domains") or [])
+    enterprise.verified = bool(record.get("verified", False))
+    enterprise.status = record.get("status") or "active"
+    enterprise.source = list(record.get("source") or [])
+    wanted_regions = sorted(set(record.get("regions") or []))
+    if enterprise.regions != wanted_regions:
+        enterprise.region_rows = [EnterpriseRegion(code=code) for code in wanted_regions]
+    existing = {c.id: c for c in enterprise.channels}
+    channels = []
+    for position, data in enumerate(record.get("channels") or []):
+        channel_id = channel_id_for(enterprise.id, data["kind"], data["value"])
+        channel = existing.get(channel_id) or Channel(id=channel_id)
+        channel.position = position
+        channel.hidden = False
+        for name in CHANNEL_FIELDS:
+            default = [] if name in ("regions", "languages") else None
+            setattr(channel, name, data.get(name, default))
+        channel.direction = data.get("direction") or "contact"
+        channels.append(channel)
+    enterprise.channels = channels
+    enterprise.updated_at = utcnow()
+
+
+def apply_industry(industry: Industry, record: dict[str, Any]) -> None:
+    industry.name_zh_hans = record["names"]["zh-Hans"]
+    industry.name_zh_hant = record["names"]["zh-Hant"]
+    industry.name_en = record["names"]["en"]
+    industry.parent_id = record.get("parent")
+    industry.gbt4754_section = record.get("gbt4754")
+    industry.display_order = record.get("order", 0)
+
+
+def industry_to_record(industry: Industry) -> dict[str, Any]:
+    return {
+        "id": industry.id,
+        "names": industry.names(),
+        "parent": industry.parent_id,
+        "gbt4754": industry.gbt4754_section,
+        "order": industry.display_order,
+    }

@@ -1,0 +1,205 @@
+"""Validation of listing records: one set of rules for import and (later) for edits.
+
+The record shape is the one of ``directory/data/enterprises.jsonl``; see the README.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from directory.hours import HoursError, validate_hours
+from directory.models import CHANNEL_KINDS, DIRECTIONS, LANGUAGES, STATUSES
+from directory.phones import CANONICAL, PhoneNumberError, normalize_phone
+from directory.urls import UnsafeURLError, check_web_url, is_valid_hostname
+
+ID_PATTERN = r"^[a-z][a-z0-9_]{2,31}$"
+SLUG_PATTERN = r"^[a-z][a-z0-9_-]{1,63}$"
+REGION_PATTERN = r"^(?:[A-Z]{2}|[0-9]{6})$"
+LANGUAGE_TAG_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
+EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@([a-z0-9-]+(\.[a-z0-9-]+)+)$")
+WECHAT_ID = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{5,19}$")
+URL_KINDS = ("webchat", "video", "app", "social", "web_form", "callback")
+PHONE_KINDS = ("phone", "sms")
+
+_region = fields.String(validate=validate.Regexp(REGION_PATTERN, error="not an ISO 3166-1 "
+                        "alpha-2 country (CN) or a GB/T 2260 division code (440300)"))
+
+
+def check_channel_value(kind: str, value: str) -> str:
+    """Return the canonical *value* for a channel of *kind*, or raise ValidationError."""
+    if kind in PHONE_KINDS:
+        try:
+            canonical = normalize_phone(value)
+        except PhoneNumberError as exc:
+            raise ValidationError(str(exc)) from exc
+        if canonical != value or not CANONICAL.match(value):
+            raise ValidationError(f"write the number as {canonical!r} (digits, '+' for abroad)")
+        return value
+    if kind == "email":
+        if len(value) > 254 or not EMAIL.match(value) or value != value.lower():
+            raise ValidationError("not a lower-case e-mail address like service@example.com")
+        return value
+    if kind == "wechat" and WECHAT_ID.match(value):
+        return value
+    try:
+        return check_web_url(value)
+    except UnsafeURLError as exc:
+        hint = " or a WeChat account id" if kind == "wechat" else ""
+        raise ValidationError(f"{exc}{hint}") from exc
+
+
+class NamesSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    zh_hans = fields.String(data_key="zh-Hans", allow_none=True, validate=validate.Length(1, 200))
+    zh_hant = fields.String(data_key="zh-Hant", allow_none=True, validate=validate.Length(1, 200))
+    en = fields.String(allow_none=True, validate=validate.Length(1, 200))
+
+    @validates_schema
+    def _has_a_name(self, data: dict[str, Any], **_: Any) -> None:
+        if not any(data.get(key) for key in ("zh_hans", "zh_hant", "en")):
+            raise ValidationError("at least one of zh-Hans, zh-Hant and en is required")
+
+    @post_load
+    def _language_keys(self, data: dict[str, Any], **_: Any) -> dict[str, str | None]:
+        return {"zh-Hans": data.get("zh_hans"), "zh-Hant": data.get("zh_hant"),
+                "en": data.get("en")}
+
+
+class ChannelRecordSchema(Schema):
+    """A channel as imported (and, later, as edited)."""
+
+    class Meta:
+        unknown = RAISE
+
+    kind = fields.String(required=True, validate=validate.OneOf(CHANNEL_KINDS))
+    value = fields.String(required=True, validate=validate.Length(1, 2048))
+    label = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    purpose = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    regions = fields.List(_region, load_default=list, validate=validate.Length(max=500))
+    languages = fields.List(
+        fields.String(validate=validate.Regexp(LANGUAGE_TAG_PATTERN)),
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
+    hours = fields.Raw(load_default=None, allow_none=True)
+    direction = fields.String(load_default="contact", validate=validate.OneOf(DIRECTIONS))
+    source = fields.String(required=True, validate=validate.Length(1, 500))
+    verified_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+    @validates("hours")
+    def _hours(self, value: Any, **_: Any) -> None:
+        try:
+            validate_hours(value)
+        except HoursError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    @validates_schema
+    def _value_fits_kind(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("kind") in CHANNEL_KINDS and isinstance(data.get("value"), str):
+            try:
+                check_channel_value(data["kind"], data["value"])
+            except ValidationError as exc:
+                raise ValidationError(exc.messages, field_name="value") from exc
+
+    @post_load
+    def _canonical_hours(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["hours"] = validate_hours(data["hours"])
+        return data
+
+
+class EnterpriseRecordSchema(Schema):
+    """An enterprise as imported, channels included."""
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    names = fields.Nested(NamesSchema, required=True)
+    aliases = fields.List(
+        fields.String(validate=validate.Length(1, 100)), load_default=list,
+        validate=validate.Length(max=50),
+    )
+    industry = fields.String(required=True, validate=validate.Regexp(SLUG_PATTERN))
+    description = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(1, 5000))
+    website = fields.String(load_default=None, allow_none=True)
+    domains = fields.List(fields.String(), load_default=list, validate=validate.Length(max=50))
+    regions = fields.List(_region, load_default=list, validate=validate.Length(max=500))
+    verified = fields.Boolean(load_default=False)
+    status = fields.String(load_default="active", validate=validate.OneOf(STATUSES))
+    source = fields.List(fields.String(validate=validate.Length(1, 500)), required=True,
+                         validate=validate.Length(min=1, max=20))
+    channels = fields.List(fields.Nested(ChannelRecordSchema), load_default=list,
+                           validate=validate.Length(max=200))
+
+    @validates("website")
+    def _website(self, value: str | None, **_: Any) -> None:
+        if value is not None:
+            try:
+                check_web_url(value)
+            except UnsafeURLError as exc:
+                raise ValidationError(str(exc)) from exc
+
+    @validates("domains")
+    def _domains(self, value: list[str], **_: Any) -> None:
+        bad = [d for d in value if not is_valid_hostname(d)]
+        if bad:
+            raise ValidationError(f"not lower-case host names: {', '.join(bad[:5])}")
+
+    @validates("aliases")
+    def _aliases_unique(self, value: list[str], **_: Any) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("aliases repeat")
+
+
+class IndustryRecordSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=validate.Regexp(SLUG_PATTERN))
+    names = fields.Dict(keys=fields.String(validate=validate.OneOf(LANGUAGES)),
+                        values=fields.String(validate=validate.Length(1, 100)), required=True)
+    parent = fields.String(load_default=None, allow_none=True)
+    gbt4754 = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Regexp(r"^[A-T]$"))
+    order = fields.Integer(load_default=0, validate=validate.Range(0, 100000))
+
+    @validates("names")
+    def _three_names(self, value: dict[str, str], **_: Any) -> None:
+        missing = [lang for lang in LANGUAGES if lang not in value]
+        if missing:
+            raise ValidationError(f"names in {', '.join(missing)} are missing")
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Turn marshmallow's nested messages into ``(field.path, message)`` pairs."""
+    pairs: list[tuple[str, str]] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                path = prefix or "(record)"
+            pairs.extend(flatten_errors(value, path))
+    elif isinstance(messages, list):
+        for item in messages:
+            if isinstance(item, (dict, list)):
+                pairs.extend(flatten_errors(item, prefix))
+            else:
+                pairs.append((prefix, str(item)))
+    else:
+        pairs.append((prefix, str(messages)))
+    return pairs

@@ -1,0 +1,17 @@
+"""gunicorn settings for `make run`; production overrides them on the command line or by env."""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WORKERS", "2"))
+worker_class = "sync"
+# No preload: every worker opens its own database connections after the fork.
+preload_app = False
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190

@@ -1,0 +1,139 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, migrated, with the bundled directory.
+
+PostgreSQL is the machine's own server (127.0.0.1:5432, trust auth, database ``test``, or
+``TEST_POSTGRES_URL``). If it is down the fixture starts it with pg_ctlcluster; if it still
+cannot connect, the tests that need it fail loudly rather than being skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from api import create_app
+from api.cli import BUNDLED_DATA, upgrade_database
+from api.config import Config
+from directory.db import make_engine, make_session_factory
+from directory.importer import import_directory
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _postgres_answers(url: str) -> bool:
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not answering"
+        return False
+    finally:
+        engine.dispose()
+
+
+def _start_postgres() -> str:
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if not versions:
+        return "no PostgreSQL cluster under /etc/postgresql"
+    result = subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
+        capture_output=True, text=True, timeout=60, check=False)
+    return (result.stdout + result.stderr).strip()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of a PostgreSQL server that answers; started if it was down."""
+    if _postgres_answers(POSTGRES_URL):
+        return POSTGRES_URL
+    output = _start_postgres()
+    for _ in range(30):
+        if _postgres_answers(POSTGRES_URL):
+            return POSTGRES_URL
+        time.sleep(1)
+    pytest.fail(f"PostgreSQL at {POSTGRES_URL} is down and could not be started: {output}")
+
+
+def _postgres_schema_url(server_url: str) -> tuple[str, str]:
+    schema = f"c800_test_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(server_url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    url = make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False), schema
+
+
+def _drop_schema(server_url: str, schema: str) -> None:
+    engine = create_engine(server_url)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated database of the backend given by the test's parameter."""
+    backend = getattr(request, "param", "sqlite")
+    yield from _fresh(request, backend, tmp_path)
+
+
+def _fresh(request: pytest.FixtureRequest, backend: str, directory: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        url = f"sqlite:///{directory / 'c800.sqlite3'}"
+        upgrade_database(url)
+        yield url
+        return
+    server = request.getfixturevalue("postgres_server")
+    url, schema = _postgres_schema_url(server)
+    try:
+        upgrade_database(url)
+        yield url
+    finally:
+        _drop_schema(server, schema)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def loaded_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                    ) -> Iterator[str]:
+    """A migrated database of each backend holding the bundled directory (read-only tests)."""
+    directory = tmp_path_factory.mktemp(f"loaded-{request.param}")
+    for url in _fresh(request, request.param, directory):
+        engine = make_engine(url)
+        with make_session_factory(engine)() as session:
+            import_directory(session, BUNDLED_DATA)
+            session.commit()
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(loaded_database: str, tmp_path_factory: pytest.TempPathFactory):
+    """The app over the bundled directory, once per database backend."""
+    data_dir = tmp_path_factory.mktemp("data")
+    application = create_app(Config.from_env(database_url=loaded_database, data_dir=data_dir,
+                                             testing=True))
+    yield application
+    application.extensions["c800"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session_factory(fresh_database: str):
+    engine = make_engine(fresh_database)
+    yield make_session_factory(engine)
+    engine.dispose()

@@ -1,0 +1,199 @@
+"""The importer validates every record, reports file/line/field, and writes all or nothing."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from directory.importer import DirectoryImportError, import_directory
+from directory.models import Channel, Enterprise, Industry
+
+BACKENDS = pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
+
+INDUSTRIES = [
+    {"id": "finance", "names": {"zh-Hans": "金融", "zh-Hant": "金融", "en": "Finance"},
+     "parent": None, "gbt4754": "J", "order": 1},
+    {"id": "banking", "names": {"zh-Hans": "银行", "zh-Hant": "銀行", "en": "Banking"},
+     "parent": "finance", "gbt4754": "J", "order": 2},
+]
+
+
+def enterprise(ident: str = "ent_000000000001", **changes) -> dict:
+    record = {
+        "id": ident,
+        "names": {"zh-Hans": "中国工商银行", "zh-Hant": "中國工商銀行",
+                  "en": "Industrial and Commercial Bank of China"},
+        "aliases": ["工行", "ICBC"],
+        "industry": "banking",
+        "description": None,
+        "website": "https://www.icbc.com.cn/",
+        "domains": ["icbc.com.cn"],
+        "regions": ["CN"],
+        "verified": False,
+        "status": "active",
+        "source": ["test:icbc"],
+        "channels": [
+            {"kind": "phone", "value": "95588", "label": None, "purpose": None, "regions": [],
+             "languages": [], "hours": None, "direction": "contact", "source": "test:icbc",
+             "verified_at": None},
+            {"kind": "email", "value": "webmaster@icbc.com.cn", "source": "test:icbc"},
+        ],
+    }
+    record.update(changes)
+    return record
+
+
+def write_data(folder: Path, records: list[dict], industries: list[dict] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "industries.json").write_text(json.dumps(industries or INDUSTRIES), "utf-8")
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    (folder / "enterprises.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    return folder
+
+
+def counts(session) -> tuple[int, int, int]:
+    return (session.scalar(select(func.count()).select_from(Industry)),
+            session.scalar(select(func.count()).select_from(Enterprise)),
+            session.scalar(select(func.count()).select_from(Channel)))
+
+
+@BACKENDS
+def test_import_writes_records_and_a_second_run_changes_nothing(session_factory, tmp_path):
+    data = write_data(tmp_path / "data", [enterprise(), enterprise("ent_000000000002",
+                                                                     names={"en": "Other"})])
+    with session_factory() as session:
+        report = import_directory(session, data)
+        session.commit()
+    assert report.enterprises == {"created": 2, "updated": 0, "unchanged": 0}
+    assert report.industries == {"created": 2, "updated": 0, "unchanged": 0}
+    with session_factory() as session:
+        icbc = session.get(Enterprise, "ent_000000000001")
+        stamp, version = icbc.updated_at, icbc.version
+        assert icbc.names()["zh-Hant"] == "中國工商銀行"
+        assert icbc.regions == ["CN"]
+        assert [c.value for c in icbc.channels] == ["95588", "webmaster@icbc.com.cn"]
+        before = counts(session)
+    with session_factory() as session:
+        again = import_directory(session, data)
+        session.commit()
+    assert not again.changed
+    assert again.enterprises == {"created": 0, "updated": 0, "unchanged": 2}
+    with session_factory() as session:
+        icbc = session.get(Enterprise, "ent_000000000001")
+        assert (icbc.updated_at, icbc.version) == (stamp, version)
+        assert counts(session) == before
+
+
+@BACKENDS
+def test_changed_record_is_updated_with_a_new_version(session_factory, tmp_path):
+    with session_factory() as session:
+        import_directory(session, write_data(tmp_path / "a", [enterprise()]))
+        session.commit()
+    changed = enterprise()
+    changed["channels"] = [changed["channels"][0] | {"label": "客服热线"}]
+    with session_factory() as session:
+        report = import_directory(session, write_data(tmp_path / "b", [changed]))
+        session.commit()
+    assert report.enterprises["updated"] == 1
+    with session_factory() as session:
+        icbc = session.get(Enterprise, "ent_000000000001")
+        assert icbc.version == 2
+        assert [(c.value, c.label) for c in icbc.channels] == [("95588", "客服热线")]
+
+
+@BACKENDS
+def test_one_bad_record_means_nothing_is_written(session_factory, tmp_path):
+    good = enterprise()
+    bad = enterprise("ent_000000000002")
+    bad["channels"] = [{"kind": "webchat", "value": "javascript:alert(1)", "source": "t"}]
+    data = write_data(tmp_path / "data", [good, bad])
+    with session_factory() as session, pytest.raises(DirectoryImportError) as caught:
+        import_directory(session, data)
+    errors = caught.value.errors
+    assert len(errors) == 1
+    assert errors[0].file.endswith("enterprises.jsonl")
+    assert errors[0].line == 2
+    assert errors[0].field == "channels.0.value"
+    assert "https://" in errors[0].message
+    with session_factory() as session:
+        assert counts(session) == (0, 0, 0)
+
+
+def _errors_for(session_factory, tmp_path, record) -> list[str]:
+    data = write_data(tmp_path / "data", [record])
+    with session_factory() as session, pytest.raises(DirectoryImportError) as caught:
+        import_directory(session, data)
+    return [str(e) for e in caught.value.errors]
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"id": "Bad Id!"}, "id"),
+    ({"names": {"zh-Hans": None, "zh-Hant": None, "en": None}}, "names"),
+    ({"names": {"fr": "Banque"}}, "names.fr"),
+    ({"industry": "no-such-industry"}, "industry"),
+    ({"website": "javascript:alert(1)"}, "website"),
+    ({"website": "https://user:pw@icbc.com.cn/"}, "website"),
+    ({"website": "https://127.0.0.1/"}, "website"),
+    ({"website": "//icbc.com.cn/"}, "website"),
+    ({"regions": ["China"]}, "regions.0"),
+    ({"status": "deleted"}, "status"),
+    ({"source": []}, "source"),
+    ({"surprise": 1}, "surprise"),
+    ({"channels": [{"kind": "fax", "value": "1", "source": "t"}]}, "channels.0.kind"),
+    ({"channels": [{"kind": "phone", "value": "955-88", "source": "t"}]}, "channels.0.value"),
+    ({"channels": [{"kind": "phone", "value": "call us", "source": "t"}]}, "channels.0.value"),
+    ({"channels": [{"kind": "email", "value": "not-an-address", "source": "t"}]},
+     "channels.0.value"),
+    ({"channels": [{"kind": "web_form", "value": "data:text/html,hi", "source": "t"}]},
+     "channels.0.value"),
+    ({"channels": [{"kind": "phone", "value": "95588", "source": "t",
+                    "direction": "sideways"}]}, "channels.0.direction"),
+    ({"channels": [{"kind": "phone", "value": "95588", "source": "t",
+                    "hours": {"weekly": {"funday": []}}}]}, "channels.0.hours"),
+    ({"channels": [{"kind": "phone", "value": "95588"}]}, "channels.0.source"),
+    ({"channels": [{"kind": "phone", "value": "95588", "source": "t"},
+                   {"kind": "phone", "value": "95588", "source": "t"}]}, "channels.1"),
+])
+def test_each_invalid_field_is_reported_with_its_path(session_factory, tmp_path, change, field):
+    messages = _errors_for(session_factory, tmp_path, enterprise(**change))
+    assert any(f"enterprises.jsonl:1: {field}:" in m for m in messages), messages
+
+
+def test_invalid_json_and_repeated_ids_are_reported(session_factory, tmp_path):
+    folder = write_data(tmp_path / "data", [enterprise(), enterprise()])
+    with (folder / "enterprises.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+    with session_factory() as session, pytest.raises(DirectoryImportError) as caught:
+        import_directory(session, folder)
+    text = "\n".join(str(e) for e in caught.value.errors)
+    assert "enterprises.jsonl:3: invalid JSON" in text
+    assert "enterprises.jsonl:2: id: id repeats (first at" in text
+
+
+def test_hours_are_stored_in_canonical_form(session_factory, tmp_path):
+    record = enterprise()
+    record["channels"][0]["hours"] = {"weekly": {"tue": [{"open": "09:00", "close": "18:00"}],
+                                                 "mon": [{"open": "22:00", "close": "02:00"}]}}
+    with session_factory() as session:
+        import_directory(session, write_data(tmp_path / "data", [record]))
+        session.commit()
+    with session_factory() as session:
+        hours = session.get(Enterprise, "ent_000000000001").channels[0].hours
+    assert hours == {"timezone": "Asia/Shanghai",
+                     "weekly": {"mon": [{"open": "22:00", "close": "02:00"}],
+                                "tue": [{"open": "09:00", "close": "18:00"}]}}
+
+
+def test_importing_records_that_are_absent_keeps_existing_ones(session_factory, tmp_path):
+    with session_factory() as session:
+        import_directory(session, write_data(tmp_path / "a", [enterprise()]))
+        session.commit()
+    other = copy.deepcopy(enterprise("ent_000000000009"))
+    with session_factory() as session:
+        import_directory(session, write_data(tmp_path / "b", [other]))
+        session.commit()
+        assert counts(session)[1] == 2
