@@ -7,7 +7,7 @@ Every setting comes from an environment variable; the defaults are the embedded 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -21,11 +21,6 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
 
 
-def _env_list(name: str) -> list[str]:
-    raw = os.environ.get(name, "")
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
 @dataclass
 class Config:
     """Settings of one app instance. Build it with :meth:`from_env`."""
@@ -36,7 +31,6 @@ class Config:
     redis_url: str | None = None
     public_cache_seconds: int = 60
     max_content_length: int = 1024 * 1024
-    cors_origins: list[str] = field(default_factory=list)
     testing: bool = False
 
     @classmethod
@@ -49,7 +43,6 @@ class Config:
             redis_url=os.environ.get("REDIS_URL") or None,
             public_cache_seconds=_env_int("PUBLIC_CACHE_SECONDS", 60),
             max_content_length=_env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
-            cors_origins=_env_list("CORS_ORIGINS"),
         )
         for key, value in overrides.items():
             if not hasattr(config, key):

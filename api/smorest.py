@@ -42,6 +42,14 @@ class Api(flask_smorest.Api):
         prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
+    # c800 documents its own ETag and pagination headers (see READ_HEADERS and the `Link`
+    # header); flask-smorest's built-in ones describe features it does not use.
+    def _register_etag_headers(self) -> None:
+        return None
+
+    def _register_pagination_header(self) -> None:
+        return None
+
 
 ACCEPT_LANGUAGE = {
     "in": "header", "name": "Accept-Language", "required": False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 import directory.models  # noqa: F401 - registers the tables on Base.metadata
 from directory.db import Base, make_engine
 

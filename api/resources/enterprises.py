@@ -105,6 +105,19 @@ class ChannelSchema(Schema):
         "example": [{"uri": "tel:95588", "platform": "any"}]})
 
 
+CHANNEL_EXAMPLE = {
+    "id": "ch_1b2f0c8e9a7d6c5b", "kind": "phone", "value": "95588", "display": "95588",
+    "label": None, "purpose": None, "regions": [], "languages": [], "direction": "contact",
+    "hours": None, "source": "vcards:data/金融银行/中国工商银行.yaml", "verified_at": None,
+    "links": [{"uri": "tel:95588", "platform": "any"}],
+}
+SUMMARY_EXAMPLE = {
+    "id": ICBC_ID, "name": "中国工商银行", "names": NAMES_EXAMPLE, "aliases": ["工行", "ICBC"],
+    "industry": "banking", "verified": False, "website": "https://www.icbc.com.cn/",
+    "channel_kinds": ["phone", "email"],
+}
+
+
 class EnterpriseSummarySchema(Schema):
     id = fields.String(metadata={"description": "Opaque enterprise id.", "example": ICBC_ID})
     name = fields.String(metadata={
@@ -128,7 +141,8 @@ class EnterpriseSummarySchema(Schema):
 
 class EnterpriseListSchema(Schema):
     items = fields.List(fields.Nested(EnterpriseSummarySchema), metadata={
-        "description": "This page's enterprises, in a stable order."})
+        "description": "This page's enterprises, in a stable order.",
+        "example": [SUMMARY_EXAMPLE]})
     next = fields.String(allow_none=True, metadata={
         "description": "URL of the next page; null on the last page.",
         "example": "http://127.0.0.1:8000/v1/enterprises?limit=20&cursor=ZW50XzAwYjQ1ZjFlYTEyMw"})
@@ -153,7 +167,7 @@ class EnterpriseSchema(EnterpriseSummarySchema):
     updated_at = fields.DateTime(metadata={"description": "When the listing last changed.",
                                            "example": "2026-11-23T10:00:00+00:00"})
     channels = fields.List(fields.Nested(ChannelSchema), metadata={
-        "description": "Every channel, in the listing's order."})
+        "description": "Every channel, in the listing's order.", "example": [CHANNEL_EXAMPLE]})
 
 
 def _channel_kinds(enterprise: Enterprise) -> list[str]:

@@ -1,0 +1,183 @@
+"""The public read API over the bundled directory, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+ICBC = "ent_9f7532f6acdd"
+
+
+def problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+def test_icbc_shows_its_hotline_with_a_tel_link_and_its_website(client):
+    response = client.get(f"/v1/enterprises/{ICBC}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["name"] == "中国工商银行"
+    assert body["website"] == "https://www.icbc.com.cn/"
+    assert {"工行", "ICBC"} <= set(body["aliases"])
+    hotline = next(c for c in body["channels"] if c["value"] == "95588")
+    assert hotline["kind"] == "phone" and hotline["direction"] == "contact"
+    assert {"uri": "tel:95588", "platform": "any"} in hotline["links"]
+    assert hotline["hours"] is None
+    assert hotline["source"].startswith("vcards:")
+
+
+def test_accept_language_picks_the_name(client):
+    names = {}
+    for language in ("en", "zh-Hant", "zh-TW", "zh-CN", "fr"):
+        body = client.get(f"/v1/enterprises/{ICBC}",
+                          headers={"Accept-Language": language}).get_json()
+        names[language] = body["name"]
+    assert names["en"] == "Industrial and Commercial Bank of China"
+    assert names["zh-Hant"] == names["zh-TW"] == "中國工商銀行"
+    assert names["zh-CN"] == names["fr"] == "中国工商银行"
+
+
+def test_outbound_only_senders_are_shown_without_links(client):
+    seen = 0
+    url = "/v1/enterprises?limit=100"
+    while url and seen < 3:  # until a few outbound-only senders were checked
+        body = client.get(url).get_json()
+        for item in body["items"]:
+            detail = client.get(f"/v1/enterprises/{item['id']}").get_json()
+            for channel in detail["channels"]:
+                if channel["direction"] == "outbound_only":
+                    assert channel["links"] == []
+                    seen += 1
+                else:
+                    assert channel["links"], channel
+                    for link in channel["links"]:
+                        assert link["uri"].split(":", 1)[0] in ("tel", "sms", "mailto", "https",
+                                                                  "http")
+        url = body["next"]
+    assert seen >= 3, "the bundled data has outbound-only senders"
+
+
+def test_pagination_walks_every_enterprise_once(client):
+    seen: list[str] = []
+    url = "/v1/enterprises?limit=100"
+    pages = 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        body = response.get_json()
+        seen.extend(item["id"] for item in body["items"])
+        if body["next"]:
+            assert response.headers["Link"] == f'<{body["next"]}>; rel="next"'
+        else:
+            assert "Link" not in response.headers
+        url = body["next"]
+        pages += 1
+    assert len(seen) == len(set(seen)) >= 1000
+    assert pages == -(-len(seen) // 100)
+
+
+def test_filters_narrow_the_list(client):
+    banks = client.get("/v1/enterprises?industry=banking&limit=100").get_json()["items"]
+    assert banks and all(item["industry"] == "banking" for item in banks)
+    assert ICBC in [item["id"] for item in banks] or client.get(
+        "/v1/enterprises?industry=banking&limit=100").get_json()["next"]
+    email = client.get("/v1/enterprises?channel=email&limit=50").get_json()["items"]
+    assert email and all("email" in item["channel_kinds"] for item in email)
+    assert client.get("/v1/enterprises?verified=true").get_json()["items"] == []
+    us = client.get("/v1/enterprises?region=US&limit=100&industry=banking").get_json()["items"]
+    de = client.get("/v1/enterprises?region=DE&limit=100&industry=banking").get_json()["items"]
+    assert {i["id"] for i in us} != {i["id"] for i in de}
+
+
+def test_filters_on_a_parent_industry_include_its_children(client):
+    industries = client.get("/v1/industries").get_json()["items"]
+    parent = next(i for i in industries if any(c["parent"] == i["id"] for c in industries))
+    children = {i["id"] for i in industries if i["parent"] == parent["id"]}
+    items = client.get(f"/v1/enterprises?industry={parent['id']}&limit=100").get_json()["items"]
+    assert items and {item["industry"] for item in items} <= children | {parent["id"]}
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("limit=0", "limit"), ("limit=101", "limit"), ("limit=abc", "limit"),
+    ("cursor=%%%", "cursor"), ("cursor=bm90IG91cnM%00", "cursor"),
+    ("industry=no-such-industry", "industry"), ("industry=<script>", "industry"),
+    ("channel=fax", "channel"), ("region=china", "region"), ("verified=maybe", "verified"),
+    ("unknown=1", "unknown"),
+])
+def test_bad_parameters_are_422_problems_naming_the_field(client, query, field):
+    body = problem(client.get(f"/v1/enterprises?{query}"), 422)
+    assert any(e["field"] == field and e["location"] == "query" for e in body["errors"]), body
+
+
+def test_unknown_parameters_are_refused_everywhere(client):
+    for path in (f"/v1/enterprises/{ICBC}", "/v1/industries", "/healthz"):
+        body = problem(client.get(f"{path}?bogus=1"), 422)
+        assert body["errors"][0]["field"] == "bogus"
+
+
+def test_unknown_enterprise_is_a_404_problem(client):
+    body = problem(client.get("/v1/enterprises/ent_000000000000"), 404)
+    assert body["instance"] == "/v1/enterprises/ent_000000000000"
+
+
+def test_unknown_path_and_wrong_method(client):
+    problem(client.get("/v1/nothing-here"), 404)
+    response = client.delete(f"/v1/enterprises/{ICBC}")
+    problem(response, 405)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_oversized_body_is_a_413_problem(client):
+    problem(client.post("/v1/enterprises", data=b"x" * (1024 * 1024 + 1),
+                        content_type="application/json"), 413)
+
+
+def test_etag_and_if_none_match(client):
+    first = client.get(f"/v1/enterprises/{ICBC}")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    assert "Accept-Language" in first.headers["Vary"]
+    again = client.get(f"/v1/enterprises/{ICBC}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    other_language = client.get(f"/v1/enterprises/{ICBC}",
+                                headers={"If-None-Match": etag, "Accept-Language": "en"})
+    assert other_language.status_code == 200
+
+
+def test_gzip_when_the_client_accepts_it(client):
+    plain = client.get("/v1/enterprises?limit=100")
+    packed = client.get("/v1/enterprises?limit=100", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    etag = packed.headers["ETag"]
+    cached = client.get("/v1/enterprises?limit=100",
+                        headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert cached.status_code == 304
+
+
+def test_industries_list_the_tree_with_counts(client):
+    response = client.get("/v1/industries", headers={"Accept-Language": "en"})
+    items = response.get_json()["items"]
+    ids = {i["id"] for i in items}
+    leaves = [i for i in items if not any(c["parent"] == i["id"] for c in items)]
+    assert len(leaves) >= 15
+    for item in items:
+        assert set(item["names"]) == {"zh-Hans", "zh-Hant", "en"}
+        assert item["name"] == item["names"]["en"]
+        assert item["parent"] is None or item["parent"] in ids
+    total = client.get("/v1/enterprises?limit=100")
+    assert total.status_code == 200
+    assert sum(i["enterprise_count"] for i in leaves) >= 1000
+    banking = next(i for i in items if i["id"] == "banking")
+    walked, url = 0, "/v1/enterprises?industry=banking&limit=100"
+    while url:
+        body = client.get(url).get_json()
+        walked += len(body["items"])
+        url = body["next"]
+    assert banking["enterprise_count"] == walked
