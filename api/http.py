@@ -6,7 +6,7 @@ import base64
 import binascii
 from urllib.parse import urlencode
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_smorest import abort
 
 from directory.models import LANGUAGES
@@ -24,7 +24,15 @@ _LANGUAGE_ALIASES = {
 
 
 def preferred_language() -> str:
-    """zh-Hans, zh-Hant or en, from Accept-Language (zh-Hans when nothing fits)."""
+    """zh-Hans, zh-Hant or en, from Accept-Language (zh-Hans when nothing fits).
+
+    The answer's Content-Language says which one was used.
+    """
+    g.content_language = _negotiate_language()
+    return g.content_language
+
+
+def _negotiate_language() -> str:
     for value, _quality in request.accept_languages:
         tag = value.lower().replace("_", "-")
         if tag in _LANGUAGE_ALIASES:
@@ -81,6 +89,8 @@ def _conditional_and_cached(response: Response) -> Response:
         return response
     vary = {v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()}
     vary.add("Accept-Language")
+    if "content_language" in g:
+        response.headers["Content-Language"] = g.content_language
     response.headers["Vary"] = ", ".join(sorted(vary))
     if response.is_streamed or response.direct_passthrough:
         return response

@@ -52,7 +52,7 @@ def problem_response(status: int, detail: str, *, errors: list[dict[str, str]] |
 
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": title or HTTPStatus(status).phrase,
+        "title": title or STATUS_TITLES.get(status) or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         "instance": request.path,
@@ -78,6 +78,9 @@ def field_errors(messages: Any) -> list[dict[str, str]]:
                 errors.append({"location": str(location), "field": path, "message": message})
     return errors
 
+
+# RFC 9110 names; Python 3.11's http module still has the older phrases for these.
+STATUS_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 
 _DETAILS = {
     404: "No resource exists at this address.",

@@ -9,7 +9,7 @@ from flask_smorest.utils import prepare_response
 from marshmallow import RAISE, Schema
 from webargs.flaskparser import FlaskParser
 
-from api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema
+from api.problems import PROBLEM_MEDIA_TYPE, STATUS_TITLES, ProblemSchema
 
 
 class StrictParser(FlaskParser):
@@ -33,7 +33,7 @@ class Api(flask_smorest.Api):
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response = {"description": STATUS_TITLES.get(status, status.phrase)}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from directory.models import Channel, Enterprise, EnterpriseRegion, Industry
+from directory.validation import ID_PATTERN
+
+ENTERPRISE_ID = re.compile(ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,9 @@ def list_enterprises(
 
 
 def get_public_enterprise(session: Session, enterprise_id: str) -> Enterprise | None:
-    """The enterprise if it is publicly listed, else None."""
+    """The enterprise if it is publicly listed, else None (also for ids no listing can have)."""
+    if not ENTERPRISE_ID.match(enterprise_id):
+        return None
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None or enterprise.status != "active":
         return None

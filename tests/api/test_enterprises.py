@@ -33,11 +33,13 @@ def test_icbc_shows_its_hotline_with_a_tel_link_and_its_website(client):
 
 
 def test_accept_language_picks_the_name(client):
-    names = {}
+    names, used = {}, {}
     for language in ("en", "zh-Hant", "zh-TW", "zh-CN", "fr"):
-        body = client.get(f"/v1/enterprises/{ICBC}",
-                          headers={"Accept-Language": language}).get_json()
-        names[language] = body["name"]
+        response = client.get(f"/v1/enterprises/{ICBC}", headers={"Accept-Language": language})
+        names[language] = response.get_json()["name"]
+        used[language] = response.headers["Content-Language"]
+    assert used == {"en": "en", "zh-Hant": "zh-Hant", "zh-TW": "zh-Hant", "zh-CN": "zh-Hans",
+                    "fr": "zh-Hans"}
     assert names["en"] == "Industrial and Commercial Bank of China"
     assert names["zh-Hant"] == names["zh-TW"] == "中國工商銀行"
     assert names["zh-CN"] == names["fr"] == "中国工商银行"
@@ -181,3 +183,16 @@ def test_industries_list_the_tree_with_counts(client):
         walked += len(body["items"])
         url = body["next"]
     assert banking["enterprise_count"] == walked
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/enterprises/%00", "/v1/enterprises/ent_%00abc", "/v1/enterprises/" + "x" * 5000,
+    "/v1/enterprises/%E4%B8%AD%E5%9B%BD", "/v1/enterprises/%ff%fe", "/v1/enterprises/..%2f..",
+    "/v1/enterprises?industry=%00", "/v1/enterprises?region=%00", "/v1/enterprises?cursor=%00",
+    "/v1/enterprises?cursor=" + "A" * 5000, "/v1/enterprises?limit=%00", "/v1/enterprises?%00=1",
+    "/v1/enterprises?limit=99999999999999999999999", "/v1/enterprises?verified=%ff",
+])
+def test_hostile_input_gets_a_4xx_problem_never_a_500(client, path):
+    response = client.get(path)
+    assert 400 <= response.status_code < 500, (path, response.status_code)
+    assert response.mimetype == "application/problem+json"
