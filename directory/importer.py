@@ -15,7 +15,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from directory.models import Enterprise, Industry, utcnow
 from directory.records import (
@@ -206,7 +206,8 @@ def import_directory(session: Session, path: Path) -> ImportReport:
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         existing.update({e.id: e for e in session.scalars(
-            select(Enterprise).where(Enterprise.id.in_(chunk)))})
+            select(Enterprise).where(Enterprise.id.in_(chunk))
+            .options(selectinload(Enterprise.region_rows)))})
     for item in enterprises:
         record = item.data
         enterprise = existing.get(record["id"])

@@ -98,7 +98,7 @@ class Enterprise(Base):
 
     industry: Mapped[Industry] = relationship(lazy="joined")
     region_rows: Mapped[list[EnterpriseRegion]] = relationship(
-        cascade="all, delete-orphan", order_by="EnterpriseRegion.code", lazy="selectin"
+        cascade="all, delete-orphan", order_by="EnterpriseRegion.code"
     )
     channels: Mapped[list[Channel]] = relationship(
         cascade="all, delete-orphan", order_by="Channel.position", lazy="selectin"

@@ -1,0 +1,74 @@
+"""Read-path benchmark: import time of the bundled directory and in-process latency of reads.
+
+Run: ``.venv/bin/python bench/read_bench.py [--database-url URL] [--rounds N]``. It builds a
+throw-away SQLite database (or uses the PostgreSQL URL given), imports the bundled data, then
+times each read through the Flask test client (no network) and prints a table. Not part of
+`make test`; the HTTP benchmark under load belongs to bench/http_bench.py (issue 7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from api import create_app  # noqa: E402
+from api.cli import BUNDLED_DATA, upgrade_database  # noqa: E402
+from api.config import Config  # noqa: E402
+from directory.db import make_engine, make_session_factory  # noqa: E402
+from directory.importer import import_directory  # noqa: E402
+
+ICBC = "ent_9f7532f6acdd"
+CASES = {
+    "industries": "/v1/industries",
+    "enterprise detail": f"/v1/enterprises/{ICBC}",
+    "list, first page": "/v1/enterprises?limit=20",
+    "list, banking + phone": "/v1/enterprises?industry=banking&channel=phone&limit=20",
+    "list, region 440300": "/v1/enterprises?region=440300&limit=100",
+}
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--rounds", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        url = args.database_url or f"sqlite:///{Path(scratch) / 'bench.sqlite3'}"
+        upgrade_database(url)
+        engine = make_engine(url)
+        started = time.perf_counter()
+        with make_session_factory(engine)() as session:
+            report = import_directory(session, BUNDLED_DATA)
+            session.commit()
+        import_seconds = time.perf_counter() - started
+        engine.dispose()
+        created = report.enterprises["created"] + report.enterprises["updated"]
+        print(f"database: {make_engine(url).dialect.name}")
+        print(f"import: {created} enterprises written in {import_seconds:.2f} s")
+        app = create_app(Config.from_env(database_url=url, data_dir=Path(scratch)))
+        client = app.test_client()
+        print(f"{'request':<24} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+        for name, path in CASES.items():
+            assert client.get(path).status_code == 200, path
+            samples = []
+            for _ in range(args.rounds):
+                begin = time.perf_counter()
+                client.get(path)
+                samples.append((time.perf_counter() - begin) * 1000)
+            print(f"{name:<24} {percentile(samples, 0.5):8.2f} {percentile(samples, 0.99):8.2f} "
+                  f"{1000 / statistics.mean(samples):8.0f}")
+
+
+if __name__ == "__main__":
+    main()
