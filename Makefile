@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test install install-test migrate import serve openapi openapi-check data lint clean
+.PHONY: run test fuzz install install-test migrate import serve openapi openapi-check data lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ run: import serve
 ## make test: install the test dependencies and run the whole suite
 test: install-test
 	$(BIN)/python -m pytest
+
+## make fuzz: the schemathesis run of `make test` with many more examples per operation
+fuzz: install-test
+	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-500} $(BIN)/python -m pytest tests/api/test_schemathesis.py
 
 openapi: install
 	$(FLASK) openapi export

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_compress import Compress
 
 from api.config import Config
-from api.http import register_body_limit, register_http_conventions
+from api.http import register_body_limit, register_http_conventions, register_security_headers
 from api.problems import register_problem_handlers
 from api.smorest import Api
 from api.state import init_state
@@ -54,6 +54,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     Compress(app)
     register_http_conventions(app)
     register_body_limit(app)
+    register_security_headers(app)
 
     api = Api(app)
     from api.resources import enterprises, health, industries

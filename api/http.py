@@ -120,3 +120,23 @@ def register_body_limit(app: Flask) -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if limit and request.content_length is not None and request.content_length > limit:
             abort(413, message=f"The request body is larger than {limit} bytes.")
+
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
+
+
+def register_security_headers(app: Flask) -> None:
+    """Headers every answer carries, errors included."""
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-site")
+        csp = DOCS_CSP if request.path.startswith("/docs") else API_CSP
+        headers.setdefault("Content-Security-Policy", csp)
+        return response

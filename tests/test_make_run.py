@@ -9,23 +9,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.live import free_port, wait_until_up
+
 ROOT = Path(__file__).resolve().parents[1]
 ICBC = "ent_9f7532f6acdd"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, dict]:
@@ -46,17 +40,10 @@ def served(tmp_path):
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail("make run exited: " + (tmp_path / "make-run.log").read_text())
-            try:
-                if get(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("make run did not serve in time: " + (tmp_path / "make-run.log").read_text())
+        try:
+            wait_until_up(base, process, tmp_path / "make-run.log", 240)
+        except RuntimeError as exc:
+            pytest.fail(f"make run did not serve: {exc}")
         yield base, env, tmp_path
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -28,3 +28,17 @@ def test_readyz_is_503_problem_when_the_database_is_unreachable(tmp_path):
     assert response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"]
     assert "database" in response.get_json()["detail"]
+
+
+def test_every_answer_carries_the_security_headers(client):
+    for path, status in (("/healthz", 200), ("/v1/industries", 200), ("/nope", 404),
+                         ("/v1/enterprises?limit=0", 422), ("/docs", 200)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in client.get("/docs").headers["Content-Security-Policy"]
+    assert "Access-Control-Allow-Origin" not in client.get(
+        "/v1/industries", headers={"Origin": "https://evil.example"}).headers
