@@ -96,7 +96,7 @@ class Enterprise(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    industry: Mapped[Industry] = relationship(lazy="joined")
+    industry: Mapped[Industry] = relationship()
     region_rows: Mapped[list[EnterpriseRegion]] = relationship(
         cascade="all, delete-orphan", order_by="EnterpriseRegion.code"
     )
