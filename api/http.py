@@ -9,9 +9,8 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, request
 from flask_smorest import abort
 
+from api.state import app_state
 from directory.models import LANGUAGES
-
-FALLBACK_ORDER = LANGUAGES
 
 DEFAULT_LANGUAGE = "zh-Hans"
 _LANGUAGE_ALIASES = {
@@ -48,7 +47,7 @@ def _negotiate_language() -> str:
 
 def pick_name(names: dict[str, str | None], language: str) -> str:
     """The name in *language*, falling back through the other languages."""
-    order = [language, *[lang for lang in FALLBACK_ORDER if lang != language]]
+    order = [language, *[lang for lang in LANGUAGES if lang != language]]
     return next((names[lang] for lang in order if names.get(lang)), "")
 
 
@@ -97,15 +96,9 @@ def _conditional_and_cached(response: Response) -> Response:
     if "Cache-Control" not in response.headers:
         public = request.path.startswith("/v1/") or request.path in ("/openapi.json",)
         response.headers["Cache-Control"] = (
-            f"public, max-age={request_config().public_cache_seconds}" if public else "no-store")
+            f"public, max-age={app_state().config.public_cache_seconds}" if public else "no-store")
     response.add_etag()
     return response.make_conditional(request)
-
-
-def request_config():  # noqa: ANN201 - api.config.Config
-    from flask import current_app
-
-    return current_app.extensions["c800"].config
 
 
 def register_http_conventions(app: Flask) -> None:

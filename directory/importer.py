@@ -194,7 +194,7 @@ def import_directory(session: Session, path: Path) -> ImportReport:
             apply_industry(industry, record)
             session.add(industry)
             report.industries["created"] += 1
-        elif industry_to_record(industry) != {**record, "parent": record.get("parent")}:
+        elif industry_to_record(industry) != record:
             apply_industry(industry, record)
             report.industries["updated"] += 1
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Any
 
 from directory.models import Channel, Enterprise, EnterpriseRegion, Industry, utcnow
@@ -40,12 +39,6 @@ def enterprise_to_record(enterprise: Enterprise) -> dict[str, Any]:
     }
 
 
-def _as_utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def comparable(record: dict[str, Any]) -> dict[str, Any]:
     """*record* with defaults filled the way validation fills them, for change detection."""
     names = record["names"]
@@ -54,8 +47,7 @@ def comparable(record: dict[str, Any]) -> dict[str, Any]:
         channels.append({name: channel.get(name) for name in CHANNEL_FIELDS}
                         | {"regions": channel.get("regions") or [],
                            "languages": channel.get("languages") or [],
-                           "direction": channel.get("direction") or "contact",
-                           "verified_at": _as_utc(channel.get("verified_at"))})
+                           "direction": channel.get("direction") or "contact"})
     return {
         **{key: record.get(key) for key in ("id", "industry", "description", "website")},
         "names": {lang: names.get(lang) for lang in ("zh-Hans", "zh-Hant", "en")},
