@@ -1,5 +1,25 @@
-"""Search: the port every backend implements (``search/base.py``).
-
-The embedded SQLite FTS5 backend, the Elasticsearch backend, the Chinese text handling and
-the outbox indexer arrive with the search issue; until then the API only browses.
+"""Search: one port (``base.py``), two adapters (``local.py`` embedded, ``elastic.py``), the
+shared Chinese text handling (``text.py``), listing -> document (``documents.py``) and the
+outbox indexer (``indexer.py``).
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from search.base import SearchBackend
+
+LOCAL_INDEX_FILE = "search.sqlite3"
+
+
+def open_backend(data_dir: Path, elasticsearch_url: str | None = None,
+                 elasticsearch_index: str = "c800-listings") -> SearchBackend:
+    """Elasticsearch when a URL is configured, else the embedded index under *data_dir*."""
+    if elasticsearch_url:
+        from search.elastic import ElasticBackend
+
+        return ElasticBackend(elasticsearch_url, elasticsearch_index)
+    from search.local import LocalBackend
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return LocalBackend(data_dir / LOCAL_INDEX_FILE)

@@ -2,6 +2,24 @@
 
 Search returns enterprise ids in rank order; the API hydrates them from the database, so
 answers are identical whichever backend served them.
+
+Every backend implements the same behaviour over documents from :mod:`search.documents`
+and queries analysed by :func:`search.text.analyze_query`:
+
+Matching — a document matches when every Han run of the query has all its bigrams (a
+one-character run: that character) among the ``name_han`` runs' grams, or all among the
+``other_han`` runs' grams, and every word of the query is a prefix of a term in
+``keys``/``name_terms``/``other_terms``; then the filters: industry (in ``industries``),
+channel kind (in ``channels``), region (any of the region's ancestors, or ``*``).
+
+Ranking — by tier, best first:
+  4. the query's key equals one of the document's ``keys`` (exact name, alias, pinyin,
+     initials or phone number);
+  3. the query's key is a prefix of one of the ``keys`` (name prefix);
+  2. the query matched in the names alone (``name_han`` / ``name_terms``);
+  1. it needed other fields;
+then verified before unverified, then popularity, then the engine's text score (BM25 with
+names weighted above other fields), then id.
 """
 
 from __future__ import annotations
@@ -9,7 +27,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+from search.text import AnalyzedQuery, analyze_query
+
+MAX_WINDOW = 5000  # deepest result a page may reach (offset + limit)
+
+
+class SearchUnavailable(RuntimeError):
+    """The search engine cannot be reached or refused the request."""
 
 
 @dataclass(frozen=True)
@@ -21,17 +48,30 @@ class SearchQuery:
     limit: int = 20
     offset: int = 0
 
+    @cached_property
+    def analyzed(self) -> AnalyzedQuery:
+        return analyze_query(self.text)
+
+    @property
+    def regions(self) -> list[str]:
+        """Region codes a matching document may list: the region, its ancestors, ``*``."""
+        from directory.listings import region_ancestors
+
+        return [*region_ancestors(self.region), "*"] if self.region else []
+
 
 @dataclass
 class SearchResults:
     ids: list[str]
     total: int
+    # {"industry": {industry id: count}, "channel": {kind: count}} over every match
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    highlights: dict[str, Any] = field(default_factory=dict)
 
 
 class SearchBackend(ABC):
     """What the API needs of a search engine."""
+
+    name: str = "search"
 
     @abstractmethod
     def index(self, documents: Iterable[Mapping[str, Any]]) -> int:
@@ -46,8 +86,12 @@ class SearchBackend(ABC):
         """Ids in rank order, with the total and facet counts."""
 
     @abstractmethod
-    def suggest(self, prefix: str, limit: int = 10) -> list[tuple[str, str]]:
-        """As-you-type completions as ``(enterprise id, text)`` pairs."""
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """As-you-type completions: enterprise ids whose keys start with *prefix*'s key.
+
+        Ordered: an exact key first, then verified, then popularity, then the shortest
+        matching key, then id.
+        """
 
     @abstractmethod
     def reset(self) -> None:
@@ -55,4 +99,15 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def count(self) -> int:
-        """How many documents the index holds."""
+        """How many documents the index holds (raises SearchUnavailable when unreachable)."""
+
+    def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
+        """Replace the whole index with *documents*; searches keep working meanwhile.
+
+        The default resets and refills; backends that can build aside and swap do so.
+        """
+        self.reset()
+        return self.index(documents)
+
+    def close(self) -> None:  # noqa: B027 - optional: most backends hold nothing to release
+        """Release connections (a worker is shutting down)."""

@@ -1,0 +1,25 @@
+"""Fixtures shared by the search tests: the bundled directory as search documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.cli import BUNDLED_DATA, upgrade_database
+from directory.db import make_engine, make_session_factory
+from directory.importer import import_directory
+from search.documents import iter_documents
+
+
+@pytest.fixture(scope="session")
+def bundled_documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """Every public listing of the bundled directory, as search documents."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('search-db') / 'c800.sqlite3'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            import_directory(session, BUNDLED_DATA)
+            session.commit()
+            return [doc for _, doc in iter_documents(session) if doc is not None]
+    finally:
+        engine.dispose()
