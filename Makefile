@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test fuzz install install-test migrate import serve openapi openapi-check data lint clean
+.PHONY: run test fuzz install install-test migrate import reindex serve openapi openapi-check data lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ migrate: install
 
 import: migrate
 	$(FLASK) directory import directory/data
+	$(FLASK) search sync
+
+reindex: install
+	$(FLASK) search reindex
 
 serve: install
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) wsgi:app

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask db``, ``flask directory`` and ``flask openapi``."""
+"""Command-line tools: ``flask db``, ``flask directory``, ``flask search`` and ``flask openapi``."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from tqdm import tqdm
 
 from api.state import app_state, db_session
 from directory.importer import DirectoryImportError, import_directory
+from search.base import SearchUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -23,6 +25,7 @@ BUNDLED_DATA = ROOT / "directory" / "data"
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 directory_cli = AppGroup("directory", help="The directory's data.")
 openapi_cli = AppGroup("openapi", help="The OpenAPI document.")
+search_cli = AppGroup("search", help="The search index (a projection of the database).")
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -63,8 +66,49 @@ def directory_import(path: Path) -> None:
         if len(exc.errors) > 200:
             click.echo(f"... and {len(exc.errors) - 200} more", err=True)
         raise click.ClickException(str(exc)) from exc
-    session.commit()
+    session.commit()  # the indexer applies the listing changes right after this commit
     click.echo(f"industries: {report.industries}; enterprises: {report.enterprises}")
+    pending = app_state().indexer.pending()
+    if pending:
+        click.echo(f"search index: {pending} changes pending ({app_state().indexer.last_error}); "
+                   "`flask search sync` applies them", err=True)
+
+
+def _search_failure(exc: Exception) -> click.ClickException:
+    return click.ClickException(f"search index unavailable: {exc}")
+
+
+@search_cli.command("sync")
+def search_sync() -> None:
+    """Apply pending listing changes (rebuilds the index when it is empty)."""
+    try:
+        report = app_state().indexer.sync()
+    except SearchUnavailable as exc:
+        raise _search_failure(exc) from exc
+    if report.error:
+        raise _search_failure(report.error)  # type: ignore[arg-type]
+    click.echo(f"search index: {report.indexed} indexed, {report.deleted} removed, "
+               f"{report.pending} pending")
+
+
+@search_cli.command("reindex")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def search_reindex(quiet: bool) -> None:
+    """Rebuild the whole index from the database; searches keep answering meanwhile."""
+    indexer = app_state().indexer
+    total = indexer.listing_count()
+    with tqdm(total=total, unit="listing", disable=quiet, file=sys.stderr) as bar:
+        try:
+            written = indexer.reindex(progress=bar.update)
+        except SearchUnavailable as exc:
+            raise _search_failure(exc) from exc
+    click.echo(f"search index rebuilt: {written} documents")
+
+
+@search_cli.command("status")
+def search_status() -> None:
+    """Print the index state as JSON (what /readyz reports)."""
+    click.echo(json.dumps(app_state().indexer.status(), ensure_ascii=False))
 
 
 def served_spec(app: Flask) -> str:
@@ -93,5 +137,5 @@ def openapi_export(check: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, directory_cli, openapi_cli):
+    for group in (db_cli, directory_cli, search_cli, openapi_cli):
         app.cli.add_command(group)

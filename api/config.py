@@ -28,6 +28,8 @@ class Config:
     data_dir: Path = Path("var")
     database_url: str = ""
     elasticsearch_url: str | None = None
+    elasticsearch_index: str = "c800-listings"
+    search_retry_seconds: int = 30
     redis_url: str | None = None
     public_cache_seconds: int = 60
     max_content_length: int = 1024 * 1024
@@ -40,6 +42,8 @@ class Config:
             data_dir=data_dir,
             database_url=os.environ.get("DATABASE_URL") or "",
             elasticsearch_url=os.environ.get("ELASTICSEARCH_URL") or None,
+            elasticsearch_index=os.environ.get("ELASTICSEARCH_INDEX") or "c800-listings",
+            search_retry_seconds=_env_int("SEARCH_RETRY_SECONDS", 30),
             redis_url=os.environ.get("REDIS_URL") or None,
             public_cache_seconds=_env_int("PUBLIC_CACHE_SECONDS", 60),
             max_content_length=_env_int("MAX_CONTENT_LENGTH", 1024 * 1024),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
@@ -10,6 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Config
 from directory.db import make_engine, make_session_factory
+from directory.outbox import track_listing_changes
+from search import open_backend
+from search.base import SearchBackend
+from search.indexer import Indexer
 
 
 @dataclass
@@ -17,11 +22,30 @@ class AppState:
     config: Config
     engine: Engine
     sessions: sessionmaker
+    indexer: Indexer = field(init=False)
+    _search: SearchBackend | None = field(default=None, init=False)
+    _search_pid: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.indexer = Indexer(self.sessions, lambda: self.search,
+                               retry_seconds=self.config.search_retry_seconds)
+
+    @property
+    def search(self) -> SearchBackend:
+        """This process's search backend, opened on first use (so after a worker's fork)."""
+        if self._search is None or self._search_pid != os.getpid():
+            self._search = open_backend(self.config.data_dir, self.config.elasticsearch_url,
+                                        self.config.elasticsearch_index)
+            self._search_pid = os.getpid()
+        return self._search
 
 
 def init_state(app: Flask, config: Config) -> AppState:
     engine = make_engine(config.database_url)
-    state = AppState(config=config, engine=engine, sessions=make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    track_listing_changes(sessions)
+    state = AppState(config=config, engine=engine, sessions=sessions)
+    state.indexer.attach()
     app.extensions["c800"] = state
 
     @app.teardown_appcontext

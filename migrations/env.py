@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import directory.models  # noqa: F401 - registers the tables on Base.metadata
+import directory.outbox  # noqa: F401 - the listing_changes table
 from directory.db import Base, make_engine
 
 target_metadata = Base.metadata

@@ -123,6 +123,8 @@ def app(loaded_database: str, tmp_path_factory: pytest.TempPathFactory):
     data_dir = tmp_path_factory.mktemp("data")
     application = create_app(Config.from_env(database_url=loaded_database, data_dir=data_dir,
                                              testing=True))
+    with application.app_context():
+        application.extensions["c800"].indexer.sync()  # an empty index is built from the database
     yield application
     application.extensions["c800"].engine.dispose()
 

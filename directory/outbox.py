@@ -1,0 +1,95 @@
+"""The listing-change outbox: every change to a listing writes a row in the same transaction.
+
+Search indexes are projections of the database. Rather than calling a search engine while a
+transaction is open (and losing the change if the engine is down), a flush that touches an
+enterprise, its channels or regions, or an industry adds one ``listing_changes`` row per
+enterprise concerned. Consumers (``search.indexer``) read the rows after commit, apply them
+and mark them applied; rows left behind by an outage are applied later.
+
+:func:`track_listing_changes` installs this on a session factory; :func:`on_commit` lets a
+consumer hear that a transaction which wrote rows has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from directory.db import Base, UTCDateTime
+from directory.models import Channel, Enterprise, EnterpriseRegion, Industry, utcnow
+
+_FLAG = "listing_changes_written"
+
+
+class ListingChange(Base):
+    """One enterprise whose search document must be rebuilt (or removed)."""
+
+    __tablename__ = "listing_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set once the change reached the index; applied rows are kept a while so that a full
+    # rebuild running meanwhile can re-apply them to the index it swaps in.
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
+def _changed_enterprises(session: Session) -> set[str]:
+    ids: set[str] = set()
+    industries: set[str] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        if isinstance(obj, Enterprise):
+            ids.add(obj.id)
+        elif isinstance(obj, Channel | EnterpriseRegion) and obj.enterprise_id:
+            ids.add(obj.enterprise_id)
+        elif isinstance(obj, Industry) and obj not in session.new:
+            industries.add(obj.id)
+    if industries:
+        with session.no_autoflush:
+            rows = session.execute(select(Industry.id, Industry.parent_id)).all()
+            children: dict[str | None, list[str]] = {}
+            for ident, parent in rows:
+                children.setdefault(parent, []).append(ident)
+            todo, subtree = list(industries), set()
+            while todo:
+                current = todo.pop()
+                if current not in subtree:
+                    subtree.add(current)
+                    todo.extend(children.get(current, []))
+            ids.update(session.scalars(select(Enterprise.id).where(Enterprise.industry_id.in_(subtree))))
+    ids.discard(None)  # type: ignore[arg-type]
+    return ids
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    ids = _changed_enterprises(session)
+    if ids:
+        session.add_all(ListingChange(enterprise_id=ident) for ident in sorted(ids))
+        session.info[_FLAG] = True
+
+
+def track_listing_changes(factory: sessionmaker) -> None:
+    """Make every session of *factory* write outbox rows for the listings it changes."""
+    if not event.contains(factory, "before_flush", _before_flush):
+        event.listen(factory, "before_flush", _before_flush)
+
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(_FLAG, None)
+
+    event.listen(factory, "after_soft_rollback", lambda session, _previous: _after_rollback(session))
+
+
+def on_commit(factory: sessionmaker, callback: Callable[[], None]) -> None:
+    """Call *callback* after each commit of a *factory* session that wrote outbox rows."""
+
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(_FLAG, False):
+            callback()
+
+    event.listen(factory, "after_commit", _after_commit)
