@@ -57,9 +57,9 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     register_security_headers(app)
 
     api = Api(app)
-    from api.resources import enterprises, health, industries
+    from api.resources import enterprises, health, industries, search
 
-    for module in (health, industries, enterprises):
+    for module in (health, industries, enterprises, search):
         api.register_blueprint(module.blp)
     register_problem_handlers(app)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+from copy import deepcopy
 
 import flask_smorest
 from flask_smorest.utils import prepare_response
@@ -80,7 +81,11 @@ def public_read(blp: Blueprint, *, not_found: str | None = None):  # noqa: ANN20
     """Document what every public GET shares: languages, ETags and 304, and a 404 if any."""
 
     def decorate(view):  # noqa: ANN001, ANN202
-        view = blp.doc(parameters=[ACCEPT_LANGUAGE, IF_NONE_MATCH])(view)
+        # Added beside the query parameters of @blp.arguments: blp.doc(parameters=...) would
+        # replace them in the spec instead.
+        view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        view._apidoc.setdefault("arguments", {}).setdefault("parameters", []).extend(
+            [dict(ACCEPT_LANGUAGE), dict(IF_NONE_MATCH)])
         view = blp.alt_response(304, description="Not Modified: the ETag in If-None-Match "
                                 "still matches; no body.")(view)
         if not_found:

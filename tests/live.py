@@ -42,6 +42,9 @@ def gunicorn(database_url: str, data_dir: Path, workers: int = 2) -> Iterator[st
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)}
     log = data_dir / f"gunicorn-{port}.log"
+    # Build the search index of this DATA_DIR from the database, as `make run` does.
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "search", "sync"], cwd=ROOT,
+                   env=env, check=True, capture_output=True, timeout=300)
     with log.open("w") as handle:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",

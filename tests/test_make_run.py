@@ -68,3 +68,11 @@ def test_make_run_serves_the_bundled_directory(served):
                            text=True, timeout=120, check=True)
     assert "'created': 0, 'updated': 0" in again.stdout
     assert "enterprises: {'created': 0, 'updated': 0" in again.stdout
+    # Search answers from the embedded index that `make run` built.
+    status, found = get(f"{base}/v1/search?q=%E5%B7%A5%E8%A1%8C")  # 工行
+    assert status == 200 and found["items"][0]["id"] == ICBC
+    status, found = get(f"{base}/v1/search?q=955%2088")
+    assert status == 200 and found["items"][0]["id"] == ICBC
+    status, ready = get(f"{base}/readyz")
+    assert ready["checks"]["search"]["pending"] == 0 and ready["checks"]["search"]["documents"] > 2000
+    assert (tmp_path / "var" / "search.sqlite3").exists()

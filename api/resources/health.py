@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.problems import problem_response
 from api.smorest import Blueprint, NoQuerySchema
-from api.state import db_session
+from api.state import app_state, db_session
 
 blp = Blueprint("health", __name__, description="Probes: is the process alive, can it serve?")
 
@@ -20,17 +20,26 @@ class HealthSchema(Schema):
 
 
 class CheckSchema(Schema):
-    status = fields.String(metadata={"description": "`ok` or `unavailable`.", "example": "ok"})
+    status = fields.String(metadata={
+        "description": "`ok`, `unavailable`, or for the search index `catching_up` (changes "
+                       "are pending and being applied).", "example": "ok"})
     detail = fields.String(metadata={"description": "What was checked or what failed.",
                                      "example": "sqlite"})
+    documents = fields.Integer(metadata={"description": "Search index only: documents it holds.",
+                                         "example": 2852})
+    pending = fields.Integer(metadata={
+        "description": "Search index only: listing changes not yet applied to it.", "example": 0})
 
 
 class ReadySchema(Schema):
-    status = fields.String(metadata={"description": "`ok` when every check passed.",
-                                     "example": "ok"})
+    status = fields.String(metadata={
+        "description": "`ok` when every check passed; `degraded` when the database answers "
+                       "but the search index is unavailable (browsing and edits still work, "
+                       "edits reach the index when it is back).", "example": "ok"})
     checks = fields.Dict(keys=fields.String(), values=fields.Nested(CheckSchema), metadata={
         "description": "One entry per dependency (database, search index).",
-        "example": {"database": {"status": "ok", "detail": "sqlite"}}})
+        "example": {"database": {"status": "ok", "detail": "sqlite"},
+                    "search": {"status": "ok", "detail": "local", "documents": 2852, "pending": 0}}})
 
 
 @blp.route("/healthz")
@@ -53,7 +62,8 @@ class Ready(MethodView):
     def get(self, _args):
         """The process can serve requests
 
-        Checks that the database answers. Answers 503 problem+json when it does not.
+        Checks that the database answers (503 problem+json when it does not) and reports the
+        search index: its backend, documents, pending changes and whether it is reachable.
         """
         session = db_session()
         try:
@@ -63,4 +73,10 @@ class Ready(MethodView):
             return problem_response(503, f"The database is unreachable: {type(exc).__name__}.",
                                     headers={"Retry-After": "5"})
         dialect = session.get_bind().dialect.name
-        return {"status": "ok", "checks": {"database": {"status": "ok", "detail": dialect}}}
+        index = app_state().indexer.status()
+        search = {"status": index["status"], "detail": index.get("error") or index["backend"],
+                  "pending": index["pending"]}
+        if "documents" in index:
+            search["documents"] = index["documents"]
+        return {"status": "ok" if index["status"] != "unavailable" else "degraded",
+                "checks": {"database": {"status": "ok", "detail": dialect}, "search": search}}

@@ -18,13 +18,14 @@ from tests.live import gunicorn
 
 MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "30")
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 def test_every_operation_passes_all_checks(loaded_database, tmp_path):
     with gunicorn(loaded_database, tmp_path) as base:
         result = subprocess.run(
-            [str(SCHEMATHESIS), "run", f"{base}/openapi.json", "--checks", "all",
-             "--max-examples", MAX_EXAMPLES, "--seed", "800", "--workers", "2",
+            [str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", f"{base}/openapi.json",
+             "--checks", "all", "--max-examples", MAX_EXAMPLES, "--seed", "800", "--workers", "2",
              "--no-color"],
             capture_output=True, text=True, timeout=900, check=False)
     output = result.stdout + result.stderr
