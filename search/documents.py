@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from directory.models import Enterprise, Industry
-from search.text import compact, fold, is_han, phone_terms, pinyin_keys, pinyin_terms, tokens
+from search.text import compact, fold, phone_terms, pinyin_keys, pinyin_terms, split_tokens
 
 ANY_REGION = "*"
 PHONE_KINDS = frozenset({"phone", "sms"})
@@ -48,16 +48,6 @@ def industry_table(session: Session) -> dict[str, IndustryInfo]:
             current = rows.get(current.parent_id) if current.parent_id else None
         table[ident] = IndustryInfo(tuple(path), tuple(names))
     return table
-
-
-def _split(texts: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Han runs and other words of folded *texts*, each once, in order."""
-    han: dict[str, None] = {}
-    words: dict[str, None] = {}
-    for text in texts:
-        for token in tokens(text):
-            (han if is_han(token) else words)[token] = None
-    return list(han), list(words)
 
 
 def make_document(
@@ -86,14 +76,14 @@ def make_document(
         if spelled:
             keys.update(dict.fromkeys(spelled))
             name_terms.update(dict.fromkeys(pinyin_terms(folded)))
-    name_han, name_words = _split(folded_names)
+    name_han, name_words = split_tokens(folded_names)
     numbers: dict[str, None] = {}
     for phone in phones:
         numbers.update(dict.fromkeys(phone_terms(phone)))
     keys.update(numbers)
     keys.pop("", None)
     other_texts = [fold(text) for text in (*industry_names, description or "", *labels, *domains) if text]
-    other_han, other_words = _split(other_texts)
+    other_han, other_words = split_tokens(other_texts)
     return {
         "id": id,
         "keys": list(keys),

@@ -857,15 +857,15 @@ class LocalBackend(SearchBackend):
             plan = _Query(query, codes, lambda word: self._terms(conn, word))
             if not plan.possible:
                 return empty
-            total, facets = self._facets(conn, plan.full, codes)
+            total, facets, exact = self._facets(conn, plan.full, codes)
             if not total:
                 return empty
             offset = max(query.offset, 0)
             need = offset + max(query.limit, 0)
             if need <= offset:
-                return SearchResults(ids=[], total=total, facets=facets)
+                return SearchResults(ids=[], total=total, facets=facets, exact=exact)
             ranked = self._rank(conn, plan, need)[offset:need]
-            return SearchResults(ids=self._ids(conn, ranked), total=total, facets=facets)
+            return SearchResults(ids=self._ids(conn, ranked), total=total, facets=facets, exact=exact)
 
         return self._read(work)
 
@@ -885,8 +885,9 @@ class LocalBackend(SearchBackend):
     _GROUPS = f"SELECT (rowid >> {CHANNEL_SHIFT}) & {FACET_MASK} AS g, count(*) FROM fts WHERE fts MATCH ?"
 
     def _facets(self, conn: sqlite3.Connection, full: str,
-                codes: _Codes) -> tuple[int, dict[str, dict[str, int]]]:
-        """Total and facet counts: exact up to EXACT_LIMIT matches, else from a sample."""
+                codes: _Codes) -> tuple[int, dict[str, dict[str, int]], bool]:
+        """Total, facet counts, and whether they are exact (up to EXACT_LIMIT matches) or
+        estimated from a sample."""
         rare_mark, rare_every = SAMPLES[-1]
         rare = conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?",
                             (f"{full} AND tg : {quote(rare_mark)}",)).fetchone()[0]
@@ -937,7 +938,7 @@ class LocalBackend(SearchBackend):
                     industries[industry] = industries.get(industry, 0) + scale
                 for kind in kinds.split():
                     channels[kind] = channels.get(kind, 0) + scale
-        return total, {"industry": industries, "channel": channels}
+        return total, {"industry": industries, "channel": channels}, scale == 1
 
     # ranking -----------------------------------------------------------------------------------
     def _rank(self, conn: sqlite3.Connection, plan: _Query, need: int) -> list[int]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,6 +38,7 @@ _HAN_RUN = re.compile(f"[{_HAN}]+")
 _IS_HAN = re.compile(f"[{_HAN}]")
 # A token is a run of Han characters or a run of letters/digits of any other script.
 _TOKEN = re.compile(f"[{_HAN}]+|[^\\W_{_HAN}]+")
+_HAN_OR_WORD = re.compile(f"([{_HAN}]+)|([^\\W_{_HAN}]+)")
 _NOT_KEY = re.compile("[\\W_]+")
 _WHITESPACE = re.compile(r"\s+")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().\u00a0\u3000/]+$")
@@ -50,8 +52,12 @@ def _to_simplified(text: str) -> str:
     return _t2s.convert(text)
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """NFKC (full-width -> ASCII), case-folded, simplified, whitespace collapsed to one space."""
+    """NFKC (full-width -> ASCII), case-folded, simplified, whitespace collapsed to one space.
+
+    Cached: documents repeat industry names, labels and descriptions, queries repeat too.
+    """
     text = unicodedata.normalize("NFKC", text).casefold()
     if _IS_HAN.search(text):
         text = _to_simplified(text)
@@ -71,6 +77,19 @@ def compact(text: str) -> str:
 def tokens(folded: str) -> list[str]:
     """Runs of Han characters and runs of other letters/digits, in order, of a folded text."""
     return _TOKEN.findall(folded)
+
+
+def split_tokens(folded_texts: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The Han runs and the other words of folded texts, each once, in order of appearance."""
+    han: dict[str, None] = {}
+    words: dict[str, None] = {}
+    for text in folded_texts:
+        for run, word in _HAN_OR_WORD.findall(text):
+            if run:
+                han[run] = None
+            else:
+                words[word] = None
+    return list(han), list(words)
 
 
 def is_han(token: str) -> bool:
@@ -104,6 +123,11 @@ def pinyin_syllables(folded: str) -> list[str]:
     polyphones follow the phrase: 重庆 chong qing, 长沙 chang sha, 银行 yin hang. Each phrase's
     reading is cached: real names repeat their words (银行, 有限公司, 中国) endlessly.
     """
+    return list(_syllables(folded))
+
+
+@lru_cache(maxsize=4096)  # a document asks for the keys and the terms of each name in turn
+def _syllables(folded: str) -> tuple[str, ...]:
     syllables: list[str] = []
     for token in tokens(folded):
         if is_han(token):
@@ -111,14 +135,14 @@ def pinyin_syllables(folded: str) -> list[str]:
                 syllables.extend(_word_pinyin(word))
         else:
             syllables.append(token)
-    return syllables
+    return tuple(syllables)
 
 
 def pinyin_keys(folded: str) -> tuple[str, str] | None:
     """``(full, initials)`` pinyin of a text containing Han characters, else None."""
     if not _IS_HAN.search(folded):
         return None
-    syllables = pinyin_syllables(folded)
+    syllables = _syllables(folded)
     return "".join(syllables), "".join(s[0] if s.isalpha() else s for s in syllables)
 
 
@@ -129,7 +153,7 @@ def pinyin_terms(folded: str) -> list[str]:
     """
     if not _IS_HAN.search(folded):
         return []
-    syllables = pinyin_syllables(folded)
+    syllables = _syllables(folded)
     initials = [s[0] if s.isalpha() else s for s in syllables]
     terms = ["".join(syllables[i:]) for i in range(len(syllables))]
     terms.extend("".join(initials[i:]) for i in range(len(initials)))

@@ -146,8 +146,14 @@ class FacetsSchema(Schema):
 class SearchResultsSchema(Schema):
     items = fields.List(fields.Nested(SearchItemSchema), metadata={
         "description": "Matching listings, best first.", "example": []})
-    total = fields.Integer(metadata={"description": "How many listings match in all.",
-                                     "example": 1})
+    total = fields.Integer(metadata={
+        "description": "How many listings match in all. Exact up to 20,000 matches; above, the "
+                       "embedded engine estimates it (and the facet counts) from a fixed sample "
+                       "of the index, and `total_exact` is false.", "example": 1})
+    total_exact = fields.Boolean(metadata={
+        "description": "Whether `total` and the facet counts are exact counts (true) or "
+                       "estimates from a sample (false; only above 20,000 matches).",
+        "example": True})
     facets = fields.Nested(FacetsSchema, metadata={
         "description": "Counts over every match (filters applied), to narrow the search.",
         "example": {"industry": [{"id": "banking", "name": "银行", "count": 1}],
@@ -263,13 +269,13 @@ class Search(MethodView):
                             region=args["region"], limit=limit, offset=offset)
         language = preferred_language()
         if query.analyzed.empty:
-            ids, total, facets = [], 0, {}
+            ids, total, facets, exact = [], 0, {}, True
         else:
             try:
                 results = app_state().search.search(query)
             except SearchUnavailable:
                 return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"})
-            ids, total, facets = results.ids, results.total, results.facets
+            ids, total, facets, exact = results.ids, results.total, results.facets, results.exact
         rows = _listings(ids)
         more = offset + len(ids) < min(total, MAX_WINDOW) and len(ids) == limit
         url = next_page_url(encode_cursor(f"o{offset + len(ids)}"), args) if more else None
@@ -277,7 +283,7 @@ class Search(MethodView):
                   "channels": [channel_dump(c) for c in e.channels
                                if c.direction == "contact" and not c.hidden][:MAIN_CHANNELS],
                   "highlight": highlight(e, query.analyzed, language)} for e in rows]
-        body = SearchResultsSchema().dump({"items": items, "total": total,
+        body = SearchResultsSchema().dump({"items": items, "total": total, "total_exact": exact,
                                            "facets": _facets(facets, language), "next": url})
         response = jsonify(body)
         set_link_next(response, url)

@@ -30,7 +30,7 @@ def first(client, q: str) -> str:
 def test_exact_name_first_with_facets_and_highlight(client):
     body = search(client, q="招商银行")
     assert body["items"][0]["id"] == CMB
-    assert body["total"] >= 1
+    assert body["total"] >= 1 and body["total_exact"] is True
     top = body["items"][0]
     assert top["highlight"] == {"field": "name", "text": "招商银行", "spans": [[0, 4]]}
     assert top["channels"] and top["channels"][0]["links"][0]["uri"].startswith("tel:")

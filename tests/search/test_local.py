@@ -336,17 +336,19 @@ def test_totals_and_facets_above_the_exact_limit_are_sampled(path: Path,
                           channels=kinds[:1 + n % 3]) for n in range(4000)]
     backend.rebuild(docs)
     exact = backend.search(SearchQuery(text="样本", limit=5))
-    assert exact.total == 4000 and exact.facets["industry"] == {f"ind{n}": 1000 for n in range(4)}
+    assert exact.exact and exact.total == 4000
+    assert exact.facets["industry"] == {f"ind{n}": 1000 for n in range(4)}
     monkeypatch.setattr(local, "EXACT_LIMIT", 500)
     monkeypatch.setattr(local, "SAMPLE_SIZE", 1500)
     sampled = backend.search(SearchQuery(text="样本", limit=5))
     assert sampled.ids == exact.ids  # the page does not depend on counting
+    assert not sampled.exact
     assert abs(sampled.total - 4000) < 600
     for name, count in sampled.facets["industry"].items():
         assert abs(count - 1000) < 300, (name, count)
     assert abs(sampled.facets["channel"]["phone"] - 4000) < 600
     small = backend.search(SearchQuery(text="样本公司12"))  # 12, 120-129, 1200-1299: exact
-    assert small.total == 111
+    assert small.exact and small.total == 111
     backend.close()
 
 
