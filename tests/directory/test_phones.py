@@ -1,0 +1,93 @@
+"""Phone numbers: China's kinds of number, what they cost and where they can be called from,
+their other canonical forms, and reading whatever a person pasted."""
+
+from __future__ import annotations
+
+import pytest
+
+from directory.phones import (
+    PHONE_HINTS,
+    classify_phone,
+    equivalent_forms,
+    kind_hint,
+    parse_phone_input,
+)
+
+
+@pytest.mark.parametrize(("value", "kind", "display"), [
+    ("13912345678", "mobile", "139 1234 5678"),
+    ("01012345678", "landline", "010 1234 5678"),
+    ("075583765566", "landline", "0755 8376 5566"),
+    ("4008208820", "business_400", "400 820 8820"),
+    ("8008208888", "toll_free_800", "800 820 8888"),
+    ("95588", "service_95", "95588"),
+    ("955880", "service_95", "955880"),
+    ("96511", "service_96", "96511"),
+    ("10086", "service_1x", "10086"),
+    ("12315", "service_1x", "12315"),
+    ("110", "emergency", "110"),
+    ("120", "emergency", "120"),
+    ("1069095588", "sms_106", "1069095588"),
+    ("+18774484824", "international", "+1 877-448-4824"),
+    ("+85295588000", "international", "+852 9558 8000"),
+    ("+8613800138000", "mobile", "+86 138 0013 8000"),
+    ("12", "unknown", "12"),
+])
+def test_kinds_and_display_forms(value, kind, display):
+    info = classify_phone(value)
+    assert (info.kind, info.display) == (kind, display)
+
+
+def test_reachability_hints():
+    toll_free = classify_phone("8008208888")
+    assert toll_free.toll_free and not toll_free.callable_from_mobile and not toll_free.callable_from_abroad
+    assert toll_free.hints == ("free", "not_from_mobile", "not_from_abroad")
+    business = classify_phone("4008208820")
+    assert not business.toll_free and business.callable_from_mobile
+    assert business.hints == ("local_rate", "not_from_abroad") and business.international is None
+    short = classify_phone("95588")
+    assert not short.callable_from_abroad and short.hints == ("not_from_abroad",)
+    assert "local_area_only" in classify_phone("96511").hints
+    sender = classify_phone("1069095588")
+    assert sender.hints == ("sms_only",) and not sender.callable_from_mobile
+    mobile = classify_phone("13912345678")
+    assert mobile.callable_from_abroad and mobile.international == "+8613912345678" and mobile.hints == ()
+    landline = classify_phone("02160876100")
+    assert landline.international == "+862160876100"
+    abroad = classify_phone("+18774484824")
+    assert abroad.hints == ("international_rate",) and not abroad.toll_free
+
+
+def test_hint_texts_exist_in_every_language():
+    for code in PHONE_HINTS:
+        texts = {language: classify_phone("95588").hint_text(code, language)
+                 for language in ("zh-Hans", "zh-Hant", "en")}
+        assert all(texts.values()) and texts["en"] != texts["zh-Hans"]
+    assert kind_hint("business_400", "en").startswith("This is a 400 business number")
+    assert kind_hint("no-such-kind", "en") == kind_hint("unknown", "en")
+
+
+@pytest.mark.parametrize(("value", "forms"), [
+    ("02160876100", {"+862160876100"}), ("+862160876100", {"02160876100"}),
+    ("13800138000", {"+8613800138000"}), ("+8613800138000", {"13800138000"}),
+    ("4008208820", {"+864008208820"}), ("95588", set()), ("1069095588", set()),
+    ("+18774484824", set()),
+])
+def test_equivalent_forms(value, forms):
+    assert equivalent_forms(value) == forms
+
+
+@pytest.mark.parametrize(("pasted", "canonical"), [
+    ("95588", "95588"), ("tel:95588", "95588"), ("TEL:+86-10-95588", "+861095588"),
+    ("sms:1069095588?body=hi", "1069095588"), ("+86 21 6087 6100", "+862160876100"),
+    ("0086 21 6087 6100", "+862160876100"), ("(021) 6087-6100", "02160876100"),
+    ("400.820.8820", "4008208820"), ("139\u00a01234\u30005678", "13912345678"),
+    ("+1 (877) 448-4824", "+18774484824"),
+])
+def test_pasted_numbers(pasted, canonical):
+    assert parse_phone_input(pasted) == canonical
+
+
+@pytest.mark.parametrize("pasted", ["12", "hello", "95588abc", "icbc.com.cn", "+", "+86 abc", "", "1-2"])
+def test_text_that_is_not_a_number(pasted):
+    assert parse_phone_input(pasted) is None
