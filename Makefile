@@ -59,9 +59,10 @@ openapi: install
 openapi-check: install
 	$(FLASK) openapi export --check
 
-## make data: rebuild directory/data/enterprises.jsonl from ../shared/data
+## make data: rebuild directory/data/enterprises.jsonl and regions.json from ../shared/data
 data: install
 	$(BIN)/python tools/build_directory_data.py
+	$(BIN)/python tools/build_regions.py
 
 lint: install-test
 	$(BIN)/ruff check .

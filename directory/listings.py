@@ -9,6 +9,7 @@ from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from directory.models import Channel, Enterprise, EnterpriseRegion, Industry
+from directory.regions import region_ancestors
 from directory.validation import ID_PATTERN
 
 ENTERPRISE_ID = re.compile(ID_PATTERN)
@@ -22,14 +23,6 @@ class ListingFilter:
     channel: str | None = None
     region: str | None = None
     verified: bool | None = None
-
-
-def region_ancestors(code: str) -> list[str]:
-    """*code* and every region that contains it (a city is inside its province and CN)."""
-    if len(code) == 6 and code.isdigit():
-        codes = [code, code[:4] + "00", code[:2] + "0000", "CN"]
-        return list(dict.fromkeys(codes))
-    return [code]
 
 
 def industry_subtree(session: Session, industry_id: str) -> list[str]:

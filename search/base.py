@@ -55,7 +55,7 @@ class SearchQuery:
     @property
     def regions(self) -> list[str]:
         """Region codes a matching document may list: the region, its ancestors, ``*``."""
-        from directory.listings import region_ancestors
+        from directory.regions import region_ancestors
 
         return [*region_ancestors(self.region), "*"] if self.region else []
 
