@@ -33,6 +33,8 @@ CHANNEL_KINDS = (
     "social",
     "web_form",
     "callback",
+    "whatsapp",
+    "facetime",
 )
 DIRECTIONS = ("contact", "outbound_only")
 STATUSES = ("active", "hidden", "suspended")
@@ -149,3 +151,12 @@ class Channel(Base):
     source: Mapped[str | None] = mapped_column(String(500))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Phone menu: [{"intent": "信用卡挂失", "keys": "2,1"}, ...]; keys are menu steps (0-9 * #)
+    # separated by commas, pressed one after the other.
+    menu: Mapped[list[dict[str, str]]] = mapped_column(JsonType, default=list)
+    # The key steps that reach a person, as in ``menu`` ("0", "9,0"); None when unknown.
+    to_person: Mapped[str | None] = mapped_column(String(64))
+    # Whether this channel reaches a human (True), only a machine (False) or unknown (None).
+    reaches_person: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The query parameter a webchat / web form / video URL takes for the consumer's topic.
+    topic_param: Mapped[str | None] = mapped_column(String(64))

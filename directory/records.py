@@ -8,7 +8,9 @@ from typing import Any
 from directory.models import Channel, Enterprise, EnterpriseRegion, Industry, utcnow
 
 CHANNEL_FIELDS = ("kind", "value", "label", "purpose", "regions", "languages", "hours",
-                  "direction", "source", "verified_at")
+                  "direction", "source", "verified_at", "menu", "to_person", "reaches_person",
+                  "topic_param")
+LIST_FIELDS = ("regions", "languages", "menu")
 
 
 def channel_id_for(enterprise_id: str, kind: str, value: str) -> str:
@@ -45,9 +47,8 @@ def comparable(record: dict[str, Any]) -> dict[str, Any]:
     channels = []
     for channel in record.get("channels", []):
         channels.append({name: channel.get(name) for name in CHANNEL_FIELDS}
-                        | {"regions": channel.get("regions") or [],
-                           "languages": channel.get("languages") or [],
-                           "direction": channel.get("direction") or "contact"})
+                        | {name: channel.get(name) or [] for name in LIST_FIELDS}
+                        | {"direction": channel.get("direction") or "contact"})
     return {
         **{key: record.get(key) for key in ("id", "industry", "description", "website")},
         "names": {lang: names.get(lang) for lang in ("zh-Hans", "zh-Hant", "en")},
@@ -86,7 +87,7 @@ def apply_record(enterprise: Enterprise, record: dict[str, Any]) -> None:
         channel.position = position
         channel.hidden = False
         for name in CHANNEL_FIELDS:
-            default = [] if name in ("regions", "languages") else None
+            default = [] if name in LIST_FIELDS else None
             setattr(channel, name, data.get(name, default))
         channel.direction = data.get("direction") or "contact"
         channels.append(channel)

@@ -22,6 +22,7 @@ from marshmallow import (
 from directory.hours import HoursError, validate_hours
 from directory.models import CHANNEL_KINDS, DIRECTIONS, LANGUAGES, STATUSES
 from directory.phones import CANONICAL, PhoneNumberError, normalize_phone
+from directory.regions import is_known_region
 from directory.urls import UnsafeURLError, check_web_url, is_valid_hostname
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{2,31}$"
@@ -32,25 +33,56 @@ EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@([a-z0-9-]+(\.[a-z0-9-]+)+)$")
 WECHAT_ID = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{5,19}$")
 URL_KINDS = ("webchat", "video", "app", "social", "web_form", "callback")
 PHONE_KINDS = ("phone", "sms")
+# Kinds whose URL can take the consumer's topic in a query parameter the listing names.
+TOPIC_PARAM_KINDS = ("webchat", "video", "web_form", "callback")
+# A menu's key sequence: steps of keys separated by commas ("2,1", "1,*", "9,123#").
+MENU_KEYS = re.compile(r"^[0-9*#]{1,32}(?:,[0-9*#]{1,32}){0,9}$")
+TOPIC_PARAM = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+MAX_MENU = 50
 
-_region = fields.String(validate=validate.Regexp(REGION_PATTERN, error="not an ISO 3166-1 "
-                        "alpha-2 country (CN) or a GB/T 2260 division code (440300)"))
+def known_region(code: str) -> None:
+    """A validator: *code* is a GB/T 2260 division in use or an ISO 3166-1 country."""
+    if not is_known_region(code):
+        raise ValidationError(f"{code!r} is neither a GB/T 2260 division in use nor an ISO 3166-1 "
+                              "country; see GET /v1/regions")
+
+
+_region = fields.String(validate=[validate.Regexp(REGION_PATTERN, error="not an ISO 3166-1 "
+                        "alpha-2 country (CN) or a GB/T 2260 division code (440300)"), known_region])
+
+
+def _check_phone_value(value: str) -> str:
+    try:
+        canonical = normalize_phone(value)
+    except PhoneNumberError as exc:
+        raise ValidationError(str(exc)) from exc
+    if canonical != value or not CANONICAL.match(value):
+        raise ValidationError(f"write the number as {canonical!r} (digits, '+' for abroad)")
+    return value
+
+
+def _check_email_value(value: str) -> str:
+    if len(value) > 254 or not EMAIL.match(value) or value != value.lower():
+        raise ValidationError("not a lower-case e-mail address like service@example.com")
+    return value
 
 
 def check_channel_value(kind: str, value: str) -> str:
     """Return the canonical *value* for a channel of *kind*, or raise ValidationError."""
     if kind in PHONE_KINDS:
-        try:
-            canonical = normalize_phone(value)
-        except PhoneNumberError as exc:
-            raise ValidationError(str(exc)) from exc
-        if canonical != value or not CANONICAL.match(value):
-            raise ValidationError(f"write the number as {canonical!r} (digits, '+' for abroad)")
-        return value
+        return _check_phone_value(value)
     if kind == "email":
-        if len(value) > 254 or not EMAIL.match(value) or value != value.lower():
-            raise ValidationError("not a lower-case e-mail address like service@example.com")
-        return value
+        return _check_email_value(value)
+    if kind == "whatsapp":
+        if not value.startswith("+"):
+            raise ValidationError("a WhatsApp number is international: '+' and the country code")
+        return _check_phone_value(value)
+    if kind == "facetime":
+        if "@" in value:
+            return _check_email_value(value)
+        if not value.startswith("+"):
+            raise ValidationError("a FaceTime address is an e-mail address or a '+' number")
+        return _check_phone_value(value)
     if kind == "wechat" and WECHAT_ID.match(value):
         return value
     try:
@@ -79,6 +111,20 @@ class NamesSchema(Schema):
                 "en": data.get("en")}
 
 
+class MenuEntrySchema(Schema):
+    """One option of a phone menu: what it is for and the keys that reach it."""
+
+    class Meta:
+        unknown = RAISE
+
+    intent = fields.String(required=True, validate=[
+        validate.Length(1, 100),
+        validate.Regexp(r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f]+$",
+                        error="text without control characters")])
+    keys = fields.String(required=True, validate=validate.Regexp(
+        MENU_KEYS, error="key steps separated by commas, e.g. '2,1' or '1,*'"))
+
+
 class ChannelRecordSchema(Schema):
     """A channel as imported (and, later, as edited)."""
 
@@ -99,6 +145,32 @@ class ChannelRecordSchema(Schema):
     direction = fields.String(load_default="contact", validate=validate.OneOf(DIRECTIONS))
     source = fields.String(required=True, validate=validate.Length(1, 500))
     verified_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    menu = fields.List(fields.Nested(MenuEntrySchema), load_default=list,
+                       validate=validate.Length(max=MAX_MENU))
+    to_person = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        MENU_KEYS, error="key steps separated by commas, e.g. '0' or '9,0'"))
+    reaches_person = fields.Boolean(load_default=None, allow_none=True)
+    topic_param = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        TOPIC_PARAM, error="a URL query parameter name, e.g. 'q' or 'topic'"))
+
+    @validates("menu")
+    def _menu_intents_unique(self, value: list[dict[str, str]], **_: Any) -> None:
+        intents = [entry.get("intent") for entry in value]
+        if len(set(intents)) != len(intents):
+            raise ValidationError("menu intents repeat")
+
+    @validates_schema
+    def _fields_fit_kind(self, data: dict[str, Any], **_: Any) -> None:
+        kind = data.get("kind")
+        if kind != "phone":
+            for name in ("menu", "to_person"):
+                if data.get(name):
+                    raise ValidationError("only phone channels have a phone menu", field_name=name)
+        if data.get("topic_param") and kind not in TOPIC_PARAM_KINDS:
+            raise ValidationError(f"only {', '.join(TOPIC_PARAM_KINDS)} channels take a topic "
+                                  "parameter", field_name="topic_param")
+        if data.get("direction") == "outbound_only" and data.get("to_person"):
+            raise ValidationError("an outbound-only sender cannot be called", field_name="to_person")
 
     @validates("hours")
     def _hours(self, value: Any, **_: Any) -> None:
