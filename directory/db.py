@@ -59,4 +59,9 @@ def make_engine(database_url: str) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions on *engine* that keep the derived ``lookup_keys`` table in step with each flush."""
+    from directory.lookup import track_lookup_keys  # imports the models, which import this module
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    track_lookup_keys(factory)
+    return factory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import directory.lookup  # noqa: F401 - the lookup_keys table
 import directory.models  # noqa: F401 - registers the tables on Base.metadata
 import directory.outbox  # noqa: F401 - the listing_changes table
 from directory.db import Base, make_engine

@@ -1,0 +1,193 @@
+""""Is this official?": check a number, link, domain or e-mail address against the directory."""
+
+from __future__ import annotations
+
+import re
+
+from flask.views import MethodView
+from flask_smorest import abort
+from marshmallow import Schema, ValidationError, fields, validate
+
+from api.http import pick_name, preferred_language
+from api.resources.enterprises import SUMMARY_EXAMPLE, EnterpriseSummarySchema, summary_dump
+from api.smorest import READ_HEADERS, Blueprint, public_read
+from api.state import db_session
+from directory.lookup import (
+    HINT_CODES,
+    INPUT_KINDS,
+    MATCHED_BY,
+    MAX_INPUT,
+    LookupInputError,
+    LookupResult,
+    hint_text,
+    lookup,
+)
+from directory.models import CHANNEL_KINDS, DIRECTIONS
+from directory.phones import classify_phone
+
+blp = Blueprint("lookup", __name__, url_prefix="/v1/lookup",
+                description="\"Is this official?\": check a number, link or address that reached you.")
+
+PHONE_TYPES = ("mobile", "landline", "business_400", "toll_free_800", "service_95", "service_96",
+               "service_1x", "emergency", "sms_106", "international", "unknown")
+
+
+class PastedText(validate.Validator):
+    """Text with a character that is not white space, and no control characters.
+
+    ``regex`` is what the spec shows as the pattern (ECMAScript: anchored, no flags); the server
+    matches it whole, so both agree. White space is the union of Python's and ECMAScript's.
+    """
+
+    _space = r"\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+    _control = r"\x00-\x1f\x7f-\x9f"
+    regex = re.compile(f"^[^{_control}]*[^{_space}{_control}][^{_control}]*$")
+    error = "Paste some text without control characters (it may not be only spaces)."
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self.error)
+        return value
+
+
+PASTED_TEXT = PastedText()
+
+
+class LookupArgsSchema(Schema):
+    q = fields.String(required=True, validate=[validate.Length(1, MAX_INPUT), PASTED_TEXT], metadata={
+        "description": "Whatever reached the person, pasted as is: a phone number in any format "
+                       "(`+86 10 95588`, `400-820-8820`, `(021) 6087 6100`, `tel:95588`), a URL, "
+                       "a bare domain (`icbc.com.cn`) or an e-mail address (`mailto:` accepted).",
+        "example": "https://icbc.com.cn.secure-login.top/verify"})
+
+
+class MatchedChannelSchema(Schema):
+    id = fields.String(metadata={"description": "Channel id.", "example": "ch_1b2f0c8e9a7d6c5b"})
+    kind = fields.String(validate=validate.OneOf(CHANNEL_KINDS), metadata={
+        "description": "Kind of the matching channel.", "example": "phone"})
+    value = fields.String(metadata={"description": "The channel's stored value.", "example": "95588"})
+    display = fields.String(metadata={"description": "The value formatted for people.",
+                                      "example": "95588"})
+    label = fields.String(allow_none=True, metadata={"description": "The channel's label.",
+                                                     "example": "客服热线"})
+    direction = fields.String(validate=validate.OneOf(DIRECTIONS), metadata={
+        "description": "`contact`: a way to reach the enterprise; `outbound_only`: a sender it only "
+                       "uses to reach people (do not call back or reply to it).",
+        "example": "contact"})
+
+
+class LookupMatchSchema(Schema):
+    enterprise = fields.Nested(EnterpriseSummarySchema, metadata={
+        "description": "The enterprise the input belongs to.", "example": SUMMARY_EXAMPLE})
+    channel = fields.Nested(MatchedChannelSchema, allow_none=True, metadata={
+        "description": "The listed channel that matched; null when the match is the enterprise's "
+                       "domain rather than one channel.",
+        "example": {"id": "ch_1b2f0c8e9a7d6c5b", "kind": "phone", "value": "95588",
+                    "display": "95588", "label": "客服热线", "direction": "contact"}})
+    matched_by = fields.String(validate=validate.OneOf(MATCHED_BY), metadata={
+        "description": "`phone`: the number (in any of its forms); `email`: the exact address; "
+                       "`url`: a listed page; `domain`: the registrable domain (Public Suffix List).",
+        "example": "phone"})
+
+
+IMITATION_TEXT = ("小心仿冒：真正的域名是 secure-login.top，不是 中国工商银行 的域名，"
+                  "只是把它的名字写在了前面。")
+
+
+class HintSchema(Schema):
+    code = fields.String(validate=validate.OneOf(HINT_CODES), metadata={
+        "description": "Stable code: `official_contact`, `official_sender` (an outgoing-only "
+                       "sender), `official_domain`, `official_page`; for unknown input "
+                       "`unknown_domain`, `unknown_email`, `imitation` (a listed domain written in "
+                       "front of another one), `user_info` (a `name@` prefix hiding the real host), "
+                       "`ip_address`, `unsafe_scheme`, `mailbox_provider`, `user_content`; for an "
+                       "unknown number the kind of number: " + ", ".join(f"`{t}`" for t in PHONE_TYPES)
+                       + ".", "example": "imitation"})
+    text = fields.String(metadata={
+        "description": "The hint for people, in the language Accept-Language chose.",
+        "example": IMITATION_TEXT})
+
+
+LOOKUP_EXAMPLE = {
+    "query": "https://icbc.com.cn.secure-login.top/verify", "input_kind": "url",
+    "normalized": "icbc.com.cn.secure-login.top", "registrable_domain": "secure-login.top",
+    "phone_type": None, "official": False, "matches": [],
+    "hint": {"code": "imitation",
+             "text": IMITATION_TEXT},
+}
+
+
+class LookupSchema(Schema):
+    query = fields.String(metadata={"description": "The text as received.",
+                                    "example": LOOKUP_EXAMPLE["query"]})
+    input_kind = fields.String(validate=validate.OneOf(INPUT_KINDS), metadata={
+        "description": "How the text was read: `phone`, `email`, `url`, `domain`, or `link` (a "
+                       "link of a scheme no company uses to be contacted, e.g. `javascript:`).",
+        "example": "url"})
+    normalized = fields.String(metadata={
+        "description": "The canonical number (digits; `+` and country code abroad), the lower-case "
+                       "address, the host of a URL or domain, or the scheme of a link.",
+        "example": LOOKUP_EXAMPLE["normalized"]})
+    registrable_domain = fields.String(allow_none=True, metadata={
+        "description": "The registrable domain of a URL, domain or address under the Public "
+                       "Suffix List; null for phone numbers, IP addresses and links.",
+        "example": "secure-login.top"})
+    phone_type = fields.String(allow_none=True, validate=validate.OneOf(PHONE_TYPES), metadata={
+        "description": "For a phone number, what kind of number it is; else null.",
+        "example": None})
+    official = fields.Boolean(metadata={
+        "description": "True only when the input belongs to a listed, active enterprise. Never "
+                       "true for an unknown number, a public mailbox or a page anyone can publish.",
+        "example": False})
+    matches = fields.List(fields.Nested(LookupMatchSchema), metadata={
+        "description": "The enterprises (and channels) the input belongs to, at most 10.",
+        "example": []})
+    hint = fields.Nested(HintSchema, metadata={"description": "What to make of the answer.",
+                                               "example": LOOKUP_EXAMPLE["hint"]})
+
+
+def _dump(result: LookupResult, query: str, language: str) -> dict:
+    first = result.matches[0].enterprise if result.matches else None
+    name = pick_name(first.names(), language) if first is not None else ""
+    matches = []
+    for match in result.matches:
+        channel = match.channel
+        matches.append({
+            "enterprise": summary_dump(match.enterprise, language),
+            "channel": None if channel is None else {
+                "id": channel.id, "kind": channel.kind, "value": channel.value,
+                "display": classify_phone(channel.value).display
+                if channel.kind in ("phone", "sms") else channel.value,
+                "label": channel.label, "direction": channel.direction},
+            "matched_by": match.matched_by,
+        })
+    parsed = result.input
+    return {
+        "query": query, "input_kind": parsed.kind, "normalized": parsed.normalized,
+        "registrable_domain": parsed.domain, "phone_type": result.phone_type,
+        "official": result.official, "matches": matches,
+        "hint": {"code": result.hint_code, "text": hint_text(result, language, name)},
+    }
+
+
+@blp.route("")
+class Lookup(MethodView):
+    @blp.arguments(LookupArgsSchema, location="query")
+    @blp.response(200, LookupSchema, headers=READ_HEADERS, example=LOOKUP_EXAMPLE)
+    @public_read(blp)
+    def get(self, args):
+        """Is this official?
+
+        Paste a phone number, a URL, a bare domain or an e-mail address that reached you. The
+        answer says whether it belongs to a listed enterprise (`official`), which one and by
+        which channel, and a `hint`: what kind of number it is, whether a link imitates a
+        listed domain, whether an address is at a public mailbox. Unknown input is never
+        official. Domains are compared by registrable domain (Public Suffix List):
+        `www.icbc.com.cn` is ICBC's, `icbc.com.cn.secure-login.top` is not.
+        """
+        try:
+            result = lookup(db_session(), args["q"])
+        except LookupInputError as exc:
+            abort(422, message="The request's parameters are not valid.",
+                  errors={"query": {"q": [str(exc)]}})
+        return _dump(result, args["q"], preferred_language())
