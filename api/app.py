@@ -40,8 +40,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         },
         MAX_CONTENT_LENGTH=config.max_content_length,
         COMPRESS_ALGORITHM=["gzip", "deflate"],
-        COMPRESS_MIMETYPES=["application/json", "application/problem+json", "text/html",
-                            "text/css", "application/javascript", "text/javascript"],
+        COMPRESS_MIMETYPES=["application/json", "application/ld+json", "application/problem+json",
+                            "text/html", "text/css", "application/javascript", "text/javascript"],
         COMPRESS_MIN_SIZE=512,
         TESTING=config.testing,
     )
@@ -57,9 +57,9 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     register_security_headers(app)
 
     api = Api(app)
-    from api.resources import enterprises, health, industries, search
+    from api.resources import enterprises, health, industries, lookup, regions, search
 
-    for module in (health, industries, enterprises, search):
+    for module in (health, industries, enterprises, search, lookup, regions):
         api.register_blueprint(module.blp)
     register_problem_handlers(app)
 

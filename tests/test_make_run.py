@@ -55,7 +55,8 @@ def test_make_run_serves_the_bundled_directory(served):
     base, env, tmp_path = served
     status, detail = get(f"{base}/v1/enterprises/{ICBC}")
     assert status == 200
-    assert any(c["value"] == "95588" and {"uri": "tel:95588", "platform": "any"} in c["links"]
+    assert any(c["value"] == "95588" and any(link["uri"] == "tel:95588" and link["platform"] == "any"
+                                          for link in c["links"])
                for c in detail["channels"])
     status, industries = get(f"{base}/v1/industries")
     assert status == 200 and len(industries["items"]) >= 15
@@ -76,3 +77,10 @@ def test_make_run_serves_the_bundled_directory(served):
     status, ready = get(f"{base}/readyz")
     assert ready["checks"]["search"]["pending"] == 0 and ready["checks"]["search"]["documents"] > 2000
     assert (tmp_path / "var" / "search.sqlite3").exists()
+    # "Is this official?" over the bundled directory (lookup keys built by the migration/import).
+    status, answer = get(f"{base}/v1/lookup?q=www.icbc.com.cn")
+    assert status == 200 and answer["official"] is True and answer["matches"][0]["enterprise"]["id"] == ICBC
+    status, answer = get(f"{base}/v1/lookup?q=icbc.com.cn.secure-login.top")
+    assert status == 200 and answer["official"] is False and answer["hint"]["code"] == "imitation"
+    status, regions = get(f"{base}/v1/regions?parent=440000")
+    assert status == 200 and "440300" in {r["code"] for r in regions["items"]}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+import json
+from datetime import UTC, datetime
+
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
@@ -15,24 +18,39 @@ from api.http import (
     preferred_language,
     set_link_next,
 )
+from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
+from api.resources.channels import (
+    CHANNEL_EXAMPLE,
+    PLATFORMS,
+    ChannelSchema,
+    channel_dump,
+    context_for,
+    ordered_channels,
+    visible_channels,
+)
 from api.resources.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema, names_dump
-from api.smorest import READ_HEADERS, Blueprint, NoQuerySchema, path_parameter, public_read
+from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
 from api.state import db_session
-from directory.links import deep_links_for
 from directory.listings import (
     ListingFilter,
     get_public_enterprise,
     industry_exists,
     list_enterprises,
 )
-from directory.models import CHANNEL_KINDS, DIRECTIONS, Channel, Enterprise
-from directory.phones import display_phone
-from directory.validation import REGION_PATTERN, SLUG_PATTERN
+from directory.models import CHANNEL_KINDS, Enterprise
+from directory.regions import known_region_codes, serves
+from directory.validation import SLUG_PATTERN
 
 blp = Blueprint("enterprises", __name__, url_prefix="/v1/enterprises",
                 description="Listed enterprises and every channel to reach them.")
 
 ICBC_ID = "ent_9f7532f6acdd"
+
+
+# The spec lists every accepted code, so clients and the server agree on what is a region.
+REGION_FIELD_VALIDATORS = [validate.OneOf(known_region_codes(), error=(
+    "No such region {input!r}: use CN, another ISO 3166-1 alpha-2 country, or a GB/T 2260 "
+    "code in use from GET /v1/regions."))]
 
 
 class EnterpriseListArgsSchema(PageArgsSchema):
@@ -42,9 +60,8 @@ class EnterpriseListArgsSchema(PageArgsSchema):
     channel = fields.String(load_default=None, validate=validate.OneOf(CHANNEL_KINDS), metadata={
         "description": "Only enterprises that can be reached through a channel of this kind.",
         "example": "phone"})
-    region = fields.String(load_default=None, validate=validate.Regexp(
-        REGION_PATTERN, error="Not an ISO 3166-1 alpha-2 code (CN) or a GB/T 2260 code (440300)."),
-        metadata={"description": "Only enterprises serving this region: an ISO 3166-1 alpha-2 "
+    region = fields.String(load_default=None, validate=REGION_FIELD_VALIDATORS, metadata={
+        "description": "Only enterprises serving this region: an ISO 3166-1 alpha-2 "
                   "country (`CN`, `US`) or a GB/T 2260 division code (`440300`). A city is "
                   "served by enterprises serving its province or CN; enterprises whose regions "
                   "are unknown are included.", "example": "CN"})
@@ -53,64 +70,6 @@ class EnterpriseListArgsSchema(PageArgsSchema):
                        "by the enterprise itself.", "example": True})
 
 
-class LinkSchema(Schema):
-    uri = fields.String(metadata={"description": "The link; only tel:, sms:, mailto:, https: "
-                                  "and http: are ever emitted.", "example": "tel:95588"})
-    platform = fields.String(validate=validate.OneOf(("any", "ios", "android", "web")), metadata={
-        "description": "Where the link works: `any`, `ios`, `android` or `web`.",
-        "example": "any"})
-
-
-class ChannelSchema(Schema):
-    id = fields.String(metadata={"description": "Opaque channel id.",
-                                 "example": "ch_1b2f0c8e9a7d6c5b"})
-    kind = fields.String(validate=validate.OneOf(CHANNEL_KINDS), metadata={
-        "description": "What the channel is: " + ", ".join(CHANNEL_KINDS) + ".",
-        "example": "phone"})
-    value = fields.String(metadata={
-        "description": "The address: digits for phone and sms (`+` and country code for "
-                       "numbers abroad), an e-mail address, a URL or a WeChat id.",
-        "example": "95588"})
-    display = fields.String(metadata={"description": "The value formatted for people.",
-                                      "example": "95588"})
-    label = fields.String(allow_none=True, metadata={
-        "description": "What the source calls this channel; null when it says nothing.",
-        "example": "信用卡客服热线"})
-    purpose = fields.String(allow_none=True, metadata={
-        "description": "What the channel is for (credit cards, complaints, ...); null when "
-                       "unknown.", "example": None})
-    regions = fields.List(fields.String(), metadata={
-        "description": "Regions the channel serves; empty means no restriction is known.",
-        "example": []})
-    languages = fields.List(fields.String(), metadata={
-        "description": "BCP 47 languages spoken on the channel; empty when unknown.",
-        "example": ["zh", "en"]})
-    direction = fields.String(validate=validate.OneOf(DIRECTIONS), metadata={
-        "description": "`contact` for a way to reach the company; `outbound_only` for a "
-                       "sender the company only uses to reach people (106… SMS numbers, "
-                       "no-reply addresses): recognisable, but not a way in, so it has no links.",
-        "example": "contact"})
-    hours = fields.Dict(allow_none=True, metadata={
-        "description": "Opening hours: `{\"timezone\", \"always_open\": true}` or "
-                       "`{\"timezone\", \"weekly\": {\"mon\": [{\"open\", \"close\"}], ...}}`; "
-                       "null when unknown (unknown is not \"always open\").",
-        "example": None})
-    source = fields.String(allow_none=True, metadata={
-        "description": "Where this channel comes from: a data set and its record.",
-        "example": "vcards:data/金融银行/中国工商银行.yaml"})
-    verified_at = fields.DateTime(allow_none=True, metadata={
-        "description": "When the channel was last checked; null when never.", "example": None})
-    links = fields.List(fields.Nested(LinkSchema), metadata={
-        "description": "Deep links that open the channel, derived from the value, best first.",
-        "example": [{"uri": "tel:95588", "platform": "any"}]})
-
-
-CHANNEL_EXAMPLE = {
-    "id": "ch_1b2f0c8e9a7d6c5b", "kind": "phone", "value": "95588", "display": "95588",
-    "label": None, "purpose": None, "regions": [], "languages": [], "direction": "contact",
-    "hours": None, "source": "vcards:data/金融银行/中国工商银行.yaml", "verified_at": None,
-    "links": [{"uri": "tel:95588", "platform": "any"}],
-}
 SUMMARY_EXAMPLE = {
     "id": ICBC_ID, "name": "中国工商银行", "names": NAMES_EXAMPLE, "aliases": ["工行", "ICBC"],
     "industry": "banking", "verified": False, "website": "https://www.icbc.com.cn/",
@@ -135,7 +94,8 @@ class EnterpriseSummarySchema(Schema):
     website = fields.String(allow_none=True, metadata={
         "description": "Official website.", "example": "https://www.icbc.com.cn/"})
     channel_kinds = fields.List(fields.String(), metadata={
-        "description": "Kinds of the channels that reach the enterprise.",
+        "description": "Kinds of the channels that reach the enterprise (with `region`, "
+                       "those serving that region: national ones and the region's own).",
         "example": ["phone", "email"]})
 
 
@@ -167,15 +127,43 @@ class EnterpriseSchema(EnterpriseSummarySchema):
     updated_at = fields.DateTime(metadata={"description": "When the listing last changed.",
                                            "example": "2026-11-23T10:00:00+00:00"})
     channels = fields.List(fields.Nested(ChannelSchema), metadata={
-        "description": "Every channel, in the listing's order.", "example": [CHANNEL_EXAMPLE]})
+        "description": "Every channel (serving `region` when one is asked), best first: open "
+                       "now (open, then unknown, then closed), reaches a person (yes, unknown, "
+                       "no), lower cost (toll-free numbers first, international calls last; "
+                       "local-rate calls and online channels in between), then the listing's "
+                       "own order; outbound-only senders last.", "example": [CHANNEL_EXAMPLE]})
 
 
-def _channel_kinds(enterprise: Enterprise) -> list[str]:
-    kinds = [c.kind for c in enterprise.channels if c.direction == "contact" and not c.hidden]
+TOPIC_TEXT = validate.Regexp(r"^[^\x00-\x1f\x7f-\x9f]*$",
+                            error="A topic may not contain control characters.")
+
+
+class DetailArgsSchema(Schema):
+    platform = fields.String(load_default="any", validate=validate.OneOf(PLATFORMS), metadata={
+        "description": "The consumer's platform, for links: `ios`, `android`, `web` or `any` "
+                       "(every link, each marked with where it works).", "example": "ios"})
+    topic = fields.String(load_default=None, validate=[validate.Length(1, 200), TOPIC_TEXT],
+                          metadata={
+        "description": "What the consumer wants to talk about, carried into links that take "
+                       "one (mail subject, SMS body, WeCom `scene_param`, a webchat "
+                       "parameter the listing declares).", "example": "信用卡挂失"})
+    at = fields.AwareDateTime(load_default=None, format="iso", metadata={
+        "description": "The instant `status` is computed for (RFC 3339 with an offset); "
+                       "default now.", "example": "2026-11-24T09:30:00+08:00"})
+    region = fields.String(load_default=None, validate=REGION_FIELD_VALIDATORS, metadata={
+        "description": "Only the national channels and those serving this region (a city "
+                       "inherits its province's): a GB/T 2260 code from `GET /v1/regions`, or "
+                       "CN.", "example": "440300"})
+
+
+def _channel_kinds(enterprise: Enterprise, region: str | None) -> list[str]:
+    kinds = [c.kind for c in enterprise.channels if c.direction == "contact" and not c.hidden
+             and (region is None or serves(list(c.regions or []), region))]
     return list(dict.fromkeys(kinds))
 
 
-def summary_dump(enterprise: Enterprise, language: str) -> dict:
+def summary_dump(enterprise: Enterprise, language: str, region: str | None = None) -> dict:
+    """The summary of *enterprise*; with *region*, its channel kinds are those serving it."""
     names = enterprise.names()
     return {
         "id": enterprise.id,
@@ -185,20 +173,7 @@ def summary_dump(enterprise: Enterprise, language: str) -> dict:
         "industry": enterprise.industry_id,
         "verified": enterprise.verified,
         "website": enterprise.website,
-        "channel_kinds": _channel_kinds(enterprise),
-    }
-
-
-def channel_dump(channel: Channel) -> dict:
-    display = display_phone(channel.value) if channel.kind in ("phone", "sms") else channel.value
-    return {
-        "id": channel.id, "kind": channel.kind, "value": channel.value, "display": display,
-        "label": channel.label, "purpose": channel.purpose,
-        "regions": list(channel.regions or []), "languages": list(channel.languages or []),
-        "direction": channel.direction, "hours": channel.hours, "source": channel.source,
-        "verified_at": channel.verified_at,
-        "links": [{"uri": link.uri, "platform": link.platform}
-                  for link in deep_links_for(channel)],
+        "channel_kinds": _channel_kinds(enterprise, region),
     }
 
 
@@ -226,7 +201,7 @@ class Enterprises(MethodView):
         language = preferred_language()
         url = next_page_url(encode_cursor(rows[-1].id), args) if more and rows else None
         body = EnterpriseListSchema().dump(
-            {"items": [summary_dump(e, language) for e in rows], "next": url})
+            {"items": [summary_dump(e, language, args["region"]) for e in rows], "next": url})
         response = jsonify(body)
         set_link_next(response, url)
         return response
@@ -235,20 +210,40 @@ class Enterprises(MethodView):
 @blp.route("/<string:enterprise_id>", parameters=[
     path_parameter("enterprise_id", "Opaque id of the enterprise.", ICBC_ID)])
 class EnterpriseDetail(MethodView):
-    @blp.arguments(NoQuerySchema, location="query")
+    @blp.arguments(DetailArgsSchema, location="query")
     @blp.response(200, EnterpriseSchema, headers=READ_HEADERS)
+    @blp.doc(responses={"200": {
+        "description": "The listing: as JSON by default, as schema.org JSON-LD when "
+                       "`Accept: application/ld+json` prefers it (`Vary: Accept`).",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Enterprise"}},
+            LD_JSON: {"schema": {"type": "object", "description": "schema.org Organization with "
+                                 "one ContactPoint per way in."}, "example": JSONLD_EXAMPLE}}}})
     @public_read(blp, not_found="No listed enterprise has this id.")
-    def get(self, _args, enterprise_id: str):
+    def get(self, args, enterprise_id: str):
         """Get an enterprise with all its channels
 
-        Each channel carries its links (tel:, sms:, mailto:, https:) derived from its value.
+        Each channel carries links that open it on the asked `platform` (tel: with menu
+        shortcuts, sms: and mailto: carrying the `topic`, https webchat and WeCom, app stores,
+        wa.me, FaceTime), whether it is open at `at` (default now), what kind of number it is,
+        and its phone menu. Channels come best first. With `Accept: application/ld+json` the
+        answer is schema.org JSON-LD (Organization + ContactPoint) instead.
         """
         enterprise = get_public_enterprise(db_session(), enterprise_id)
         if enterprise is None:
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
         language = preferred_language()
-        return {
-            **summary_dump(enterprise, language),
+        at = args["at"] or datetime.now(UTC)
+        context = context_for(enterprise, language=language, at=at, platform=args["platform"],
+                              topic=args["topic"], region=args["region"])
+        channels = ordered_channels(visible_channels(enterprise, context), context)
+        if _wants_jsonld():
+            body = organization(enterprise, channels, language, request.host_url)
+            response = Response(json.dumps(body, ensure_ascii=False), mimetype=LD_JSON)
+            response.headers["Vary"] = "Accept"
+            return response
+        response = jsonify(EnterpriseSchema().dump({
+            **summary_dump(enterprise, language, args["region"]),
             "description": enterprise.description,
             "domains": list(enterprise.domains or []),
             "regions": enterprise.regions,
@@ -256,5 +251,13 @@ class EnterpriseDetail(MethodView):
             "source": list(enterprise.source or []),
             "created_at": enterprise.created_at,
             "updated_at": enterprise.updated_at,
-            "channels": [channel_dump(c) for c in enterprise.channels if not c.hidden],
-        }
+            "channels": [channel_dump(c, context) for c in channels],
+        }))
+        response.headers["Vary"] = "Accept"
+        return response
+
+
+def _wants_jsonld() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", LD_JSON])
+    return best == LD_JSON and request.accept_mimetypes[LD_JSON] > request.accept_mimetypes[
+        "application/json"]

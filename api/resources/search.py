@@ -7,6 +7,7 @@ are then read from the database, so every answer shows current data whichever en
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from flask import jsonify
 from flask.views import MethodView
@@ -24,15 +25,17 @@ from api.http import (
     set_link_next,
 )
 from api.problems import problem_response
-from api.resources.common import NAMES_EXAMPLE, NamesSchema, names_dump
-from api.resources.enterprises import (
+from api.resources.channels import (
     CHANNEL_EXAMPLE,
+    PLATFORMS,
     ChannelSchema,
-    EnterpriseListArgsSchema,
-    EnterpriseSummarySchema,
     channel_dump,
-    summary_dump,
+    context_for,
+    ordered_channels,
+    visible_channels,
 )
+from api.resources.common import NAMES_EXAMPLE, NamesSchema, names_dump
+from api.resources.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema, summary_dump
 from api.smorest import READ_HEADERS, Blueprint, public_read
 from api.state import app_state, db_session
 from directory.listings import industry_exists
@@ -86,6 +89,9 @@ class SearchArgsSchema(QueryMixin, EnterpriseListArgsSchema):
 
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 50), metadata={
         "description": "How many results a page holds, 1 to 50.", "example": 20})
+    platform = fields.String(load_default="any", validate=validate.OneOf(PLATFORMS), metadata={
+        "description": "The consumer's platform, for the items' channel links: `ios`, "
+                       "`android`, `web` or `any`.", "example": "any"})
 
 
 class SuggestArgsSchema(QueryMixin):
@@ -112,7 +118,9 @@ class HighlightSchema(Schema):
 
 class SearchItemSchema(EnterpriseSummarySchema):
     channels = fields.List(fields.Nested(ChannelSchema), metadata={
-        "description": f"The listing's first {MAIN_CHANNELS} contact channels, ready to open.",
+        "description": f"The listing's {MAIN_CHANNELS} best contact channels, ordered as in "
+                       "the listing (open now, reaches a person, cost), those serving `region` "
+                       "when one is given, ready to open.",
         "example": [CHANNEL_EXAMPLE]})
     highlight = fields.Nested(HighlightSchema, allow_none=True, metadata={
         "description": "What matched; null when it cannot be shown.",
@@ -279,10 +287,16 @@ class Search(MethodView):
         rows = _listings(ids)
         more = offset + len(ids) < min(total, MAX_WINDOW) and len(ids) == limit
         url = next_page_url(encode_cursor(f"o{offset + len(ids)}"), args) if more else None
-        items = [{**summary_dump(e, language),
-                  "channels": [channel_dump(c) for c in e.channels
-                               if c.direction == "contact" and not c.hidden][:MAIN_CHANNELS],
-                  "highlight": highlight(e, query.analyzed, language)} for e in rows]
+        now = datetime.now(UTC)
+        items = []
+        for enterprise in rows:
+            context = context_for(enterprise, language=language, at=now, platform=args["platform"],
+                                  region=args["region"])
+            channels = [c for c in ordered_channels(visible_channels(enterprise, context), context)
+                        if c.direction == "contact"][:MAIN_CHANNELS]
+            items.append({**summary_dump(enterprise, language, args["region"]),
+                          "channels": [channel_dump(c, context) for c in channels],
+                          "highlight": highlight(enterprise, query.analyzed, language)})
         body = SearchResultsSchema().dump({"items": items, "total": total, "total_exact": exact,
                                            "facets": _facets(facets, language), "next": url})
         response = jsonify(body)

@@ -27,7 +27,8 @@ def test_icbc_shows_its_hotline_with_a_tel_link_and_its_website(client):
     assert {"工行", "ICBC"} <= set(body["aliases"])
     hotline = next(c for c in body["channels"] if c["value"] == "95588")
     assert hotline["kind"] == "phone" and hotline["direction"] == "contact"
-    assert {"uri": "tel:95588", "platform": "any"} in hotline["links"]
+    assert {"uri": "tel:95588", "platform": "any", "role": "primary", "steps": None,
+            "label": None} in hotline["links"]
     assert hotline["hours"] is None
     assert hotline["source"].startswith("vcards:")
 

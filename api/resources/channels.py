@@ -1,0 +1,323 @@
+"""Channels as the API shows them: links per platform, phone facts, menus, status now, order.
+
+What a consumer needs to reach someone in one tap is computed here from the stored channel
+(its value, menu, hours, regions) and the request's context (platform, topic, instant,
+region, language); nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from marshmallow import Schema, fields, validate
+
+from directory.hours import status_at
+from directory.links import PLATFORMS, ROLES, DeepLink, deep_links_for, menu_links
+from directory.models import CHANNEL_KINDS, DIRECTIONS, Channel, Enterprise
+from directory.phones import PhoneInfo, classify_phone
+from directory.regions import serves
+
+PHONE_VALUE_KINDS = ("phone", "sms")
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What the request says about the person reaching out."""
+
+    language: str
+    at: datetime
+    platform: str = "any"
+    topic: str | None = None
+    region: str | None = None
+    # the enterprise's numbers callable from abroad, offered beside numbers that are not
+    abroad_numbers: list[Channel] = field(default_factory=list)
+
+
+class LinkSchema(Schema):
+    uri = fields.String(metadata={
+        "description": "The link. Only tel:, sms:, mailto:, https:, http:, facetime: and "
+                       "facetime-audio: are ever emitted.", "example": "tel:95588,,0"})
+    platform = fields.String(validate=validate.OneOf(PLATFORMS), metadata={
+        "description": "Where the link works: `any`, `ios`, `android` or `web`.",
+        "example": "any"})
+    role = fields.String(validate=validate.OneOf(ROLES), metadata={
+        "description": "`primary`: opens the channel; `fallback`: a web page to use when the "
+                       "primary cannot open; `app`: opens the enterprise's app; `store`: its "
+                       "page in an app store.", "example": "primary"})
+    steps = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "Keys to press, in order, once the call connects, when they cannot be "
+                       "put in the link (iOS refuses `*` and `#` in tel: links); null when "
+                       "the link does it all.", "example": None})
+    label = fields.String(allow_none=True, metadata={
+        "description": "What the link does, for a button; null for the plain link.",
+        "example": "拨打并转人工"})
+
+
+class PhoneHintSchema(Schema):
+    code = fields.String(metadata={
+        "description": "Stable code: `free` (toll-free), `not_from_mobile` (800 numbers), "
+                       "`local_rate` (400 numbers), `not_from_abroad` (short service numbers), "
+                       "and the like.", "example": "not_from_abroad"})
+    text = fields.String(metadata={"description": "The hint in the answer's language.",
+                                   "example": "境外无法拨打"})
+
+
+class AbroadSchema(Schema):
+    channel = fields.String(metadata={"description": "Id of the enterprise's channel to use "
+                                      "from abroad.", "example": "ch_5d2e0c8e9a7d6c5b"})
+    value = fields.String(metadata={"description": "Its number.", "example": "+861095588"})
+    display = fields.String(metadata={"description": "Its number for people.",
+                                      "example": "+86 10 9558 8"})
+
+
+class PhoneSchema(Schema):
+    type = fields.String(metadata={
+        "description": "What kind of number: `mobile`, `landline`, `business_400`, "
+                       "`toll_free_800`, `service_95`, `service_96`, `service_1x`, `emergency`, "
+                       "`sms_106`, `international` or `unknown`.", "example": "service_95"})
+    toll_free = fields.Boolean(metadata={"description": "Free for the caller.",
+                                         "example": False})
+    callable_from_mobile = fields.Boolean(metadata={
+        "description": "Can be dialled from a mobile phone (800 numbers often cannot).",
+        "example": True})
+    callable_from_abroad = fields.Boolean(metadata={
+        "description": "Can be dialled from outside mainland China.", "example": False})
+    international = fields.String(allow_none=True, metadata={
+        "description": "The number as dialled from abroad (E.164), null when it cannot be.",
+        "example": None})
+    hints = fields.List(fields.Nested(PhoneHintSchema), metadata={
+        "description": "What to know before dialling.",
+        "example": [{"code": "not_from_abroad", "text": "境外无法拨打"}]})
+    abroad = fields.Nested(AbroadSchema, allow_none=True, metadata={
+        "description": "The enterprise's number to call instead from abroad, when this one "
+                       "cannot be and the listing has one; else null.", "example": None})
+
+
+class MenuEntrySchema(Schema):
+    intent = fields.String(metadata={"description": "What the menu option is for.",
+                                     "example": "信用卡挂失"})
+    keys = fields.String(metadata={"description": "Key steps, comma-separated, pressed in "
+                                   "order.", "example": "2,1"})
+    link = fields.Nested(LinkSchema, allow_none=True, metadata={
+        "description": "A link that dials and presses the keys (or lists them as `steps`); "
+                       "null for an outbound-only channel.",
+        "example": {"uri": "tel:95588,,2,,1", "platform": "any", "role": "primary",
+                    "steps": None, "label": "信用卡挂失"}})
+
+
+class StatusSchema(Schema):
+    open_now = fields.Boolean(allow_none=True, metadata={
+        "description": "Open at the instant asked (`at`, default now); null when the hours "
+                       "are unknown.", "example": True})
+    next_open = fields.DateTime(allow_none=True, metadata={
+        "description": "When it next opens (in the channel's time zone); null when open now, "
+                       "unknown, or not within a year.", "example": None})
+    next_close = fields.DateTime(allow_none=True, metadata={
+        "description": "When the current opening ends; null when closed, unknown or never "
+                       "closing.", "example": "2026-11-24T18:00:00+08:00"})
+
+
+LINK_EXAMPLE = {"uri": "tel:95588", "platform": "any", "role": "primary", "steps": None,
+                "label": None}
+CHANNEL_EXAMPLE = {
+    "id": "ch_1b2f0c8e9a7d6c5b", "kind": "phone", "value": "95588", "display": "95588",
+    "label": None, "purpose": None, "regions": [], "languages": [], "direction": "contact",
+    "hours": None, "source": "vcards:data/金融银行/中国工商银行.yaml", "verified_at": None,
+    "reaches_person": None, "status": {"open_now": None, "next_open": None, "next_close": None},
+    "phone": {"type": "service_95", "toll_free": False, "callable_from_mobile": True,
+              "callable_from_abroad": False, "international": None,
+              "hints": [{"code": "not_from_abroad", "text": "境外无法拨打"}], "abroad": None},
+    "menu": [], "to_person": None,
+    "links": [LINK_EXAMPLE],
+}
+
+
+class ChannelSchema(Schema):
+    id = fields.String(metadata={"description": "Opaque channel id.",
+                                 "example": "ch_1b2f0c8e9a7d6c5b"})
+    kind = fields.String(validate=validate.OneOf(CHANNEL_KINDS), metadata={
+        "description": "What the channel is: " + ", ".join(CHANNEL_KINDS) + ".",
+        "example": "phone"})
+    value = fields.String(metadata={
+        "description": "The address: digits for phone and sms (`+` and country code for "
+                       "numbers abroad), an e-mail address, a URL or a WeChat id.",
+        "example": "95588"})
+    display = fields.String(metadata={"description": "The value formatted for people.",
+                                      "example": "95588"})
+    label = fields.String(allow_none=True, metadata={
+        "description": "What the source calls this channel; null when it says nothing.",
+        "example": "信用卡客服热线"})
+    purpose = fields.String(allow_none=True, metadata={
+        "description": "What the channel is for (credit cards, complaints, ...); null when "
+                       "unknown.", "example": None})
+    regions = fields.List(fields.String(), metadata={
+        "description": "Regions the channel serves (GB/T 2260 codes, CN); empty means "
+                       "national / no restriction known.", "example": []})
+    languages = fields.List(fields.String(), metadata={
+        "description": "BCP 47 languages spoken on the channel; empty when unknown.",
+        "example": ["zh", "en"]})
+    direction = fields.String(validate=validate.OneOf(DIRECTIONS), metadata={
+        "description": "`contact` for a way to reach the company; `outbound_only` for a "
+                       "sender the company only uses to reach people (106… SMS numbers, "
+                       "no-reply addresses): recognisable, but not a way in, so it has no links.",
+        "example": "contact"})
+    hours = fields.Dict(allow_none=True, metadata={
+        "description": "Opening hours as stored: `{\"timezone\", \"always_open\": true}` or "
+                       "`{\"timezone\", \"weekly\": {\"mon\": [{\"open\", \"close\"}], ...}}`, "
+                       "optionally with `public_holidays` and dated `exceptions`; null when "
+                       "unknown (unknown is not \"always open\").", "example": None})
+    status = fields.Nested(StatusSchema, metadata={
+        "description": "Open now (or at `at`), and when that changes.",
+        "example": {"open_now": None, "next_open": None, "next_close": None}})
+    reaches_person = fields.Boolean(allow_none=True, metadata={
+        "description": "Whether the channel reaches a human (true), only a machine (false); "
+                       "null when unknown. True when the phone menu has a `to_person` "
+                       "shortcut.", "example": None})
+    phone = fields.Nested(PhoneSchema, allow_none=True, metadata={
+        "description": "What kind of number this is and what to know before dialling; null "
+                       "for channels that are not phone numbers.",
+        "example": CHANNEL_EXAMPLE["phone"]})
+    menu = fields.List(fields.Nested(MenuEntrySchema), metadata={
+        "description": "The phone menu: what each key sequence is for, with a link that "
+                       "dials it.", "example": []})
+    to_person = fields.Nested(MenuEntrySchema, allow_none=True, metadata={
+        "description": "The key sequence that reaches a person, with its link; null when "
+                       "unknown.", "example": None})
+    source = fields.String(allow_none=True, metadata={
+        "description": "Where this channel comes from: a data set and its record.",
+        "example": "vcards:data/金融银行/中国工商银行.yaml"})
+    verified_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the channel was last checked; null when never.", "example": None})
+    links = fields.List(fields.Nested(LinkSchema), metadata={
+        "description": "Links that open the channel on the asked `platform`, best first, "
+                       "with web fallbacks where one exists. The consumer's `topic` is carried "
+                       "where the channel takes one (mail subject, SMS body, WeCom "
+                       "`scene_param`, a webchat parameter the listing declares).",
+        "example": [LINK_EXAMPLE]})
+
+
+# Labels of links the listing does not name itself (menu links carry the menu's intent).
+LINK_LABELS = {
+    "to_person": {"zh-Hans": "拨打并转人工", "zh-Hant": "撥打並轉人工", "en": "Call and reach a person"},
+    "audio": {"zh-Hans": "FaceTime 语音", "zh-Hant": "FaceTime 語音", "en": "FaceTime audio"},
+}
+
+
+def link_dump(link: DeepLink, language: str) -> dict:
+    label = LINK_LABELS[link.label][language] if link.label in LINK_LABELS else link.label
+    return {"uri": link.uri, "platform": link.platform, "role": link.role,
+            "steps": list(link.steps) if link.steps else None, "label": label}
+
+
+def phone_info(channel: Channel) -> PhoneInfo | None:
+    if channel.kind not in PHONE_VALUE_KINDS:
+        return None
+    return classify_phone(channel.value)
+
+
+def _phone_dump(channel: Channel, info: PhoneInfo, context: ChannelContext) -> dict:
+    abroad = None
+    if not info.callable_from_abroad and channel.direction == "contact":
+        other = next((c for c in context.abroad_numbers if c.id != channel.id), None)
+        if other is not None:
+            abroad = {"channel": other.id, "value": other.value,
+                      "display": classify_phone(other.value).display}
+    return {
+        "type": info.kind, "toll_free": info.toll_free,
+        "callable_from_mobile": info.callable_from_mobile,
+        "callable_from_abroad": info.callable_from_abroad,
+        "international": info.international,
+        "hints": [{"code": code, "text": info.hint_text(code, context.language)}
+                  for code in info.hints],
+        "abroad": abroad,
+    }
+
+
+def _menu_dump(channel: Channel, context: ChannelContext) -> tuple[list[dict], dict | None]:
+    if channel.kind != "phone":
+        return [], None
+    links = dict(menu_links(channel, context.platform)) if channel.direction == "contact" else {}
+    menu = [{"intent": entry["intent"], "keys": entry["keys"],
+             "link": link_dump(links[entry["keys"]], context.language)
+                      if entry["keys"] in links else None}
+            for entry in channel.menu or []]
+    person = None
+    if channel.to_person:
+        link = links.get(channel.to_person)
+        person = {"intent": PERSON_INTENT[context.language],
+                  "keys": channel.to_person,
+                  "link": link_dump(link, context.language) if link else None}
+    return menu, person
+
+
+PERSON_INTENT = {"zh-Hans": "人工服务", "zh-Hant": "人工服務", "en": "Talk to a person"}
+
+
+def reaches_person(channel: Channel) -> bool | None:
+    if channel.to_person:
+        return True
+    return channel.reaches_person
+
+
+def channel_dump(channel: Channel, context: ChannelContext) -> dict:
+    info = phone_info(channel)
+    status = status_at(channel.hours, context.at)
+    menu, person = _menu_dump(channel, context)
+    return {
+        "id": channel.id, "kind": channel.kind, "value": channel.value,
+        "display": info.display if info else channel.value,
+        "label": channel.label, "purpose": channel.purpose,
+        "regions": list(channel.regions or []), "languages": list(channel.languages or []),
+        "direction": channel.direction, "hours": channel.hours,
+        "status": {"open_now": status.open_now, "next_open": status.next_open,
+                   "next_close": status.next_close},
+        "reaches_person": reaches_person(channel),
+        "phone": _phone_dump(channel, info, context) if info else None,
+        "menu": menu, "to_person": person,
+        "source": channel.source, "verified_at": channel.verified_at,
+        "links": [link_dump(link, context.language)
+                  for link in deep_links_for(channel, context.platform, context.topic)],
+    }
+
+
+def cost_rank(channel: Channel) -> int:
+    """0 a toll-free call, 1 the usual cost (a local-rate or 400 call, an online channel on the
+    phone's data), 2 an international call."""
+    info = phone_info(channel)
+    if info is None:
+        return 1
+    if info.toll_free:
+        return 0
+    return 2 if info.kind == "international" else 1
+
+
+def _rank(flag: bool | None) -> int:
+    return 0 if flag is True else 1 if flag is None else 2
+
+
+def visible_channels(enterprise: Enterprise, context: ChannelContext) -> list[Channel]:
+    """The listing's channels for this request: not hidden, serving the region if one is asked."""
+    return [c for c in enterprise.channels if not c.hidden
+            and (context.region is None or serves(list(c.regions or []), context.region))]
+
+
+def ordered_channels(channels: list[Channel], context: ChannelContext) -> list[Channel]:
+    """Best first: open now, reaches a person, lower cost, then the enterprise's own order.
+
+    Ways in come before outbound-only senders (listed so people recognise them).
+    """
+    def key(channel: Channel) -> tuple:
+        return (channel.direction != "contact",
+                _rank(status_at(channel.hours, context.at).open_now),
+                _rank(reaches_person(channel)), cost_rank(channel), channel.position)
+
+    return sorted(channels, key=key)
+
+
+def context_for(enterprise: Enterprise, *, language: str, at: datetime, platform: str = "any",
+                topic: str | None = None, region: str | None = None) -> ChannelContext:
+    abroad = [c for c in enterprise.channels if c.kind == "phone" and not c.hidden
+              and c.direction == "contact" and classify_phone(c.value).callable_from_abroad]
+    return ChannelContext(language=language, at=at, platform=platform, topic=topic,
+                          region=region, abroad_numbers=abroad)
