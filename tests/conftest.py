@@ -139,3 +139,28 @@ def session_factory(fresh_database: str):
     engine = make_engine(fresh_database)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+# Module-scoped fixtures over listings a test module imports for itself, on each backend.
+BACKEND_PARAMS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def client_over_records(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                        records: list[dict]) -> Iterator:
+    """A test client of an app over a fresh database (``request.param``) holding *records*,
+    imported through the importer; ``client.application`` is the app."""
+    from tests.directory.test_importer import write_data
+
+    folder = tmp_path_factory.mktemp("records")
+    generator = _fresh(request, request.param, folder)
+    url = next(generator)
+    app = create_app(Config.from_env(database_url=url, data_dir=folder / "var", testing=True))
+    state = app.extensions["c800"]
+    with app.app_context(), state.sessions() as session:
+        import_directory(session, write_data(folder / "data", records))
+        session.commit()
+    client = app.test_client()
+    client.application = app
+    yield client
+    state.engine.dispose()
+    next(generator, None)

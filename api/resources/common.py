@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 NAMES_EXAMPLE = {"zh-Hans": "中国工商银行", "zh-Hant": "中國工商銀行",
                  "en": "Industrial and Commercial Bank of China"}
@@ -29,3 +31,30 @@ class PageArgsSchema(Schema):
 def names_dump(names: dict[str, str | None]) -> dict[str, str | None]:
     return {"zh_hans": names.get("zh-Hans"), "zh_hant": names.get("zh-Hant"),
             "en": names.get("en")}
+
+
+# White space as both Python and ECMAScript see it (their \\s differ on U+001C-U+001F, U+0085 and
+# U+FEFF), and control characters: spelled out so that the spec's patterns mean the same to
+# every JSON Schema validator as to the server.
+SPACE = r"\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+CONTROL = r"\x00-\x1f\x7f-\x9f"
+
+
+class SpecPattern(validate.Validator):
+    """A regular expression shown in the spec as the field's ``pattern`` and applied as JSON
+    Schema applies it: searched anywhere, or (``whole``) matched by the whole value, for an
+    anchored pattern (Python's ``$`` also matches before a final newline; ECMAScript's does not).
+    """
+
+    def __init__(self, pattern: str, error: str, *, whole: bool = False):
+        self.regex = re.compile(pattern)
+        self.error = error
+        self._match = self.regex.fullmatch if whole else self.regex.search
+
+    def __call__(self, value: str) -> str:
+        if self._match(value) is None:
+            raise ValidationError(self.error)
+        return value
+
+
+NOT_BLANK = SpecPattern(f"[^{SPACE}]", "Must not be empty or only spaces.")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from api.http import pick_name, preferred_language
+from api.resources.common import CONTROL, SPACE, SpecPattern
 from api.resources.enterprises import SUMMARY_EXAMPLE, EnterpriseSummarySchema, summary_dump
 from api.smorest import READ_HEADERS, Blueprint, public_read
 from api.state import db_session
@@ -32,25 +31,9 @@ PHONE_TYPES = ("mobile", "landline", "business_400", "toll_free_800", "service_9
                "service_1x", "emergency", "sms_106", "international", "unknown")
 
 
-class PastedText(validate.Validator):
-    """Text with a character that is not white space, and no control characters.
-
-    ``regex`` is what the spec shows as the pattern (ECMAScript: anchored, no flags); the server
-    matches it whole, so both agree. White space is the union of Python's and ECMAScript's.
-    """
-
-    _space = r"\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-    _control = r"\x00-\x1f\x7f-\x9f"
-    regex = re.compile(f"^[^{_control}]*[^{_space}{_control}][^{_control}]*$")
-    error = "Paste some text without control characters (it may not be only spaces)."
-
-    def __call__(self, value: str) -> str:
-        if self.regex.fullmatch(value) is None:
-            raise ValidationError(self.error)
-        return value
-
-
-PASTED_TEXT = PastedText()
+PASTED_TEXT = SpecPattern(f"^[^{CONTROL}]*[^{SPACE}{CONTROL}][^{CONTROL}]*$",
+                          "Paste some text without control characters (it may not be only spaces).",
+                          whole=True)
 
 
 class LookupArgsSchema(Schema):

@@ -6,13 +6,12 @@ are then read from the database, so every answer shows current data whichever en
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -34,7 +33,7 @@ from api.resources.channels import (
     ordered_channels,
     visible_channels,
 )
-from api.resources.common import NAMES_EXAMPLE, NamesSchema, names_dump
+from api.resources.common import NAMES_EXAMPLE, NOT_BLANK, NamesSchema, names_dump
 from api.resources.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema, summary_dump
 from api.smorest import READ_HEADERS, Blueprint, public_read
 from api.state import app_state, db_session
@@ -54,24 +53,6 @@ MAX_SUGGESTIONS = 10
 UNAVAILABLE = "Search is temporarily unavailable; browsing /v1/enterprises still works."
 
 
-class NotBlank(validate.Validator):
-    """At least one character that is not whitespace.
-
-    The spec's pattern lists the whitespace explicitly, the union of Python's and ECMAScript's
-    ``\\s`` (they differ on U+001C-U+001F, U+0085 and U+FEFF), so every JSON Schema validator
-    and this one agree on which strings are blank.
-    """
-
-    regex = re.compile(r"[^\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
-    error = "Must not be empty or only spaces."
-
-    def __call__(self, value: str) -> str:
-        if self.regex.search(value) is None:
-            raise ValidationError(self.error)
-        return value
-
-
-NOT_BLANK = NotBlank()
 
 
 class QueryMixin(Schema):

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.app import create_app
-from api.config import Config
-from directory.importer import import_directory
-from tests.directory.test_importer import enterprise, write_data
+from tests.conftest import BACKEND_PARAMS, client_over_records
+from tests.directory.test_importer import enterprise
 
 ID = "ent_000000000001"
 SHANGHAI_WEEKDAYS = {"timezone": "Asia/Shanghai",
@@ -39,22 +37,9 @@ CHANNELS = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
 def listing(request, tmp_path_factory):
-    from tests.conftest import _fresh  # one throw-away database per backend
-
-    folder = tmp_path_factory.mktemp("channels")
-    generator = _fresh(request, request.param, folder)
-    url = next(generator)
-    app = create_app(Config.from_env(database_url=url, data_dir=folder / "var", testing=True))
-    data = write_data(folder / "data", [enterprise(ID, channels=CHANNELS)])
-    state = app.extensions["c800"]
-    with app.app_context(), state.sessions() as session:
-        import_directory(session, data)
-        session.commit()
-    yield app.test_client()
-    state.engine.dispose()
-    next(generator, None)
+    yield from client_over_records(request, tmp_path_factory, [enterprise(ID, channels=CHANNELS)])
 
 
 def detail(client, **query) -> dict:

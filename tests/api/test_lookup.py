@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from api.app import create_app
-from api.config import Config
-from directory.importer import import_directory
 from directory.lookup import LookupKey
 from directory.models import Channel, Enterprise
-from tests.directory.test_importer import enterprise, write_data
+from tests.conftest import BACKEND_PARAMS, client_over_records
+from tests.directory.test_importer import enterprise
 
 ICBC = "ent_000000000001"
 WEIBO = "ent_000000000002"
@@ -51,23 +49,9 @@ RECORDS = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
 def client(request, tmp_path_factory):
-    from tests.conftest import _fresh
-
-    folder = tmp_path_factory.mktemp("lookup")
-    generator = _fresh(request, request.param, folder)
-    url = next(generator)
-    app = create_app(Config.from_env(database_url=url, data_dir=folder / "var", testing=True))
-    state = app.extensions["c800"]
-    with app.app_context(), state.sessions() as session:
-        import_directory(session, write_data(folder / "data", RECORDS))
-        session.commit()
-    client = app.test_client()
-    client.application = app
-    yield client
-    state.engine.dispose()
-    next(generator, None)
+    yield from client_over_records(request, tmp_path_factory, RECORDS)
 
 
 def ask(client, q: str, language: str = "zh-Hans") -> dict:
