@@ -1,8 +1,8 @@
-"""Channels as the API shows them: links per platform, phone facts, menus, status now, order.
+"""Channels as the API shows them: links per platform, phone facts, menus, status now.
 
-What a consumer needs to reach someone in one tap is computed here from the stored channel
-(its value, menu, hours, regions) and the request's context (platform, topic, instant,
-region, language); nothing of it is stored.
+What a consumer needs to reach someone in one tap is computed from the stored channel (its
+value, menu, hours) and the request's context (platform, topic, instant, language); nothing of
+it is stored. Which channels are shown, in what order, is ``directory.reach``'s.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from directory.hours import status_at
 from directory.links import PLATFORMS, ROLES, DeepLink, deep_links_for, menu_links
 from directory.models import CHANNEL_KINDS, DIRECTIONS, Channel, Enterprise
 from directory.phones import PhoneInfo, classify_phone
-from directory.regions import serves
-
-PHONE_VALUE_KINDS = ("phone", "sms")
+from directory.reach import PHONE_VALUE_KINDS, numbers_for_abroad, reaches_person
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,6 @@ class ChannelContext:
     at: datetime
     platform: str = "any"
     topic: str | None = None
-    region: str | None = None
     # the enterprise's numbers callable from abroad, offered beside numbers that are not
     abroad_numbers: list[Channel] = field(default_factory=list)
 
@@ -254,12 +251,6 @@ def _menu_dump(channel: Channel, context: ChannelContext) -> tuple[list[dict], d
 PERSON_INTENT = {"zh-Hans": "人工服务", "zh-Hant": "人工服務", "en": "Talk to a person"}
 
 
-def reaches_person(channel: Channel) -> bool | None:
-    if channel.to_person:
-        return True
-    return channel.reaches_person
-
-
 def channel_dump(channel: Channel, context: ChannelContext) -> dict:
     info = phone_info(channel)
     status = status_at(channel.hours, context.at)
@@ -281,43 +272,7 @@ def channel_dump(channel: Channel, context: ChannelContext) -> dict:
     }
 
 
-def cost_rank(channel: Channel) -> int:
-    """0 a toll-free call, 1 the usual cost (a local-rate or 400 call, an online channel on the
-    phone's data), 2 an international call."""
-    info = phone_info(channel)
-    if info is None:
-        return 1
-    if info.toll_free:
-        return 0
-    return 2 if info.kind == "international" else 1
-
-
-def _rank(flag: bool | None) -> int:
-    return 0 if flag is True else 1 if flag is None else 2
-
-
-def visible_channels(enterprise: Enterprise, context: ChannelContext) -> list[Channel]:
-    """The listing's channels for this request: not hidden, serving the region if one is asked."""
-    return [c for c in enterprise.channels if not c.hidden
-            and (context.region is None or serves(list(c.regions or []), context.region))]
-
-
-def ordered_channels(channels: list[Channel], context: ChannelContext) -> list[Channel]:
-    """Best first: open now, reaches a person, lower cost, then the enterprise's own order.
-
-    Ways in come before outbound-only senders (listed so people recognise them).
-    """
-    def key(channel: Channel) -> tuple:
-        return (channel.direction != "contact",
-                _rank(status_at(channel.hours, context.at).open_now),
-                _rank(reaches_person(channel)), cost_rank(channel), channel.position)
-
-    return sorted(channels, key=key)
-
-
 def context_for(enterprise: Enterprise, *, language: str, at: datetime, platform: str = "any",
-                topic: str | None = None, region: str | None = None) -> ChannelContext:
-    abroad = [c for c in enterprise.channels if c.kind == "phone" and not c.hidden
-              and c.direction == "contact" and classify_phone(c.value).callable_from_abroad]
+                topic: str | None = None) -> ChannelContext:
     return ChannelContext(language=language, at=at, platform=platform, topic=topic,
-                          region=region, abroad_numbers=abroad)
+                          abroad_numbers=numbers_for_abroad(enterprise))

@@ -25,8 +25,6 @@ from api.resources.channels import (
     ChannelSchema,
     channel_dump,
     context_for,
-    ordered_channels,
-    visible_channels,
 )
 from api.resources.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema, names_dump
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
@@ -38,7 +36,8 @@ from directory.listings import (
     list_enterprises,
 )
 from directory.models import CHANNEL_KINDS, Enterprise
-from directory.regions import known_region_codes, serves
+from directory.reach import channels_for, serves_region
+from directory.regions import known_region_codes
 from directory.validation import SLUG_PATTERN
 
 blp = Blueprint("enterprises", __name__, url_prefix="/v1/enterprises",
@@ -158,7 +157,7 @@ class DetailArgsSchema(Schema):
 
 def _channel_kinds(enterprise: Enterprise, region: str | None) -> list[str]:
     kinds = [c.kind for c in enterprise.channels if c.direction == "contact" and not c.hidden
-             and (region is None or serves(list(c.regions or []), region))]
+             and serves_region(c, region)]
     return list(dict.fromkeys(kinds))
 
 
@@ -235,8 +234,8 @@ class EnterpriseDetail(MethodView):
         language = preferred_language()
         at = args["at"] or datetime.now(UTC)
         context = context_for(enterprise, language=language, at=at, platform=args["platform"],
-                              topic=args["topic"], region=args["region"])
-        channels = ordered_channels(visible_channels(enterprise, context), context)
+                              topic=args["topic"])
+        channels = channels_for(enterprise, at, args["region"])
         if _wants_jsonld():
             body = organization(enterprise, channels, language, request.host_url)
             response = Response(json.dumps(body, ensure_ascii=False), mimetype=LD_JSON)

@@ -30,8 +30,6 @@ from api.resources.channels import (
     ChannelSchema,
     channel_dump,
     context_for,
-    ordered_channels,
-    visible_channels,
 )
 from api.resources.common import NAMES_EXAMPLE, NOT_BLANK, NamesSchema, names_dump
 from api.resources.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema, summary_dump
@@ -40,6 +38,7 @@ from api.state import app_state, db_session
 from directory.listings import industry_exists
 from directory.models import Enterprise, Industry
 from directory.phones import display_phone
+from directory.reach import channels_for
 from search.base import MAX_WINDOW, SearchQuery, SearchUnavailable
 from search.documents import PHONE_KINDS
 from search.text import MAX_QUERY_LENGTH, AnalyzedQuery, fold, highlight_spans, phone_terms, pinyin_terms
@@ -271,9 +270,8 @@ class Search(MethodView):
         now = datetime.now(UTC)
         items = []
         for enterprise in rows:
-            context = context_for(enterprise, language=language, at=now, platform=args["platform"],
-                                  region=args["region"])
-            channels = [c for c in ordered_channels(visible_channels(enterprise, context), context)
+            context = context_for(enterprise, language=language, at=now, platform=args["platform"])
+            channels = [c for c in channels_for(enterprise, now, args["region"])
                         if c.direction == "contact"][:MAIN_CHANNELS]
             items.append({**summary_dump(enterprise, language, args["region"]),
                           "channels": [channel_dump(c, context) for c in channels],

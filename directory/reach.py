@@ -1,0 +1,61 @@
+"""Which of a listing's channels to offer a person, and in what order.
+
+Best first: open now (open, unknown, closed), reaches a person (yes, unknown, no), lower cost
+(a toll-free call; then a local-rate call or an online channel; then an international call),
+then the enterprise's own order. Ways in come before outbound-only senders, which are listed
+only so that people recognise them. With a region, only the channels serving it are offered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from directory.hours import status_at
+from directory.models import Channel, Enterprise
+from directory.phones import classify_phone
+from directory.regions import serves
+
+PHONE_VALUE_KINDS = ("phone", "sms")
+
+
+def reaches_person(channel: Channel) -> bool | None:
+    """True when the channel reaches a human (a known shortcut to a person says so), False when
+    only a machine answers, None when unknown."""
+    if channel.to_person:
+        return True
+    return channel.reaches_person
+
+
+def cost_rank(channel: Channel) -> int:
+    """0 a toll-free call, 1 the usual cost (a local-rate or 400 call, an online channel on the
+    phone's data), 2 an international call."""
+    if channel.kind not in PHONE_VALUE_KINDS:
+        return 1
+    info = classify_phone(channel.value)
+    if info.toll_free:
+        return 0
+    return 2 if info.kind == "international" else 1
+
+
+def serves_region(channel: Channel, region: str | None) -> bool:
+    return region is None or serves(list(channel.regions or []), region)
+
+
+def _rank(flag: bool | None) -> int:
+    return 0 if flag is True else 1 if flag is None else 2
+
+
+def channels_for(enterprise: Enterprise, at: datetime, region: str | None = None) -> list[Channel]:
+    """The enterprise's channels to show at the instant *at*: not hidden, serving *region*,
+    best first."""
+    def key(channel: Channel) -> tuple:
+        return (channel.direction != "contact", _rank(status_at(channel.hours, at).open_now),
+                _rank(reaches_person(channel)), cost_rank(channel), channel.position)
+
+    return sorted((c for c in enterprise.channels if not c.hidden and serves_region(c, region)), key=key)
+
+
+def numbers_for_abroad(enterprise: Enterprise) -> list[Channel]:
+    """The enterprise's phone numbers that can be called from outside mainland China."""
+    return [c for c in enterprise.channels if c.kind == "phone" and not c.hidden
+            and c.direction == "contact" and classify_phone(c.value).callable_from_abroad]
