@@ -197,7 +197,7 @@ def classify_phone(value: str) -> PhoneInfo:
     """What the canonical number *value* is (``95588``, ``4008208820``, ``+18774484824``)."""
     display = display_phone(value)
     if value.startswith("+86"):
-        domestic = next(iter(equivalent_forms(value)), None)
+        domestic = domestic_form(value)
         kind = _domestic_kind(domestic) if domestic else "unknown"
         return PhoneInfo(value, kind, display, False, kind != "sms_106", kind != "sms_106",
                          value if kind != "sms_106" else None,
@@ -214,7 +214,7 @@ def classify_phone(value: str) -> PhoneInfo:
     from_mobile = kind not in ("toll_free_800", "sms_106")
     international = None
     if kind in ("mobile", "landline"):
-        international = next(iter(equivalent_forms(value)), None)
+        international = international_form(value)
     from_abroad = international is not None
     if kind == "toll_free_800":
         hints += ["free", "not_from_mobile"]
@@ -231,25 +231,47 @@ def classify_phone(value: str) -> PhoneInfo:
     return PhoneInfo(value, kind, display, free, from_mobile, from_abroad, international, tuple(hints))
 
 
+def domestic_form(value: str) -> str | None:
+    """A ``+86`` number as dialled inside mainland China (``+862160876100`` -> ``02160876100``,
+    ``+8613800138000`` -> ``13800138000``); None for other numbers."""
+    national = value[3:] if value.startswith("+86") else ""
+    if not national.isdigit() or len(national) < 3:
+        return None
+    parsed = phonenumbers.parse(value, None)
+    landline = phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in (
+        PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return "0" + national if landline else national  # a landline is dialled with its 0 area code
+
+
+def international_form(value: str) -> str | None:
+    """A mainland number as dialled from abroad (``02160876100`` -> ``+862160876100``); None for
+    numbers that are not dialled from abroad (short service numbers, 106 senders)."""
+    if value.startswith("+") or not value.isdigit():
+        return None
+    if value.startswith("0") and not value.startswith("00") and len(value) >= 8:
+        return "+86" + value[1:]
+    if len(value) >= 10 and not _SMS_106.match(value) and value.startswith(("1", "4", "8")):
+        return "+86" + value
+    return None
+
+
+def _service_number_behind_area_code(landline: str) -> str | None:
+    """``01095588`` -> ``95588``: a 95 service number dialled with an area code (010, 0755)."""
+    area = 2 if landline[1:2] in ("1", "2") else 3
+    subscriber = landline[1 + area:]
+    return subscriber if _SHORT_95.match(subscriber) else None
+
+
 def equivalent_forms(value: str) -> set[str]:
     """Other canonical forms of the same mainland number: ``02160876100`` ⇄ ``+862160876100``,
-    ``13800138000`` ⇄ ``+8613800138000``. Empty for numbers with no other form."""
-    if value.startswith("+86"):
-        national = value[3:]
-        if not national.isdigit() or len(national) < 5:
-            return set()
-        if national.startswith(("1", "4", "8", "9")):
-            return {national}
-        return {"0" + national}
-    if value.startswith("+") or not value.isdigit():
-        return set()
-    if value.startswith("0") and not value.startswith("00") and len(value) >= 10:
-        return {"+86" + value[1:]}
-    if _SMS_106.match(value) or len(value) < 10:
-        return set()  # short numbers and SMS senders are not dialled from abroad
-    if value.startswith(("1", "4", "8")):
-        return {"+86" + value}
-    return set()
+    ``13800138000`` ⇄ ``+8613800138000``, and a 95 service number dialled with an area code
+    (``+86 10 95588``, ``01095588``) is also the short number ``95588``. Empty for numbers with
+    no other form."""
+    forms = {domestic_form(value), international_form(value)}
+    landline = next((form for form in (value, *forms) if form and form.startswith("0")), None)
+    if landline:
+        forms.add(_service_number_behind_area_code(landline))
+    return {form for form in forms if form and form != value}
 
 
 def parse_phone_input(text: str) -> str | None:

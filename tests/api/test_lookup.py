@@ -71,7 +71,7 @@ def owners(body: dict) -> list[str]:
 def test_listed_numbers_in_any_format_are_official(client, pasted):
     body = ask(client, pasted)
     assert body["input_kind"] == "phone"
-    assert body["official"] is True and owners(body) == [ICBC]
+    assert body["official"] is True and set(owners(body)) == {ICBC}  # +86 10 95588 is two channels
     assert body["matches"][0]["matched_by"] == "phone"
     assert body["matches"][0]["channel"]["direction"] == "contact"
     assert body["hint"]["code"] == "official_contact" and "中国工商银行" in body["hint"]["text"]
