@@ -227,3 +227,14 @@ def test_rebuilding_gives_identical_files(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for name in OUTPUT_FILES:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_rebuilding_the_regions_gives_an_identical_file(tmp_path: Path) -> None:
+    source = shared_data()
+    if not (source / "areacodes" / "result.csv").exists():
+        pytest.skip(f"source data not found at {source}")
+    result = subprocess.run(
+        [sys.executable, str(BUILDER.with_name("build_regions.py")), "--source", str(source),
+         "--out", str(tmp_path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "regions.json").read_bytes() == (DATA / "regions.json").read_bytes()
