@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload, session
 
 from directory.db import Base
 from directory.models import Channel, Enterprise
-from directory.phones import classify_phone, equivalent_forms, kind_hint, parse_phone_input
+from directory.phones import PHONE_TYPES, classify_phone, equivalent_forms, kind_hint, parse_phone_input
 
 PHONE_CHANNEL_KINDS = ("phone", "sms", "whatsapp", "facetime")
 URL_CHANNEL_KINDS = ("webchat", "video", "app", "social", "web_form", "callback", "wechat")
@@ -507,8 +507,7 @@ _HINTS: dict[str, dict[str, str]] = {
         "zh-Hant": "這種連結（{scheme}）不是企業的聯絡方式，可能會執行程式碼，請不要打開。",
         "en": "A {scheme} link is not a way to contact a company and may run code: do not open it."},
 }
-HINT_CODES = (*_HINTS, "mobile", "landline", "business_400", "toll_free_800", "service_95",
-              "service_96", "service_1x", "emergency", "sms_106", "international", "unknown")
+HINT_CODES = (*_HINTS, *PHONE_TYPES)
 
 
 def hint_text(result: LookupResult, language: str, name: str = "") -> str:

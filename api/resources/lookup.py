@@ -22,13 +22,11 @@ from directory.lookup import (
     lookup,
 )
 from directory.models import CHANNEL_KINDS, DIRECTIONS
-from directory.phones import classify_phone
+from directory.phones import PHONE_TYPES, classify_phone
 
 blp = Blueprint("lookup", __name__, url_prefix="/v1/lookup",
                 description="\"Is this official?\": check a number, link or address that reached you.")
 
-PHONE_TYPES = ("mobile", "landline", "business_400", "toll_free_800", "service_95", "service_96",
-               "service_1x", "emergency", "sms_106", "international", "unknown")
 
 
 PASTED_TEXT = SpecPattern(f"^[^{CONTROL}]*[^{SPACE}{CONTROL}][^{CONTROL}]*$",
@@ -83,7 +81,8 @@ class HintSchema(Schema):
                        "sender), `official_domain`, `official_page`; for unknown input "
                        "`unknown_domain`, `unknown_email`, `imitation` (a listed domain written in "
                        "front of another one), `user_info` (a `name@` prefix hiding the real host), "
-                       "`ip_address`, `unsafe_scheme`, `mailbox_provider`, `user_content`; for an "
+                       "`ip_address`, `unsafe_scheme`, `mailbox_provider`, `user_content`, "
+                       "`unrecognised` (none of the forms below could be read); for an "
                        "unknown number the kind of number: " + ", ".join(f"`{t}`" for t in PHONE_TYPES)
                        + ".", "example": "imitation"})
     text = fields.String(metadata={
@@ -104,12 +103,13 @@ class LookupSchema(Schema):
     query = fields.String(metadata={"description": "The text as received.",
                                     "example": LOOKUP_EXAMPLE["query"]})
     input_kind = fields.String(validate=validate.OneOf(INPUT_KINDS), metadata={
-        "description": "How the text was read: `phone`, `email`, `url`, `domain`, or `link` (a "
-                       "link of a scheme no company uses to be contacted, e.g. `javascript:`).",
+        "description": "How the text was read: `phone`, `email`, `url`, `domain`, `link` (a "
+                       "link of a scheme no company uses to be contacted, e.g. `javascript:`), or "
+                       "`unknown` when it is none of these (never official).",
         "example": "url"})
     normalized = fields.String(metadata={
         "description": "The canonical number (digits; `+` and country code abroad), the lower-case "
-                       "address, the host of a URL or domain, or the scheme of a link.",
+                       "address, the host of a URL or domain, the scheme of a link, or the text itself.",
         "example": LOOKUP_EXAMPLE["normalized"]})
     registrable_domain = fields.String(allow_none=True, metadata={
         "description": "The registrable domain of a URL, domain or address under the Public "
