@@ -21,8 +21,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml tools/install_browser.sh $(VENV)/.installed
 	$(PIP) install -e '.[test]'
+	tools/install_browser.sh
 	touch $@
 
 install: $(VENV)/.installed

@@ -9,6 +9,7 @@ from flask_compress import Compress
 
 from api.config import Config
 from api.http import register_body_limit, register_http_conventions, register_security_headers
+from api.limits import init_rate_limits
 from api.problems import register_problem_handlers
 from api.smorest import Api
 from api.state import init_state
@@ -20,6 +21,8 @@ apps, SMS — with links that open each channel on a phone.
 Errors are RFC 9457 `application/problem+json`. Lists use cursor pagination (`limit`,
 `cursor`, a `next` URL in the body and an RFC 8288 `Link` header). Every GET sends an `ETag`
 and answers `If-None-Match` with 304. `Accept-Language` (zh-Hans, zh-Hant, en) picks `name`.
+Requests under `/v1` are rate limited per OAuth client, else per address: answers carry
+`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`, and 429 says `Retry-After`.
 """
 
 
@@ -56,12 +59,43 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     register_body_limit(app)
     register_security_headers(app)
 
-    api = Api(app)
-    from api.resources import enterprises, health, industries, lookup, regions, search
+    app.config.update(
+        SESSION_COOKIE_NAME="c800_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.session_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+    )
+    from api.oauth.pages import pages, secret_key
+    from api.oauth.protect import register_protection
+    from api.oauth.server import create_server
 
-    for module in (health, industries, enterprises, search, lookup, regions):
+    with app.app_context():
+        app.secret_key = secret_key(config.data_dir)
+    create_server(app)
+    register_protection(app)
+
+    api = Api(app)
+    from api.resources import (
+        accounts,
+        enterprises,
+        health,
+        industries,
+        lookup,
+        manage,
+        regions,
+        search,
+    )
+    from api.resources.oauth import document_oauth, oauth
+
+    for module in (health, industries, enterprises, search, lookup, regions, manage, accounts):
         api.register_blueprint(module.blp)
+    app.register_blueprint(oauth)
+    app.register_blueprint(pages)
+    document_oauth(api.spec, app)
     register_problem_handlers(app)
+    # After every before_request hook that sets g.rate_limit_client: the limiter counts in its own.
+    init_rate_limits(app, config)
 
     from api.docs import register_docs
 

@@ -26,6 +26,9 @@ db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 directory_cli = AppGroup("directory", help="The directory's data.")
 openapi_cli = AppGroup("openapi", help="The OpenAPI document.")
 search_cli = AppGroup("search", help="The search index (a projection of the database).")
+users_cli = AppGroup("users", help="People who sign in.")
+clients_cli = AppGroup("clients", help="OAuth2 clients of the API.")
+enterprises_cli = AppGroup("enterprises", help="Who keeps which listing.")
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -136,6 +139,118 @@ def openapi_export(check: bool) -> None:
     click.echo(f"wrote {OPENAPI_FILE.relative_to(ROOT)}")
 
 
+@users_cli.command("create")
+@click.option("--email", required=True, help="The user's e-mail address (their sign-in name).")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from the command line).")
+@click.option("--admin", is_flag=True, help="A c800 administrator.")
+def users_create(email: str, password_stdin: bool, admin: bool) -> None:
+    """Create a user; prints its id and address as JSON."""
+    from directory.accounts import AccountError, create_user
+
+    password = sys.stdin.read()
+    password = password[:-1] if password.endswith("\n") else password
+    password = password[:-1] if password.endswith("\r") else password
+    session = db_session()
+    try:
+        user = create_user(session, email, password, admin=admin)
+    except AccountError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(json.dumps({"id": user.id, "email": user.email, "is_admin": user.is_admin}))
+
+
+@clients_cli.command("create")
+@click.option("--name", required=True, help="What people see on the consent page.")
+@click.option("--grant", "grants", required=True, multiple=True,
+              type=click.Choice(["client_credentials", "authorization_code"]),
+              help="Grant type; authorization_code alone makes a public client (the mobile app).")
+@click.option("--scope", required=True, help="Space-separated scopes the client may ask for.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True,
+              help="Allowed redirect URI (authorization_code; repeatable).")
+@click.option("--confidential", is_flag=True,
+              help="An authorization_code client that keeps a secret (a server-side app).")
+@click.option("--user", "user_email", default=None,
+              help="client_credentials: the user (by e-mail) the client acts for, e.g. an "
+                   "enterprise's integration with listings:write.")
+def clients_create(name: str, grants: tuple[str, ...], scope: str, redirect_uris: tuple[str, ...],
+                   confidential: bool, user_email: str | None) -> None:
+    """Register a client; prints its id and, once, its secret, as JSON."""
+    import secrets as _secrets
+
+    from api.oauth.models import SCOPES, OAuthClient, digest
+    from directory.accounts import find_user
+
+    scopes = scope.split()
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise click.ClickException(f"unknown scope(s) {unknown}; use {', '.join(SCOPES)}")
+    session = db_session()
+    user = None
+    if user_email:
+        user = find_user(session, user_email)
+        if user is None:
+            raise click.ClickException(f"no user has the address {user_email}")
+    if "admin" in scopes and not (user is not None and user.is_admin) and "authorization_code" not in grants:
+        raise click.ClickException("the admin scope needs --user with an administrator")
+    if "authorization_code" in grants:
+        if not redirect_uris:
+            raise click.ClickException("authorization_code needs at least one --redirect-uri")
+        for uri in redirect_uris:
+            if not _redirect_uri_ok(uri):
+                raise click.ClickException(f"{uri!r}: a redirect URI is https://, http://127.0.0.1 "
+                                           "or http://localhost (loopback), or an app's own scheme")
+    public = "authorization_code" in grants and "client_credentials" not in grants and not confidential
+    secret = None if public else _secrets.token_urlsafe(32)
+    client = OAuthClient(client_id=f"cl_{_secrets.token_hex(8)}",
+                         secret_hash=digest(secret) if secret else None, name=name,
+                         grant_types=list(dict.fromkeys(grants)), redirect_uris=list(redirect_uris),
+                         scope=" ".join(dict.fromkeys(scopes)),
+                         auth_method="none" if public else "client_secret_basic",
+                         user_id=user.id if user is not None else None)
+    session.add(client)
+    session.commit()
+    click.echo(json.dumps({"client_id": client.client_id, "client_secret": secret,
+                           "token_endpoint_auth_method": "none" if public else "client_secret_basic",
+                           "grant_types": client.grant_types, "scope": client.scope,
+                           "redirect_uris": client.redirect_uris}))
+
+
+def _redirect_uri_ok(uri: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    if parts.fragment or not parts.scheme:
+        return False
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    if parts.scheme == "http":
+        return parts.hostname in ("127.0.0.1", "localhost", "::1")
+    # a private-use scheme of a native app (RFC 8252 7.1): reverse domain name, e.g. com.c800.app
+    return "." in parts.scheme and parts.scheme not in ("javascript", "data", "file")
+
+
+@enterprises_cli.command("add-member")
+@click.argument("enterprise_id")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["owner", "editor"]))
+def enterprises_add_member(enterprise_id: str, email: str, role: str) -> None:
+    """Make the user EMAIL an owner or editor of ENTERPRISE_ID's listing."""
+    from directory.accounts import AccountError, add_member
+
+    session = db_session()
+    try:
+        membership = add_member(session, enterprise_id, email, role)
+    except AccountError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(json.dumps({"enterprise_id": membership.enterprise_id, "user_id": membership.user_id,
+                           "role": membership.role}))
+
+
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, directory_cli, search_cli, openapi_cli):
+    for group in (db_cli, directory_cli, search_cli, openapi_cli, users_cli, clients_cli,
+                  enterprises_cli):
         app.cli.add_command(group)

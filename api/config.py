@@ -21,6 +21,25 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"environment variable {name} must be true or false, got {raw!r}")
+
+
+# Limits of apps built with testing=True unless the test passes its own: the suite makes
+# thousands of requests from one address.
+TESTING_RATE_LIMIT = "100000/minute"
+RATE_LIMIT_FIELDS = ("rate_limit_anonymous", "rate_limit_client", "rate_limit_signin",
+                     "rate_limit_reports")
+
+
 @dataclass
 class Config:
     """Settings of one app instance. Build it with :meth:`from_env`."""
@@ -33,6 +52,19 @@ class Config:
     redis_url: str | None = None
     public_cache_seconds: int = 60
     max_content_length: int = 1024 * 1024
+    # Rate limits (api/limits.py), in flask-limiter's syntax ("120/minute", "10/second;1000/day").
+    rate_limits_enabled: bool = True
+    rate_limit_anonymous: str = "120/minute"
+    rate_limit_client: str = "1200/minute"
+    rate_limit_signin: str = "10/minute"
+    rate_limit_reports: str = "20/hour"
+    rate_limit_key_prefix: str = "c800"
+    # Accounts and OAuth2 (api/oauth): access tokens live 15 minutes unless configured.
+    access_token_lifetime: int = 900
+    secret_key: str | None = None
+    session_cookie_secure: bool = False
+    mail_url: str | None = None
+    mail_from: str = "c800 <no-reply@c800.localhost>"
     testing: bool = False
 
     @classmethod
@@ -47,11 +79,26 @@ class Config:
             redis_url=os.environ.get("REDIS_URL") or None,
             public_cache_seconds=_env_int("PUBLIC_CACHE_SECONDS", 60),
             max_content_length=_env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
+            access_token_lifetime=_env_int("ACCESS_TOKEN_LIFETIME", 900),
+            secret_key=os.environ.get("SECRET_KEY") or None,
+            session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", False),
+            mail_url=os.environ.get("MAIL_URL") or None,
+            mail_from=os.environ.get("MAIL_FROM") or "c800 <no-reply@c800.localhost>",
+            rate_limits_enabled=_env_bool("RATE_LIMITS_ENABLED", True),
+            rate_limit_anonymous=os.environ.get("RATE_LIMIT_ANONYMOUS") or "120/minute",
+            rate_limit_client=os.environ.get("RATE_LIMIT_CLIENT") or "1200/minute",
+            rate_limit_signin=os.environ.get("RATE_LIMIT_SIGNIN") or "10/minute",
+            rate_limit_reports=os.environ.get("RATE_LIMIT_REPORTS") or "20/hour",
+            rate_limit_key_prefix=os.environ.get("RATE_LIMIT_KEY_PREFIX") or "c800",
         )
         for key, value in overrides.items():
             if not hasattr(config, key):
                 raise TypeError(f"unknown setting {key!r}")
             setattr(config, key, value)
+        if config.testing:
+            for name in RATE_LIMIT_FIELDS:
+                if name not in overrides:
+                    setattr(config, name, TESTING_RATE_LIMIT)
         if isinstance(config.data_dir, str):
             config.data_dir = Path(config.data_dir)
         if not config.database_url:

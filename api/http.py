@@ -116,6 +116,7 @@ def register_body_limit(app: Flask) -> None:
 
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+PAGES_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
 
@@ -130,6 +131,7 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("Cross-Origin-Resource-Policy", "same-site")
-        csp = DOCS_CSP if request.path.startswith("/docs") else API_CSP
+        csp = (DOCS_CSP if request.path.startswith("/docs") else
+               PAGES_CSP if request.path.startswith(("/oauth/authorize", "/claims/")) else API_CSP)
         headers.setdefault("Content-Security-Policy", csp)
         return response

@@ -37,6 +37,8 @@ class Api(flask_smorest.Api):
             response = {"description": STATUS_TITLES.get(status, status.phrase)}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
+            if status == 429:
+                response.update(deepcopy(TOO_MANY_REQUESTS))
             prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
@@ -63,12 +65,34 @@ IF_NONE_MATCH = {
     "description": "An ETag from an earlier answer: 304 with no body when nothing changed.",
     "schema": {"type": "string"}, "example": '"3f2e2c175b943150badf93f15736dd5d87cc34a6"',
 }
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": {"description": "Requests allowed in the current window by the limit "
+                                       "that applies to this request.",
+                        "schema": {"type": "integer", "minimum": 0}, "example": 120},
+    "RateLimit-Remaining": {"description": "Requests left in the current window.",
+                            "schema": {"type": "integer", "minimum": 0}, "example": 119},
+    "RateLimit-Reset": {"description": "Seconds until the current window ends and the "
+                                       "count starts again.",
+                        "schema": {"type": "integer", "minimum": 0}, "example": 42},
+}
+RETRY_AFTER = {"description": "Seconds to wait before retrying.",
+               "schema": {"type": "integer", "minimum": 1}, "example": 42}
+TOO_MANY_REQUESTS = {
+    "description": "Too Many Requests: the caller's rate limit is used up (per OAuth client, "
+                   "else per address); retry after `Retry-After` seconds.",
+    "headers": {name: {**header, "required": True}
+                for name, header in {"Retry-After": RETRY_AFTER, **RATE_LIMIT_HEADERS}.items()},
+    "example": {"type": "about:blank", "title": "Too Many Requests", "status": 429,
+                "detail": "Too many requests: 120 per 1 minute; retry after 42 seconds.",
+                "instance": "/v1/enterprises"},
+}
 READ_HEADERS = {
     "ETag": {"description": "Validator of this representation; send it back in "
                             "If-None-Match.", "schema": {"type": "string"},
              "example": '"3f2e2c175b943150badf93f15736dd5d87cc34a6"'},
     "Cache-Control": {"description": "How long shared caches may keep the answer.",
                       "schema": {"type": "string"}, "example": "public, max-age=60"},
+    **RATE_LIMIT_HEADERS,
 }
 
 
@@ -77,8 +101,17 @@ def path_parameter(name: str, description: str, example: str) -> dict:
             "schema": {"type": "string"}, "example": example}
 
 
+def rate_limited(blp: Blueprint):  # noqa: ANN201 - decorator
+    """Document the 429 of a rate-limited operation (problem+json, Retry-After, RateLimit-*).
+
+    Every operation under /v1 is limited (api/limits.py); public_read adds this already.
+    Document the RateLimit-* headers of the success answer with RATE_LIMIT_HEADERS.
+    """
+    return blp.alt_response(429, "TOO_MANY_REQUESTS")
+
+
 def public_read(blp: Blueprint, *, not_found: str | None = None):  # noqa: ANN201 - decorator
-    """Document what every public GET shares: languages, ETags and 304, and a 404 if any."""
+    """Document what every public GET shares: languages, ETags and 304, a 404 if any, the 429."""
 
     def decorate(view):  # noqa: ANN001, ANN202
         # Added beside the query parameters of @blp.arguments: blp.doc(parameters=...) would
@@ -90,6 +123,6 @@ def public_read(blp: Blueprint, *, not_found: str | None = None):  # noqa: ANN20
                                 "still matches; no body.")(view)
         if not_found:
             view = blp.alt_response(404, description=not_found)(view)
-        return view
+        return rate_limited(blp)(view)
 
     return decorate

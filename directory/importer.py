@@ -26,6 +26,7 @@ from directory.records import (
     industry_to_record,
 )
 from directory.validation import EnterpriseRecordSchema, IndustryRecordSchema, flatten_errors
+from directory.versions import record_version
 
 INDUSTRIES_FILE = "industries.json"
 
@@ -57,7 +58,7 @@ class ImportReport:
     industries: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("created", "updated", "unchanged"), 0))
     enterprises: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("created", "updated", "unchanged"), 0))
+        ("created", "updated", "unchanged", "kept"), 0))
 
     @property
     def changed(self) -> bool:
@@ -208,19 +209,28 @@ def import_directory(session: Session, path: Path) -> ImportReport:
         existing.update({e.id: e for e in session.scalars(
             select(Enterprise).where(Enterprise.id.in_(chunk))
             .options(selectinload(Enterprise.region_rows)))})
+    changed: list[tuple[Enterprise, bool]] = []
     for item in enterprises:
         record = item.data
         enterprise = existing.get(record["id"])
+        if enterprise is not None and enterprise.managed:
+            # The enterprise keeps this listing itself: the data files no longer speak for it.
+            report.enterprises["kept"] += 1
+            continue
         if enterprise is None:
             enterprise = Enterprise(id=record["id"], version=1, created_at=utcnow())
             apply_record(enterprise, record)
             session.add(enterprise)
             report.enterprises["created"] += 1
+            changed.append((enterprise, True))
         elif comparable(enterprise_to_record(enterprise)) != comparable(record):
             apply_record(enterprise, record)
             enterprise.version += 1
             report.enterprises["updated"] += 1
+            changed.append((enterprise, False))
         else:
             report.enterprises["unchanged"] += 1
     session.flush()
+    for enterprise, created in changed:  # the history of every listing starts at its import
+        record_version(session, enterprise, actor="import", action="import", created=created)
     return report

@@ -94,6 +94,9 @@ class Enterprise(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # True once the enterprise keeps the listing itself (a verified claim or a self-service
+    # edit): imports of the bundled data then leave it alone.
+    managed: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[list[str]] = mapped_column(JsonType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -104,6 +107,9 @@ class Enterprise(Base):
     )
     channels: Mapped[list[Channel]] = relationship(
         cascade="all, delete-orphan", order_by="Channel.position", lazy="selectin"
+    )
+    notices: Mapped[list[Notice]] = relationship(
+        cascade="all, delete-orphan", order_by="Notice.created_at", lazy="selectin"
     )
 
     @property
@@ -160,3 +166,31 @@ class Channel(Base):
     reaches_person: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     # The query parameter a webchat / web form / video URL takes for the consumer's topic.
     topic_param: Mapped[str | None] = mapped_column(String(64))
+
+
+SEVERITIES = ("info", "warning", "critical")
+
+
+class Notice(Base):
+    """A notice an enterprise publishes on its listing ("flight cancelled: rebook here")."""
+
+    __tablename__ = "notices"
+    __table_args__ = (CheckConstraint(_in("severity", SEVERITIES), name="ck_notices_severity"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(16), default="info")
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Self-service links: [{"label": "改签", "url": "https://..."}]
+    links: Mapped[list[dict[str, str]]] = mapped_column(JsonType, default=list)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def is_current(self, at: datetime) -> bool:
+        return (not self.hidden and self.valid_from <= at
+                and (self.valid_until is None or at < self.valid_until))

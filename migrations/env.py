@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from alembic import context
 
+import api.idempotency  # noqa: F401 - the idempotency_keys table
+import api.oauth.models  # noqa: F401 - OAuth2 clients, codes and tokens
+import directory.accounts  # noqa: F401 - users and memberships
+import directory.claims  # noqa: F401 - claims and reports
 import directory.lookup  # noqa: F401 - the lookup_keys table
 import directory.models  # noqa: F401 - registers the tables on Base.metadata
 import directory.outbox  # noqa: F401 - the listing_changes table
+import directory.versions  # noqa: F401 - listing_versions
 from directory.db import Base, make_engine
 
 target_metadata = Base.metadata

@@ -34,7 +34,8 @@ def get(url: str) -> tuple[int, dict]:
 def served(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MAKEFLAGS")}
-    env.update(DATA_DIR=str(tmp_path / "var"), PORT=str(port))
+    env.update(DATA_DIR=str(tmp_path / "var"), PORT=str(port), RATE_LIMIT_ANONYMOUS="100000/minute",
+               RATE_LIMIT_KEY_PREFIX=f"c800-make-run-{port}")
     log = (tmp_path / "make-run.log").open("w")
     process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -217,7 +217,8 @@ class EnterpriseDetail(MethodView):
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Enterprise"}},
             LD_JSON: {"schema": {"type": "object", "description": "schema.org Organization with "
-                                 "one ContactPoint per way in."}, "example": JSONLD_EXAMPLE}}}})
+                                 "one ContactPoint per way in."}, "example": JSONLD_EXAMPLE}},
+        "headers": READ_HEADERS}})
     @public_read(blp, not_found="No listed enterprise has this id.")
     def get(self, args, enterprise_id: str):
         """Get an enterprise with all its channels

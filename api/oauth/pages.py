@@ -1,0 +1,223 @@
+"""Server-rendered pages: sign-in and consent of the authorization endpoint, and the page a
+claim's e-mail link opens. In zh-Hans and en (``?lang=`` or Accept-Language).
+
+The browser session is Flask's signed cookie (HttpOnly, SameSite=Lax); every form carries a
+CSRF token bound to it; signing in starts a new session. Sign-in attempts are throttled per
+address and per e-mail address.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import time
+from urllib.parse import urlencode
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, Response, current_app, render_template, request, session
+from limits import parse
+from flask import g as flask_g
+
+from api.limits import EXTENSION
+from api.oauth.models import OAuthClient
+from api.oauth.server import oauth_server, user_scope
+from api.state import app_state, db_session
+from directory.accounts import User, authenticate
+from directory.claims import ClaimError, verify_claim
+
+pages = Blueprint("pages", __name__)
+
+LANGUAGES = (("zh-Hans", "中文"), ("en", "English"))
+TEXT = {
+    "zh-Hans": {
+        "signin_title": "登录 c800", "signin_for": "登录以继续使用「{client}」。",
+        "email": "电子邮箱", "password": "密码", "signin": "登录",
+        "bad_credentials": "邮箱或密码不正确。", "throttled": "尝试次数过多，请 {seconds} 秒后再试。", "bad_form": "页面已过期，请重试。",
+        "consent_title": "「{client}」请求访问你的 c800 账户",
+        "signed_in_as": "已登录：{email}", "consent_asks": "允许后，它将能够：",
+        "allow": "允许", "deny": "拒绝", "not_you": "不是你？退出登录",
+        "error_title": "无法继续", "scopes": {
+            "directory:read": "读取企业名录", "me": "查看你的账户信息",
+            "listings:write": "以你的名义编辑你管理的企业信息", "admin": "执行管理员操作"},
+        "claim_title": "确认认领企业信息", "claim_confirm": "确认认领",
+        "claim_ask": "点击下方按钮，确认你是该企业的工作人员。",
+        "claim_done": "认领已确认：你现在是该企业信息的管理者。",
+    },
+    "en": {
+        "signin_title": "Sign in to c800", "signin_for": "Sign in to continue to {client}.",
+        "email": "E-mail", "password": "Password", "signin": "Sign in",
+        "bad_credentials": "The e-mail address or the password is wrong.",
+        "throttled": "Too many attempts; try again in {seconds} seconds.",
+        "bad_form": "This page has expired; please try again.",
+        "consent_title": "{client} asks to use your c800 account",
+        "signed_in_as": "Signed in as {email}", "consent_asks": "If you allow it, it can:",
+        "allow": "Allow", "deny": "Deny", "not_you": "Not you? Sign out",
+        "error_title": "Cannot continue", "scopes": {
+            "directory:read": "read the directory", "me": "see your account",
+            "listings:write": "edit the listings you keep, as you", "admin": "act as an administrator"},
+        "claim_title": "Confirm your claim", "claim_confirm": "Confirm the claim",
+        "claim_ask": "Press the button to confirm that you work for this enterprise.",
+        "claim_done": "Claim confirmed: you now keep this listing.",
+    },
+}
+
+
+def page_language() -> str:
+    asked = request.args.get("lang") or request.args.get("ui_locales", "").split(" ")[0]
+    if asked in TEXT:
+        return asked
+    for value, _quality in request.accept_languages:
+        tag = value.lower()
+        if tag.startswith("zh"):
+            return "zh-Hans"
+        if tag.startswith("en"):
+            return "en"
+    return "zh-Hans"
+
+
+def _switch_url(code: str) -> str:
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def _render(template: str, status: int = 200, **context: object) -> Response:
+    lang = page_language()
+    body = render_template(template, lang=lang, t=TEXT[lang], languages=LANGUAGES,
+                           switch_url=_switch_url, **context)
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    if context.get("retry_after"):
+        response.headers["Retry-After"] = str(context["retry_after"])
+    return response
+
+
+def _message(title: str, message: str, status: int, *, is_error: bool = True, **extra: object
+             ) -> Response:
+    return _render("message.html", status, title=title, message=message, is_error=is_error, **extra)
+
+
+def _csrf() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def _csrf_ok() -> bool:
+    sent = request.form.get("csrf", "")
+    return bool(sent) and "csrf" in session and hmac.compare_digest(sent, session["csrf"])
+
+
+def _signin_throttled(email: str) -> int | None:
+    """Seconds to wait when this address or this e-mail address tried too often, else None."""
+    limits = current_app.extensions.get(EXTENSION)
+    if limits is None or not limits.limiter.enabled:
+        return None
+    item = parse(app_state().config.rate_limit_signin)
+    strategy = limits.limiter.limiter
+    for key in (f"addr:{request.remote_addr}", f"email:{email.strip().lower()}"):
+        if not strategy.hit(item, "signin-attempt", key):
+            reset, _remaining = strategy.get_window_stats(item, "signin-attempt", key)
+            return max(1, int(reset - time.time()) + 1)
+    return None
+
+
+def _signed_in_user() -> User | None:
+    user_id = session.get("uid")
+    user = db_session().get(User, user_id) if isinstance(user_id, str) else None
+    return None if user is None or user.disabled else user
+
+
+def _client_name() -> str:
+    client_id = request.args.get("client_id")
+    client = db_session().get(OAuthClient, client_id) if client_id and len(client_id) <= 64 else None
+    return client.name if client is not None else "?"
+
+
+@pages.route("/oauth/authorize", methods=["GET", "POST"])
+def authorize() -> Response:
+    server = oauth_server()
+    t = TEXT[page_language()]
+    user = _signed_in_user()
+    try:
+        grant = server.get_consent_grant(end_user=user)
+    except OAuth2Error as error:
+        if getattr(error, "redirect_uri", None):
+            return server.handle_error_response(None, error)
+        return _message(t["error_title"], f"{error.error}: {error.description or ''}".strip(), 400)
+    action = request.full_path
+    if request.method == "POST":
+        if not _csrf_ok():
+            return _render("signin.html", 400, error=t["bad_form"], csrf=_csrf(), action=action,
+                           email="", client_name=grant.client.name)
+        step = request.form.get("step")
+        if step == "signout":
+            session.clear()
+            return _render("signin.html", csrf=_csrf(), action=action, email="", error=None,
+                           client_name=grant.client.name)
+        if step == "signin":
+            email = request.form.get("email", "")[:254]
+            wait = _signin_throttled(email)
+            if wait is not None:
+                return _render("signin.html", 429, error=t["throttled"].format(seconds=wait),
+                               csrf=_csrf(), action=action, email=email,
+                               client_name=grant.client.name, retry_after=wait)
+            found = authenticate(db_session(), email, request.form.get("password", ""))
+            if found is None:
+                flask_g.signin_failed = True
+                return _render("signin.html", 401, error=t["bad_credentials"], csrf=_csrf(),
+                               action=action, email=email, client_name=grant.client.name)
+            db_session().commit()  # a rehashed password
+            session.clear()
+            session["uid"] = found.id
+            user = found
+        elif step == "consent" and user is not None:
+            allowed = request.form.get("decision") == "allow"
+            return server.create_authorization_response(grant_user=user if allowed else None)
+    if user is None:
+        return _render("signin.html", csrf=_csrf(), action=action, email="", error=None,
+                       client_name=grant.client.name)
+    scopes = user_scope(grant.client.get_allowed_scope(grant.request.payload.scope), user).split()
+    return _render("consent.html", csrf=_csrf(), action=action, email=user.email, scopes=scopes,
+                   client_name=grant.client.name)
+
+
+@pages.route("/claims/verify", methods=["GET", "POST"])
+def confirm_claim() -> Response:
+    """The page a claim's e-mail link opens: a button confirms (a GET changes nothing)."""
+    t = TEXT[page_language()]
+    token = (request.form.get("token") if request.method == "POST" else request.args.get("token")) or ""
+    if not token or len(token) > 128:
+        return _message(t["error_title"], "This link is not valid.", 400)
+    if request.method == "GET":
+        return _message(t["claim_title"], t["claim_ask"], 200, is_error=False,
+                        form_action=request.path, token=token, button=t["claim_confirm"])
+    session_ = db_session()
+    try:
+        verify_claim(session_, token)
+    except ClaimError as exc:
+        session_.rollback()
+        return _message(t["error_title"], str(exc), exc.status)
+    session_.commit()
+    return _message(t["claim_title"], t["claim_done"], 200, is_error=False)
+
+
+def secret_key(data_dir) -> str:  # noqa: ANN001 - a Path
+    """SECRET_KEY from the environment, else one kept in DATA_DIR (shared by all workers)."""
+    configured = app_state().config.secret_key
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{secrets.token_hex(4)}")
+        temporary.write_text(secrets.token_urlsafe(48))
+        temporary.chmod(0o600)
+        try:
+            os.link(temporary, path)  # atomic: the first worker's key wins
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink(missing_ok=True)
+    return path.read_text().strip()

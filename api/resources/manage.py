@@ -1,0 +1,452 @@
+"""Enterprise self-service: the editable listing, edits of it, its channels and notices, and
+its history. Owners and editors only (scope ``listings:write``); every write needs If-Match.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import abort
+from marshmallow import Schema, fields, validate
+
+from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
+from api.idempotency import idempotent
+from api.oauth.protect import require_scope
+from api.resources.common import NAMES_EXAMPLE
+from api.smorest import Blueprint, NoQuerySchema, path_parameter
+from api.state import db_session
+from api.writes import (
+    ETAG_HEADER,
+    actor,
+    check_if_match,
+    edit_failed,
+    json_body,
+    kept_listing,
+    protected_doc,
+    with_etag,
+)
+from directory.editing import (
+    EditError,
+    add_channel,
+    add_notice,
+    restore_version,
+    update_channel,
+    update_enterprise,
+    update_notice,
+)
+from directory.models import CHANNEL_KINDS, DIRECTIONS, SEVERITIES, Enterprise
+from directory.versions import get_version, list_versions, snapshot
+
+blp = Blueprint("manage", __name__, url_prefix="/v1",
+                description="Enterprise self-service: keep your listing right (owners and editors).")
+
+ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
+CHANNEL = path_parameter("channel_id", "Opaque id of the channel.", "ch_1a2b3c4d5e6f7a8b")
+NOTICE = path_parameter("notice_id", "Opaque id of the notice.", "nt_0c1d2e3f4a5b6c7d")
+HOURS_EXAMPLE = {"tz": "Asia/Shanghai", "weekly": {"mon-fri": ["09:00-18:00"]},
+                 "public_holidays": "closed"}
+MENU_EXAMPLE = [{"intent": "信用卡挂失", "keys": "2,1"}]
+
+
+class InputNamesSchema(Schema):
+    zh_hans = fields.String(data_key="zh-Hans", allow_none=True, metadata={
+        "description": "Name in simplified Chinese.", "example": "中国工商银行"})
+    zh_hant = fields.String(data_key="zh-Hant", allow_none=True, metadata={
+        "description": "Name in traditional Chinese.", "example": "中國工商銀行"})
+    en = fields.String(allow_none=True, metadata={
+        "description": "Name in English.", "example": "Industrial and Commercial Bank of China"})
+
+
+class EnterprisePatchSchema(Schema):
+    """The fields an owner or editor may change (a JSON merge patch: give only what changes)."""
+
+    names = fields.Nested(InputNamesSchema, metadata={
+        "description": "Names by language; the languages given replace the stored ones.",
+        "example": {"en": "ICBC"}})
+    aliases = fields.List(fields.String(), metadata={
+        "description": "Abbreviations and other names (replaces the list).", "example": ["工行", "ICBC"]})
+    industry = fields.String(metadata={"description": "Industry id from GET /v1/industries.",
+                                       "example": "banking"})
+    description = fields.String(allow_none=True, metadata={
+        "description": "What the enterprise does.", "example": "个人及企业银行服务"})
+    website = fields.String(allow_none=True, metadata={
+        "description": "Official website (https).", "example": "https://www.icbc.com.cn/"})
+    domains = fields.List(fields.String(), metadata={
+        "description": "Web domains of the enterprise.", "example": ["icbc.com.cn"]})
+    regions = fields.List(fields.String(), metadata={
+        "description": "Regions served (CN, a GB/T 2260 code from GET /v1/regions).",
+        "example": ["CN"]})
+
+
+class MenuOptionSchema(Schema):
+    intent = fields.String(metadata={"description": "What the option is for.", "example": "信用卡挂失"})
+    keys = fields.String(metadata={"description": "Key steps separated by commas.", "example": "2,1"})
+
+
+class ChannelWriteSchema(Schema):
+    """A channel as an owner writes it (the import's rules; provenance is set by the system)."""
+
+    kind = fields.String(validate=validate.OneOf(CHANNEL_KINDS), metadata={
+        "description": "The kind of channel.", "example": "phone"})
+    value = fields.String(metadata={
+        "description": "Number (digits, + for abroad), address, URL or WeChat id, by kind.",
+        "example": "95588"})
+    label = fields.String(allow_none=True, metadata={"description": "Short label.",
+                                                     "example": "客服热线"})
+    purpose = fields.String(allow_none=True, metadata={"description": "What it is for.",
+                                                       "example": "信用卡"})
+    regions = fields.List(fields.String(), metadata={
+        "description": "Regions the channel serves; empty for everywhere the listing serves.",
+        "example": []})
+    languages = fields.List(fields.String(), metadata={"description": "BCP 47 language tags.",
+                                                       "example": ["zh", "en"]})
+    hours = fields.Dict(allow_none=True, metadata={
+        "description": "Opening hours: `tz`, `weekly`, `exceptions`, `public_holidays`, or "
+                       "`always`; null when unknown.", "example": HOURS_EXAMPLE})
+    direction = fields.String(validate=validate.OneOf(DIRECTIONS), metadata={
+        "description": "`contact`, or `outbound_only` for numbers that only send or call out.",
+        "example": "contact"})
+    menu = fields.List(fields.Nested(MenuOptionSchema), metadata={
+        "description": "The phone menu: which keys reach what.", "example": MENU_EXAMPLE})
+    to_person = fields.String(allow_none=True, metadata={
+        "description": "Key steps that reach a person.", "example": "0"})
+    reaches_person = fields.Boolean(allow_none=True, metadata={
+        "description": "Whether a human answers.", "example": True})
+    topic_param = fields.String(allow_none=True, metadata={
+        "description": "Query parameter of a webchat/web form/video URL that takes the topic.",
+        "example": "q"})
+    hidden = fields.Boolean(metadata={"description": "Hidden from the public (reversible).",
+                                      "example": False})
+
+
+class ManagedChannelSchema(ChannelWriteSchema):
+    id = fields.String(metadata={"description": "Opaque channel id.", "example": "ch_1a2b3c4d5e6f7a8b"})
+    source = fields.String(allow_none=True, metadata={
+        "description": "Provenance, set by the system.", "example": "self-service:usr_0f3c9a7e1b2d4c5a"})
+    verified_at = fields.String(allow_none=True, metadata={
+        "description": "When the c800 team last verified it; cleared when its number or "
+                       "address changes.", "example": None})
+
+
+class NoticeLinkSchema(Schema):
+    label = fields.String(metadata={"description": "Link text.", "example": "在线改签"})
+    url = fields.String(metadata={"description": "An https URL.", "example": "https://www.12306.cn/"})
+
+
+class NoticeWriteSchema(Schema):
+    title = fields.String(metadata={"description": "Title, 1-200 characters.",
+                                    "example": "暴雨影响：部分列车停运"})
+    body = fields.String(metadata={"description": "Text, 1-5000 characters.",
+                                   "example": "停运车次可免费退票，请在线办理。"})
+    severity = fields.String(validate=validate.OneOf(SEVERITIES), metadata={
+        "description": "`info`, `warning` or `critical`.", "example": "warning"})
+    valid_from = fields.String(allow_none=True, metadata={
+        "description": "RFC 3339 start (default now).", "example": "2026-12-02T08:00:00+08:00"})
+    valid_until = fields.String(allow_none=True, metadata={
+        "description": "RFC 3339 end; null for until hidden.", "example": "2026-12-05T00:00:00+08:00"})
+    links = fields.List(fields.Nested(NoticeLinkSchema), metadata={
+        "description": "Self-service links (at most 10).",
+        "example": [{"label": "在线退票", "url": "https://www.12306.cn/"}]})
+    hidden = fields.Boolean(metadata={"description": "Hidden from the public (reversible).",
+                                      "example": False})
+
+
+class NoticeSchema(NoticeWriteSchema):
+    id = fields.String(metadata={"description": "Opaque notice id.", "example": "nt_0c1d2e3f4a5b6c7d"})
+
+
+class ManagedListingSchema(Schema):
+    id = fields.String(metadata={"description": "Opaque enterprise id.", "example": "ent_9f7532f6acdd"})
+    version = fields.Integer(metadata={"description": "The listing's version (its ETag is "
+                                       "`\"v<version>\"`).", "example": 3})
+    verified = fields.Boolean(metadata={"description": "Verified by the enterprise (a claim).",
+                                        "example": True})
+    status = fields.String(metadata={"description": "`active`, `hidden` or `suspended`.",
+                                     "example": "active"})
+    names = fields.Nested(InputNamesSchema, metadata={"description": "Names by language.",
+                                                      "example": NAMES_EXAMPLE})
+    aliases = fields.List(fields.String(), metadata={"description": "Other names.",
+                                                     "example": ["工行"]})
+    industry = fields.String(metadata={"description": "Industry id.", "example": "banking"})
+    description = fields.String(allow_none=True, metadata={"description": "Description.",
+                                                           "example": None})
+    website = fields.String(allow_none=True, metadata={"description": "Website.",
+                                                       "example": "https://www.icbc.com.cn/"})
+    domains = fields.List(fields.String(), metadata={"description": "Domains.",
+                                                     "example": ["icbc.com.cn"]})
+    regions = fields.List(fields.String(), metadata={"description": "Regions served.",
+                                                     "example": ["CN"]})
+    channels = fields.List(fields.Nested(ManagedChannelSchema), metadata={
+        "description": "Every channel, hidden ones included, in the listing's order.",
+        "example": [{"id": "ch_1a2b3c4d5e6f7a8b", "kind": "phone", "value": "95588",
+                     "hidden": False}]})
+    notices = fields.List(fields.Nested(NoticeSchema), metadata={
+        "description": "Every notice, hidden and past ones included.", "example": []})
+
+
+class VersionSchema(Schema):
+    number = fields.Integer(metadata={"description": "The version number.", "example": 4})
+    actor = fields.String(metadata={"description": "Who: a user id, `import`, or `admin:<id>`.",
+                                    "example": "usr_0f3c9a7e1b2d4c5a"})
+    client_id = fields.String(allow_none=True, metadata={"description": "The OAuth client used.",
+                                                         "example": "cl_3f9a0c2e5b7d41a8"})
+    action = fields.String(metadata={"description": "What kind of change (`update`, "
+                                     "`add_channel`, `restore:2`, ...).", "example": "update"})
+    changes = fields.List(fields.String(), metadata={
+        "description": "What changed, as dotted field names.", "example": ["website"]})
+    created_at = fields.DateTime(metadata={"description": "When.",
+                                           "example": "2026-12-02T09:30:00+00:00"})
+    listing = fields.Dict(metadata={"description": "The listing as it was after this change.",
+                                    "example": {"names": NAMES_EXAMPLE, "channels": []}})
+
+
+class VersionListSchema(Schema):
+    items = fields.List(fields.Nested(VersionSchema), metadata={
+        "description": "Versions, newest first.", "example": []})
+    next = fields.String(allow_none=True, metadata={"description": "URL of the next page.",
+                                                    "example": None})
+
+
+class VersionArgsSchema(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100), metadata={
+        "description": "How many versions a page holds, 1 to 100.", "example": 20})
+    cursor = fields.String(load_default=None, validate=validate.Length(1, 200), metadata={
+        "description": "Opaque position returned as `next`.", "example": "NA"})
+
+
+def managed_dump(enterprise: Enterprise) -> dict:
+    state = snapshot(enterprise)
+    return {"id": enterprise.id, "version": enterprise.version, "verified": enterprise.verified,
+            "status": enterprise.status, **state}
+
+
+def _body_doc(schema: type[Schema], example: dict) -> dict:
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": schema, "example": example}}}}
+
+
+def _commit_listing(enterprise: Enterprise, status: int = 200, location: str | None = None):  # noqa: ANN202
+    db_session().commit()
+    return with_etag(ManagedListingSchema().dump(managed_dump(enterprise)), enterprise, status,
+                     location)
+
+
+@blp.route("/manage/enterprises/<string:enterprise_id>", parameters=[ENTERPRISE])
+class ManagedListing(MethodView):
+    @blp.arguments(NoQuerySchema, location="query")
+    @blp.response(200, ManagedListingSchema, headers=ETAG_HEADER)
+    @protected_doc(blp)
+    @require_scope("listings:write")
+    def get(self, _args, enterprise_id: str):
+        """Read your listing for editing
+
+        Everything an owner or editor may change, hidden channels and notices included, with
+        the `ETag` every write sends back in `If-Match`.
+        """
+        enterprise = kept_listing(db_session(), enterprise_id, write=False)
+        return with_etag(ManagedListingSchema().dump(managed_dump(enterprise)), enterprise)
+
+
+@blp.route("/enterprises/<string:enterprise_id>", parameters=[ENTERPRISE])
+class ListingEdit(MethodView):
+    @blp.response(200, ManagedListingSchema, headers=ETAG_HEADER)
+    @blp.doc(**_body_doc(EnterprisePatchSchema, {"website": "https://www.icbc.com.cn/"}))
+    @protected_doc(blp, if_match=True, conflict="The listing is suspended.")
+    @require_scope("listings:write")
+    def patch(self, enterprise_id: str):
+        """Edit your listing
+
+        A JSON merge patch of the listing's own fields, validated by the same rules as the
+        import. Read-only fields (`id`, `verified`, `version`, `status`, `source`, ...) are
+        refused with 422, as are unknown ones. The change is stored as a new version.
+        """
+        session = db_session()
+        enterprise = kept_listing(session, enterprise_id)
+        check_if_match(enterprise)
+        try:
+            update_enterprise(session, enterprise, json_body(), actor())
+        except EditError as exc:
+            session.rollback()
+            edit_failed(exc)
+        return _commit_listing(enterprise)
+
+
+@blp.route("/enterprises/<string:enterprise_id>/channels", parameters=[ENTERPRISE])
+class ChannelCreate(MethodView):
+    @blp.response(201, ManagedListingSchema, headers={**ETAG_HEADER, "Location": {
+        "description": "The new channel's edit URL.", "schema": {"type": "string"},
+        "example": "/v1/enterprises/ent_9f7532f6acdd/channels/ch_1a2b3c4d5e6f7a8b"}})
+    @blp.doc(**_body_doc(ChannelWriteSchema, {"kind": "phone", "value": "95588",
+                                              "label": "客服热线", "to_person": "0"}))
+    @protected_doc(blp, if_match=True, idempotent=True,
+                   conflict="The channel exists already, the listing is suspended, or a request "
+                            "with this Idempotency-Key is still running.")
+    @require_scope("listings:write")
+    @idempotent
+    def post(self, enterprise_id: str):
+        """Add a channel
+
+        Adds a channel at the end of the listing; `source` is set to this edit.
+        """
+        session = db_session()
+        enterprise = kept_listing(session, enterprise_id)
+        check_if_match(enterprise)
+        try:
+            channel = add_channel(session, enterprise, json_body(), actor())
+        except EditError as exc:
+            session.rollback()
+            edit_failed(exc)
+        return _commit_listing(enterprise, 201, url_for(
+            "manage.ChannelEdit", enterprise_id=enterprise.id, channel_id=channel.id))
+
+
+def _find(items, ident: str, what: str):  # noqa: ANN001, ANN202
+    found = next((item for item in items if item.id == ident), None)
+    if found is None:
+        abort(404, message=f"The listing has no {what} {ident!r}.")
+    return found
+
+
+@blp.route("/enterprises/<string:enterprise_id>/channels/<string:channel_id>",
+           parameters=[ENTERPRISE, CHANNEL])
+class ChannelEdit(MethodView):
+    @blp.response(200, ManagedListingSchema, headers=ETAG_HEADER)
+    @blp.doc(**_body_doc(ChannelWriteSchema, {"hours": HOURS_EXAMPLE, "menu": MENU_EXAMPLE}))
+    @protected_doc(blp, if_match=True, conflict="Another channel has this kind and value, or "
+                   "the listing is suspended.")
+    @require_scope("listings:write")
+    def patch(self, enterprise_id: str, channel_id: str):
+        """Edit, hide or show a channel
+
+        A merge patch of the channel: hours, phone menu, label, ... `hidden: true` hides it
+        from the public and `false` shows it again; nothing is deleted.
+        """
+        session = db_session()
+        enterprise = kept_listing(session, enterprise_id)
+        channel = _find(enterprise.channels, channel_id, "channel")
+        check_if_match(enterprise)
+        try:
+            update_channel(session, enterprise, channel, json_body(), actor())
+        except EditError as exc:
+            session.rollback()
+            edit_failed(exc)
+        return _commit_listing(enterprise)
+
+
+@blp.route("/enterprises/<string:enterprise_id>/notices", parameters=[ENTERPRISE])
+class NoticeCreate(MethodView):
+    @blp.response(201, ManagedListingSchema, headers={**ETAG_HEADER, "Location": {
+        "description": "The new notice's edit URL.", "schema": {"type": "string"},
+        "example": "/v1/enterprises/ent_9f7532f6acdd/notices/nt_0c1d2e3f4a5b6c7d"}})
+    @blp.doc(**_body_doc(NoticeWriteSchema, {"title": "系统维护", "body": "今晚 23:00-01:00 网银暂停服务。",
+                                             "severity": "info"}))
+    @protected_doc(blp, if_match=True, idempotent=True)
+    @require_scope("listings:write")
+    @idempotent
+    def post(self, enterprise_id: str):
+        """Publish a notice
+
+        Shown on the listing from `valid_from` (default now) until `valid_until`.
+        """
+        session = db_session()
+        enterprise = kept_listing(session, enterprise_id)
+        check_if_match(enterprise)
+        try:
+            notice = add_notice(session, enterprise, json_body(), actor())
+        except EditError as exc:
+            session.rollback()
+            edit_failed(exc)
+        return _commit_listing(enterprise, 201, url_for(
+            "manage.NoticeEdit", enterprise_id=enterprise.id, notice_id=notice.id))
+
+
+@blp.route("/enterprises/<string:enterprise_id>/notices/<string:notice_id>",
+           parameters=[ENTERPRISE, NOTICE])
+class NoticeEdit(MethodView):
+    @blp.response(200, ManagedListingSchema, headers=ETAG_HEADER)
+    @blp.doc(**_body_doc(NoticeWriteSchema, {"hidden": True}))
+    @protected_doc(blp, if_match=True)
+    @require_scope("listings:write")
+    def patch(self, enterprise_id: str, notice_id: str):
+        """Edit or hide a notice
+
+        A merge patch of the notice; `hidden: true` takes it off the listing (reversibly).
+        """
+        session = db_session()
+        enterprise = kept_listing(session, enterprise_id)
+        notice = _find(enterprise.notices, notice_id, "notice")
+        check_if_match(enterprise)
+        try:
+            update_notice(session, enterprise, notice, json_body(), actor())
+        except EditError as exc:
+            session.rollback()
+            edit_failed(exc)
+        return _commit_listing(enterprise)
+
+
+def version_dump(version) -> dict:  # noqa: ANN001
+    return {"number": version.number, "actor": version.actor, "client_id": version.client_id,
+            "action": version.action, "changes": version.changes, "created_at": version.created_at,
+            "listing": version.snapshot}
+
+
+@blp.route("/enterprises/<string:enterprise_id>/versions", parameters=[ENTERPRISE])
+class Versions(MethodView):
+    @blp.arguments(VersionArgsSchema, location="query")
+    @blp.response(200, VersionListSchema)
+    @protected_doc(blp)
+    @require_scope("listings:write")
+    def get(self, args, enterprise_id: str):
+        """The listing's history
+
+        Every stored version, newest first: who changed what, when, and the listing after it.
+        """
+        session = db_session()
+        enterprise = kept_listing(session, enterprise_id, write=False)
+        from directory.versions import ensure_base_version
+
+        ensure_base_version(session, enterprise)
+        session.commit()
+        before = decode_cursor(args["cursor"])
+        if before is not None and not before.isdigit():
+            abort(422, message="The request's parameters are not valid.",
+                  errors={"query": {"cursor": ["Not a cursor returned by this API."]}})
+        rows, more = list_versions(session, enterprise.id, int(before) if before else None,
+                                   args["limit"])
+        url = next_page_url(encode_cursor(str(rows[-1].number)), args) if more and rows else None
+        from flask import jsonify
+
+        response = jsonify(VersionListSchema().dump({"items": [version_dump(v) for v in rows],
+                                                     "next": url}))
+        response.headers["Cache-Control"] = "no-store"
+        set_link_next(response, url)
+        return response
+
+
+@blp.route("/enterprises/<string:enterprise_id>/versions/<int:number>/restore",
+           parameters=[ENTERPRISE, {"in": "path", "name": "number", "required": True,
+                                    "description": "The version to restore.",
+                                    "schema": {"type": "integer", "minimum": 1}, "example": 2}])
+class VersionRestore(MethodView):
+    @blp.response(200, ManagedListingSchema, headers=ETAG_HEADER)
+    @protected_doc(blp, if_match=True, idempotent=True)
+    @require_scope("listings:write")
+    @idempotent
+    def post(self, enterprise_id: str, number: int):
+        """Restore a version
+
+        Makes the listing what version `number` was, as a new version. Channels and notices
+        that version did not have are hidden, not deleted; `verified` and `status` stay.
+        """
+        session = db_session()
+        enterprise = kept_listing(session, enterprise_id)
+        check_if_match(enterprise)
+        version = get_version(session, enterprise.id, number)
+        if version is None:
+            abort(404, message=f"The listing has no version {number}.")
+        try:
+            restore_version(session, enterprise, version.snapshot, number, actor())
+        except EditError as exc:
+            session.rollback()
+            edit_failed(exc)
+        return _commit_listing(enterprise)

@@ -1,0 +1,259 @@
+"""The OAuth2 endpoints (token, revocation, introspection, metadata) and their OpenAPI entries.
+
+authlib answers these itself (RFC 6749 JSON errors such as ``{"error": "invalid_grant"}``, not
+problem+json, as OAuth2 clients expect); :func:`document_oauth` writes them into the spec.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from api.oauth.models import SCOPES
+from api.oauth.server import oauth_server, server_metadata
+
+oauth = Blueprint("oauth", __name__)
+
+
+@oauth.post("/oauth/token")
+def token() -> Response:
+    return oauth_server().create_token_response()
+
+
+@oauth.post("/oauth/revoke")
+def revoke() -> Response:
+    return oauth_server().create_endpoint_response("revocation")
+
+
+@oauth.post("/oauth/introspect")
+def introspect() -> Response:
+    return oauth_server().create_endpoint_response("introspection")
+
+
+@oauth.get("/.well-known/oauth-authorization-server")
+def metadata() -> Response:
+    response = jsonify(server_metadata())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+FORM = "application/x-www-form-urlencoded"
+TOKEN_EXAMPLE = {"access_token": "kX8b1mZs0Q5vW3yJ7nR2tA9cE4fH6gL1pD8uB0xK5iO", "token_type": "Bearer",
+                 "expires_in": 900, "refresh_token": "Yc3Ra7Pq1Ls9Kd5Jh2Gf8Ds4Az6Xw0Ve3Bn7Mm1Qu5Io9Tt2Rr",
+                 "scope": "directory:read me"}
+OAUTH_ERROR = {"$ref": "#/components/schemas/OAuthError"}
+
+
+def _form(properties: dict, required: list[str], example: dict) -> dict:
+    return {"required": True, "content": {FORM: {"schema": {
+        "type": "object", "properties": properties, "required": required}, "example": example}}}
+
+
+def _string(description: str, example: str, **extra: object) -> dict:
+    return {"type": "string", "description": description, "example": example, **extra}
+
+
+def _errors(*statuses: int) -> dict:
+    texts = {400: "The request is not valid (`invalid_request`, `invalid_grant`, "
+                  "`unsupported_grant_type`, `invalid_scope`, `unsupported_token_type`).",
+             401: "The client did not authenticate (`invalid_client`); `WWW-Authenticate` says how.",
+             405: "Only POST is accepted here."}
+    found = {}
+    for status in statuses:
+        if status == 405:
+            found["405"] = {"$ref": "#/components/responses/METHOD_NOT_ALLOWED"}
+            continue
+        found[str(status)] = {"description": texts[status], "content": {"application/json": {
+            "schema": OAUTH_ERROR, "example": {"error": "invalid_grant"}}}}
+    return found
+
+
+CLIENT_FIELDS = {
+    "client_id": _string("The client's id (public clients send it here; confidential clients "
+                         "may use HTTP Basic instead).", "cl_3f9a0c2e5b7d41a8"),
+    "client_secret": _string("The confidential client's secret, if not sent with HTTP Basic.",
+                             "s3cr3t-from-flask-clients-create"),
+}
+
+
+def document_oauth(spec, app) -> None:  # noqa: ANN001 - an apispec.APISpec, a Flask app
+    rules = {rule.rule: rule for rule in app.url_map.iter_rules()}
+
+    def path(path: str, operations: dict) -> None:
+        spec.path(rule=rules[path], operations=operations)
+
+    spec.components.schema("OAuthError", {"type": "object", "properties": {
+        "error": _string("RFC 6749 error code.", "invalid_grant"),
+        "error_description": _string("What went wrong.", "Code challenge failed."),
+    }, "required": ["error"]})
+    spec.components.schema("TokenResponse", {"type": "object", "properties": {
+        "access_token": _string("The bearer token; send it as `Authorization: Bearer ...`.",
+                                TOKEN_EXAMPLE["access_token"]),
+        "token_type": _string("Always `Bearer`.", "Bearer"),
+        "expires_in": {"type": "integer", "description": "Seconds the access token is valid.",
+                       "example": 900},
+        "refresh_token": _string("For user grants: a one-time token for the next access token "
+                                 "(rotated on each use; reusing one revokes its family).",
+                                 TOKEN_EXAMPLE["refresh_token"]),
+        "scope": _string("The scopes granted, space-separated.", "directory:read me"),
+    }})
+    spec.components.schema("Introspection", {"type": "object", "properties": {
+        "active": {"type": "boolean", "description": "Whether the token is valid now.",
+                   "example": True},
+        "client_id": _string("The client the token was issued to.", "cl_3f9a0c2e5b7d41a8"),
+        "scope": _string("Its scopes.", "directory:read"),
+        "token_type": _string("Always `Bearer`.", "Bearer"),
+        "iat": {"type": "integer", "description": "Issued at (Unix time).", "example": 1764671400},
+        "exp": {"type": "integer", "description": "Expires at (Unix time).", "example": 1764672300},
+        "iss": _string("The issuer.", "http://127.0.0.1:8000"),
+        "sub": _string("The user's id, for user tokens.", "usr_0f3c9a7e1b2d4c5a"),
+        "username": _string("The user's e-mail address, for user tokens.", "ada@example.com"),
+    }, "required": ["active"]})
+    spec.components.schema("ServerMetadata", {"type": "object", "properties": {
+        name: {"description": f"RFC 8414 `{name}`.", "example": value,
+               **({"type": "array", "items": {"type": "string"}} if isinstance(value, list)
+                  else {"type": "string"})}
+        for name, value in {
+            "issuer": "http://127.0.0.1:8000",
+            "authorization_endpoint": "http://127.0.0.1:8000/oauth/authorize",
+            "token_endpoint": "http://127.0.0.1:8000/oauth/token",
+            "revocation_endpoint": "http://127.0.0.1:8000/oauth/revoke",
+            "introspection_endpoint": "http://127.0.0.1:8000/oauth/introspect",
+            "scopes_supported": list(SCOPES), "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
+                                                      "none"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                           "client_secret_post", "none"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                              "client_secret_post"],
+            "code_challenge_methods_supported": ["S256"], "ui_locales_supported": ["zh-Hans", "en"],
+            "service_documentation": "http://127.0.0.1:8000/docs"}.items()}})
+    token_form = _form({
+        "grant_type": _string("`authorization_code`, `refresh_token` or `client_credentials`.",
+                              "authorization_code",
+                              enum=["authorization_code", "refresh_token", "client_credentials"]),
+        "code": _string("The code from the authorization endpoint (authorization_code).",
+                        "Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2ll"),
+        "redirect_uri": _string("The redirect URI the code was asked with.",
+                                "http://127.0.0.1:53682/callback"),
+        "code_verifier": _string("The PKCE verifier whose S256 digest was the code_challenge.",
+                                 "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        "refresh_token": _string("The refresh token (refresh_token).", TOKEN_EXAMPLE["refresh_token"]),
+        "scope": _string("Scopes asked for, space-separated (client_credentials, refresh_token).",
+                         "directory:read"),
+        **CLIENT_FIELDS,
+    }, ["grant_type"], {"grant_type": "client_credentials", "scope": "directory:read"})
+    path("/oauth/token", operations={"post": {
+        "tags": ["oauth"], "summary": "Get an access token",
+        "description": "RFC 6749 token endpoint: exchange an authorization code (with its PKCE "
+                       "verifier), rotate a refresh token, or authenticate a client (client "
+                       "credentials). Access tokens last 15 minutes by default.",
+        "security": [{}, {"clientBasic": []}],
+        "requestBody": token_form,
+        "responses": {"200": {"description": "The token.", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/TokenResponse"}, "example": TOKEN_EXAMPLE}}},
+            **_errors(400, 401)}}})
+    token_param = {"token": _string("The token.", TOKEN_EXAMPLE["refresh_token"]),
+                   "token_type_hint": _string("`access_token` or `refresh_token`.", "refresh_token",
+                                              enum=["access_token", "refresh_token"]),
+                   **CLIENT_FIELDS}
+    path("/oauth/revoke", operations={"post": {
+        "tags": ["oauth"], "summary": "Revoke a token",
+        "description": "RFC 7009. A refresh token revokes every token of its grant; an access "
+                       "token only itself. Public clients authenticate with their client_id. "
+                       "Unknown tokens are answered 200 as well.",
+        "security": [{}, {"clientBasic": []}],
+        "requestBody": _form(token_param, ["token"], {"token": TOKEN_EXAMPLE["refresh_token"],
+                                                      "client_id": "cl_3f9a0c2e5b7d41a8"}),
+        "responses": {"200": {"description": "Revoked (or never valid).", "content": {
+            "application/json": {"schema": {"type": "object"}, "example": {}}}},
+            **_errors(400, 401)}}})
+    path("/oauth/introspect", operations={"post": {
+        "tags": ["oauth"], "summary": "Introspect a token",
+        "description": "RFC 7662, for confidential clients (HTTP Basic or form credentials): "
+                       "whether a token the client holds is active, with its scopes and subject.",
+        "security": [{"clientBasic": []}],
+        "requestBody": _form(token_param, ["token"], {"token": TOKEN_EXAMPLE["access_token"]}),
+        "responses": {"200": {"description": "The token's state (`active: false` when unknown, "
+                              "expired, revoked or another client's).", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Introspection"},
+                                 "example": {"active": True, "client_id": "cl_3f9a0c2e5b7d41a8",
+                                             "scope": "directory:read", "token_type": "Bearer"}}}},
+            **_errors(400, 401)}}})
+    path("/.well-known/oauth-authorization-server", operations={"get": {
+        "tags": ["oauth"], "summary": "Authorization server metadata",
+        "description": "RFC 8414: the endpoints, grants, scopes and PKCE methods of this server.",
+        "responses": {"200": {"description": "The metadata.", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/ServerMetadata"},
+            "example": {"issuer": "http://127.0.0.1:8000",
+                        "code_challenge_methods_supported": ["S256"]}}}}}}})
+    query = [
+        ("response_type", "Always `code`.", "code", True),
+        ("client_id", "The client's id.", "cl_3f9a0c2e5b7d41a8", True),
+        ("redirect_uri", "One of the client's registered redirect URIs.",
+         "http://127.0.0.1:53682/callback", False),
+        ("scope", "Scopes asked for, space-separated.", "directory:read me", False),
+        ("state", "Opaque value returned with the code (CSRF protection of the client).",
+         "af0ifjsldkj", False),
+        ("code_challenge", "PKCE: base64url(SHA-256(code_verifier)), required.",
+         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", True),
+        ("code_challenge_method", "PKCE method: only `S256`.", "S256", True),
+        ("lang", "Page language: `zh-Hans` or `en` (default from Accept-Language).", "en", False),
+    ]
+    html = {"text/html": {"schema": {"type": "string"}, "example": "<!DOCTYPE html>..."}}
+    authorize_doc = {
+        "tags": ["oauth"],
+        "parameters": [{"in": "query", "name": name, "description": text, "example": example,
+                        "required": required, "schema": {"type": "string"}}
+                       for name, text, example, required in query],
+        "responses": {
+            "200": {"description": "The sign-in page, or once signed in the consent page.",
+                    "content": html},
+            "302": {"description": "Back to the redirect URI with `code` and `state`, or with "
+                                   "`error` (e.g. `access_denied`, `invalid_request`).",
+                    "headers": {"Location": {"description": "The redirect URI with the result.",
+                                             "schema": {"type": "string"},
+                                             "example": "http://127.0.0.1:53682/callback?code=x&state=y"}}},
+            "400": {"description": "The client or redirect URI is unknown: an error page, no "
+                                   "redirect.", "content": html},
+            "401": {"description": "The sign-in page again: wrong e-mail or password.",
+                    "content": html},
+            "429": {"description": "The sign-in page again: too many attempts from this address "
+                                   "or for this e-mail address (`Retry-After` says how long).",
+                    "content": html, "headers": {"Retry-After": {
+                        "description": "Seconds to wait.", "schema": {"type": "integer"},
+                        "example": 42}}},
+        }}
+    path("/oauth/authorize", operations={
+        "get": {**authorize_doc, "summary": "Sign in and consent (authorization endpoint)",
+                "description": "RFC 6749 authorization endpoint with PKCE (S256 only): a "
+                               "server-rendered page in zh-Hans or en where the person signs in "
+                               "and allows or denies the client."},
+        "post": {**authorize_doc, "summary": "Submit the sign-in or consent form",
+                 "description": "The forms of the sign-in and consent pages (with their CSRF "
+                                "token); not for API clients.",
+                 "requestBody": {"content": {FORM: {"schema": {"type": "object", "properties": {
+                     "csrf": _string("The page's CSRF token.", "p2s8..."),
+                     "step": _string("`signin`, `consent` or `signout`.", "signin"),
+                     "email": _string("E-mail address (signin).", "ada@example.com"),
+                     "password": _string("Password (signin).", "correct horse battery staple"),
+                     "decision": _string("`allow` or `deny` (consent).", "allow")}},
+                     "example": {"step": "signin", "email": "ada@example.com"}}}}}})
+    spec.components.security_scheme("oauth2", {
+        "type": "oauth2", "description": "OAuth2 bearer tokens from /oauth/token.",
+        "flows": {
+            "authorizationCode": {"authorizationUrl": "/oauth/authorize", "tokenUrl": "/oauth/token",
+                                  "refreshUrl": "/oauth/token", "scopes": SCOPE_TEXT},
+            "clientCredentials": {"tokenUrl": "/oauth/token", "scopes": SCOPE_TEXT}}})
+    spec.components.security_scheme("clientBasic", {
+        "type": "http", "scheme": "basic",
+        "description": "A confidential client's id and secret (token, revocation, introspection)."})
+
+
+SCOPE_TEXT = {
+    "directory:read": "Read the directory (public reads; a client token raises the rate limit).",
+    "listings:write": "Edit the listings the user keeps (owner or editor).",
+    "me": "The user's own account, claims and reports.",
+    "admin": "Administrators: claims, suspensions and the reports queue.",
+}

@@ -1,0 +1,129 @@
+"""What every write shares: the JSON body, the listing's version ETag and If-Match, who may
+edit a listing, and turning domain errors into RFC 9457 problems.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from typing import Any
+
+from flask import Response, g, jsonify, request
+from flask_smorest import abort
+
+from api.smorest import Blueprint
+from directory.accounts import role_of
+from directory.editing import Actor, EditError
+from directory.listings import ENTERPRISE_ID
+from directory.models import Enterprise
+
+IF_MATCH = {
+    "in": "header", "name": "If-Match", "required": True,
+    "description": "The listing's current ETag (`\"v<version>\"`, from GET "
+                   "/v1/manage/enterprises/{enterprise_id} or the last write): 412 when the "
+                   "listing changed since, 428 when missing.",
+    "schema": {"type": "string"}, "example": '"v3"',
+}
+ETAG_HEADER = {"ETag": {"description": "The listing's version ETag, for the next If-Match.",
+                        "schema": {"type": "string"}, "example": '"v4"'}}
+
+
+def listing_etag(enterprise: Enterprise) -> str:
+    return f'"v{enterprise.version}"'
+
+
+def check_if_match(enterprise: Enterprise) -> None:
+    sent = request.headers.get("If-Match")
+    if sent is None or not sent.strip():
+        abort(428, message="Send If-Match with the listing's ETag (GET "
+                           f"/v1/manage/enterprises/{enterprise.id} gives it): writes never "
+                           "overwrite changes you have not seen.")
+    tags = [tag.strip() for tag in sent.split(",")]
+    if "*" in tags:
+        abort(428, message="If-Match: * would overwrite changes you have not seen; send the "
+                           "listing's ETag.")
+    if listing_etag(enterprise) not in tags:
+        abort(412, message=f"The listing changed since (it is at {listing_etag(enterprise)}); "
+                           "read it again and redo the change.",
+              headers={"ETag": listing_etag(enterprise)})
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; a 415 or 422 problem otherwise."""
+    if not request.is_json:
+        abort(415, message="Send the body as application/json.")
+    try:
+        body = json.loads(request.get_data(as_text=True) or "null")
+    except (ValueError, RecursionError):
+        abort(422, message="The body is not valid JSON.", errors={"json": {"(body)": ["Not JSON."]}})
+    if not isinstance(body, dict):
+        abort(422, message="The body must be a JSON object.",
+              errors={"json": {"(body)": ["Not an object."]}})
+    return body
+
+
+def edit_failed(exc: EditError) -> None:
+    message = ("The listing has this channel already." if exc.status == 409
+               else "The change is not valid; nothing was changed.")
+    abort(exc.status, message=message, errors={"json": exc.errors})
+
+
+def actor() -> Actor:
+    token = g.get("oauth_token")
+    return Actor(g.current_user.id, token.client_id if token is not None else None)
+
+
+def kept_listing(session, enterprise_id: str, *, write: bool = True) -> Enterprise:  # noqa: ANN001
+    """The enterprise the signed-in user keeps (owner or editor); 404 / 403 otherwise."""
+    enterprise = session.get(Enterprise, enterprise_id) if ENTERPRISE_ID.match(enterprise_id) else None
+    if enterprise is None:
+        abort(404, message=f"No enterprise has the id {enterprise_id!r}.")
+    if role_of(session, g.current_user, enterprise.id) is None:
+        abort(403, message="You do not keep this listing: only its owners and editors may.")
+    if write and enterprise.status == "suspended":
+        abort(409, message="The listing is suspended by the c800 team; it cannot be edited now.")
+    return enterprise
+
+
+def with_etag(body: dict[str, Any], enterprise: Enterprise, status: int = 200,
+              location: str | None = None) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["ETag"] = listing_etag(enterprise)
+    response.headers["Cache-Control"] = "no-store"
+    if location:
+        response.headers["Location"] = location
+    return response
+
+
+def protected_doc(blp: Blueprint, *, if_match: bool = False, idempotent: bool = False,
+                  not_found: str = "No such enterprise (or channel, notice, version).",
+                  conflict: str | None = None):  # noqa: ANN201 - decorator
+    """Document the errors of a protected operation, and its If-Match / Idempotency-Key."""
+    from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+
+    def decorate(view):  # noqa: ANN001, ANN202
+        view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        parameters = view._apidoc.setdefault("arguments", {}).setdefault("parameters", [])
+        if if_match:
+            parameters.append(dict(IF_MATCH))
+        if idempotent:
+            parameters.append(dict(IDEMPOTENCY_HEADER))
+        view = blp.alt_response(401, description="No token, or an unknown, expired or revoked "
+                                "one (`WWW-Authenticate` says which).")(view)
+        view = blp.alt_response(403, description="The token lacks the scope, or its user may "
+                                "not do this here.")(view)
+        view = blp.alt_response(404, description=not_found)(view)
+        view = blp.alt_response(422, description="The body is not valid; per-field `errors` "
+                                "say why (read-only and unknown fields included).")(view)
+        view = blp.alt_response(415, description="The body is not application/json.")(view)
+        if if_match:
+            view = blp.alt_response(412, description="If-Match does not match: the listing "
+                                    "changed since it was read.")(view)
+            view = blp.alt_response(428, description="If-Match is missing.")(view)
+        if idempotent or conflict:
+            view = blp.alt_response(409, description=conflict or "A request with this "
+                                    "Idempotency-Key is still running.")(view)
+        return view
+
+    return decorate

@@ -1,0 +1,149 @@
+"""People who sign in, and which listings they may edit.
+
+A :class:`User` signs in with an e-mail address and a password hashed with Argon2id (memory-
+hard); a :class:`Membership` makes a user an ``owner`` or ``editor`` of an enterprise's listing.
+Nothing here knows of HTTP or OAuth: the API's OAuth2 server (``api/oauth``) uses these.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from directory.db import Base, UTCDateTime
+from directory.models import Enterprise, utcnow
+
+ROLES = ("owner", "editor")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+# Argon2id with RFC 9106's second recommended option (64 MiB, 3 passes).
+_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
+# Verified against when the address is unknown, so that unknown and known addresses take as long.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done as asked (a message says why)."""
+
+
+class User(Base):
+    """Someone who signs in: a consumer, an enterprise's editor, or an administrator."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def get_user_id(self) -> str:  # what authlib asks of a user
+        return self.id
+
+
+class Membership(Base):
+    """A user's role on one enterprise's listing."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'editor')", name="ck_memberships_role"),)
+
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip()
+    local, _, domain = email.rpartition("@")
+    if not local or not domain or "." not in domain or len(email) > 254 or any(
+            c.isspace() or ord(c) < 32 for c in email):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    return f"{local}@{domain.lower()}"
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"a password has at most {MAX_PASSWORD} characters")
+
+
+def create_user(session: Session, email: str, password: str, *, admin: bool = False) -> User:
+    """Add a user (the caller commits); AccountError when the address is taken or bad."""
+    email = normalize_email(email)
+    check_password_rules(password)
+    if find_user(session, email) is not None:
+        raise AccountError(f"a user with the address {email} exists")
+    user = User(id=f"usr_{secrets.token_hex(8)}", email=email,
+                password_hash=_hasher.hash(password), is_admin=admin)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    try:
+        email = normalize_email(email)
+    except AccountError:
+        return None
+    return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user whose address and password these are, or None (same cost either way)."""
+    user = find_user(session, email)
+    if user is None or user.disabled or len(password) > MAX_PASSWORD:
+        _verify(_DUMMY_HASH, password[:MAX_PASSWORD])
+        return None
+    if not _verify(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def role_of(session: Session, user: User | None, enterprise_id: str) -> str | None:
+    if user is None:
+        return None
+    membership = session.get(Membership, (user.id, enterprise_id))
+    return membership.role if membership else None
+
+
+def add_member(session: Session, enterprise_id: str, email: str, role: str) -> Membership:
+    """Make the user with *email* an owner or editor of the enterprise (the caller commits)."""
+    if role not in ROLES:
+        raise AccountError(f"role is one of {', '.join(ROLES)}")
+    if session.get(Enterprise, enterprise_id) is None:
+        raise AccountError(f"no enterprise has the id {enterprise_id!r}")
+    user = find_user(session, email)
+    if user is None:
+        raise AccountError(f"no user has the address {email}")
+    membership = session.get(Membership, (user.id, enterprise_id))
+    if membership is None:
+        membership = Membership(user_id=user.id, enterprise_id=enterprise_id, role=role)
+        session.add(membership)
+    else:
+        membership.role = role
+    session.flush()
+    return membership
+
+
+def memberships_of(session: Session, user: User) -> list[Membership]:
+    return list(session.scalars(select(Membership).where(Membership.user_id == user.id)
+                                .order_by(Membership.enterprise_id)))

@@ -1,0 +1,57 @@
+"""Outgoing mail through an outbox: ``.eml`` files under ``DATA_DIR/mail`` by default, SMTP
+when ``MAIL_URL`` is set (``smtp://user:password@host:587?starttls=true`` or ``smtps://...``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import smtplib
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class MailError(RuntimeError):
+    """The message could not be handed over."""
+
+
+def compose(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
+    message.set_content(body)
+    return message
+
+
+def send(message: EmailMessage, *, mail_dir: Path, mail_url: str | None = None) -> str:
+    """Hand *message* over; returns where it went (a file path or the SMTP host)."""
+    if not mail_url:
+        mail_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.eml"
+        path = mail_dir / name
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(bytes(message))
+        temporary.replace(path)
+        return str(path)
+    url = urlsplit(mail_url)
+    query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+    secure = url.scheme == "smtps"
+    if url.scheme not in ("smtp", "smtps"):
+        raise MailError(f"MAIL_URL must be smtp:// or smtps://, not {url.scheme}://")
+    port = url.port or (465 if secure else 25)
+    try:
+        client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
+        with client_class(url.hostname or "localhost", port, timeout=15) as client:
+            if not secure and query.get("starttls", "").lower() in ("1", "true", "yes"):
+                client.starttls()
+            if url.username:
+                client.login(unquote(url.username), unquote(url.password or ""))
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"SMTP delivery to {url.hostname}:{port} failed: {exc}") from exc
+    return f"{url.hostname}:{port}"

@@ -1,0 +1,356 @@
+"""Rate limits (api/limits.py) against real Redis on 127.0.0.1:6379 and against process memory.
+
+Each app counts under its own key prefix, so tests never see each other's counters on the
+shared Redis. If that Redis is down it is started; if it still does not answer the Redis
+tests fail rather than being skipped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask, g, request
+from flask.views import MethodView
+
+from api import create_app
+from api.config import TESTING_RATE_LIMIT, Config
+from api.limits import limit_reports, limit_signin, named_limit
+from tests.conftest import _fresh
+from tests.live import free_port
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+               "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+               "--logfile", "/var/log/redis/ci.log"]
+RATE_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The URL of the machine's Redis; started if it was down."""
+    if _redis_answers(REDIS_URL):
+        return REDIS_URL
+    result = subprocess.run(REDIS_START, capture_output=True, text=True, timeout=30, check=False)
+    for _ in range(30):
+        if _redis_answers(REDIS_URL):
+            return REDIS_URL
+        time.sleep(0.3)
+    pytest.fail(f"Redis at {REDIS_URL} is down and could not be started: "
+                f"{result.stdout}{result.stderr}")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage(request: pytest.FixtureRequest) -> str | None:
+    """The REDIS_URL of the test: None (process memory) or the real Redis."""
+    return request.getfixturevalue("redis_server") if request.param == "redis" else None
+
+
+AppFactory = Callable[..., Flask]
+
+
+@pytest.fixture(scope="module")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[str]:
+    """A migrated SQLite database: the limiter never touches the database, one backend will do."""
+    yield from _fresh(request, "sqlite", tmp_path_factory.mktemp("rate-limits"))
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path: Path) -> Iterator[AppFactory]:
+    """Builds apps as the suite's fixtures do (testing=True), with the settings given."""
+    built: list[Flask] = []
+
+    def build(**settings: object) -> Flask:
+        settings.setdefault("redis_url", None)
+        settings.setdefault("rate_limit_key_prefix", f"c800-test-{uuid.uuid4().hex}")
+        app = create_app(Config.from_env(database_url=database_url, data_dir=tmp_path / "var",
+                                         testing=True, **settings))
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        app.extensions["c800"].engine.dispose()
+
+
+def simulate_oauth_clients(app: Flask) -> None:
+    """What the auth code does: set g.rate_limit_client before the limiter's hook runs."""
+
+    def identify_client() -> None:
+        if request.headers.get("X-Test-Client"):
+            g.rate_limit_client = request.headers["X-Test-Client"]
+
+    app.before_request_funcs.setdefault(None, []).insert(0, identify_client)
+
+
+def statuses(client, path: str = "/v1/industries", times: int = 1, **kwargs) -> list[int]:
+    return [client.get(path, **kwargs).status_code for _ in range(times)]
+
+
+def test_the_limit_is_enforced_with_headers_and_a_problem_json_429(make_app, storage):
+    client = make_app(rate_limit_anonymous="3/minute", redis_url=storage).test_client()
+    for remaining in (2, 1, 0):
+        response = client.get("/v1/industries")
+        assert response.status_code == 200
+        assert response.headers["RateLimit-Limit"] == "3"
+        assert response.headers["RateLimit-Remaining"] == str(remaining)
+        assert 1 <= int(response.headers["RateLimit-Reset"]) <= 60
+        assert "Retry-After" not in response.headers
+    refused = client.get("/v1/industries")
+    assert refused.status_code == 429
+    assert refused.mimetype == "application/problem+json"
+    body = refused.get_json()
+    retry_after = int(refused.headers["Retry-After"])
+    assert 1 <= retry_after <= 60
+    assert body == {"type": "about:blank", "title": "Too Many Requests", "status": 429,
+                    "detail": f"Too many requests: 3 per 1 minute; retry after {retry_after} "
+                              f"second{'' if retry_after == 1 else 's'}.",
+                    "instance": "/v1/industries"}
+    assert refused.headers["RateLimit-Limit"] == "3"
+    assert refused.headers["RateLimit-Remaining"] == "0"
+    assert refused.headers["RateLimit-Reset"] == str(retry_after)
+    assert refused.headers["Cache-Control"] == "no-store"
+    # Every /v1 path shares the caller's bucket, 404s included.
+    assert statuses(client, "/v1/enterprises/ent_000000000000") == [429]
+    assert statuses(client, "/v1/regions") == [429]
+
+
+def test_addresses_have_separate_counters(make_app, storage):
+    client = make_app(rate_limit_anonymous="3/minute", redis_url=storage).test_client()
+    one, other = {"REMOTE_ADDR": "198.51.100.1"}, {"REMOTE_ADDR": "198.51.100.2"}
+    assert statuses(client, times=4, environ_base=one) == [200, 200, 200, 429]
+    assert statuses(client, times=3, environ_base=other) == [200, 200, 200]
+    assert statuses(client, environ_base=other) == [429]
+
+
+def test_clients_have_separate_counters_and_ignore_the_anonymous_limit(make_app, storage):
+    app = make_app(rate_limit_anonymous="3/minute", rate_limit_client="5/minute", redis_url=storage)
+    simulate_oauth_clients(app)
+    client = app.test_client()
+    alpha, beta = {"X-Test-Client": "alpha"}, {"X-Test-Client": "beta"}
+    assert statuses(client, times=4) == [200, 200, 200, 429]  # anonymous, this address
+    # From the same, exhausted address a client has its own, larger bucket.
+    first = client.get("/v1/industries", headers=alpha)
+    assert first.status_code == 200 and first.headers["RateLimit-Limit"] == "5"
+    assert first.headers["RateLimit-Remaining"] == "4"
+    assert statuses(client, times=4, headers=alpha) == [200, 200, 200, 200]
+    assert statuses(client, headers=alpha) == [429]
+    assert statuses(client, times=5, headers=beta) == [200] * 5
+    assert statuses(client, headers=beta) == [429]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/openapi.json", "/docs"])
+def test_probes_and_docs_are_not_limited(make_app, storage, path):
+    client = make_app(rate_limit_anonymous="3/minute", redis_url=storage).test_client()
+    for _ in range(6):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert not any(name in response.headers for name in RATE_HEADERS)
+    assert statuses(client, times=4) == [200, 200, 200, 429]
+
+
+def test_apps_sharing_redis_share_counters(make_app, redis_server):
+    settings = {"rate_limit_anonymous": "3/minute", "redis_url": redis_server,
+                "rate_limit_key_prefix": f"c800-test-{uuid.uuid4().hex}"}
+    first, second = make_app(**settings).test_client(), make_app(**settings).test_client()
+    assert statuses(first, times=2) == [200, 200]
+    assert second.get("/v1/industries").headers["RateLimit-Remaining"] == "0"
+    assert statuses(first) == [429]
+    assert statuses(second) == [429]
+    keys = redis.Redis.from_url(redis_server).keys(f"*{settings['rate_limit_key_prefix']}*")
+    assert keys, "the counters are not in Redis"
+
+
+def test_apps_on_memory_storage_do_not_share_counters(make_app):
+    first = make_app(rate_limit_anonymous="3/minute").test_client()
+    second = make_app(rate_limit_anonymous="3/minute").test_client()
+    assert statuses(first, times=4) == [200, 200, 200, 429]
+    assert statuses(second, times=3) == [200, 200, 200]
+
+
+def test_unreachable_redis_falls_back_to_memory(make_app):
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    client = make_app(rate_limit_anonymous="3/minute", redis_url=closed).test_client()
+    for remaining in (2, 1, 0):
+        response = client.get("/v1/industries")
+        assert response.status_code == 200
+        assert response.headers["RateLimit-Remaining"] == str(remaining)
+    assert statuses(client) == [429]  # still limited, in this process's memory
+    assert statuses(client, "/healthz") == [200]
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A Redis server of this test alone (it gets stopped), on a free loopback port."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is not installed"
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(50):
+            if _redis_answers(url):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the private redis-server did not start")
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_redis_going_away_while_serving_keeps_answering(make_app, private_redis):
+    url, server = private_redis
+    client = make_app(rate_limit_anonymous="5/minute", redis_url=url).test_client()
+    assert statuses(client, times=2) == [200, 200]
+    assert redis.Redis.from_url(url).keys("*"), "the counters are not in Redis"
+    server.terminate()
+    server.wait(timeout=10)
+    for _ in range(3):
+        response = client.get("/v1/industries")
+        assert response.status_code == 200
+        assert response.headers["RateLimit-Limit"] == "5"
+
+
+def _add_named_limit_views(app: Flask) -> None:
+    class SignIn(MethodView):
+        @limit_signin
+        def post(self):
+            return {"signed_in": True}
+
+    @limit_signin
+    def other_sign_in():
+        return {"signed_in": True}
+
+    @limit_reports
+    def report():
+        return {"reported": True}
+
+    app.add_url_rule("/oauth/test-signin", view_func=SignIn.as_view("test_signin"))
+    app.add_url_rule("/oauth/test-other-signin", view_func=other_sign_in, methods=["POST"])
+    app.add_url_rule("/v1/test-report", view_func=report, methods=["POST"])
+
+
+def test_the_signin_limit_is_per_address_and_shared_by_signin_views(make_app, storage):
+    app = make_app(rate_limit_signin="3/minute", redis_url=storage)
+    _add_named_limit_views(app)
+    client = app.test_client()
+    assert [client.post("/oauth/test-signin").status_code for _ in range(2)] == [200, 200]
+    response = client.post("/oauth/test-other-signin")
+    assert response.status_code == 200 and response.headers["RateLimit-Remaining"] == "0"
+    refused = client.post("/oauth/test-signin")
+    assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+    assert refused.get_json()["detail"].startswith("Too many requests: 3 per 1 minute; retry after")
+    assert refused.headers["Retry-After"] and refused.headers["RateLimit-Limit"] == "3"
+    other = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.post("/oauth/test-signin", environ_base=other).status_code == 200
+    assert statuses(client, times=3) == [200, 200, 200]  # the API's own bucket is untouched
+
+
+def test_the_reports_limit_counts_per_client_on_top_of_the_default(make_app, storage):
+    app = make_app(rate_limit_reports="2/hour", rate_limit_anonymous="4/minute", redis_url=storage)
+    simulate_oauth_clients(app)
+    _add_named_limit_views(app)
+    client = app.test_client()
+    assert [client.post("/v1/test-report").status_code for _ in range(2)] == [200, 200]
+    refused = client.post("/v1/test-report")
+    assert refused.status_code == 429 and refused.headers["RateLimit-Limit"] == "2"
+    assert refused.get_json()["detail"].startswith("Too many requests: 2 per 1 hour; retry after")
+    assert 3000 < int(refused.headers["Retry-After"]) <= 3600
+    # The default /v1 limit counted those requests as well (4/minute for this address).
+    assert statuses(client, times=2) == [200, 429]
+    alpha = {"X-Test-Client": "alpha"}
+    assert [client.post("/v1/test-report", headers=alpha).status_code for _ in range(3)] == [
+        200, 200, 429]
+
+
+def test_named_limits_know_only_their_kinds():
+    with pytest.raises(ValueError, match="unknown rate limit"):
+        named_limit("everything")
+
+
+def test_disabled_limits_send_no_headers_and_never_refuse(make_app):
+    app = make_app(rate_limit_anonymous="1/minute", rate_limit_signin="1/minute",
+                   rate_limits_enabled=False)
+    _add_named_limit_views(app)
+    client = app.test_client()
+    for _ in range(3):
+        response = client.get("/v1/industries")
+        assert response.status_code == 200
+        assert not any(name in response.headers for name in RATE_HEADERS)
+        assert client.post("/oauth/test-signin").status_code == 200
+
+
+def test_a_bad_limit_string_is_refused_when_the_app_is_built(make_app):
+    with pytest.raises(ValueError, match="RATE_LIMIT_ANONYMOUS"):
+        make_app(rate_limit_anonymous="lots")
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("RATE_LIMIT_ANONYMOUS", "60/minute")
+    monkeypatch.setenv("RATE_LIMIT_CLIENT", "600/minute")
+    monkeypatch.setenv("RATE_LIMIT_SIGNIN", "5/minute")
+    monkeypatch.setenv("RATE_LIMIT_REPORTS", "10/hour")
+    monkeypatch.setenv("RATE_LIMIT_KEY_PREFIX", "c800-staging")
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
+    config = Config.from_env()
+    assert (config.rate_limit_anonymous, config.rate_limit_client, config.rate_limit_signin,
+            config.rate_limit_reports) == ("60/minute", "600/minute", "5/minute", "10/hour")
+    assert config.rate_limit_key_prefix == "c800-staging" and config.rate_limits_enabled is False
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", "maybe")
+    with pytest.raises(ValueError, match="RATE_LIMITS_ENABLED"):
+        Config.from_env()
+
+
+def test_production_defaults_and_generous_test_limits(monkeypatch):
+    for name in ("RATE_LIMIT_ANONYMOUS", "RATE_LIMIT_CLIENT", "RATE_LIMIT_SIGNIN",
+                 "RATE_LIMIT_REPORTS", "RATE_LIMIT_KEY_PREFIX", "RATE_LIMITS_ENABLED"):
+        monkeypatch.delenv(name, raising=False)
+    config = Config.from_env()
+    assert (config.rate_limit_anonymous, config.rate_limit_client, config.rate_limit_signin,
+            config.rate_limit_reports) == ("120/minute", "1200/minute", "10/minute", "20/hour")
+    assert config.rate_limit_key_prefix == "c800" and config.rate_limits_enabled is True
+    testing = Config.from_env(testing=True, rate_limit_signin="2/minute")
+    assert testing.rate_limit_anonymous == testing.rate_limit_reports == TESTING_RATE_LIMIT
+    assert testing.rate_limit_signin == "2/minute"
+
+
+def test_every_v1_operation_documents_the_429_and_the_rate_limit_headers(make_app):
+    document = make_app().test_client().get("/openapi.json").get_json()
+    too_many = document["components"]["responses"]["TOO_MANY_REQUESTS"]
+    assert set(too_many["headers"]) == {"Retry-After", *RATE_HEADERS}
+    assert all(h["description"] and "example" in h for h in too_many["headers"].values())
+    content = too_many["content"]["application/problem+json"]
+    assert "$ref" in content["schema"]
+    assert content["example"]["status"] == 429
+    operations = [(path, method, operation) for path, item in document["paths"].items()
+                  if path.startswith("/v1") for method, operation in item.items()
+                  if method != "parameters"]
+    assert operations
+    for path, method, operation in operations:
+        assert operation["responses"]["429"] == {"$ref": "#/components/responses/TOO_MANY_REQUESTS"}, (
+            method, path)
+        headers = operation["responses"]["200"]["headers"]
+        assert set(RATE_HEADERS) <= set(headers), (method, path)
+        assert all(headers[name]["description"] and "example" in headers[name]
+                   for name in RATE_HEADERS)
+    for probe in ("/healthz", "/readyz"):
+        assert "429" not in document["paths"][probe]["get"]["responses"]
