@@ -23,7 +23,9 @@ What is limited, and by which key:
           def post(self, args): ...
 
   Put at most one named limit on a view. ``named_limit("signin", key_func=...)`` keys the
-  bucket differently (``key_func`` returns a non-empty string).
+  bucket differently (``key_func`` returns a non-empty string). A view that answers a breach
+  itself (an HTML page) calls ``count_attempt("signin", address_key(), f"email:{email}")``
+  instead: it returns the seconds to wait, or None.
 
 Every limited answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and
 ``RateLimit-Reset`` (seconds until the window resets) of the limit that decided it; a 429 is
@@ -46,6 +48,8 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded, RequestLimit
 from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from api.config import Config
 from api.problems import handle_http_exception
@@ -89,6 +93,9 @@ class RateLimits:
     _views: dict[tuple[Callable[..., Any], str, Callable[[], str]], Callable[..., Any]] = field(
         default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Counts attempts (count_attempt) while the limiter's storage fails.
+    memory_fallback: FixedWindowRateLimiter = field(
+        default_factory=lambda: FixedWindowRateLimiter(MemoryStorage()))
 
     def limited_view(self, view: Callable[..., Any], kind: str,
                      key_func: Callable[[], str]) -> Callable[..., Any]:
@@ -146,6 +153,40 @@ def named_limit(kind: str, *, key_func: Callable[[], str] | None = None
 
 limit_signin = named_limit("signin")
 limit_reports = named_limit("reports")
+
+
+def count_attempt(kind: str, *keys: str) -> int | None:
+    """Count one attempt of the named limit *kind* for each of *keys*; seconds to wait or None.
+
+    For views that answer a breach themselves (an HTML sign-in page) rather than with the 429
+    problem+json of :func:`named_limit`. Keys are caller-chosen non-empty strings, e.g.
+    ``address_key()`` and ``f"email:{email}"``; counting stops at the first key over the
+    limit. Counters use the app's storage and key prefix; when the storage fails, attempts
+    are counted in this process's memory instead (logged), never an error. None when rate
+    limits are disabled.
+    """
+    limits: RateLimits | None = current_app.extensions.get(EXTENSION)
+    if kind not in NAMED_LIMITS:
+        raise ValueError(f"unknown rate limit {kind!r}; one of {sorted(NAMED_LIMITS)}")
+    if limits is None or not limits.limiter.enabled:
+        return None
+    items = parse_many(getattr(limits.config, NAMED_LIMITS[kind]))
+    prefix = limits.config.rate_limit_key_prefix
+    for key in keys:
+        for item in items:
+            args = (prefix, key, f"attempt:{kind}")
+            try:
+                strategy = limits.limiter.limiter
+                allowed = strategy.hit(item, *args)
+                reset_at = None if allowed else strategy.get_window_stats(item, *args).reset_time
+            except Exception:  # noqa: BLE001 - storage down: count in memory, keep answering
+                log.warning("rate limit storage failed; counting %s attempts in memory", kind,
+                            exc_info=True)
+                allowed = limits.memory_fallback.hit(item, *args)
+                reset_at = None if allowed else limits.memory_fallback.get_window_stats(item, *args)[0]
+            if reset_at is not None:
+                return _seconds_until(reset_at)
+    return None
 
 
 def _check_limit_strings(config: Config) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, g, jsonify, request
 from flask_smorest import abort
 
-from api.smorest import Blueprint
+from api.smorest import RATE_LIMIT_HEADERS, Blueprint, rate_limited
 from directory.accounts import role_of
 from directory.editing import Actor, EditError
 from directory.listings import ENTERPRISE_ID
@@ -25,7 +25,7 @@ IF_MATCH = {
     "schema": {"type": "string"}, "example": '"v3"',
 }
 ETAG_HEADER = {"ETag": {"description": "The listing's version ETag, for the next If-Match.",
-                        "schema": {"type": "string"}, "example": '"v4"'}}
+                        "schema": {"type": "string"}, "example": '"v4"'}, **RATE_LIMIT_HEADERS}
 
 
 def listing_etag(enterprise: Enterprise) -> str:
@@ -109,6 +109,7 @@ def protected_doc(blp: Blueprint, *, if_match: bool = False, idempotent: bool = 
             parameters.append(dict(IF_MATCH))
         if idempotent:
             parameters.append(dict(IDEMPOTENCY_HEADER))
+        view = rate_limited(blp)(view)
         view = blp.alt_response(401, description="No token, or an unknown, expired or revoked "
                                 "one (`WWW-Authenticate` says which).")(view)
         view = blp.alt_response(403, description="The token lacks the scope, or its user may "

@@ -83,6 +83,9 @@ def chromium(page_load_timeout: float = PAGE_LOAD_TIMEOUT) -> Iterator[WebDriver
         options.binary_location = str(CHROMIUM)
         for flag in (*FLAGS, f"--user-data-dir={profile}"):
             options.add_argument(flag)
+        # No speculative preconnections: gunicorn's sync workers (as `make run` serves) each
+        # wait on an idle socket a browser opens "just in case".
+        options.add_experimental_option("prefs", {"net.network_prediction_options": 2})
         service = Service(str(CHROMEDRIVER), log_output=str(driver_log))
         try:
             with mock.patch.object(SeleniumManager, "binary_paths", _refuse_selenium_manager):

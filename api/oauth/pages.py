@@ -11,15 +11,13 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-import time
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, Response, current_app, render_template, request, session
-from limits import parse
+from flask import Blueprint, Response, render_template, request, session
 from flask import g as flask_g
 
-from api.limits import EXTENSION
+from api.limits import address_key, count_attempt
 from api.oauth.models import OAuthClient
 from api.oauth.server import oauth_server, user_scope
 from api.state import app_state, db_session
@@ -33,7 +31,8 @@ TEXT = {
     "zh-Hans": {
         "signin_title": "登录 c800", "signin_for": "登录以继续使用「{client}」。",
         "email": "电子邮箱", "password": "密码", "signin": "登录",
-        "bad_credentials": "邮箱或密码不正确。", "throttled": "尝试次数过多，请 {seconds} 秒后再试。", "bad_form": "页面已过期，请重试。",
+        "bad_credentials": "邮箱或密码不正确。", "throttled": "尝试次数过多，请 {seconds} 秒后再试。",
+        "bad_form": "页面已过期，请重试。",
         "consent_title": "「{client}」请求访问你的 c800 账户",
         "signed_in_as": "已登录：{email}", "consent_asks": "允许后，它将能够：",
         "allow": "允许", "deny": "拒绝", "not_you": "不是你？退出登录",
@@ -111,16 +110,7 @@ def _csrf_ok() -> bool:
 
 def _signin_throttled(email: str) -> int | None:
     """Seconds to wait when this address or this e-mail address tried too often, else None."""
-    limits = current_app.extensions.get(EXTENSION)
-    if limits is None or not limits.limiter.enabled:
-        return None
-    item = parse(app_state().config.rate_limit_signin)
-    strategy = limits.limiter.limiter
-    for key in (f"addr:{request.remote_addr}", f"email:{email.strip().lower()}"):
-        if not strategy.hit(item, "signin-attempt", key):
-            reset, _remaining = strategy.get_window_stats(item, "signin-attempt", key)
-            return max(1, int(reset - time.time()) + 1)
-    return None
+    return count_attempt("signin", address_key(), f"email:{email.strip().lower()}")
 
 
 def _signed_in_user() -> User | None:

@@ -119,11 +119,16 @@ def identify_client() -> None:
         token = _protector._token_validators["bearer"].authenticate_token(
             request.headers["Authorization"].partition(" ")[2].strip())
         if token is not None and not token.is_expired() and not token.is_revoked():
-            g.rate_limit_client = token.client_id
+            g.rate_limit_client = _limit_key(token)
         return
     token = current_token([READ_SCOPE] if request.method in ("GET", "HEAD") else None)
     g.oauth_token = token
-    g.rate_limit_client = token.client_id
+    g.rate_limit_client = _limit_key(token)
+
+
+def _limit_key(token: OAuthToken) -> str:
+    # every user of the public mobile app shares its client id: count each user on their own
+    return f"{token.client_id}:{token.user_id}" if token.user_id else token.client_id
 
 
 def register_protection(app: Flask) -> None:

@@ -16,7 +16,7 @@ from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.idempotency import idempotent
 from api.limits import limit_reports
 from api.oauth.protect import require_scope
-from api.smorest import Blueprint, NoQuerySchema, path_parameter
+from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
 from api.writes import json_body, protected_doc
 from directory.accounts import User, memberships_of
@@ -221,7 +221,7 @@ def _body_doc(schema: type[Schema], example: dict) -> dict:
 @blp.route("/me")
 class Me(MethodView):
     @blp.arguments(NoQuerySchema, location="query")
-    @blp.response(200, MeSchema)
+    @blp.response(200, MeSchema, headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp, not_found="Never: you exist.")
     @require_scope("me")
     def get(self, _args):
@@ -267,7 +267,7 @@ def _query(token: str) -> str:
 
 @blp.route("/enterprises/<string:enterprise_id>/claims", parameters=[ENTERPRISE])
 class Claims(MethodView):
-    @blp.response(202, ClaimSchema, headers={"Location": {
+    @blp.response(202, ClaimSchema, headers={**RATE_LIMIT_HEADERS, "Location": {
         "description": "The claim.", "schema": {"type": "string"},
         "example": "/v1/me/claims/clm_5e6f7a8b9c0d1e2f"}})
     @blp.doc(**_body_doc(ClaimCreateSchema, {"method": "email", "email": "service@icbc.com.cn"}))
@@ -310,7 +310,7 @@ class Claims(MethodView):
 @blp.route("/me/claims/<string:claim_id>", parameters=[CLAIM])
 class MyClaim(MethodView):
     @blp.arguments(NoQuerySchema, location="query")
-    @blp.response(200, ClaimSchema)
+    @blp.response(200, ClaimSchema, headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp, not_found="You have no claim with this id.")
     @require_scope("me")
     def get(self, _args, claim_id: str):
@@ -328,7 +328,7 @@ class MyClaim(MethodView):
 
 @blp.route("/enterprises/<string:enterprise_id>/reports", parameters=[ENTERPRISE])
 class Reports(MethodView):
-    @blp.response(201, ReportSchema)
+    @blp.response(201, ReportSchema, headers=RATE_LIMIT_HEADERS)
     @blp.doc(**_body_doc(ReportCreateSchema, {"topic": "wrong_number", "message": "这个号码已停用。"}))
     @protected_doc(blp, idempotent=True)
     @limit_reports
@@ -392,7 +392,7 @@ def _status_arg(args: dict, allowed: tuple[str, ...]) -> str | None:
 @blp.route("/admin/claims")
 class AdminClaims(MethodView):
     @blp.arguments(QueueArgsSchema, location="query")
-    @blp.response(200, ClaimListSchema)
+    @blp.response(200, ClaimListSchema, headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp)
     @require_scope("admin")
     def get(self, args):
@@ -410,7 +410,7 @@ class AdminClaims(MethodView):
 
 @blp.route("/admin/claims/<string:claim_id>/decision", parameters=[CLAIM])
 class AdminClaimDecision(MethodView):
-    @blp.response(200, ClaimSchema)
+    @blp.response(200, ClaimSchema, headers=RATE_LIMIT_HEADERS)
     @blp.doc(**_body_doc(DecisionSchema, {"decision": "approve"}))
     @protected_doc(blp, idempotent=True, conflict="The claim was decided already.")
     @require_scope("admin")
@@ -440,7 +440,7 @@ class AdminClaimDecision(MethodView):
 @blp.route("/admin/reports")
 class AdminReports(MethodView):
     @blp.arguments(QueueArgsSchema, location="query")
-    @blp.response(200, ReportListSchema)
+    @blp.response(200, ReportListSchema, headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp)
     @require_scope("admin")
     def get(self, args):
@@ -458,7 +458,7 @@ class AdminReports(MethodView):
 
 @blp.route("/admin/reports/<string:report_id>", parameters=[REPORT])
 class AdminReport(MethodView):
-    @blp.response(200, ReportSchema)
+    @blp.response(200, ReportSchema, headers=RATE_LIMIT_HEADERS)
     @blp.doc(**_body_doc(ResolutionSchema, {"status": "resolved", "resolution": "号码已更正。"}))
     @protected_doc(blp)
     @require_scope("admin")
@@ -482,7 +482,7 @@ class AdminReport(MethodView):
 
 @blp.route("/admin/enterprises/<string:enterprise_id>/status", parameters=[ENTERPRISE])
 class AdminListingStatus(MethodView):
-    @blp.response(200, ListingStatusSchema)
+    @blp.response(200, ListingStatusSchema, headers=RATE_LIMIT_HEADERS)
     @blp.doc(**_body_doc(StatusChangeSchema, {"status": "suspended", "reason": "核实中"}))
     @protected_doc(blp)
     @require_scope("admin")

@@ -76,6 +76,26 @@ SUMMARY_EXAMPLE = {
 }
 
 
+class PublicLinkSchema(Schema):
+    label = fields.String(metadata={"description": "Link text.", "example": "在线退票"})
+    url = fields.String(metadata={"description": "An https URL.", "example": "https://www.12306.cn/"})
+
+
+class PublicNoticeSchema(Schema):
+    id = fields.String(metadata={"description": "Opaque notice id.", "example": "nt_0c1d2e3f4a5b6c7d"})
+    title = fields.String(metadata={"description": "Title.", "example": "暴雨影响：部分列车停运"})
+    body = fields.String(metadata={"description": "Text.", "example": "停运车次可免费退票。"})
+    severity = fields.String(metadata={"description": "`info`, `warning` or `critical`.",
+                                       "example": "warning"})
+    valid_from = fields.DateTime(metadata={"description": "Shown from.",
+                                           "example": "2026-12-02T00:00:00+00:00"})
+    valid_until = fields.DateTime(allow_none=True, metadata={"description": "Shown until; null "
+                                  "while the enterprise keeps it up.", "example": None})
+    links = fields.List(fields.Nested(PublicLinkSchema), metadata={
+        "description": "Self-service links.", "example": [{"label": "在线退票",
+                                                            "url": "https://www.12306.cn/"}]})
+
+
 class EnterpriseSummarySchema(Schema):
     id = fields.String(metadata={"description": "Opaque enterprise id.", "example": ICBC_ID})
     name = fields.String(metadata={
@@ -131,6 +151,9 @@ class EnterpriseSchema(EnterpriseSummarySchema):
                        "no), lower cost (toll-free numbers first, international calls last; "
                        "local-rate calls and online channels in between), then the listing's "
                        "own order; outbound-only senders last.", "example": [CHANNEL_EXAMPLE]})
+    notices = fields.List(fields.Nested(PublicNoticeSchema), metadata={
+        "description": "The enterprise's current notices (at `at`), most severe first, then "
+                       "newest.", "example": []})
 
 
 TOPIC_TEXT = validate.Regexp(r"^[^\x00-\x1f\x7f-\x9f]*$",
@@ -252,9 +275,22 @@ class EnterpriseDetail(MethodView):
             "created_at": enterprise.created_at,
             "updated_at": enterprise.updated_at,
             "channels": [channel_dump(c, context) for c in channels],
+            "notices": current_notices(enterprise, at),
         }))
         response.headers["Vary"] = "Accept"
         return response
+
+
+_SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def current_notices(enterprise: Enterprise, at: datetime) -> list[dict]:
+    notices = [n for n in enterprise.notices if n.is_current(at)]
+    notices.sort(key=lambda n: n.valid_from, reverse=True)
+    notices.sort(key=lambda n: _SEVERITY_ORDER.get(n.severity, 3))
+    return [{"id": n.id, "title": n.title, "body": n.body, "severity": n.severity,
+             "valid_from": n.valid_from, "valid_until": n.valid_until, "links": list(n.links or [])}
+            for n in notices]
 
 
 def _wants_jsonld() -> bool:

@@ -13,7 +13,7 @@ from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
 from api.resources.common import NAMES_EXAMPLE
-from api.smorest import Blueprint, NoQuerySchema, path_parameter
+from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import db_session
 from api.writes import (
     ETAG_HEADER,
@@ -393,7 +393,7 @@ def version_dump(version) -> dict:  # noqa: ANN001
 @blp.route("/enterprises/<string:enterprise_id>/versions", parameters=[ENTERPRISE])
 class Versions(MethodView):
     @blp.arguments(VersionArgsSchema, location="query")
-    @blp.response(200, VersionListSchema)
+    @blp.response(200, VersionListSchema, headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp)
     @require_scope("listings:write")
     def get(self, args, enterprise_id: str):

@@ -190,7 +190,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             pytest.fail(f"`flask clients create` did not print JSON: {output!r}", pytrace=False)
         assert isinstance(client.get("client_id"), str) and client["client_id"], client
         assert client.get("client_secret") is None, f"a public client has no secret: {client}"
-        with gunicorn(database_url, data_dir) as base:
+        with gunicorn(database_url, data_dir, workers=3) as base:
             yield Server(base, client["client_id"], redirect_uri, callbacks)
 
 
