@@ -14,7 +14,7 @@ import secrets
 import time
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import InvalidRequestError, InvalidScopeError, grants
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -124,6 +124,17 @@ class RotatingRefreshGrant(grants.RefreshTokenGrant):
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL
 
+    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,  # noqa: ANN001
+                       include_refresh_token=True):  # noqa: ANN001, ANN201
+        # What the client may ask for, less what the user it acts for may not hold (admin).
+        client = self.request.client
+        owner = db_session().get(User, client.user_id) if client.user_id else None
+        scope = user_scope(client.get_allowed_scope(scope), owner)
+        if not scope:
+            raise InvalidScopeError("None of the asked scopes can be granted to this client.")
+        return super().generate_token(user=user, scope=scope, grant_type=grant_type,
+                                      expires_in=expires_in, include_refresh_token=False)
+
 
 def revoke_family(family: str) -> None:
     session = db_session()
@@ -166,10 +177,14 @@ class Introspection(IntrospectionEndpoint):
         return _query_token(token_string, token_type_hint)
 
     def check_permission(self, token, client, request):  # noqa: ANN001, ANN201
-        return token.client_id == client.client_id or "admin" in client.scope.split()
+        if token.client_id == client.client_id:
+            return True
+        # an administrator's own client may look at any token (support, abuse handling)
+        owner = db_session().get(User, client.user_id) if client.user_id else None
+        return owner is not None and owner.is_admin and not owner.disabled
 
     def introspect_token(self, token):  # noqa: ANN001, ANN201
-        user = db_session().get(User, token.user_id) if token.user_id else None
+        user = acting_user(token)
         payload = {"active": True, "client_id": token.client_id, "scope": token.scope,
                    "token_type": "Bearer", "iat": token.issued_at,
                    "exp": token.issued_at + token.expires_in, "iss": issuer()}

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
-from api.resources.common import NAMES_EXAMPLE
+from api.resources.common import NAMES_EXAMPLE, names_dump
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import db_session
 from api.writes import (
@@ -43,8 +43,9 @@ blp = Blueprint("manage", __name__, url_prefix="/v1",
 ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
 CHANNEL = path_parameter("channel_id", "Opaque id of the channel.", "ch_1a2b3c4d5e6f7a8b")
 NOTICE = path_parameter("notice_id", "Opaque id of the notice.", "nt_0c1d2e3f4a5b6c7d")
-HOURS_EXAMPLE = {"tz": "Asia/Shanghai", "weekly": {"mon-fri": ["09:00-18:00"]},
-                 "public_holidays": "closed"}
+HOURS_EXAMPLE = {"timezone": "Asia/Shanghai", "weekly": {
+    day: [{"open": "09:00", "close": "18:00"}] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "public_holidays": "closed"}
 MENU_EXAMPLE = [{"intent": "信用卡挂失", "keys": "2,1"}]
 
 
@@ -101,8 +102,9 @@ class ChannelWriteSchema(Schema):
     languages = fields.List(fields.String(), metadata={"description": "BCP 47 language tags.",
                                                        "example": ["zh", "en"]})
     hours = fields.Dict(allow_none=True, metadata={
-        "description": "Opening hours: `tz`, `weekly`, `exceptions`, `public_holidays`, or "
-                       "`always`; null when unknown.", "example": HOURS_EXAMPLE})
+        "description": "Opening hours: `timezone` with `always_open`, or `weekly` intervals per "
+                       "day (`mon`..`sun`), `public_holidays` (`open`/`closed`), dated "
+                       "`exceptions`; null when unknown.", "example": HOURS_EXAMPLE})
     direction = fields.String(validate=validate.OneOf(DIRECTIONS), metadata={
         "description": "`contact`, or `outbound_only` for numbers that only send or call out.",
         "example": "contact"})
@@ -216,6 +218,7 @@ class VersionArgsSchema(Schema):
 
 def managed_dump(enterprise: Enterprise) -> dict:
     state = snapshot(enterprise)
+    state["names"] = names_dump(state["names"])
     return {"id": enterprise.id, "version": enterprise.version, "verified": enterprise.verified,
             "status": enterprise.status, **state}
 

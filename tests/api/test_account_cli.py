@@ -1,0 +1,63 @@
+"""`flask users create`, `flask clients create` and `flask enterprises add-member`."""
+
+from __future__ import annotations
+
+import json
+
+from api import create_app
+from api.config import Config
+from api.oauth.models import OAuthClient, digest
+from directory.accounts import Membership
+
+
+def _app(fresh_database, tmp_path):  # noqa: ANN001, ANN202
+    from directory.importer import import_directory
+    from tests.directory.test_importer import enterprise, write_data
+
+    app = create_app(Config.from_env(database_url=fresh_database, data_dir=tmp_path / "var", testing=True))
+    with app.extensions["c800"].sessions() as session:
+        import_directory(session, write_data(tmp_path / "data", [enterprise()]))
+        session.commit()
+    return app
+
+
+def test_users_clients_and_members(fresh_database, tmp_path):
+    app = _app(fresh_database, tmp_path)
+    run = app.test_cli_runner().invoke
+    made = run(args=["users", "create", "--email", "ada@example.com", "--password-stdin"],
+               input="correct horse battery staple\n")
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.output)["email"] == "ada@example.com"
+    again = run(args=["users", "create", "--email", "ada@example.com", "--password-stdin"],
+                input="correct horse battery staple\n")
+    assert again.exit_code != 0 and "exists" in again.output
+    short = run(args=["users", "create", "--email", "bob@example.com", "--password-stdin"], input="short")
+    assert short.exit_code != 0 and "at least" in short.output
+
+    confidential = run(args=["clients", "create", "--name", "Partner", "--grant", "client_credentials",
+                             "--scope", "directory:read"])
+    printed = json.loads(confidential.output)
+    assert printed["client_secret"] and printed["token_endpoint_auth_method"] == "client_secret_basic"
+    public = json.loads(run(args=["clients", "create", "--name", "c800 app", "--grant", "authorization_code",
+                                  "--scope", "directory:read me", "--redirect-uri",
+                                  "com.c800.app:/oauth"]).output)
+    assert public["client_secret"] is None and public["token_endpoint_auth_method"] == "none"
+    with app.extensions["c800"].sessions() as session:
+        stored = session.get(OAuthClient, printed["client_id"])
+        assert stored.secret_hash == digest(printed["client_secret"])  # only the digest is kept
+    for bad in (["--grant", "authorization_code", "--scope", "me", "--redirect-uri", "http://evil.example/cb"],
+                ["--grant", "authorization_code", "--scope", "me"],
+                ["--grant", "client_credentials", "--scope", "everything"],
+                ["--grant", "client_credentials", "--scope", "admin"]):
+        assert run(args=["clients", "create", "--name", "x", *bad]).exit_code != 0, bad
+
+    added = run(args=["enterprises", "add-member", "ent_000000000001", "ada@example.com", "--role", "owner"])
+    assert added.exit_code == 0, added.output
+    with app.extensions["c800"].sessions() as session:
+        key = (json.loads(added.output)["user_id"], "ent_000000000001")
+        assert session.get(Membership, key).role == "owner"
+    assert run(args=["enterprises", "add-member", "ent_000000000009", "ada@example.com",
+                     "--role", "owner"]).exit_code != 0
+    assert run(args=["enterprises", "add-member", "ent_000000000001", "nobody@example.com",
+                     "--role", "editor"]).exit_code != 0
+    app.extensions["c800"].engine.dispose()
