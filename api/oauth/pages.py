@@ -130,6 +130,11 @@ def authorize() -> Response:
     server = oauth_server()
     t = TEXT[page_language()]
     user = _signed_in_user()
+    from api.resources.oauth import oauth_values_ok
+
+    if not oauth_values_ok({k: v for k, v in request.args.items() if k != "lang"}):
+        return _message(t["error_title"], "invalid_request: the parameters are visible ASCII "
+                        "characters.", 400)
     try:
         grant = server.get_consent_grant(end_user=user)
     except OAuth2Error as error:

@@ -6,7 +6,10 @@ problem+json, as OAuth2 clients expect); :func:`document_oauth` writes them into
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+import base64
+import binascii
+
+from flask import Blueprint, Response, jsonify, request
 
 from api.oauth.models import SCOPES
 from api.oauth.server import oauth_server, server_metadata
@@ -14,19 +17,46 @@ from api.oauth.server import oauth_server, server_metadata
 oauth = Blueprint("oauth", __name__)
 
 
+def oauth_values_ok(values: dict[str, str]) -> bool:
+    """RFC 6749's parameters are visible ASCII (Appendix A); anything else is refused up front
+    (authlib would otherwise fail on it rather than answer invalid_request)."""
+    return all(isinstance(v, str) and all(" " <= c <= "~" for c in v) for v in values.values())
+
+
+def _oauth_error(status: int, error: str, description: str) -> Response:
+    response = jsonify({"error": error, "error_description": description})
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="c800"'
+    return response
+
+
+def _guarded(answer) -> Response:  # noqa: ANN001 - a callable giving authlib's response
+    if not oauth_values_ok(request.form.to_dict()):
+        return _oauth_error(400, "invalid_request", "Parameters are visible ASCII characters.")
+    header = request.headers.get("Authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return _oauth_error(401, "invalid_client", "The Basic credentials cannot be read.")
+    return answer()
+
+
 @oauth.post("/oauth/token")
 def token() -> Response:
-    return oauth_server().create_token_response()
+    return _guarded(oauth_server().create_token_response)
 
 
 @oauth.post("/oauth/revoke")
 def revoke() -> Response:
-    return oauth_server().create_endpoint_response("revocation")
+    return _guarded(lambda: oauth_server().create_endpoint_response("revocation"))
 
 
 @oauth.post("/oauth/introspect")
 def introspect() -> Response:
-    return oauth_server().create_endpoint_response("introspection")
+    return _guarded(lambda: oauth_server().create_endpoint_response("introspection"))
 
 
 @oauth.get("/.well-known/oauth-authorization-server")
@@ -240,6 +270,28 @@ def document_oauth(spec, app) -> None:  # noqa: ANN001 - an apispec.APISpec, a F
                      "password": _string("Password (signin).", "correct horse battery staple"),
                      "decision": _string("`allow` or `deny` (consent).", "allow")}},
                      "example": {"step": "signin", "email": "ada@example.com"}}}}}})
+    token_query = {"in": "query", "name": "token", "required": True, "schema": {"type": "string",
+                                                                          "maxLength": 128},
+                   "description": "The secret of the claim's mailed link.",
+                   "example": "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
+    path("/claims/verify", operations={
+        "get": {"tags": ["claims"], "summary": "The page a claim's e-mail link opens",
+                "description": "Server-rendered (zh-Hans or en): a button that confirms the "
+                               "claim. Opening the link changes nothing by itself.",
+                "parameters": [token_query],
+                "responses": {"200": {"description": "The confirmation page.", "content": html},
+                              "400": {"description": "No token, or not a token.", "content": html}}},
+        "post": {"tags": ["claims"], "summary": "Confirm a claim",
+                 "description": "Makes the claimant an owner and the listing verified.",
+                 "requestBody": {"content": {FORM: {"schema": {"type": "object", "properties": {
+                     "token": _string("The secret of the mailed link.", "3q2-7wEAAAAAAAAAAAAAAAA")}},
+                     "example": {"token": "3q2-7wEAAAAAAAAAAAAAAAA"}}}},
+                 "responses": {
+                     "200": {"description": "Confirmed.", "content": html},
+                     "400": {"description": "No token, or not a token.", "content": html},
+                     "404": {"description": "The link is unknown or was used already.",
+                             "content": html},
+                     "410": {"description": "The link has expired.", "content": html}}}})
     spec.components.security_scheme("oauth2", {
         "type": "oauth2", "description": "OAuth2 bearer tokens from /oauth/token.",
         "flows": {
