@@ -119,6 +119,12 @@ def public_read(blp: Blueprint, *, not_found: str | None = None):  # noqa: ANN20
         view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
         view._apidoc.setdefault("arguments", {}).setdefault("parameters", []).extend(
             [dict(ACCEPT_LANGUAGE), dict(IF_NONE_MATCH)])
+        # Anyone may read; a client's token (scope directory:read) is counted per client.
+        manual = view._apidoc.setdefault("manual_doc", {})
+        manual["security"] = [{}, {"oauth2": ["directory:read"]}]
+        view = blp.alt_response(401, description="A token was sent and it is unknown, expired "
+                                "or revoked (reading without one is fine).")(view)
+        view = blp.alt_response(403, description="The token sent lacks `directory:read`.")(view)
         view = blp.alt_response(304, description="Not Modified: the ETag in If-None-Match "
                                 "still matches; no body.")(view)
         if not_found:

@@ -90,8 +90,9 @@ def require_scope(*scopes: str, user: bool = True) -> Callable:
             return view(*args, **kwargs)
 
         guarded._c800_scopes = scopes  # type: ignore[attr-defined]
-        doc = getattr(view, "_apidoc", {})
-        guarded._apidoc = {**doc, "security": [{"oauth2": list(scopes)}]}  # type: ignore[attr-defined]
+        doc = dict(getattr(view, "_apidoc", {}))
+        doc["manual_doc"] = {**doc.get("manual_doc", {}), "security": [{"oauth2": list(scopes)}]}
+        guarded._apidoc = doc  # type: ignore[attr-defined]
         return guarded
 
     return decorate

@@ -329,7 +329,8 @@ class MyClaim(MethodView):
 @blp.route("/enterprises/<string:enterprise_id>/reports", parameters=[ENTERPRISE])
 class Reports(MethodView):
     @blp.response(201, ReportSchema, headers=RATE_LIMIT_HEADERS)
-    @blp.doc(**_body_doc(ReportCreateSchema, {"topic": "wrong_number", "message": "这个号码已停用。"}))
+    @blp.doc(**_body_doc(ReportCreateSchema, {"topic": "wrong_number", "message": "这个号码已停用。"}),
+             security=[{}, {"oauth2": []}])
     @protected_doc(blp, idempotent=True)
     @limit_reports
     @idempotent

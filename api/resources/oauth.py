@@ -270,8 +270,8 @@ def document_oauth(spec, app) -> None:  # noqa: ANN001 - an apispec.APISpec, a F
                      "password": _string("Password (signin).", "correct horse battery staple"),
                      "decision": _string("`allow` or `deny` (consent).", "allow")}},
                      "example": {"step": "signin", "email": "ada@example.com"}}}}}})
-    token_query = {"in": "query", "name": "token", "required": True, "schema": {"type": "string",
-                                                                          "maxLength": 128},
+    token_query = {"in": "query", "name": "token", "required": True,
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 128},
                    "description": "The secret of the claim's mailed link.",
                    "example": "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
     path("/claims/verify", operations={
@@ -283,8 +283,10 @@ def document_oauth(spec, app) -> None:  # noqa: ANN001 - an apispec.APISpec, a F
                               "400": {"description": "No token, or not a token.", "content": html}}},
         "post": {"tags": ["claims"], "summary": "Confirm a claim",
                  "description": "Makes the claimant an owner and the listing verified.",
-                 "requestBody": {"content": {FORM: {"schema": {"type": "object", "properties": {
-                     "token": _string("The secret of the mailed link.", "3q2-7wEAAAAAAAAAAAAAAAA")}},
+                 "requestBody": {"required": True, "content": {FORM: {"schema": {
+                     "type": "object", "required": ["token"], "properties": {
+                         "token": _string("The secret of the mailed link.", "3q2-7wEAAAAAAAAAAAAAAAA",
+                                          minLength=1, maxLength=128)}},
                      "example": {"token": "3q2-7wEAAAAAAAAAAAAAAAA"}}}},
                  "responses": {
                      "200": {"description": "Confirmed.", "content": html},

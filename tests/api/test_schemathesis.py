@@ -32,4 +32,11 @@ def test_every_operation_passes_all_checks(loaded_database, tmp_path):
     # the failures section, without the (often huge) reproduction URLs
     lines = [line if len(line) < 400 else line[:400] + " …" for line in output.splitlines()]
     assert result.returncode == 0, "\n".join(lines)[-12000:]
-    assert "No issues found" in output, output[-3000:]
+    # Zero failures (the return code), and no warning but these, each expected of a fuzzer
+    # that holds no account: operations needing a token answer it 401 (the ignored-auth check
+    # verifies that; exercising them signed in is issue 7's); OAuth2 endpoints answer unknown
+    # clients and codes with RFC 6749's 400s; random claim-link tokens are unknown (404).
+    allowed = ("⚠️ Authentication failed:", "⚠️ Schema validation mismatch:", "⚠️ Missing test data:")
+    warnings = [line.strip() for line in output.splitlines() if line.strip().startswith("⚠️")]
+    assert "No issues found" in output or all(w.startswith(allowed) for w in warnings), output[-3000:]
+    assert "Failures:" not in output, output[-3000:]
