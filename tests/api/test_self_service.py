@@ -328,11 +328,45 @@ def test_a_suspended_listing_leaves_the_directory_and_cannot_be_edited(client):
                       headers=auth(client, "root"))
     assert down.status_code == 200 and down.get_json()["status"] == "suspended"
     assert client.get(f"/v1/enterprises/{CMB}").status_code == 404
+    indexer = client.application.extensions["c800"].indexer
+    indexer.sync()
+    assert CMB not in {hit["id"] for hit in client.get("/v1/search?q=招商银行").get_json()["items"]}
     edit = client.patch(f"/v1/enterprises/{CMB}", json={"description": "x"},
                         headers=auth(client, "consumer", **{"If-Match": f'"v{down.get_json()["version"]}"'}))
     assert edit.status_code == 409  # the consumer became CMB's owner by the mailed claim
     up = client.put(f"/v1/admin/enterprises/{CMB}/status", json={"status": "active"},
                     headers=auth(client, "root"))
     assert up.status_code == 200 and client.get(f"/v1/enterprises/{CMB}").status_code == 200
+    indexer.sync()
+    assert CMB in {hit["id"] for hit in client.get("/v1/search?q=招商银行").get_json()["items"]}
     assert client.put(f"/v1/admin/enterprises/{CMB}/status", json={"status": "active"},
                       headers=auth(client, "owner")).status_code == 403
+
+
+@pytest.fixture(params=BACKEND_PARAMS[:1])
+def few_reports(request, tmp_path_factory):
+    from api import create_app
+    from api.config import Config
+    from tests.conftest import _fresh
+
+    folder = tmp_path_factory.mktemp("reports")
+    generator = _fresh(request, request.param, folder)
+    url = next(generator)
+    app = create_app(Config.from_env(database_url=url, data_dir=folder / "var", testing=True,
+                                     rate_limit_reports="2/hour"))
+    with app.extensions["c800"].sessions() as session:
+        import_directory(session, write_data(folder / "data", RECORDS))
+        session.commit()
+    yield app.test_client()
+    app.extensions["c800"].engine.dispose()
+    next(generator, None)
+
+
+def test_reports_are_rate_limited_per_caller(few_reports):
+    body = {"topic": "scam", "message": "冒充客服来电"}
+    codes = [few_reports.post(f"/v1/enterprises/{ICBC}/reports", json=body,
+                              environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+    other = few_reports.post(f"/v1/enterprises/{ICBC}/reports", json=body,
+                             environ_base={"REMOTE_ADDR": "10.1.1.2"})
+    assert other.status_code == 201

@@ -68,7 +68,7 @@ def test_import_writes_records_and_a_second_run_changes_nothing(session_factory,
     with session_factory() as session:
         report = import_directory(session, data)
         session.commit()
-    assert report.enterprises == {"created": 2, "updated": 0, "unchanged": 0}
+    assert report.enterprises == {"created": 2, "updated": 0, "unchanged": 0, "kept": 0}
     assert report.industries == {"created": 2, "updated": 0, "unchanged": 0}
     with session_factory() as session:
         icbc = session.get(Enterprise, "ent_000000000001")
@@ -81,7 +81,7 @@ def test_import_writes_records_and_a_second_run_changes_nothing(session_factory,
         again = import_directory(session, data)
         session.commit()
     assert not again.changed
-    assert again.enterprises == {"created": 0, "updated": 0, "unchanged": 2}
+    assert again.enterprises == {"created": 0, "updated": 0, "unchanged": 2, "kept": 0}
     with session_factory() as session:
         icbc = session.get(Enterprise, "ent_000000000001")
         assert (icbc.updated_at, icbc.version) == (stamp, version)
