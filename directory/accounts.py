@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,8 +24,14 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 # Argon2id with RFC 9106's second recommended option (64 MiB, 3 passes).
 _hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
-# Verified against when the address is unknown, so that unknown and known addresses take as long.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the address is unknown, so that unknown and known addresses take
+    as long (made on first use: hashing costs 64 MiB and a few hundred milliseconds)."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class AccountError(ValueError):
@@ -102,7 +109,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user whose address and password these are, or None (same cost either way)."""
     user = find_user(session, email)
     if user is None or user.disabled or len(password) > MAX_PASSWORD:
-        _verify(_DUMMY_HASH, password[:MAX_PASSWORD])
+        _verify(_dummy_hash(), password[:MAX_PASSWORD])
         return None
     if not _verify(user.password_hash, password):
         return None

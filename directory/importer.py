@@ -218,7 +218,7 @@ def import_directory(session: Session, path: Path) -> ImportReport:
             report.enterprises["kept"] += 1
             continue
         if enterprise is None:
-            enterprise = Enterprise(id=record["id"], version=1, created_at=utcnow())
+            enterprise = Enterprise(id=record["id"], version=1, created_at=utcnow(), notices=[])
             apply_record(enterprise, record)
             session.add(enterprise)
             report.enterprises["created"] += 1
@@ -231,6 +231,8 @@ def import_directory(session: Session, path: Path) -> ImportReport:
         else:
             report.enterprises["unchanged"] += 1
     session.flush()
-    for enterprise, created in changed:  # the history of every listing starts at its import
-        record_version(session, enterprise, actor="import", action="import", created=created)
+    with session.no_autoflush:  # the history of every listing starts at its import
+        for enterprise, created in changed:
+            record_version(session, enterprise, actor="import", action="import", created=created)
+    session.flush()
     return report

@@ -124,8 +124,6 @@ def record_version(session: Session, enterprise: Enterprise, *, actor: str, acti
                              client_id=client_id, action=action,
                              changes=changed_fields(before, after), snapshot=after)
     session.add(version)
-    if not created:
-        session.flush()
     return version
 
 

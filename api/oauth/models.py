@@ -98,6 +98,10 @@ class AuthorizationCode(Base):
     code_challenge: Mapped[str] = mapped_column(String(128))
     code_challenge_method: Mapped[str] = mapped_column(String(8))
     auth_time: Mapped[int] = mapped_column(Integer)
+    # Set when the code was exchanged: a second exchange is a stolen code, and revokes the
+    # tokens the first one gave (RFC 6749 4.1.2).
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    family: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     def is_expired(self) -> bool:
         return self.auth_time + CODE_LIFETIME < time.time()

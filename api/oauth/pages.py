@@ -169,7 +169,8 @@ def authorize() -> Response:
             user = found
         elif step == "consent" and user is not None:
             allowed = request.form.get("decision") == "allow"
-            return server.create_authorization_response(grant_user=user if allowed else None)
+            return server.create_authorization_response(grant_user=user if allowed else None,
+                                                        grant=grant)
     if user is None:
         return _render("signin.html", csrf=_csrf(), action=action, email="", error=None,
                        client_name=grant.client.name)

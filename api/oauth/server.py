@@ -19,7 +19,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import Flask, request
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from api.oauth.models import SCOPES, AuthorizationCode, OAuthClient, OAuthToken, digest
 from api.state import app_state, db_session
@@ -79,13 +79,20 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code, client):  # noqa: ANN001, ANN201
         row = db_session().get(AuthorizationCode, digest(code))
-        if row is not None and row.client_id == client.client_id and not row.is_expired():
-            return row
-        return None
+        if row is None or row.client_id != client.client_id:
+            return None
+        if row.used:
+            if row.family:
+                revoke_family(row.family)  # someone replays a code: end what it gave
+            return None
+        return None if row.is_expired() else row
 
     def delete_authorization_code(self, authorization_code):  # noqa: ANN001, ANN201
+        # Kept, marked used, until it expires: a replay must be recognised as one.
+        authorization_code.used = True
         session = db_session()
-        session.delete(authorization_code)
+        session.execute(delete(AuthorizationCode).where(
+            AuthorizationCode.auth_time < int(time.time()) - 24 * 3600))
         session.commit()
 
     def authenticate_user(self, authorization_code):  # noqa: ANN001, ANN201
@@ -216,6 +223,9 @@ def _save_token(token: dict, oauth_request) -> None:  # noqa: ANN001 - authlib's
         refresh_token_hash=digest(token["refresh_token"]) if token.get("refresh_token") else None,
         issued_at=int(time.time()), expires_in=int(token["expires_in"]))
     session.add(row)
+    code = getattr(oauth_request, "authorization_code", None)
+    if isinstance(code, AuthorizationCode):
+        code.family = row.family
     session.commit()
 
 

@@ -135,6 +135,8 @@ def upgrade() -> None:
     sa.Column('code_challenge', sa.String(length=128), nullable=False),
     sa.Column('code_challenge_method', sa.String(length=8), nullable=False),
     sa.Column('auth_time', sa.Integer(), nullable=False),
+    sa.Column('used', sa.Boolean(), nullable=False),
+    sa.Column('family', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['oauth_clients.client_id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('code_hash')

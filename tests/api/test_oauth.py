@@ -161,9 +161,14 @@ def test_a_code_works_once_and_only_with_its_verifier(oauth_app):
             "client_id": "cl_app"}
     wrong = client.post("/oauth/token", data={**form, "code_verifier": pkce()[0]})
     assert wrong.status_code == 400 and wrong.get_json()["error"] == "invalid_grant"
-    assert client.post("/oauth/token", data={**form, "code_verifier": verifier}).status_code == 200
+    first = client.post("/oauth/token", data={**form, "code_verifier": verifier})
+    assert first.status_code == 200
+    assert me(client, first.get_json()["access_token"]).status_code == 200
     again = client.post("/oauth/token", data={**form, "code_verifier": verifier})
     assert again.status_code == 400 and again.get_json()["error"] == "invalid_grant"
+    # a code presented twice was stolen: what the first exchange gave is revoked (RFC 6749 4.1.2)
+    assert me(client, first.get_json()["access_token"]).status_code == 401
+    assert refresh(client, first.get_json()["refresh_token"]).status_code == 400
 
 
 def test_refresh_rotates_and_a_replayed_refresh_token_revokes_the_family(oauth_app):
