@@ -17,7 +17,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from sqlalchemy.orm import Session
 
 from directory.models import SEVERITIES, Channel, Enterprise, Industry, Notice, utcnow
-from directory.records import CHANNEL_FIELDS, LIST_FIELDS, channel_id_for
+from directory.records import CHANNEL_FIELDS, LIST_FIELDS, channel_id_for, set_channel_fields
 from directory.urls import UnsafeURLError, check_web_url
 from directory.validation import ChannelRecordSchema, EnterpriseRecordSchema, flatten_errors
 from directory.versions import (
@@ -134,12 +134,6 @@ def _check_unique(enterprise: Enterprise, kind: str, value: str, skip: str | Non
                                           f"({channel.id}); edit that one."]})
 
 
-def _set_channel(channel: Channel, loaded: dict[str, Any]) -> None:
-    for name in CHANNEL_FIELDS:
-        setattr(channel, name, loaded.get(name, [] if name in LIST_FIELDS else None))
-    channel.direction = loaded.get("direction") or "contact"
-
-
 def add_channel(session: Session, enterprise: Enterprise, data: dict[str, Any], actor: Actor) -> Channel:
     _refuse_fields(data, CHANNEL_EDITABLE, CHANNEL_READ_ONLY)
     loaded = _channel_record(data, f"self-service:{actor.name}")
@@ -150,7 +144,7 @@ def add_channel(session: Session, enterprise: Enterprise, data: dict[str, Any], 
         ident = f"ch_{secrets.token_hex(8)}"
     channel = Channel(id=ident, position=len(enterprise.channels),
                       hidden=bool(data.get("hidden", False)))
-    _set_channel(channel, loaded)
+    set_channel_fields(channel, loaded)
     enterprise.channels.append(channel)
     _finish(session, enterprise, actor, "add_channel", before)
     return channel
@@ -170,7 +164,7 @@ def update_channel(session: Session, enterprise: Enterprise, channel: Channel,
     before = _begin(session, enterprise)
     verified_at = channel.verified_at
     content_changed = any(loaded.get(n) != getattr(channel, n) for n in ("kind", "value"))
-    _set_channel(channel, {**loaded, "source": channel.source})
+    set_channel_fields(channel, {**loaded, "source": channel.source})
     channel.verified_at = None if content_changed else verified_at
     if "hidden" in changes:
         channel.hidden = changes["hidden"]

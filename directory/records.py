@@ -62,8 +62,8 @@ def comparable(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def apply_record(enterprise: Enterprise, record: dict[str, Any]) -> None:
-    """Write the validated *record* onto *enterprise* (new or existing), channels included."""
+def apply_listing_fields(enterprise: Enterprise, record: dict[str, Any]) -> None:
+    """Write the listing's own fields of *record* (names ... regions) onto *enterprise*."""
     names = record["names"]
     enterprise.name_zh_hans = names.get("zh-Hans")
     enterprise.name_zh_hant = names.get("zh-Hant")
@@ -73,12 +73,24 @@ def apply_record(enterprise: Enterprise, record: dict[str, Any]) -> None:
     enterprise.description = record.get("description")
     enterprise.website = record.get("website")
     enterprise.domains = list(record.get("domains") or [])
-    enterprise.verified = bool(record.get("verified", False))
-    enterprise.status = record.get("status") or "active"
-    enterprise.source = list(record.get("source") or [])
     wanted_regions = sorted(set(record.get("regions") or []))
     if enterprise.regions != wanted_regions:
         enterprise.region_rows = [EnterpriseRegion(code=code) for code in wanted_regions]
+
+
+def set_channel_fields(channel: Channel, data: dict[str, Any]) -> None:
+    """Write a channel record's fields onto *channel* (absent lists empty, direction contact)."""
+    for name in CHANNEL_FIELDS:
+        setattr(channel, name, data.get(name, [] if name in LIST_FIELDS else None))
+    channel.direction = data.get("direction") or "contact"
+
+
+def apply_record(enterprise: Enterprise, record: dict[str, Any]) -> None:
+    """Write the validated *record* onto *enterprise* (new or existing), channels included."""
+    apply_listing_fields(enterprise, record)
+    enterprise.verified = bool(record.get("verified", False))
+    enterprise.status = record.get("status") or "active"
+    enterprise.source = list(record.get("source") or [])
     existing = {c.id: c for c in enterprise.channels}
     channels = []
     for position, data in enumerate(record.get("channels") or []):
@@ -86,10 +98,7 @@ def apply_record(enterprise: Enterprise, record: dict[str, Any]) -> None:
         channel = existing.get(channel_id) or Channel(id=channel_id)
         channel.position = position
         channel.hidden = False
-        for name in CHANNEL_FIELDS:
-            default = [] if name in LIST_FIELDS else None
-            setattr(channel, name, data.get(name, default))
-        channel.direction = data.get("direction") or "contact"
+        set_channel_fields(channel, data)
         channels.append(channel)
     enterprise.channels = channels
     enterprise.updated_at = utcnow()

@@ -15,8 +15,8 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.db import Base, UTCDateTime
-from directory.models import Channel, Enterprise, EnterpriseRegion, JsonType, Notice, utcnow
-from directory.records import CHANNEL_FIELDS, LIST_FIELDS
+from directory.models import Channel, Enterprise, JsonType, Notice, utcnow
+from directory.records import CHANNEL_FIELDS, LIST_FIELDS, apply_listing_fields, set_channel_fields
 
 ENTERPRISE_FIELDS = ("names", "aliases", "industry", "description", "website", "domains",
                      "regions")
@@ -147,26 +147,13 @@ def _parse(value: str | None) -> datetime | None:
 
 def apply_snapshot(enterprise: Enterprise, state: dict[str, Any]) -> None:
     """Make *enterprise* look as *state* says; what *state* lacks is hidden, never deleted."""
-    names = state["names"]
-    enterprise.name_zh_hans = names.get("zh-Hans")
-    enterprise.name_zh_hant = names.get("zh-Hant")
-    enterprise.name_en = names.get("en")
-    enterprise.aliases = list(state.get("aliases") or [])
-    enterprise.industry_id = state["industry"]
-    enterprise.description = state.get("description")
-    enterprise.website = state.get("website")
-    enterprise.domains = list(state.get("domains") or [])
-    wanted_regions = sorted(set(state.get("regions") or []))
-    if enterprise.regions != wanted_regions:
-        enterprise.region_rows = [EnterpriseRegion(code=code) for code in wanted_regions]
+    apply_listing_fields(enterprise, state)
     existing = {c.id: c for c in enterprise.channels}
     channels = []
     for position, data in enumerate(state.get("channels") or []):
         channel = existing.pop(data["id"], None) or Channel(id=data["id"])
-        for name in CHANNEL_FIELDS:
-            setattr(channel, name, data.get(name, [] if name in LIST_FIELDS else None))
+        set_channel_fields(channel, data)
         channel.verified_at = _parse(data.get("verified_at"))
-        channel.direction = data.get("direction") or "contact"
         channel.hidden = bool(data.get("hidden"))
         channel.position = position
         channels.append(channel)

@@ -4,10 +4,14 @@ its history. Owners and editors only (scope ``listings:write``); every write nee
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session
 
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.idempotency import idempotent
@@ -263,14 +267,8 @@ class ListingEdit(MethodView):
         import. Read-only fields (`id`, `verified`, `version`, `status`, `source`, ...) are
         refused with 422, as are unknown ones. The change is stored as a new version.
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id)
-        check_if_match(enterprise)
-        try:
+        with editing(enterprise_id) as (session, enterprise):
             update_enterprise(session, enterprise, json_body(), actor())
-        except EditError as exc:
-            session.rollback()
-            edit_failed(exc)
         return _commit_listing(enterprise)
 
 
@@ -291,16 +289,23 @@ class ChannelCreate(MethodView):
 
         Adds a channel at the end of the listing; `source` is set to this edit.
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id)
-        check_if_match(enterprise)
-        try:
+        with editing(enterprise_id) as (session, enterprise):
             channel = add_channel(session, enterprise, json_body(), actor())
-        except EditError as exc:
-            session.rollback()
-            edit_failed(exc)
         return _commit_listing(enterprise, 201, url_for(
             "manage.ChannelEdit", enterprise_id=enterprise.id, channel_id=channel.id))
+
+
+@contextmanager
+def editing(enterprise_id: str) -> Iterator[tuple[Session, Enterprise]]:
+    """The kept listing, its If-Match checked; an EditError inside is a problem, nothing kept."""
+    session = db_session()
+    enterprise = kept_listing(session, enterprise_id)
+    check_if_match(enterprise)
+    try:
+        yield session, enterprise
+    except EditError as exc:
+        session.rollback()
+        edit_failed(exc)
 
 
 def _find(items, ident: str, what: str):  # noqa: ANN001, ANN202
@@ -324,15 +329,9 @@ class ChannelEdit(MethodView):
         A merge patch of the channel: hours, phone menu, label, ... `hidden: true` hides it
         from the public and `false` shows it again; nothing is deleted.
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id)
-        channel = _find(enterprise.channels, channel_id, "channel")
-        check_if_match(enterprise)
-        try:
+        with editing(enterprise_id) as (session, enterprise):
+            channel = _find(enterprise.channels, channel_id, "channel")
             update_channel(session, enterprise, channel, json_body(), actor())
-        except EditError as exc:
-            session.rollback()
-            edit_failed(exc)
         return _commit_listing(enterprise)
 
 
@@ -351,14 +350,8 @@ class NoticeCreate(MethodView):
 
         Shown on the listing from `valid_from` (default now) until `valid_until`.
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id)
-        check_if_match(enterprise)
-        try:
+        with editing(enterprise_id) as (session, enterprise):
             notice = add_notice(session, enterprise, json_body(), actor())
-        except EditError as exc:
-            session.rollback()
-            edit_failed(exc)
         return _commit_listing(enterprise, 201, url_for(
             "manage.NoticeEdit", enterprise_id=enterprise.id, notice_id=notice.id))
 
@@ -375,15 +368,9 @@ class NoticeEdit(MethodView):
 
         A merge patch of the notice; `hidden: true` takes it off the listing (reversibly).
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id)
-        notice = _find(enterprise.notices, notice_id, "notice")
-        check_if_match(enterprise)
-        try:
+        with editing(enterprise_id) as (session, enterprise):
+            notice = _find(enterprise.notices, notice_id, "notice")
             update_notice(session, enterprise, notice, json_body(), actor())
-        except EditError as exc:
-            session.rollback()
-            edit_failed(exc)
         return _commit_listing(enterprise)
 
 
@@ -441,15 +428,9 @@ class VersionRestore(MethodView):
         Makes the listing what version `number` was, as a new version. Channels and notices
         that version did not have are hidden, not deleted; `verified` and `status` stay.
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id)
-        check_if_match(enterprise)
-        version = get_version(session, enterprise.id, number)
-        if version is None:
-            abort(404, message=f"The listing has no version {number}.")
-        try:
+        with editing(enterprise_id) as (session, enterprise):
+            version = get_version(session, enterprise.id, number)
+            if version is None:
+                abort(404, message=f"The listing has no version {number}.")
             restore_version(session, enterprise, version.snapshot, number, actor())
-        except EditError as exc:
-            session.rollback()
-            edit_failed(exc)
         return _commit_listing(enterprise)
