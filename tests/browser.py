@@ -122,6 +122,20 @@ def wait_for(driver: WebDriver, condition: Callable[[WebDriver], T], message: st
                     f"{driver.current_url}\npage text:\n{body}", pytrace=False)
 
 
+class PageHandler(BaseHTTPRequestHandler):
+    """A quiet request handler that answers small HTML pages (``_answer``)."""
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
+        pass
+
+
 @contextmanager
 def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """Serve *handler* from a thread on a free loopback port; yields ``http://127.0.0.1:PORT``."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler
 
 from selenium.webdriver.common.by import By
 
-from tests.browser import chromium, http_server, wait_for
+from tests.browser import PageHandler, chromium, http_server, wait_for
 
 PAGE = b"""<!doctype html>
 <html><head><meta charset="utf-8"><title>smoke</title></head>
@@ -25,7 +24,7 @@ PAGE = b"""<!doctype html>
 """
 
 
-class SmokeHandler(BaseHTTPRequestHandler):
+class SmokeHandler(PageHandler):
     """``GET /`` is the page; ``POST /submitted`` records the form and echoes it."""
 
     received: list[dict[str, list[str]]] = []
@@ -44,16 +43,6 @@ class SmokeHandler(BaseHTTPRequestHandler):
             self.received.append(form)
         word = form.get("word", [""])[0]
         self._answer(200, f'<p id="result">got {word}</p>'.encode())
-
-    def _answer(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
-        pass
 
 
 def test_chromium_runs_script_and_submits_form() -> None:

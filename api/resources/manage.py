@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
-from api.resources.common import NAMES_EXAMPLE, names_dump
+from api.resources.common import NAMES_EXAMPLE, NamesSchema, names_dump
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import db_session
 from api.writes import (
@@ -53,19 +53,10 @@ HOURS_EXAMPLE = {"timezone": "Asia/Shanghai", "weekly": {
 MENU_EXAMPLE = [{"intent": "信用卡挂失", "keys": "2,1"}]
 
 
-class InputNamesSchema(Schema):
-    zh_hans = fields.String(data_key="zh-Hans", allow_none=True, metadata={
-        "description": "Name in simplified Chinese.", "example": "中国工商银行"})
-    zh_hant = fields.String(data_key="zh-Hant", allow_none=True, metadata={
-        "description": "Name in traditional Chinese.", "example": "中國工商銀行"})
-    en = fields.String(allow_none=True, metadata={
-        "description": "Name in English.", "example": "Industrial and Commercial Bank of China"})
-
-
 class EnterprisePatchSchema(Schema):
     """The fields an owner or editor may change (a JSON merge patch: give only what changes)."""
 
-    names = fields.Nested(InputNamesSchema, metadata={
+    names = fields.Nested(NamesSchema, metadata={
         "description": "Names by language; the languages given replace the stored ones.",
         "example": {"en": "ICBC"}})
     aliases = fields.List(fields.String(), metadata={
@@ -169,7 +160,7 @@ class ManagedListingSchema(Schema):
                                         "example": True})
     status = fields.String(metadata={"description": "`active`, `hidden` or `suspended`.",
                                      "example": "active"})
-    names = fields.Nested(InputNamesSchema, metadata={"description": "Names by language.",
+    names = fields.Nested(NamesSchema, metadata={"description": "Names by language.",
                                                       "example": NAMES_EXAMPLE})
     aliases = fields.List(fields.String(), metadata={"description": "Other names.",
                                                      "example": ["工行"]})

@@ -39,7 +39,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 
 from api.cli import upgrade_database
-from tests.browser import WAIT_TIMEOUT, chromium, http_server, wait_for
+from tests.browser import WAIT_TIMEOUT, PageHandler, chromium, http_server, wait_for
 from tests.live import ROOT, gunicorn
 
 EMAIL = "ada@example.com"
@@ -120,7 +120,7 @@ def single_values(query: Query) -> dict[str, str]:
 
 
 def callback_handler(callbacks: Callbacks) -> type[BaseHTTPRequestHandler]:
-    class CallbackHandler(BaseHTTPRequestHandler):
+    class CallbackHandler(PageHandler):
         """``GET /callback?...`` is recorded and answered with a small page; all else is 404."""
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -131,16 +131,6 @@ def callback_handler(callbacks: Callbacks) -> type[BaseHTTPRequestHandler]:
             callbacks.record(urllib.parse.parse_qs(url.query, keep_blank_values=True))
             self._answer(200, b'<!doctype html><title>callback</title>'
                               b'<p id="callback-received">You can close this window.</p>')
-
-        def _answer(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
-            pass
 
     return CallbackHandler
 
