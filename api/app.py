@@ -53,6 +53,11 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     init_state(app, config)
+    if config.trusted_proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     Compress(app)
     register_http_conventions(app)

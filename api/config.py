@@ -65,6 +65,10 @@ class Config:
     session_cookie_secure: bool = False
     mail_url: str | None = None
     mail_from: str = "c800 <no-reply@c800.localhost>"
+    # How many reverse proxies (load balancer, nginx) stand in front: their X-Forwarded-For /
+    # -Proto / -Host are trusted that many hops deep, so that rate limits see the caller's
+    # address. 0 (the default): headers from the client are ignored.
+    trusted_proxies: int = 0
     testing: bool = False
 
     @classmethod
@@ -84,6 +88,7 @@ class Config:
             session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", False),
             mail_url=os.environ.get("MAIL_URL") or None,
             mail_from=os.environ.get("MAIL_FROM") or "c800 <no-reply@c800.localhost>",
+            trusted_proxies=_env_int("TRUSTED_PROXIES", 0),
             rate_limits_enabled=_env_bool("RATE_LIMITS_ENABLED", True),
             rate_limit_anonymous=os.environ.get("RATE_LIMIT_ANONYMOUS") or "120/minute",
             rate_limit_client=os.environ.get("RATE_LIMIT_CLIENT") or "1200/minute",

@@ -138,6 +138,20 @@ def test_addresses_have_separate_counters(make_app, storage):
     assert statuses(client, environ_base=other) == [429]
 
 
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(make_app):
+    behind = make_app(rate_limit_anonymous="2/minute", trusted_proxies=1).test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    first = {"X-Forwarded-For": "203.0.113.7"}
+    assert statuses(behind, times=3, environ_base=proxy, headers=first) == [200, 200, 429]
+    # another caller behind the same proxy has a counter of its own
+    assert statuses(behind, environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.8"}) == [200]
+    # without trusted proxies a client cannot pick its own address with the header
+    direct = make_app(rate_limit_anonymous="2/minute").test_client()
+    spoofed = [direct.get("/v1/industries", environ_base=proxy,
+                          headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(3)]
+    assert spoofed == [200, 200, 429]
+
+
 def test_clients_have_separate_counters_and_ignore_the_anonymous_limit(make_app, storage):
     app = make_app(rate_limit_anonymous="3/minute", rate_limit_client="5/minute", redis_url=storage)
     simulate_oauth_clients(app)
