@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -89,8 +90,6 @@ def _hash(token: str) -> str:
 
 def listing_domains(enterprise: Enterprise) -> set[str]:
     """Registrable domains the listing itself names (its website and domains)."""
-    from urllib.parse import urlsplit
-
     hosts = list(enterprise.domains or [])
     if enterprise.website:
         hosts.append(urlsplit(enterprise.website).hostname or "")

@@ -19,7 +19,7 @@ from flask import g as flask_g
 
 from api.limits import address_key, count_attempt
 from api.oauth.models import OAuthClient
-from api.oauth.server import oauth_server, user_scope
+from api.oauth.server import oauth_server, oauth_values_ok, user_scope
 from api.state import app_state, db_session
 from directory.accounts import User, authenticate
 from directory.claims import ClaimError, verify_claim
@@ -130,8 +130,6 @@ def authorize() -> Response:
     server = oauth_server()
     t = TEXT[page_language()]
     user = _signed_in_user()
-    from api.resources.oauth import oauth_values_ok
-
     if not oauth_values_ok({k: v for k, v in request.args.items() if k != "lang"}):
         return _message(t["error_title"], "invalid_request: the parameters are visible ASCII "
                         "characters.", 400)

@@ -22,7 +22,7 @@ from flask import Flask, request
 from sqlalchemy import delete, select, update
 
 from api.oauth.models import SCOPES, AuthorizationCode, OAuthClient, OAuthToken, digest
-from api.state import app_state, db_session
+from api.state import db_session
 from directory.accounts import User
 
 PUBLIC_AND_CONFIDENTIAL = ["client_secret_basic", "client_secret_post", "none"]
@@ -200,6 +200,12 @@ class Introspection(IntrospectionEndpoint):
         return payload
 
 
+def oauth_values_ok(values: dict[str, str]) -> bool:
+    """RFC 6749's parameters are visible ASCII (Appendix A); anything else is refused up front
+    (authlib would otherwise fail on it rather than answer invalid_request)."""
+    return all(isinstance(v, str) and all(" " <= c <= "~" for c in v) for v in values.values())
+
+
 def issuer() -> str:
     return request.host_url.rstrip("/")
 
@@ -230,7 +236,7 @@ def _save_token(token: dict, oauth_request) -> None:  # noqa: ANN001 - authlib's
 
 
 def create_server(app: Flask) -> AuthorizationServer:
-    lifetime = app_state_lifetime(app)
+    lifetime = app.extensions["c800"].config.access_token_lifetime
     app.config.update(
         OAUTH2_TOKEN_EXPIRES_IN={"authorization_code": lifetime, "refresh_token": lifetime,
                                  "client_credentials": lifetime},
@@ -245,10 +251,6 @@ def create_server(app: Flask) -> AuthorizationServer:
     server.register_endpoint(Introspection)
     app.extensions["c800_oauth"] = server
     return server
-
-
-def app_state_lifetime(app: Flask) -> int:
-    return app.extensions["c800"].config.access_token_lifetime
 
 
 def oauth_server() -> AuthorizationServer:
@@ -276,6 +278,3 @@ def server_metadata() -> dict:
         "ui_locales_supported": ["zh-Hans", "en"],
         "service_documentation": f"{base}/docs",
     }
-
-
-__all__ = ["acting_user", "app_state", "create_server", "oauth_server", "server_metadata"]

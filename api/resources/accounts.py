@@ -5,6 +5,7 @@ administrators' queue (claims to decide, reports to handle, listings to suspend 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from flask import g, jsonify, request, url_for
 from flask.views import MethodView
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.idempotency import idempotent
 from api.limits import limit_reports
-from api.oauth.protect import require_scope
+from api.oauth.protect import optional_user, require_scope
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
 from api.writes import json_body, protected_doc
@@ -36,6 +37,7 @@ from directory.claims import (
 from directory.listings import ENTERPRISE_ID, get_public_enterprise
 from directory.mail import MailError, compose, send
 from directory.models import Enterprise, utcnow
+from directory.versions import ensure_base_version, record_version
 
 blp = Blueprint("accounts", __name__, url_prefix="/v1",
                 description="Your account, claims of listings, reports, and administration.")
@@ -260,8 +262,6 @@ def _mail_claim_link(claim: Claim, token: str, enterprise: Enterprise) -> None:
 
 
 def _query(token: str) -> str:
-    from urllib.parse import urlencode
-
     return urlencode({"token": token})
 
 
@@ -349,8 +349,6 @@ class Reports(MethodView):
         topic = _choice(body, "topic", REPORT_TOPICS)
         message = _text(body, "message", required=True)
         channel_id = _text(body, "channel_id", maximum=32)
-        from api.oauth.protect import optional_user
-
         try:
             report = file_report(session, enterprise, topic, message, channel_id, optional_user())
         except ClaimError as exc:
@@ -369,7 +367,7 @@ def _require_admin() -> User:
     return user
 
 
-def _page(query, model, key, args, dump, schema):  # noqa: ANN001, ANN202
+def _page(query, key, args, dump, schema):  # noqa: ANN001, ANN202
     after = decode_cursor(args["cursor"])
     if after is not None:
         query = query.where(key > after)
@@ -406,7 +404,7 @@ class AdminClaims(MethodView):
         query = select(Claim)
         if status:
             query = query.where(Claim.status == status)
-        return _page(query, Claim, Claim.id, args, claim_dump, ClaimListSchema)
+        return _page(query, Claim.id, args, claim_dump, ClaimListSchema)
 
 
 @blp.route("/admin/claims/<string:claim_id>/decision", parameters=[CLAIM])
@@ -454,7 +452,7 @@ class AdminReports(MethodView):
         query = select(Report)
         if status:
             query = query.where(Report.status == status)
-        return _page(query, Report, Report.id, args, report_dump, ReportListSchema)
+        return _page(query, Report.id, args, report_dump, ReportListSchema)
 
 
 @blp.route("/admin/reports/<string:report_id>", parameters=[REPORT])
@@ -503,8 +501,6 @@ class AdminListingStatus(MethodView):
         status = _choice(body, "status", ("active", "suspended"))
         reason = _text(body, "reason")
         if enterprise.status != status:
-            from directory.versions import ensure_base_version, record_version
-
             ensure_base_version(session, enterprise)
             enterprise.status = status
             enterprise.version += 1

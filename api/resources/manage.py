@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import url_for
+from flask import jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
@@ -39,7 +39,7 @@ from directory.editing import (
     update_notice,
 )
 from directory.models import CHANNEL_KINDS, DIRECTIONS, SEVERITIES, Enterprise
-from directory.versions import get_version, list_versions, snapshot
+from directory.versions import ensure_base_version, get_version, list_versions, snapshot
 
 blp = Blueprint("manage", __name__, url_prefix="/v1",
                 description="Enterprise self-service: keep your listing right (owners and editors).")
@@ -384,8 +384,6 @@ class Versions(MethodView):
         """
         session = db_session()
         enterprise = kept_listing(session, enterprise_id, write=False)
-        from directory.versions import ensure_base_version
-
         ensure_base_version(session, enterprise)
         session.commit()
         before = decode_cursor(args["cursor"])
@@ -395,8 +393,6 @@ class Versions(MethodView):
         rows, more = list_versions(session, enterprise.id, int(before) if before else None,
                                    args["limit"])
         url = next_page_url(encode_cursor(str(rows[-1].number)), args) if more and rows else None
-        from flask import jsonify
-
         response = jsonify(VersionListSchema().dump({"items": [version_dump(v) for v in rows],
                                                      "next": url}))
         response.headers["Cache-Control"] = "no-store"

@@ -12,15 +12,9 @@ import binascii
 from flask import Blueprint, Response, jsonify, request
 
 from api.oauth.models import SCOPES
-from api.oauth.server import oauth_server, server_metadata
+from api.oauth.server import oauth_server, oauth_values_ok, server_metadata
 
 oauth = Blueprint("oauth", __name__)
-
-
-def oauth_values_ok(values: dict[str, str]) -> bool:
-    """RFC 6749's parameters are visible ASCII (Appendix A); anything else is refused up front
-    (authlib would otherwise fail on it rather than answer invalid_request)."""
-    return all(isinstance(v, str) and all(" " <= c <= "~" for c in v) for v in values.values())
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
