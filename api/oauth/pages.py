@@ -15,10 +15,8 @@ from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, render_template, request, session
-from flask import g as flask_g
 
 from api.limits import address_key, count_attempt
-from api.oauth.models import OAuthClient
 from api.oauth.server import oauth_server, oauth_values_ok, user_scope
 from api.state import app_state, db_session
 from directory.accounts import User, authenticate
@@ -119,12 +117,6 @@ def _signed_in_user() -> User | None:
     return None if user is None or user.disabled else user
 
 
-def _client_name() -> str:
-    client_id = request.args.get("client_id")
-    client = db_session().get(OAuthClient, client_id) if client_id and len(client_id) <= 64 else None
-    return client.name if client is not None else "?"
-
-
 @pages.route("/oauth/authorize", methods=["GET", "POST"])
 def authorize() -> Response:
     server = oauth_server()
@@ -158,7 +150,6 @@ def authorize() -> Response:
                                client_name=grant.client.name, retry_after=wait)
             found = authenticate(db_session(), email, request.form.get("password", ""))
             if found is None:
-                flask_g.signin_failed = True
                 return _render("signin.html", 401, error=t["bad_credentials"], csrf=_csrf(),
                                action=action, email=email, client_name=grant.client.name)
             db_session().commit()  # a rehashed password
