@@ -62,6 +62,12 @@ def json_body() -> dict[str, Any]:
     return body
 
 
+def json_body_doc(schema: type, example: dict) -> dict:
+    """``blp.doc`` arguments documenting a required JSON body of *schema* with *example*."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": schema, "example": example}}}}
+
+
 def edit_failed(exc: EditError) -> None:
     message = ("The listing has this channel already." if exc.status == 409
                else "The change is not valid; nothing was changed.")

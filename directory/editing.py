@@ -113,7 +113,7 @@ def update_enterprise(session: Session, enterprise: Enterprise, changes: dict[st
         raise EditError(_errors(exc)) from exc
     if session.get(Industry, loaded["industry"]) is None:
         raise EditError({"industry": [f"No such industry {loaded['industry']!r}; see GET /v1/industries."]})
-    _begin(session, enterprise)
+    ensure_base_version(session, enterprise)
     apply_snapshot(enterprise, {**before, **{key: loaded[key] for key in ENTERPRISE_FIELDS}})
     _finish(session, enterprise, actor, "update", before)
 

@@ -23,10 +23,9 @@ def channel_to_record(channel: Channel) -> dict[str, Any]:
     return {name: getattr(channel, name) for name in CHANNEL_FIELDS}
 
 
-def enterprise_to_record(enterprise: Enterprise) -> dict[str, Any]:
-    """The data-file record of *enterprise*, hidden channels left out."""
+def listing_fields(enterprise: Enterprise) -> dict[str, Any]:
+    """The listing's own fields (names ... regions), as records hold them."""
     return {
-        "id": enterprise.id,
         "names": enterprise.names(),
         "aliases": list(enterprise.aliases or []),
         "industry": enterprise.industry_id,
@@ -34,6 +33,14 @@ def enterprise_to_record(enterprise: Enterprise) -> dict[str, Any]:
         "website": enterprise.website,
         "domains": list(enterprise.domains or []),
         "regions": enterprise.regions,
+    }
+
+
+def enterprise_to_record(enterprise: Enterprise) -> dict[str, Any]:
+    """The data-file record of *enterprise*, hidden channels left out."""
+    return {
+        "id": enterprise.id,
+        **listing_fields(enterprise),
         "verified": enterprise.verified,
         "status": enterprise.status,
         "source": list(enterprise.source or []),

@@ -16,7 +16,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.db import Base, UTCDateTime
 from directory.models import Channel, Enterprise, JsonType, Notice, utcnow
-from directory.records import CHANNEL_FIELDS, LIST_FIELDS, apply_listing_fields, set_channel_fields
+from directory.records import (
+    CHANNEL_FIELDS,
+    LIST_FIELDS,
+    apply_listing_fields,
+    listing_fields,
+    set_channel_fields,
+)
 
 ENTERPRISE_FIELDS = ("names", "aliases", "industry", "description", "website", "domains",
                      "regions")
@@ -63,13 +69,7 @@ def notice_state(notice: Notice) -> dict[str, Any]:
 def snapshot(enterprise: Enterprise) -> dict[str, Any]:
     """The editable state of *enterprise*, JSON-ready (hidden channels and notices included)."""
     return {
-        "names": enterprise.names(),
-        "aliases": list(enterprise.aliases or []),
-        "industry": enterprise.industry_id,
-        "description": enterprise.description,
-        "website": enterprise.website,
-        "domains": list(enterprise.domains or []),
-        "regions": enterprise.regions,
+        **listing_fields(enterprise),
         "channels": [channel_state(c) for c in enterprise.channels],
         "notices": [notice_state(n) for n in enterprise.notices],
     }

@@ -19,7 +19,7 @@ from api.limits import limit_reports
 from api.oauth.protect import optional_user, require_scope
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
-from api.writes import json_body, protected_doc
+from api.writes import json_body, json_body_doc, protected_doc
 from directory.accounts import User, memberships_of
 from directory.claims import (
     CLAIM_METHODS,
@@ -215,11 +215,6 @@ def _claim_failed(exc: ClaimError) -> None:
     abort(exc.status, message=str(exc), errors=errors)
 
 
-def _body_doc(schema: type[Schema], example: dict) -> dict:
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": schema, "example": example}}}}
-
-
 @blp.route("/me")
 class Me(MethodView):
     @blp.arguments(NoQuerySchema, location="query")
@@ -270,7 +265,7 @@ class Claims(MethodView):
     @blp.response(202, ClaimSchema, headers={**RATE_LIMIT_HEADERS, "Location": {
         "description": "The claim.", "schema": {"type": "string"},
         "example": "/v1/me/claims/clm_5e6f7a8b9c0d1e2f"}})
-    @blp.doc(**_body_doc(ClaimCreateSchema, {"method": "email", "email": "service@icbc.com.cn"}))
+    @blp.doc(**json_body_doc(ClaimCreateSchema, {"method": "email", "email": "service@icbc.com.cn"}))
     @protected_doc(blp, idempotent=True, conflict="You keep this listing already, or your claim "
                    "on it is pending.")
     @require_scope("me")
@@ -329,7 +324,7 @@ class MyClaim(MethodView):
 @blp.route("/enterprises/<string:enterprise_id>/reports", parameters=[ENTERPRISE])
 class Reports(MethodView):
     @blp.response(201, ReportSchema, headers=RATE_LIMIT_HEADERS)
-    @blp.doc(**_body_doc(ReportCreateSchema, {"topic": "wrong_number", "message": "这个号码已停用。"}),
+    @blp.doc(**json_body_doc(ReportCreateSchema, {"topic": "wrong_number", "message": "这个号码已停用。"}),
              security=[{}, {"oauth2": []}])
     @protected_doc(blp, idempotent=True)
     @limit_reports
@@ -410,7 +405,7 @@ class AdminClaims(MethodView):
 @blp.route("/admin/claims/<string:claim_id>/decision", parameters=[CLAIM])
 class AdminClaimDecision(MethodView):
     @blp.response(200, ClaimSchema, headers=RATE_LIMIT_HEADERS)
-    @blp.doc(**_body_doc(DecisionSchema, {"decision": "approve"}))
+    @blp.doc(**json_body_doc(DecisionSchema, {"decision": "approve"}))
     @protected_doc(blp, idempotent=True, conflict="The claim was decided already.")
     @require_scope("admin")
     @idempotent
@@ -458,7 +453,7 @@ class AdminReports(MethodView):
 @blp.route("/admin/reports/<string:report_id>", parameters=[REPORT])
 class AdminReport(MethodView):
     @blp.response(200, ReportSchema, headers=RATE_LIMIT_HEADERS)
-    @blp.doc(**_body_doc(ResolutionSchema, {"status": "resolved", "resolution": "号码已更正。"}))
+    @blp.doc(**json_body_doc(ResolutionSchema, {"status": "resolved", "resolution": "号码已更正。"}))
     @protected_doc(blp)
     @require_scope("admin")
     def patch(self, report_id: str):
@@ -482,7 +477,7 @@ class AdminReport(MethodView):
 @blp.route("/admin/enterprises/<string:enterprise_id>/status", parameters=[ENTERPRISE])
 class AdminListingStatus(MethodView):
     @blp.response(200, ListingStatusSchema, headers=RATE_LIMIT_HEADERS)
-    @blp.doc(**_body_doc(StatusChangeSchema, {"status": "suspended", "reason": "核实中"}))
+    @blp.doc(**json_body_doc(StatusChangeSchema, {"status": "suspended", "reason": "核实中"}))
     @protected_doc(blp)
     @require_scope("admin")
     def put(self, enterprise_id: str):

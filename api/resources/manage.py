@@ -25,6 +25,7 @@ from api.writes import (
     check_if_match,
     edit_failed,
     json_body,
+    json_body_doc,
     kept_listing,
     protected_doc,
     with_etag,
@@ -218,11 +219,6 @@ def managed_dump(enterprise: Enterprise) -> dict:
             "status": enterprise.status, **state}
 
 
-def _body_doc(schema: type[Schema], example: dict) -> dict:
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": schema, "example": example}}}}
-
-
 def _commit_listing(enterprise: Enterprise, status: int = 200, location: str | None = None):  # noqa: ANN202
     db_session().commit()
     return with_etag(ManagedListingSchema().dump(managed_dump(enterprise)), enterprise, status,
@@ -248,7 +244,7 @@ class ManagedListing(MethodView):
 @blp.route("/enterprises/<string:enterprise_id>", parameters=[ENTERPRISE])
 class ListingEdit(MethodView):
     @blp.response(200, ManagedListingSchema, headers=ETAG_HEADER)
-    @blp.doc(**_body_doc(EnterprisePatchSchema, {"website": "https://www.icbc.com.cn/"}))
+    @blp.doc(**json_body_doc(EnterprisePatchSchema, {"website": "https://www.icbc.com.cn/"}))
     @protected_doc(blp, if_match=True, conflict="The listing is suspended.")
     @require_scope("listings:write")
     def patch(self, enterprise_id: str):
@@ -268,7 +264,7 @@ class ChannelCreate(MethodView):
     @blp.response(201, ManagedListingSchema, headers={**ETAG_HEADER, "Location": {
         "description": "The new channel's edit URL.", "schema": {"type": "string"},
         "example": "/v1/enterprises/ent_9f7532f6acdd/channels/ch_1a2b3c4d5e6f7a8b"}})
-    @blp.doc(**_body_doc(ChannelWriteSchema, {"kind": "phone", "value": "95588",
+    @blp.doc(**json_body_doc(ChannelWriteSchema, {"kind": "phone", "value": "95588",
                                               "label": "客服热线", "to_person": "0"}))
     @protected_doc(blp, if_match=True, idempotent=True,
                    conflict="The channel exists already, the listing is suspended, or a request "
@@ -310,7 +306,7 @@ def _find(items, ident: str, what: str):  # noqa: ANN001, ANN202
            parameters=[ENTERPRISE, CHANNEL])
 class ChannelEdit(MethodView):
     @blp.response(200, ManagedListingSchema, headers=ETAG_HEADER)
-    @blp.doc(**_body_doc(ChannelWriteSchema, {"hours": HOURS_EXAMPLE, "menu": MENU_EXAMPLE}))
+    @blp.doc(**json_body_doc(ChannelWriteSchema, {"hours": HOURS_EXAMPLE, "menu": MENU_EXAMPLE}))
     @protected_doc(blp, if_match=True, conflict="Another channel has this kind and value, or "
                    "the listing is suspended.")
     @require_scope("listings:write")
@@ -331,8 +327,9 @@ class NoticeCreate(MethodView):
     @blp.response(201, ManagedListingSchema, headers={**ETAG_HEADER, "Location": {
         "description": "The new notice's edit URL.", "schema": {"type": "string"},
         "example": "/v1/enterprises/ent_9f7532f6acdd/notices/nt_0c1d2e3f4a5b6c7d"}})
-    @blp.doc(**_body_doc(NoticeWriteSchema, {"title": "系统维护", "body": "今晚 23:00-01:00 网银暂停服务。",
-                                             "severity": "info"}))
+    @blp.doc(**json_body_doc(NoticeWriteSchema, {"title": "系统维护",
+                                                 "body": "今晚 23:00-01:00 网银暂停服务。",
+                                                 "severity": "info"}))
     @protected_doc(blp, if_match=True, idempotent=True)
     @require_scope("listings:write")
     @idempotent
@@ -351,7 +348,7 @@ class NoticeCreate(MethodView):
            parameters=[ENTERPRISE, NOTICE])
 class NoticeEdit(MethodView):
     @blp.response(200, ManagedListingSchema, headers=ETAG_HEADER)
-    @blp.doc(**_body_doc(NoticeWriteSchema, {"hidden": True}))
+    @blp.doc(**json_body_doc(NoticeWriteSchema, {"hidden": True}))
     @protected_doc(blp, if_match=True)
     @require_scope("listings:write")
     def patch(self, enterprise_id: str, notice_id: str):
