@@ -18,7 +18,8 @@ limit_request_field_size = 8190
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
-    """Each worker re-applies listing changes left pending while the search engine was down."""
+    """Each worker re-applies listing changes left pending while the search engine was down,
+    delivers webhooks and erases expired handoffs (api.state.AppState.start_background)."""
     state = worker.wsgi.extensions.get("c800") if hasattr(worker.wsgi, "extensions") else None
     if state is not None:
-        state.indexer.start_background(float(os.environ.get("SEARCH_DRAIN_SECONDS", "10")))
+        state.start_background()

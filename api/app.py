@@ -83,6 +83,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     api = Api(app)
     from api.resources import (
         accounts,
+        consumers,
         enterprises,
         health,
         industries,
@@ -90,10 +91,12 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         manage,
         regions,
         search,
+        service,
     )
     from api.resources.oauth import document_oauth, oauth
 
-    for module in (health, industries, enterprises, search, lookup, regions, manage, accounts):
+    for module in (health, industries, enterprises, search, lookup, regions, manage, accounts,
+                   consumers, service):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

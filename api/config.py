@@ -69,6 +69,12 @@ class Config:
     # -Proto / -Host are trusted that many hops deep, so that rate limits see the caller's
     # address. 0 (the default): headers from the client are ignored.
     trusted_proxies: int = 0
+    # Webhooks (directory/webhooks.py): networks besides public addresses that deliveries may
+    # reach ("10.0.0.0/8, fd00::/8" for receivers inside a private deployment), a CA bundle to
+    # verify receivers' certificates with (default: certifi's), and how often workers deliver.
+    webhook_allowed_networks: str = ""
+    webhook_ca_bundle: str | None = None
+    webhook_delivery_seconds: int = 5
     testing: bool = False
 
     @classmethod
@@ -89,6 +95,9 @@ class Config:
             mail_url=os.environ.get("MAIL_URL") or None,
             mail_from=os.environ.get("MAIL_FROM") or "c800 <no-reply@c800.localhost>",
             trusted_proxies=_env_int("TRUSTED_PROXIES", 0),
+            webhook_allowed_networks=os.environ.get("WEBHOOK_ALLOWED_NETWORKS") or "",
+            webhook_ca_bundle=os.environ.get("WEBHOOK_CA_BUNDLE") or None,
+            webhook_delivery_seconds=_env_int("WEBHOOK_DELIVERY_SECONDS", 5),
             rate_limits_enabled=_env_bool("RATE_LIMITS_ENABLED", True),
             rate_limit_anonymous=os.environ.get("RATE_LIMIT_ANONYMOUS") or "120/minute",
             rate_limit_client=os.environ.get("RATE_LIMIT_CLIENT") or "1200/minute",

@@ -31,6 +31,23 @@ class AppState:
                                retry_seconds=self.config.search_retry_seconds)
 
     @property
+    def webhook_settings(self):  # noqa: ANN201 - a directory.webhooks.DeliverySettings
+        from directory.webhooks import DeliverySettings, parse_networks
+
+        return DeliverySettings(allowed=parse_networks(self.config.webhook_allowed_networks),
+                                ca_certs=self.config.webhook_ca_bundle)
+
+    def start_background(self) -> None:
+        """What every served worker runs beside requests: search drains, webhook deliveries,
+        erasing what consumers shared once it is no longer needed."""
+        from directory.contacts import purge_expired
+        from directory.webhooks import start_background
+
+        self.indexer.start_background(float(os.environ.get("SEARCH_DRAIN_SECONDS", "10")))
+        start_background(self.sessions, self.webhook_settings, (purge_expired,),
+                         float(self.config.webhook_delivery_seconds))
+
+    @property
     def search(self) -> SearchBackend:
         """This process's search backend, opened on first use (so after a worker's fork)."""
         if self._search is None or self._search_pid != os.getpid():

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import json
 from copy import deepcopy
+from datetime import datetime
 from typing import Any
 
 from flask import Response, g, jsonify, request
 from flask_smorest import abort
+from marshmallow import RAISE, ValidationError
+from sqlalchemy import and_, or_
 
+from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, rate_limited
+from api.state import db_session
 from directory.accounts import role_of
 from directory.editing import Actor, EditError
 from directory.listings import ENTERPRISE_ID
@@ -62,6 +67,18 @@ def json_body() -> dict[str, Any]:
     return body
 
 
+def load_body(schema: type) -> dict[str, Any]:
+    """The request's JSON object loaded by the marshmallow *schema* (unknown fields refused);
+    a 415 or 422 problem otherwise."""
+    body = json_body()
+    try:
+        return schema(unknown=RAISE).load(body)
+    except ValidationError as exc:
+        abort(422, message="The body is not valid; nothing was changed.",
+              errors={"json": exc.messages})
+        raise  # unreachable: abort raised
+
+
 def json_body_doc(schema: type, example: dict) -> dict:
     """``blp.doc`` arguments documenting a required JSON body of *schema* with *example*."""
     return {"requestBody": {"required": True, "content": {"application/json": {
@@ -89,6 +106,14 @@ def kept_listing(session, enterprise_id: str, *, write: bool = True) -> Enterpri
     if write and enterprise.status == "suspended":
         abort(409, message="The listing is suspended by the c800 team; it cannot be edited now.")
     return enterprise
+
+
+def no_store(body: dict[str, Any], status: int = 200) -> Response:
+    """A JSON answer about one person's or one enterprise's data: never cached."""
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def with_etag(body: dict[str, Any], enterprise: Enterprise, status: int = 200,
@@ -134,3 +159,79 @@ def protected_doc(blp: Blueprint, *, if_match: bool = False, idempotent: bool = 
         return view
 
     return decorate
+
+
+# --- small bodies and queues (accounts, consumers, enterprises' queues) ----------------------
+
+def text_field(body: dict, name: str, *, required: bool = False, maximum: int = 2000) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > maximum or any(
+            ord(c) < 32 and c not in "\n\t" for c in value):
+        abort(422, message="The body is not valid.", errors={"json": {
+            name: [f"Text of 1 to {maximum} characters, without control characters."]}})
+    return value
+
+
+def only_fields(body: dict, allowed: tuple[str, ...]) -> None:
+    unknown = [key for key in body if key not in allowed]
+    if unknown:
+        abort(422, message="The body is not valid.",
+              errors={"json": {key: ["Unknown field."] for key in unknown}})
+
+
+def choice_field(body: dict, name: str, choices: tuple[str, ...]) -> str:
+    value = body.get(name)
+    if value not in choices:
+        abort(422, message="The body is not valid.",
+              errors={"json": {name: [f"One of: {', '.join(choices)}."]}})
+    return value
+
+
+def id_page(query, key, args, dump, schema):  # noqa: ANN001, ANN202
+    after = decode_cursor(args["cursor"])
+    if after is not None:
+        query = query.where(key > after)
+    rows = list(db_session().scalars(query.order_by(key).limit(args["limit"] + 1)))
+    more = len(rows) > args["limit"]
+    rows = rows[:args["limit"]]
+    url = next_page_url(encode_cursor(getattr(rows[-1], key.key)), args) if more and rows else None
+    response = jsonify(schema().dump({"items": [dump(r) for r in rows], "next": url}))
+    response.headers["Cache-Control"] = "no-store"
+    set_link_next(response, url)
+    return response
+
+
+def newest_page(query, when, ident, args, dump, schema, *, rows=None):  # noqa: ANN001, ANN202
+    """A page of *query* newest first by (*when*, *ident*) columns, with a cursor after the
+    last row; *rows* maps the executed query to (row, when value, id value) triples."""
+    after = decode_cursor(args["cursor"])
+    if after is not None:
+        stamp, _, last = after.partition("|")
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            abort(422, message="The request's parameters are not valid.",
+                  errors={"query": {"cursor": ["Not a cursor returned by this API."]}})
+        query = query.where(or_(when < moment, and_(when == moment, ident < last)))
+    query = query.order_by(when.desc(), ident.desc()).limit(args["limit"] + 1)
+    found = rows(db_session().execute(query)) if rows else [
+        (row, getattr(row, when.key), getattr(row, ident.key)) for row in db_session().scalars(query)]
+    more = len(found) > args["limit"]
+    found = found[:args["limit"]]
+    url = None
+    if more and found:
+        _row, moment, last = found[-1]
+        url = next_page_url(encode_cursor(f"{moment.isoformat()}|{last}"), args)
+    response = jsonify(schema().dump({"items": [dump(row) for row, _, _ in found], "next": url}))
+    response.headers["Cache-Control"] = "no-store"
+    set_link_next(response, url)
+    return response
+
+
+def status_arg(args: dict, allowed: tuple[str, ...]) -> str | None:
+    if args["status"] is not None and args["status"] not in allowed:
+        abort(422, message="The request's parameters are not valid.",
+              errors={"query": {"status": [f"One of: {', '.join(allowed)}."]}})
+    return args["status"]

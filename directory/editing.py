@@ -31,7 +31,8 @@ from directory.versions import (
 ENTERPRISE_READ_ONLY = ("id", "verified", "version", "status", "source", "managed", "created_at",
                         "updated_at", "channels", "notices", "channel_kinds", "name")
 CHANNEL_EDITABLE = ("kind", "value", "label", "purpose", "regions", "languages", "hours",
-                    "direction", "menu", "to_person", "reaches_person", "topic_param", "hidden")
+                    "direction", "menu", "to_person", "reaches_person", "topic_param",
+                    "accepts_callbacks", "hidden")
 CHANNEL_READ_ONLY = ("id", "source", "verified_at", "position", "links", "status", "phone")
 NOTICE_EDITABLE = ("title", "body", "severity", "valid_from", "valid_until", "links", "hidden")
 NOTICE_READ_ONLY = ("id", "created_at", "current")

@@ -28,7 +28,7 @@ offered as a way to reach the company.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from directory.models import Channel
@@ -54,6 +54,21 @@ class DeepLink:
     role: str = "primary"  # primary, fallback, app or store
     steps: tuple[str, ...] = ()  # keys to press once connected, when the link cannot carry them
     label: str | None = None
+    handoff: bool = False  # the link carries the consumer's handoff (token or short code)
+
+
+@dataclass(frozen=True)
+class HandoffRef:
+    """A handoff for links to carry: its token (web pages, WeCom) and short code (text)."""
+
+    token: str
+    code: str
+
+
+# The query parameter a web page receives the handoff token in.
+HANDOFF_PARAM = "c800_handoff"
+# Kinds whose links take the handoff's short code in their text (mail, SMS, WhatsApp).
+TEXT_HANDOFF_KINDS = ("email", "sms", "whatsapp")
 
 
 def _for_platform(links: list[DeepLink], platform: str) -> list[DeepLink]:
@@ -153,11 +168,13 @@ def _email(channel: Channel, topic: str | None) -> Iterator[DeepLink]:
         yield DeepLink(f"mailto:{address}")
 
 
-def _web_page(channel: Channel, topic: str | None) -> Iterator[DeepLink]:
-    if topic and channel.topic_param:
-        yield DeepLink(with_query(channel.value, **{channel.topic_param: topic}))
-    else:
-        yield DeepLink(channel.value)
+def _web_page(channel: Channel, topic: str | None, handoff: HandoffRef | None = None
+              ) -> Iterator[DeepLink]:
+    params = {channel.topic_param: topic} if topic and channel.topic_param else {}
+    if handoff is not None:
+        params[HANDOFF_PARAM] = handoff.token
+    yield DeepLink(with_query(channel.value, **params) if params else channel.value,
+                   handoff=handoff is not None)
 
 
 def _host(url: str) -> str:
@@ -168,15 +185,18 @@ def is_wecom_service(url: str) -> bool:
     return _host(url) == "work.weixin.qq.com" and urlsplit(url).path.startswith(("/kfid/", "/kf/"))
 
 
-def _wechat(channel: Channel, topic: str | None) -> Iterator[DeepLink]:
+def _wechat(channel: Channel, topic: str | None, handoff: HandoffRef | None = None
+            ) -> Iterator[DeepLink]:
     value = channel.value
     if not value.lower().startswith(("https://", "http://")):  # an official account's id
         yield DeepLink(with_query(WECHAT_QR, username=value), "any", "fallback")
         return
-    if is_wecom_service(value):
-        yield DeepLink(with_query(value, scene_param=topic) if topic else value)
+    if is_wecom_service(value):  # scene_param reaches the agent's console: the handoff goes there
+        scene = handoff.token if handoff is not None else topic
+        yield DeepLink(with_query(value, scene_param=scene) if scene else value,
+                       handoff=handoff is not None)
         return
-    yield from _web_page(channel, topic)
+    yield from _web_page(channel, topic, handoff)
 
 
 def _app(channel: Channel, _topic: str | None) -> Iterator[DeepLink]:
@@ -210,12 +230,24 @@ _BUILDERS = {
 }
 
 
-def deep_links_for(channel: Channel, platform: str = "any", topic: str | None = None) -> list[DeepLink]:
+def deep_links_for(channel: Channel, platform: str = "any", topic: str | None = None,
+                   handoff: HandoffRef | None = None) -> list[DeepLink]:
     """The links that open *channel* on *platform*, best first, carrying *topic* where the
-    channel takes one."""
+    channel takes one, and *handoff* where it can: web pages and WeCom get its token, mail,
+    SMS and WhatsApp its short code in the text."""
     if channel.direction != "contact":
         return []
     builder = _BUILDERS.get(channel.kind)
     if builder is None:
         return []
-    return _for_platform(_safe(builder(channel, topic or None)), platform)
+    topic = topic or None
+    if handoff is None:
+        links = builder(channel, topic)
+    elif channel.kind in TEXT_HANDOFF_KINDS:
+        text = f"{topic} (c800 {handoff.code})" if topic else f"c800 {handoff.code}"
+        links = (replace(link, handoff=True) for link in builder(channel, text))
+    elif channel.kind == "wechat" or channel.kind in WEB_PAGE_KINDS:
+        links = builder(channel, topic, handoff)
+    else:
+        links = builder(channel, topic)
+    return _for_platform(_safe(links), platform)

@@ -166,6 +166,8 @@ class Channel(Base):
     reaches_person: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     # The query parameter a webchat / web form / video URL takes for the consumer's topic.
     topic_param: Mapped[str | None] = mapped_column(String(64))
+    # The enterprise takes callback requests through c800 on this channel (phone, callback).
+    accepts_callbacks: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 SEVERITIES = ("info", "warning", "critical")

@@ -9,8 +9,9 @@ from directory.models import Channel, Enterprise, EnterpriseRegion, Industry, ut
 
 CHANNEL_FIELDS = ("kind", "value", "label", "purpose", "regions", "languages", "hours",
                   "direction", "source", "verified_at", "menu", "to_person", "reaches_person",
-                  "topic_param")
+                  "topic_param", "accepts_callbacks")
 LIST_FIELDS = ("regions", "languages", "menu")
+FLAG_FIELDS = ("accepts_callbacks",)
 
 
 def channel_id_for(enterprise_id: str, kind: str, value: str) -> str:
@@ -55,6 +56,7 @@ def comparable(record: dict[str, Any]) -> dict[str, Any]:
     for channel in record.get("channels", []):
         channels.append({name: channel.get(name) for name in CHANNEL_FIELDS}
                         | {name: channel.get(name) or [] for name in LIST_FIELDS}
+                        | {name: bool(channel.get(name)) for name in FLAG_FIELDS}
                         | {"direction": channel.get("direction") or "contact"})
     return {
         **{key: record.get(key) for key in ("id", "industry", "description", "website")},
@@ -89,6 +91,8 @@ def set_channel_fields(channel: Channel, data: dict[str, Any]) -> None:
     """Write a channel record's fields onto *channel* (absent lists empty, direction contact)."""
     for name in CHANNEL_FIELDS:
         setattr(channel, name, data.get(name, [] if name in LIST_FIELDS else None))
+    for name in FLAG_FIELDS:
+        setattr(channel, name, bool(data.get(name)))
     channel.direction = data.get("direction") or "contact"
 
 

@@ -39,6 +39,7 @@ TOPIC_PARAM_KINDS = ("webchat", "video", "web_form", "callback")
 MENU_KEYS = re.compile(r"^[0-9*#]{1,32}(?:,[0-9*#]{1,32}){0,9}$")
 TOPIC_PARAM = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 MAX_MENU = 50
+CALLBACK_KINDS = ("phone", "callback")
 
 def known_region(code: str) -> None:
     """A validator: *code* is a GB/T 2260 division in use or an ISO 3166-1 country."""
@@ -152,6 +153,7 @@ class ChannelRecordSchema(Schema):
     reaches_person = fields.Boolean(load_default=None, allow_none=True)
     topic_param = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
         TOPIC_PARAM, error="a URL query parameter name, e.g. 'q' or 'topic'"))
+    accepts_callbacks = fields.Boolean(load_default=False)
 
     @validates("menu")
     def _menu_intents_unique(self, value: list[dict[str, str]], **_: Any) -> None:
@@ -169,6 +171,10 @@ class ChannelRecordSchema(Schema):
         if data.get("topic_param") and kind not in TOPIC_PARAM_KINDS:
             raise ValidationError(f"only {', '.join(TOPIC_PARAM_KINDS)} channels take a topic "
                                   "parameter", field_name="topic_param")
+        if data.get("accepts_callbacks") and (kind not in CALLBACK_KINDS
+                                              or data.get("direction") == "outbound_only"):
+            raise ValidationError("only phone and callback channels one can contact take callback "
+                                  "requests", field_name="accepts_callbacks")
         if data.get("direction") == "outbound_only" and data.get("to_person"):
             raise ValidationError("an outbound-only sender cannot be called", field_name="to_person")
 

@@ -146,15 +146,16 @@ BACKEND_PARAMS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgre
 
 
 def client_over_records(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                        records: list[dict]) -> Iterator:
+                        records: list[dict], **settings: object) -> Iterator:
     """A test client of an app over a fresh database (``request.param``) holding *records*,
-    imported through the importer; ``client.application`` is the app."""
+    imported through the importer, with Config *settings*; ``client.application`` is the app."""
     from tests.directory.test_importer import write_data
 
     folder = tmp_path_factory.mktemp("records")
     generator = _fresh(request, request.param, folder)
     url = next(generator)
-    app = create_app(Config.from_env(database_url=url, data_dir=folder / "var", testing=True))
+    app = create_app(Config.from_env(database_url=url, data_dir=folder / "var", testing=True,
+                                     **settings))
     state = app.extensions["c800"]
     with app.app_context(), state.sessions() as session:
         import_directory(session, write_data(folder / "data", records))

@@ -13,13 +13,21 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.idempotency import idempotent
 from api.limits import limit_reports
 from api.oauth.protect import optional_user, require_scope
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
-from api.writes import json_body, json_body_doc, protected_doc
+from api.writes import (
+    choice_field,
+    id_page,
+    json_body,
+    json_body_doc,
+    only_fields,
+    protected_doc,
+    status_arg,
+    text_field,
+)
 from directory.accounts import User, memberships_of
 from directory.claims import (
     CLAIM_METHODS,
@@ -38,6 +46,7 @@ from directory.listings import ENTERPRISE_ID, get_public_enterprise
 from directory.mail import MailError, compose, send
 from directory.models import Enterprise, utcnow
 from directory.versions import ensure_base_version, record_version
+from directory.webhooks import emit
 
 blp = Blueprint("accounts", __name__, url_prefix="/v1",
                 description="Your account, claims of listings, reports, and administration.")
@@ -184,32 +193,6 @@ def report_dump(report: Report) -> dict:
                                                      "resolution")}
 
 
-def _text(body: dict, name: str, *, required: bool = False, maximum: int = 2000) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip() or len(value) > maximum or any(
-            ord(c) < 32 and c not in "\n\t" for c in value):
-        abort(422, message="The body is not valid.", errors={"json": {
-            name: [f"Text of 1 to {maximum} characters, without control characters."]}})
-    return value
-
-
-def _only(body: dict, allowed: tuple[str, ...]) -> None:
-    unknown = [key for key in body if key not in allowed]
-    if unknown:
-        abort(422, message="The body is not valid.",
-              errors={"json": {key: ["Unknown field."] for key in unknown}})
-
-
-def _choice(body: dict, name: str, choices: tuple[str, ...]) -> str:
-    value = body.get(name)
-    if value not in choices:
-        abort(422, message="The body is not valid.",
-              errors={"json": {name: [f"One of: {', '.join(choices)}."]}})
-    return value
-
-
 def _claim_failed(exc: ClaimError) -> None:
     errors = {"json": {exc.field: [str(exc)]}} if exc.field else None
     abort(exc.status, message=str(exc), errors=errors)
@@ -282,12 +265,12 @@ class Claims(MethodView):
         if enterprise is None:
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
         body = json_body()
-        _only(body, ("method", "email", "note"))
-        method = _choice(body, "method", CLAIM_METHODS)
-        email = _text(body, "email", maximum=254)
+        only_fields(body, ("method", "email", "note"))
+        method = choice_field(body, "method", CLAIM_METHODS)
+        email = text_field(body, "email", maximum=254)
         if email is not None:
             email = email.strip().lower()
-        note = _text(body, "note")
+        note = text_field(body, "note")
         try:
             started = start_claim(session, enterprise, g.current_user, method, email, note)
         except ClaimError as exc:
@@ -340,15 +323,17 @@ class Reports(MethodView):
         if enterprise is None:
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
         body = json_body()
-        _only(body, ("topic", "message", "channel_id"))
-        topic = _choice(body, "topic", REPORT_TOPICS)
-        message = _text(body, "message", required=True)
-        channel_id = _text(body, "channel_id", maximum=32)
+        only_fields(body, ("topic", "message", "channel_id"))
+        topic = choice_field(body, "topic", REPORT_TOPICS)
+        message = text_field(body, "message", required=True)
+        channel_id = text_field(body, "channel_id", maximum=32)
         try:
             report = file_report(session, enterprise, topic, message, channel_id, optional_user())
         except ClaimError as exc:
             session.rollback()
             _claim_failed(exc)
+        # the enterprise hears of it too (its webhooks): what is reported, never who reported it
+        emit(session, enterprise.id, "report.filed", ReportSchema().dump(report_dump(report)))
         session.commit()
         response = jsonify(ReportSchema().dump(report_dump(report)))
         response.status_code = 201
@@ -360,27 +345,6 @@ def _require_admin() -> User:
     if not user.is_admin:
         abort(403, message="Only c800 administrators may do this.")
     return user
-
-
-def _page(query, key, args, dump, schema):  # noqa: ANN001, ANN202
-    after = decode_cursor(args["cursor"])
-    if after is not None:
-        query = query.where(key > after)
-    rows = list(db_session().scalars(query.order_by(key).limit(args["limit"] + 1)))
-    more = len(rows) > args["limit"]
-    rows = rows[:args["limit"]]
-    url = next_page_url(encode_cursor(rows[-1].id), args) if more and rows else None
-    response = jsonify(schema().dump({"items": [dump(r) for r in rows], "next": url}))
-    response.headers["Cache-Control"] = "no-store"
-    set_link_next(response, url)
-    return response
-
-
-def _status_arg(args: dict, allowed: tuple[str, ...]) -> str | None:
-    if args["status"] is not None and args["status"] not in allowed:
-        abort(422, message="The request's parameters are not valid.",
-              errors={"query": {"status": [f"One of: {', '.join(allowed)}."]}})
-    return args["status"]
 
 
 @blp.route("/admin/claims")
@@ -395,11 +359,11 @@ class AdminClaims(MethodView):
         Claims by state (all by default), oldest first.
         """
         _require_admin()
-        status = _status_arg(args, CLAIM_STATUSES)
+        status = status_arg(args, CLAIM_STATUSES)
         query = select(Claim)
         if status:
             query = query.where(Claim.status == status)
-        return _page(query, Claim.id, args, claim_dump, ClaimListSchema)
+        return id_page(query, Claim.id, args, claim_dump, ClaimListSchema)
 
 
 @blp.route("/admin/claims/<string:claim_id>/decision", parameters=[CLAIM])
@@ -420,10 +384,10 @@ class AdminClaimDecision(MethodView):
         if claim is None:
             abort(404, message=f"No claim has the id {claim_id!r}.")
         body = json_body()
-        _only(body, ("decision", "note"))
-        decision = _choice(body, "decision", ("approve", "reject"))
+        only_fields(body, ("decision", "note"))
+        decision = choice_field(body, "decision", ("approve", "reject"))
         try:
-            decide_claim(session, claim, decision == "approve", admin, _text(body, "note"))
+            decide_claim(session, claim, decision == "approve", admin, text_field(body, "note"))
         except ClaimError as exc:
             session.rollback()
             _claim_failed(exc)
@@ -443,11 +407,11 @@ class AdminReports(MethodView):
         The queue by state (all by default), oldest first.
         """
         _require_admin()
-        status = _status_arg(args, REPORT_STATUSES)
+        status = status_arg(args, REPORT_STATUSES)
         query = select(Report)
         if status:
             query = query.where(Report.status == status)
-        return _page(query, Report.id, args, report_dump, ReportListSchema)
+        return id_page(query, Report.id, args, report_dump, ReportListSchema)
 
 
 @blp.route("/admin/reports/<string:report_id>", parameters=[REPORT])
@@ -467,9 +431,9 @@ class AdminReport(MethodView):
         if report is None:
             abort(404, message=f"No report has the id {report_id!r}.")
         body = json_body()
-        _only(body, ("status", "resolution"))
-        status = _choice(body, "status", REPORT_STATUSES)
-        resolve_report(session, report, status, admin, _text(body, "resolution"))
+        only_fields(body, ("status", "resolution"))
+        status = choice_field(body, "status", REPORT_STATUSES)
+        resolve_report(session, report, status, admin, text_field(body, "resolution"))
         session.commit()
         return jsonify(ReportSchema().dump(report_dump(report)))
 
@@ -492,9 +456,9 @@ class AdminListingStatus(MethodView):
         if enterprise is None:
             abort(404, message=f"No enterprise has the id {enterprise_id!r}.")
         body = json_body()
-        _only(body, ("status", "reason"))
-        status = _choice(body, "status", ("active", "suspended"))
-        reason = _text(body, "reason")
+        only_fields(body, ("status", "reason"))
+        status = choice_field(body, "status", ("active", "suspended"))
+        reason = text_field(body, "reason")
         if enterprise.status != status:
             ensure_base_version(session, enterprise)
             enterprise.status = status

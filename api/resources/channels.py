@@ -12,6 +12,7 @@ from datetime import datetime
 
 from marshmallow import Schema, fields, validate
 
+from directory.experiences import LIVE_STATES, ExpectedWait, LiveStatus
 from directory.hours import status_at
 from directory.links import PLATFORMS, ROLES, DeepLink, deep_links_for, menu_links
 from directory.models import CHANNEL_KINDS, DIRECTIONS, Channel, Enterprise
@@ -29,6 +30,8 @@ class ChannelContext:
     topic: str | None = None
     # the enterprise's numbers callable from abroad, offered beside numbers that are not
     abroad_numbers: list[Channel] = field(default_factory=list)
+    # per channel id: the wait to expect at ``at`` (directory.experiences.expected_waits)
+    waits: dict[str, ExpectedWait] = field(default_factory=dict)
 
 
 class LinkSchema(Schema):
@@ -115,6 +118,48 @@ class StatusSchema(Schema):
                        "closing.", "example": "2026-11-24T18:00:00+08:00"})
 
 
+class LiveSchema(Schema):
+    state = fields.String(validate=validate.OneOf(LIVE_STATES), metadata={
+        "description": "`open`, `closed` or `incident` (open, but in trouble: see `message`).",
+        "example": "open"})
+    wait_minutes = fields.Integer(allow_none=True, metadata={
+        "description": "The enterprise's estimate of the wait now, in minutes; null when it "
+                       "gives none.", "example": 12})
+    message = fields.String(allow_none=True, metadata={
+        "description": "What the enterprise says about the channel now.",
+        "example": "来电较多，建议使用在线客服。"})
+    expires_at = fields.DateTime(metadata={"description": "When this status stops counting.",
+                                           "example": "2026-12-02T12:00:00+00:00"})
+    updated_at = fields.DateTime(metadata={"description": "When the enterprise set it.",
+                                           "example": "2026-12-02T10:00:00+00:00"})
+
+
+class ExpectedWaitSchema(Schema):
+    basis = fields.String(validate=validate.OneOf(("live", "reported", "unknown")), metadata={
+        "description": "What the estimate rests on: `live` (the enterprise's live status, while "
+                       "fresh: it beats reports), `reported` (consumers' reports), `unknown` "
+                       "(neither).", "example": "reported"})
+    minutes = fields.Integer(allow_none=True, metadata={
+        "description": "The wait to expect in minutes (the median of reports, or the live "
+                       "estimate); null when unknown.", "example": 8})
+    p90_minutes = fields.Integer(allow_none=True, metadata={
+        "description": "Nine in ten reports waited at most this long; null unless `reported`.",
+        "example": 25})
+    sample_size = fields.Integer(metadata={
+        "description": "How many reports the estimate rests on (0 unless `reported`).",
+        "example": 42})
+    small_sample = fields.Boolean(metadata={
+        "description": "True when fewer than 10 reports: take the figures with care.",
+        "example": False})
+    hour_of_week = fields.Integer(allow_none=True, metadata={
+        "description": "The hour of week (0 = Monday 00:00, 167 = Sunday 23:00, channel's time "
+                       "zone) the reports are from; null when from all hours (an hour with "
+                       "fewer than 5 reports falls back to all hours).", "example": 57})
+    reached_person_share = fields.Float(allow_none=True, metadata={
+        "description": "Share of those reports that reached a person (0-1); null unless "
+                       "`reported`.", "example": 0.81})
+
+
 LINK_EXAMPLE = {"uri": "tel:95588", "platform": "any", "role": "primary", "steps": None,
                 "label": None}
 CHANNEL_EXAMPLE = {
@@ -125,7 +170,9 @@ CHANNEL_EXAMPLE = {
     "phone": {"type": "service_95", "toll_free": False, "callable_from_mobile": True,
               "callable_from_abroad": False, "international": None,
               "hints": [{"code": "not_from_abroad", "text": "境外无法拨打"}], "abroad": None},
-    "menu": [], "to_person": None,
+    "menu": [], "to_person": None, "accepts_callbacks": False, "live": None,
+    "expected_wait": {"basis": "reported", "minutes": 8, "p90_minutes": 25, "sample_size": 42,
+                      "small_sample": False, "hour_of_week": 57, "reached_person_share": 0.81},
     "links": [LINK_EXAMPLE],
 }
 
@@ -192,6 +239,15 @@ class ChannelSchema(Schema):
                        "where the channel takes one (mail subject, SMS body, WeCom "
                        "`scene_param`, a webchat parameter the listing declares).",
         "example": [LINK_EXAMPLE]})
+    accepts_callbacks = fields.Boolean(metadata={
+        "description": "The enterprise takes callback requests on this channel "
+                       "(POST /v1/channels/{channel_id}/callbacks).", "example": False})
+    live = fields.Nested(LiveSchema, allow_none=True, metadata={
+        "description": "The enterprise's live status of the channel while fresh; null when it "
+                       "published none or it expired.", "example": None})
+    expected_wait = fields.Nested(ExpectedWaitSchema, metadata={
+        "description": "The wait to expect at `at` and what the estimate rests on.",
+        "example": CHANNEL_EXAMPLE["expected_wait"]})
 
 
 # Labels of links the listing does not name itself (menu links carry the menu's intent).
@@ -269,10 +325,28 @@ def channel_dump(channel: Channel, context: ChannelContext) -> dict:
         "source": channel.source, "verified_at": channel.verified_at,
         "links": [link_dump(link, context.language)
                   for link in deep_links_for(channel, context.platform, context.topic)],
+        "accepts_callbacks": bool(channel.accepts_callbacks),
+        **wait_dump(context.waits.get(channel.id) or ExpectedWait("unknown")),
     }
 
 
+def live_dump(status: LiveStatus | None) -> dict | None:
+    if status is None:
+        return None
+    return {"state": status.state, "wait_minutes": status.wait_minutes, "message": status.message,
+            "expires_at": status.expires_at, "updated_at": status.updated_at}
+
+
+def wait_dump(wait: ExpectedWait) -> dict:
+    """The ``live`` and ``expected_wait`` fields of a channel."""
+    return {"live": live_dump(wait.live), "expected_wait": {
+        "basis": wait.basis, "minutes": wait.minutes, "p90_minutes": wait.p90_minutes,
+        "sample_size": wait.sample_size, "small_sample": wait.small_sample,
+        "hour_of_week": wait.hour_of_week, "reached_person_share": wait.reached_person_share}}
+
+
 def context_for(enterprise: Enterprise, *, language: str, at: datetime, platform: str = "any",
-                topic: str | None = None) -> ChannelContext:
+                topic: str | None = None, waits: dict[str, ExpectedWait] | None = None
+                ) -> ChannelContext:
     return ChannelContext(language=language, at=at, platform=platform, topic=topic,
-                          abroad_numbers=numbers_for_abroad(enterprise))
+                          abroad_numbers=numbers_for_abroad(enterprise), waits=waits or {})

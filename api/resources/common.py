@@ -58,3 +58,40 @@ class SpecPattern(validate.Validator):
 
 
 NOT_BLANK = SpecPattern(f"[^{SPACE}]", "Must not be empty or only spaces.")
+
+# Text people type: at least one visible character, no control characters (a multi-line text
+# may hold line breaks and tabs).
+_TEXT_CONTROL = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
+LINE = SpecPattern(f"^[^{CONTROL}]*[^{SPACE}{CONTROL}][^{CONTROL}]*$",
+                   "One line of visible text, without control characters.", whole=True)
+TEXT = SpecPattern(f"^[^{_TEXT_CONTROL}]*[^{SPACE}{CONTROL}][^{_TEXT_CONTROL}]*$",
+                   "Visible text, without control characters.", whole=True)
+
+
+def line(maximum: int) -> list[validate.Validator]:
+    return [validate.Length(1, maximum), LINE]
+
+
+def text(maximum: int) -> list[validate.Validator]:
+    return [validate.Length(1, maximum), TEXT]
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only (marshmallow's Boolean also takes 1, "yes", "on", ...)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN202
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer only: not a string, a fraction or a boolean."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN202
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -29,6 +29,7 @@ from api.resources.channels import (
 from api.resources.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema, names_dump
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
 from api.state import db_session
+from directory.experiences import expected_waits
 from directory.listings import (
     ListingFilter,
     get_public_enterprise,
@@ -257,9 +258,10 @@ class EnterpriseDetail(MethodView):
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
         language = preferred_language()
         at = args["at"] or datetime.now(UTC)
-        context = context_for(enterprise, language=language, at=at, platform=args["platform"],
-                              topic=args["topic"])
         channels = channels_for(enterprise, at, args["region"])
+        context = context_for(enterprise, language=language, at=at, platform=args["platform"],
+                              topic=args["topic"],
+                              waits=expected_waits(db_session(), channels, at))
         if _wants_jsonld():
             body = organization(enterprise, channels, language, request.host_url)
             response = Response(json.dumps(body, ensure_ascii=False), mimetype=LD_JSON)

@@ -113,6 +113,10 @@ class ChannelWriteSchema(Schema):
     topic_param = fields.String(allow_none=True, metadata={
         "description": "Query parameter of a webchat/web form/video URL that takes the topic.",
         "example": "q"})
+    accepts_callbacks = fields.Boolean(metadata={
+        "description": "You take callback requests on this channel (phone and callback "
+                       "channels): consumers ask with POST /v1/channels/{channel_id}/callbacks, "
+                       "you handle them under /v1/manage/.../callbacks.", "example": False})
     hidden = fields.Boolean(metadata={"description": "Hidden from the public (reversible).",
                                       "example": False})
 

@@ -35,6 +35,7 @@ from api.resources.common import NAMES_EXAMPLE, NOT_BLANK, NamesSchema, names_du
 from api.resources.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema, summary_dump
 from api.smorest import READ_HEADERS, Blueprint, public_read
 from api.state import app_state, db_session
+from directory.experiences import expected_waits
 from directory.listings import industry_exists
 from directory.models import Enterprise, Industry
 from directory.phones import display_phone
@@ -268,11 +269,14 @@ class Search(MethodView):
         more = offset + len(ids) < min(total, MAX_WINDOW) and len(ids) == limit
         url = next_page_url(encode_cursor(f"o{offset + len(ids)}"), args) if more else None
         now = datetime.now(UTC)
+        shown = {enterprise.id: [c for c in channels_for(enterprise, now, args["region"])
+                                 if c.direction == "contact"][:MAIN_CHANNELS] for enterprise in rows}
+        waits = expected_waits(db_session(), [c for cs in shown.values() for c in cs], now)
         items = []
         for enterprise in rows:
-            context = context_for(enterprise, language=language, at=now, platform=args["platform"])
-            channels = [c for c in channels_for(enterprise, now, args["region"])
-                        if c.direction == "contact"][:MAIN_CHANNELS]
+            context = context_for(enterprise, language=language, at=now, platform=args["platform"],
+                                  waits=waits)
+            channels = shown[enterprise.id]
             items.append({**summary_dump(enterprise, language, args["region"]),
                           "channels": [channel_dump(c, context) for c in channels],
                           "highlight": highlight(enterprise, query.analyzed, language)})

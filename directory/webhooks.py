@@ -1,0 +1,323 @@
+"""Webhooks: enterprises hear of callback requests, handoffs and reports as they happen.
+
+Events are written to ``webhook_deliveries`` in the transaction that causes them (an outbox),
+then POSTed by a background loop of every served worker (or ``flask webhooks deliver``): JSON
+signed with HMAC-SHA256 of ``"<timestamp>.<body>"`` under the webhook's secret, sent in
+``C800-Signature: t=<timestamp>,v1=<hex>``. A failed delivery (no 2xx within the timeout) is
+retried with growing delays, then marked failed; the log stays readable for 30 days.
+
+Only ``https`` URLs with a host name are accepted, and only when every address the name
+resolves to is public: loopback, private, link-local, shared, reserved and multicast ones are
+refused, at registration and again at each delivery, and the connection goes to the address
+that was checked (no second lookup an attacker's DNS could answer differently).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from directory.db import Base, UTCDateTime
+from directory.models import JsonType, utcnow
+from directory.urls import UnsafeURLError, check_web_url
+
+log = logging.getLogger(__name__)
+
+EVENTS = ("callback.requested", "callback.cancelled", "handoff.created", "report.filed")
+MAX_WEBHOOKS = 10
+# Delay before each retry; after the last one the delivery is marked failed.
+RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
+                timedelta(hours=1), timedelta(hours=6))
+KEEP_LOG = timedelta(days=30)
+LEASE = timedelta(seconds=60)
+CONNECT_TIMEOUT, READ_TIMEOUT = 5.0, 10.0
+USER_AGENT = "c800-webhooks/1"
+
+
+class WebhookError(ValueError):
+    def __init__(self, message: str, *, field: str | None = "url", status: int = 422):
+        self.field = field
+        self.status = status
+        super().__init__(message)
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # The shared secret must be kept to sign with (it is never shown again after creation).
+    secret: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(String(32), ForeignKey("webhooks.id", ondelete="CASCADE"),
+                                            index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# --- addresses -------------------------------------------------------------------------------
+
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def parse_networks(text: str | None) -> Networks:
+    """``"127.0.0.0/8, ::1/128"`` -> networks (for WEBHOOK_ALLOWED_NETWORKS)."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False)
+                 for part in (text or "").split(",") if part.strip())
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str
+    port: int
+    path: str
+    address: str  # the checked address to connect to
+
+
+def check_target(url: str, *, allowed: Networks = (), resolve: Resolver = system_resolver) -> Target:
+    """Where *url* may be delivered to; WebhookError when it is not an allowed https URL."""
+    if not isinstance(url, str) or not url.lower().startswith("https://"):
+        raise WebhookError("A webhook URL must be https://.")
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        # the same rules as every URL c800 accepts; a single-label name (an intranet host) is
+        # checked as one with a dot, and what it resolves to decides
+        check_web_url(url if "." in host else url.replace(host, host + ".invalid", 1))
+    except UnsafeURLError as exc:
+        raise WebhookError(f"Not an acceptable URL: {exc}.") from exc
+    if parts.fragment:
+        raise WebhookError("A webhook URL has no #fragment.")
+    port = parts.port or 443
+    try:
+        addresses = resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise WebhookError(f"The host {host!r} does not resolve.") from exc
+    if not addresses:
+        raise WebhookError(f"The host {host!r} does not resolve.")
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%")[0])
+        if not _public(address) and not any(address in net for net in allowed):
+            raise WebhookError(f"The host {host!r} resolves to {text}, which is not a public "
+                               "address (loopback, private, link-local and reserved addresses "
+                               "are refused).")
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return Target(host, port, path, addresses[0])
+
+
+# --- registration and events -----------------------------------------------------------------
+
+def register_webhook(session: Session, enterprise_id: str, url: str, events: list[str],
+                     created_by: str, *, allowed: Networks = (),
+                     resolve: Resolver = system_resolver) -> Webhook:
+    check_target(url, allowed=allowed, resolve=resolve)
+    unknown = [e for e in events if e not in EVENTS]
+    if unknown or not events or len(set(events)) != len(events):
+        raise WebhookError(f"`events` lists each of {', '.join(EVENTS)} at most once.",
+                           field="events")
+    count = len(session.scalars(select(Webhook.id).where(Webhook.enterprise_id == enterprise_id)).all())
+    if count >= MAX_WEBHOOKS:
+        raise WebhookError(f"A listing has at most {MAX_WEBHOOKS} webhooks.", field=None, status=409)
+    webhook = Webhook(id=f"whk_{secrets.token_hex(8)}", enterprise_id=enterprise_id, url=url,
+                      events=list(events), secret="whsec_" + secrets.token_urlsafe(32),
+                      active=True, created_by=created_by, created_at=utcnow())
+    session.add(webhook)
+    session.flush()
+    return webhook
+
+
+def emit(session: Session, enterprise_id: str, event: str, data: dict[str, Any]) -> int:
+    """Queue *event* for every active webhook of the enterprise that wants it (same transaction)."""
+    now = utcnow()
+    queued = 0
+    for webhook in session.scalars(select(Webhook).where(Webhook.enterprise_id == enterprise_id,
+                                                         Webhook.active.is_(True))):
+        if event not in webhook.events:
+            continue
+        delivery_id = f"dlv_{secrets.token_hex(8)}"
+        payload = {"id": delivery_id, "event": event, "created_at": now.isoformat(),
+                   "enterprise_id": enterprise_id, "data": data}
+        session.add(WebhookDelivery(id=delivery_id, webhook_id=webhook.id, event=event,
+                                    payload=payload, status="pending", attempts=0,
+                                    next_attempt_at=now, created_at=now))
+        queued += 1
+    session.flush()
+    return queued
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    status_code: int | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def post(target: Target, body: bytes, headers: dict[str, str], *, ca_certs: str | None) -> Outcome:
+    """POST *body* to the checked address of *target*, verifying the certificate of its name."""
+    import certifi
+
+    pool = urllib3.HTTPSConnectionPool(
+        target.address, target.port, server_hostname=target.host, assert_hostname=target.host,
+        cert_reqs="CERT_REQUIRED", ca_certs=ca_certs or certifi.where(), retries=False,
+        timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT), maxsize=1)
+    host = target.host if target.port == 443 else f"{target.host}:{target.port}"
+    try:
+        response = pool.urlopen("POST", target.path, body=body, headers={**headers, "Host": host},
+                                redirect=False, preload_content=False)
+        response.read(4096)
+        response.release_conn()
+        return Outcome(response.status, None if 200 <= response.status < 300
+                       else f"HTTP {response.status}")
+    except urllib3.exceptions.HTTPError as exc:
+        return Outcome(None, type(exc).__name__ + ": " + str(exc)[:300])
+    finally:
+        pool.close()
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    allowed: Networks = ()
+    ca_certs: str | None = None
+    resolve: Resolver = system_resolver
+
+
+def _lease(session: Session, now: datetime, limit: int) -> list[str]:
+    due = session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until < now))
+        .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
+    mine = []
+    for ident in due:  # another worker may take the same rows: only one update wins each
+        taken = session.execute(update(WebhookDelivery).where(
+            WebhookDelivery.id == ident, WebhookDelivery.status == "pending",
+            or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until < now))
+            .values(leased_until=now + LEASE)).rowcount
+        if taken:
+            mine.append(ident)
+    session.commit()
+    return mine
+
+
+def attempt(session: Session, delivery: WebhookDelivery, settings: DeliverySettings,
+            now: datetime) -> Outcome:
+    webhook = session.get(Webhook, delivery.webhook_id)
+    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        target = check_target(webhook.url, allowed=settings.allowed, resolve=settings.resolve)
+    except WebhookError as exc:
+        outcome = Outcome(None, str(exc))
+    else:
+        timestamp = int(now.timestamp())
+        outcome = post(target, body, {
+            "Content-Type": "application/json", "User-Agent": USER_AGENT,
+            "C800-Event": delivery.event, "C800-Delivery": delivery.id,
+            "C800-Signature": signature(webhook.secret, timestamp, body)},
+            ca_certs=settings.ca_certs)
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
+    delivery.leased_until = None
+    if outcome.ok:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
+    elif delivery.attempts > len(RETRY_DELAYS):
+        delivery.status, delivery.next_attempt_at = "failed", None
+    else:
+        delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
+    return outcome
+
+
+def deliver_due(session: Session, settings: DeliverySettings, now: datetime | None = None,
+                limit: int = 50) -> dict[str, int]:
+    """Attempt every delivery that is due (commits after each one)."""
+    now = now or utcnow()
+    counts = {"delivered": 0, "retrying": 0, "failed": 0}
+    for ident in _lease(session, now, limit):
+        delivery = session.get(WebhookDelivery, ident)
+        attempt(session, delivery, settings, now)
+        counts["delivered" if delivery.status == "delivered" else
+               "failed" if delivery.status == "failed" else "retrying"] += 1
+        session.commit()
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.created_at < now - KEEP_LOG))
+    session.commit()
+    return counts
+
+
+def start_background(sessions: Callable[[], Session], settings: DeliverySettings,
+                     housekeeping: Iterable[Callable[[Session], Any]] = (),
+                     interval: float = 5.0) -> threading.Thread:
+    """Deliver due webhooks (and run *housekeeping*) every *interval* seconds in a daemon thread."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                with sessions() as session:
+                    deliver_due(session, settings)
+                    for task in housekeeping:
+                        task(session)
+                        session.commit()
+            except Exception:  # noqa: BLE001 - the loop must outlive any one failure
+                log.exception("webhook delivery failed")
+
+    thread = threading.Thread(target=loop, name="webhook-delivery", daemon=True)
+    thread.start()
+    return thread
