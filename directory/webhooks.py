@@ -22,7 +22,6 @@ import logging
 import secrets
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -126,17 +125,22 @@ def check_target(url: str, *, allowed: Networks = (), resolve: Resolver = system
     """Where *url* may be delivered to; WebhookError when it is not an allowed https URL."""
     if not isinstance(url, str) or not url.lower().startswith("https://"):
         raise WebhookError("A webhook URL must be https://.")
-    parts = urlsplit(url)
-    host = (parts.hostname or "").rstrip(".").lower()
     try:
-        # the same rules as every URL c800 accepts; a single-label name (an intranet host) is
-        # checked as one with a dot, and what it resolves to decides
-        check_web_url(url if "." in host else url.replace(host, host + ".invalid", 1))
-    except UnsafeURLError as exc:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        port = parts.port or 443
+    except ValueError as exc:
+        raise WebhookError("Not an acceptable URL: it does not parse.") from exc
+    try:
+        # the same rules as every URL c800 accepts (a host name, not an IP address); a
+        # single-label name (an intranet host) is checked as one with a dot: what it resolves
+        # to decides
+        check_web_url(url if "." in host or "[" in parts.netloc
+                      else url.replace(host, host + ".invalid", 1))
+    except (UnsafeURLError, ValueError) as exc:
         raise WebhookError(f"Not an acceptable URL: {exc}.") from exc
     if parts.fragment:
         raise WebhookError("A webhook URL has no #fragment.")
-    port = parts.port or 443
     try:
         addresses = resolve(host, port)
     except (OSError, UnicodeError) as exc:
@@ -303,12 +307,13 @@ def deliver_due(session: Session, settings: DeliverySettings, now: datetime | No
 
 def start_background(sessions: Callable[[], Session], settings: DeliverySettings,
                      housekeeping: Iterable[Callable[[Session], Any]] = (),
-                     interval: float = 5.0) -> threading.Thread:
-    """Deliver due webhooks (and run *housekeeping*) every *interval* seconds in a daemon thread."""
+                     interval: float = 5.0, stop: threading.Event | None = None) -> threading.Thread:
+    """Deliver due webhooks (and run *housekeeping*) every *interval* seconds in a daemon
+    thread, until *stop* is set."""
+    stop = stop or threading.Event()
 
     def loop() -> None:
-        while True:
-            time.sleep(interval)
+        while not stop.wait(interval):
             try:
                 with sessions() as session:
                     deliver_due(session, settings)

@@ -576,3 +576,17 @@ def test_insights_count_opens_reports_and_callbacks_per_channel_and_day(client):
     old = client.get(url, query_string={"from": "2025-01-01", "to": "2025-01-31"},
                      headers=auth(client, "owner_a")).get_json()
     assert old["items"] == [] and old["totals"]["opens"] == 0
+
+
+# --- webhooks: what this app (no WEBHOOK_ALLOWED_NETWORKS) refuses; deliveries: test_webhooks.py
+
+
+@pytest.mark.parametrize("url", ["https://localhost/hook", "http://hooks.example.com/hook",
+                                 "https://10.0.0.1/hook", "https://intranet/hook"])
+def test_a_webhook_to_loopback_private_or_plain_http_is_refused(client, url):
+    answer = client.post(f"/v1/manage/enterprises/{A}/webhooks", json={"url": url},
+                         headers=auth(client, "owner_a"))
+    problem(answer, 422)
+    assert "url" in fields_of(answer)
+    assert client.get(f"/v1/manage/enterprises/{A}/webhooks",
+                      headers=auth(client, "owner_a")).get_json()["items"] == []

@@ -1,0 +1,336 @@
+"""Webhooks end to end against a real HTTPS receiver on loopback (a trustme certificate): events
+written with what causes them, signed deliveries, retries with backoff, exhaustion, the log,
+addresses checked again at delivery, and who may register, read and remove webhooks.
+
+The app under test allows 127.0.0.0/8 (WEBHOOK_ALLOWED_NETWORKS, as a private deployment would
+set it) and trusts the test CA (WEBHOOK_CA_BUNDLE); without them loopback is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import ssl
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import trustme
+from sqlalchemy import select
+
+from api.oauth.models import OAuthClient, digest
+from directory.accounts import add_member, create_user
+from directory.models import Channel
+from directory.webhooks import (
+    RETRY_DELAYS,
+    DeliverySettings,
+    WebhookDelivery,
+    WebhookError,
+    check_target,
+    deliver_due,
+    start_background,
+)
+from tests.api.test_consumers import PEOPLE, RECORDS, A, B, _token, auth, channel, problem
+from tests.conftest import BACKEND_PARAMS, client_over_records
+
+
+class Receiver:
+    """An HTTPS server that records what it is sent and answers with the statuses queued."""
+
+    def __init__(self, ca: trustme.CA):
+        self.requests: list[dict] = []
+        self.statuses: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
+                                          "body": body})
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *_args) -> None:  # noqa: ANN002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("localhost").configure_cert(context)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"https://localhost:{self.server.server_address[1]}/c800/events?v=1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory):
+    authority = trustme.CA()
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    authority.cert_pem.write_to_path(str(path))
+    authority.path = str(path)
+    return authority
+
+
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def client(request, tmp_path_factory, ca):
+    for client in client_over_records(request, tmp_path_factory, RECORDS,
+                                      webhook_allowed_networks="127.0.0.0/8, ::1/128",
+                                      webhook_ca_bundle=ca.path):
+        state = client.application.extensions["c800"]
+        with client.application.app_context(), state.sessions() as session:
+            users = {name: create_user(session, f"{name}@example.com", "a long enough password")
+                     for name in PEOPLE}
+            session.flush()
+            add_member(session, A, "owner_a@example.com", "owner")
+            add_member(session, B, "owner_b@example.com", "owner")
+            for name, user in users.items():
+                session.add(OAuthClient(client_id=f"cl_{name}", secret_hash=digest(f"{name}-secret"),
+                                        name=name, grant_types=["client_credentials"],
+                                        scope="directory:read me listings:write", user_id=user.id))
+            session.commit()
+            client.channels = {f"{c.enterprise_id}:{c.value}": c.id
+                               for c in session.scalars(select(Channel))}
+        client.tokens = {name: _token(client, name) for name in PEOPLE}
+        client.sessions = state.sessions
+        client.settings = state.webhook_settings
+        yield client
+
+
+@pytest.fixture
+def receiver(ca):
+    server = Receiver(ca)
+    yield server
+    server.close()
+
+
+def register(client, url: str, events: list[str] | None = None, who: str = "owner_a", ident: str = A):  # noqa: ANN201
+    body = {"url": url} if events is None else {"url": url, "events": events}
+    return client.post(f"/v1/manage/enterprises/{ident}/webhooks", json=body, headers=auth(client, who))
+
+
+def deliver(client, at: datetime | None = None) -> dict:
+    with client.application.app_context(), client.sessions() as session:
+        return deliver_due(session, client.settings, at)
+
+
+def remove_all(client) -> None:
+    for ident, who in ((A, "owner_a"), (B, "owner_b")):
+        listed = client.get(f"/v1/manage/enterprises/{ident}/webhooks", headers=auth(client, who))
+        for hook in listed.get_json()["items"]:
+            removed = client.delete(f"/v1/manage/webhooks/{hook['id']}", headers=auth(client, who))
+            assert removed.status_code == 204
+
+
+def verify(request: dict, secret: str) -> dict:
+    """The receiver's check: the signature is HMAC-SHA256 of "<t>.<body>" under the secret."""
+    parts = dict(item.split("=", 1) for item in request["headers"]["C800-Signature"].split(","))
+    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + request["body"],
+                        hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(parts["v1"], expected)
+    assert abs(int(parts["t"]) - time.time()) < 120
+    return json.loads(request["body"])
+
+
+def _window() -> dict:
+    start = datetime.now(UTC) + timedelta(hours=1)
+    return {"window_start": start.isoformat(), "window_end": (start + timedelta(hours=1)).isoformat()}
+
+
+def test_every_event_is_delivered_signed(client, receiver):
+    created = register(client, receiver.url)
+    assert created.status_code == 201, created.get_json()
+    hook = created.get_json()
+    assert hook["secret"].startswith("whsec_") and hook["events"] == [
+        "callback.requested", "callback.cancelled", "handoff.created", "report.filed"]
+    listed = client.get(f"/v1/manage/enterprises/{A}/webhooks", headers=auth(client, "owner_a")).get_json()
+    assert [h["id"] for h in listed["items"]] == [hook["id"]] and "secret" not in listed["items"][0]
+
+    asked = client.post(f"/v1/channels/{channel(client, '95588')}/callbacks", headers=auth(client, "ada"),
+                        json={"phone": "13800138000", "topic": "账单", **_window()}).get_json()
+    client.post(f"/v1/me/callbacks/{asked['id']}/cancel", headers=auth(client, "ada"))
+    contact = client.post(f"/v1/enterprises/{A}/contacts", headers=auth(client, "ada"), json={
+        "channel_id": channel(client, "95588"), "topic": "挂失", "details": {"reference": "6222"}}).get_json()
+    client.post(f"/v1/enterprises/{A}/reports", json={"topic": "wrong_number", "message": "号码停用"},
+                headers=auth(client, "ada"))
+    # B's events do not reach A's webhook
+    client.post(f"/v1/enterprises/{B}/reports", json={"topic": "wrong_number", "message": "别家的"})
+    assert receiver.requests == []  # nothing leaves before the delivery loop runs
+
+    assert deliver(client) == {"delivered": 4, "retrying": 0, "failed": 0}
+    payloads = [verify(r, hook["secret"]) for r in receiver.requests]
+    events = [p["event"] for p in payloads]
+    assert sorted(events) == ["callback.cancelled", "callback.requested", "handoff.created", "report.filed"]
+    for request, payload in zip(receiver.requests, payloads, strict=True):
+        assert request["path"] == "/c800/events?v=1"
+        assert request["headers"]["C800-Event"] == payload["event"]
+        assert request["headers"]["C800-Delivery"] == payload["id"]
+        assert request["headers"]["Content-Type"] == "application/json"
+        assert payload["enterprise_id"] == A
+    by_event = {p["event"]: p["data"] for p in payloads}
+    assert by_event["callback.requested"]["phone"] == "+8613800138000"
+    assert by_event["callback.cancelled"]["status"] == "cancelled"
+    assert by_event["callback.cancelled"]["phone"] is None
+    assert by_event["handoff.created"]["handoff_id"] == contact["id"]
+    assert by_event["handoff.created"]["code"] == contact["handoff"]["code"]
+    assert by_event["handoff.created"]["details"] == {"reference": "6222"}
+    assert by_event["report.filed"]["message"] == "号码停用"
+    everything = json.dumps(payloads, ensure_ascii=False)
+    assert "ada@example.com" not in everything and "usr_" not in everything  # nobody's identity
+
+    log = client.get(f"/v1/manage/webhooks/{hook['id']}/deliveries", headers=auth(client, "owner_a"))
+    items = log.get_json()["items"]
+    assert len(items) == 4 and all(d["status"] == "delivered" and d["attempts"] == 1 and
+                                   d["last_status_code"] == 200 for d in items)
+    assert deliver(client) == {"delivered": 0, "retrying": 0, "failed": 0}  # each is sent once
+    remove_all(client)
+
+
+def _one_event(client) -> None:
+    assert client.post(f"/v1/enterprises/{A}/reports", json={"topic": "scam", "message": "冒充客服"}
+                       ).status_code == 201
+
+
+def test_a_failed_delivery_is_retried_with_backoff_under_the_same_id(client, receiver):
+    hook = register(client, receiver.url, ["report.filed"]).get_json()
+    _one_event(client)
+    receiver.statuses = [500]
+    now = datetime.now(UTC)
+    assert deliver(client, now) == {"delivered": 0, "retrying": 1, "failed": 0}
+    item = client.get(f"/v1/manage/webhooks/{hook['id']}/deliveries",
+                      headers=auth(client, "owner_a")).get_json()["items"][0]
+    assert item["status"] == "pending" and item["attempts"] == 1 and item["last_status_code"] == 500
+    due = datetime.fromisoformat(item["next_attempt_at"])
+    assert abs((due - now) - RETRY_DELAYS[0]) < timedelta(seconds=2)
+    assert deliver(client, now + timedelta(seconds=5)) == {"delivered": 0, "retrying": 0, "failed": 0}
+    assert deliver(client, due + timedelta(seconds=1))["delivered"] == 1
+    assert len(receiver.requests) == 2
+    first, second = receiver.requests
+    assert first["headers"]["C800-Delivery"] == second["headers"]["C800-Delivery"]
+    assert first["body"] == second["body"]
+    remove_all(client)
+
+
+def test_retries_end_after_the_last_delay(client, receiver):
+    hook = register(client, receiver.url, ["report.filed"]).get_json()
+    _one_event(client)
+    receiver.statuses = [503] * 10
+    at = datetime.now(UTC)
+    for delay in (timedelta(0), *RETRY_DELAYS):
+        at += delay + timedelta(seconds=1)
+        deliver(client, at)
+    item = client.get(f"/v1/manage/webhooks/{hook['id']}/deliveries",
+                      headers=auth(client, "owner_a")).get_json()["items"][0]
+    assert item["status"] == "failed" and item["attempts"] == len(RETRY_DELAYS) + 1
+    assert item["next_attempt_at"] is None and item["last_error"] == "HTTP 503"
+    deliver(client, at + timedelta(days=1))
+    assert len(receiver.requests) == len(RETRY_DELAYS) + 1
+    remove_all(client)
+
+
+def test_the_address_is_checked_again_at_delivery(client, receiver):
+    """A name that resolved to an allowed address at registration and to a private one now
+    (DNS rebinding) is not delivered to."""
+    register(client, receiver.url, ["report.filed"])
+    _one_event(client)
+    rebound = DeliverySettings(allowed=client.settings.allowed, ca_certs=client.settings.ca_certs,
+                               resolve=lambda _host, _port: ["10.0.0.7"])
+    with client.application.app_context(), client.sessions() as session:
+        assert deliver_due(session, rebound)["retrying"] == 1
+        error = session.scalars(select(WebhookDelivery.last_error)).all()
+    assert receiver.requests == []
+    assert any("10.0.0.7" in (e or "") and "not a public address" in e for e in error)
+    remove_all(client)
+
+
+def test_an_untrusted_certificate_is_not_delivered_to(client, receiver):
+    register(client, receiver.url, ["report.filed"])
+    _one_event(client)
+    strict = DeliverySettings(allowed=client.settings.allowed)  # certifi's roots: not the test CA
+    with client.application.app_context(), client.sessions() as session:
+        assert deliver_due(session, strict)["retrying"] == 1
+        errors = session.scalars(select(WebhookDelivery.last_error).where(
+            WebhookDelivery.status == "pending")).all()
+    assert receiver.requests == [] and any("SSL" in (e or "") for e in errors)
+    remove_all(client)
+
+
+def test_workers_deliver_in_the_background(client, receiver):
+    register(client, receiver.url, ["report.filed"])
+    stop = threading.Event()
+    start_background(client.sessions, client.settings, interval=0.1, stop=stop)
+    try:
+        _one_event(client)
+        deadline = time.monotonic() + 10
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert len(receiver.requests) == 1
+    remove_all(client)
+
+
+def test_only_the_listings_keepers_see_and_remove_its_webhooks(client, receiver):
+    hook = register(client, receiver.url).get_json()
+    problem(register(client, receiver.url, who="owner_b"), 403)
+    problem(client.get(f"/v1/manage/enterprises/{A}/webhooks", headers=auth(client, "owner_b")), 403)
+    for who in ("owner_b", "ada"):
+        problem(client.get(f"/v1/manage/webhooks/{hook['id']}/deliveries", headers=auth(client, who)), 404)
+        problem(client.delete(f"/v1/manage/webhooks/{hook['id']}", headers=auth(client, who)), 404)
+    removed = client.delete(f"/v1/manage/webhooks/{hook['id']}", headers=auth(client, "owner_a"))
+    assert removed.status_code == 204
+    problem(client.get(f"/v1/manage/webhooks/{hook['id']}/deliveries", headers=auth(client, "owner_a")), 404)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"url": "http://localhost/hook"}, "url"),
+    ({"url": "ftp://example.com/hook"}, "url"),
+    ({"url": "https://user:pw@localhost/hook"}, "url"),
+    ({"url": "https://127.0.0.1/hook"}, "url"),
+    ({"url": "https://[::1]/hook"}, "url"),
+    ({"url": "https://no-such-host.invalid/hook"}, "url"),
+    ({"url": "https://localhost/hook", "events": []}, "events"),
+    ({"url": "https://localhost/hook", "events": ["everything"]}, "events.0"),
+    ({"url": "https://localhost/hook", "events": ["report.filed", "report.filed"]}, "events"),
+    ({"url": "https://localhost/hook", "secret": "mine"}, "secret"),
+])
+def test_bad_webhooks_are_422(client, body, field):
+    answer = client.post(f"/v1/manage/enterprises/{A}/webhooks", json=body, headers=auth(client, "owner_a"))
+    problem(answer, 422)
+    assert field in {e["field"] for e in answer.get_json()["errors"]}, answer.get_json()
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("https://localhost/hook", "not a public address"),
+    ("https://intranet/hook", "does not resolve"),
+    ("http://example.com/hook", "https"),
+])
+def test_without_allowed_networks_loopback_and_private_receivers_are_refused(url, reason):
+    with pytest.raises(WebhookError, match=reason):
+        check_target(url)
+
+
+@pytest.mark.parametrize("address", ["10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
+                                     "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1",
+                                     "::ffff:127.0.0.1", "224.0.0.1", "240.0.0.1"])
+def test_every_kind_of_non_public_address_is_refused(address):
+    with pytest.raises(WebhookError, match="not a public address"):
+        check_target("https://hooks.example.com/x", resolve=lambda _h, _p: [address])
+
+
+def test_a_public_address_is_accepted_and_pinned():
+    target = check_target("https://hooks.example.com:8443/x?y=1",
+                          resolve=lambda _h, _p: ["93.184.216.34", "2606:2800:220:1::1"])
+    assert (target.host, target.port, target.path, target.address) == (
+        "hooks.example.com", 8443, "/x?y=1", "93.184.216.34")
+    with pytest.raises(WebhookError, match="not a public address"):  # one bad address is enough
+        check_target("https://hooks.example.com/x", resolve=lambda _h, _p: ["93.184.216.34", "10.0.0.1"])
