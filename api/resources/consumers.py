@@ -121,13 +121,12 @@ class FollowOne(MethodView):
             abort(404, message="You do not follow this enterprise.")
         return no_store(FollowSchema().dump(_follow_dump(follow)))
 
-    @blp.arguments(NoQuerySchema, location="query")
     @blp.response(200, FollowSchema, headers=RATE_LIMIT_HEADERS)
     @blp.alt_response(201, schema=FollowSchema, description="Now followed.")
     @protected_doc(blp, not_found="No listed enterprise has this id.",
                    conflict="You follow 1000 enterprises already.")
     @require_scope("me")
-    def put(self, _args, enterprise_id: str):
+    def put(self, enterprise_id: str):
         """Follow an enterprise
 
         Its current and future notices reach you in GET /v1/me/notices. 201 when new, 200 when
@@ -153,11 +152,10 @@ class FollowOne(MethodView):
                 follow = session.get(Follow, (g.current_user.id, enterprise.id))
         return no_store(FollowSchema().dump(_follow_dump(follow, enterprise)), status)
 
-    @blp.arguments(NoQuerySchema, location="query")
     @blp.response(204, description="Not followed (any more).", headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp, not_found="Never.")
     @require_scope("me")
-    def delete(self, _args, enterprise_id: str):
+    def delete(self, enterprise_id: str):
         """Unfollow an enterprise
 
         204 whether or not you followed it, so a retry is harmless.
@@ -664,13 +662,12 @@ class MyCallback(MethodView):
 
 @blp.route("/me/callbacks/<string:callback_id>/cancel", parameters=[CALLBACK])
 class MyCallbackCancel(MethodView):
-    @blp.arguments(NoQuerySchema, location="query")
     @blp.response(200, CallbackSchema, headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp, idempotent=True, not_found="You have no callback request with this id.",
                    conflict="The request is over already (completed, declined, cancelled or expired).")
     @require_scope("me")
     @idempotent
-    def post(self, _args, callback_id: str):
+    def post(self, callback_id: str):
         """Cancel a callback request
 
         While it is requested or accepted; your number is erased.

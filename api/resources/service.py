@@ -123,7 +123,6 @@ class ChannelLiveStatus(MethodView):
             abort(404, message="This channel has no live status.")
         return no_store(LiveStatusSchema().dump(_live_dump(status)))
 
-    @blp.arguments(NoQuerySchema, location="query")
     @blp.response(200, LiveStatusSchema, headers=RATE_LIMIT_HEADERS)
     @blp.doc(requestBody={"required": True, "content": {"application/json": {
         "schema": LiveStatusWriteSchema,
@@ -131,7 +130,7 @@ class ChannelLiveStatus(MethodView):
                     "expires_at": "2026-12-02T20:00:00+08:00"}}}})
     @protected_doc(blp, not_found="No channel has this id.", conflict="The listing is suspended.")
     @require_scope("listings:write")
-    def put(self, _args, channel_id: str):
+    def put(self, channel_id: str):
         """Set a channel's live status
 
         Open / closed / incident, the wait now and a message, until `expires_at` (at most 24
@@ -153,11 +152,10 @@ class ChannelLiveStatus(MethodView):
         session.commit()
         return no_store(LiveStatusSchema().dump(_live_dump(status)))
 
-    @blp.arguments(NoQuerySchema, location="query")
     @blp.response(204, description="No live status any more.", headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp, not_found="No channel has this id.", conflict="The listing is suspended.")
     @require_scope("listings:write")
-    def delete(self, _args, channel_id: str):
+    def delete(self, channel_id: str):
         """Withdraw a channel's live status
 
         The listing falls back to consumers' reports at once.
@@ -264,14 +262,13 @@ class CallbackQueue(MethodView):
 
 @blp.route("/callbacks/<string:callback_id>", parameters=[CALLBACK])
 class CallbackHandle(MethodView):
-    @blp.arguments(NoQuerySchema, location="query")
     @blp.response(200, CallbackSchema, headers=RATE_LIMIT_HEADERS)
     @blp.doc(requestBody={"required": True, "content": {"application/json": {
         "schema": CallbackMoveSchema, "example": {"status": "accepted", "note": "我们将在 15:00 前致电。"}}}})
     @protected_doc(blp, not_found="No callback request to a listing you keep has this id.",
                    conflict="The request cannot move to this state from where it is.")
     @require_scope("listings:write")
-    def patch(self, _args, callback_id: str):
+    def patch(self, callback_id: str):
         """Accept, complete or decline a callback request
 
         requested → accepted or declined; accepted → completed or declined. The consumer sees
@@ -401,12 +398,11 @@ def _kept_webhook(webhook_id: str, *, write: bool) -> Webhook:
 
 @blp.route("/webhooks/<string:webhook_id>", parameters=[WEBHOOK])
 class WebhookOne(MethodView):
-    @blp.arguments(NoQuerySchema, location="query")
     @blp.response(204, description="Removed; nothing more is delivered to it.",
                   headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp, not_found="No webhook of a listing you keep has this id.")
     @require_scope("listings:write")
-    def delete(self, _args, webhook_id: str):
+    def delete(self, webhook_id: str):
         """Remove a webhook
 
         Pending deliveries are dropped with it.

@@ -24,6 +24,7 @@ import base64
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -31,6 +32,9 @@ from sqlalchemy import select
 
 from api.oauth.models import OAuthClient, OAuthToken, digest
 from directory.accounts import add_member, create_user
+from directory.contacts import CallbackRequest, Handoff
+from directory.experiences import LiveStatus
+from directory.webhooks import EVENTS, Webhook
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
 
@@ -224,7 +228,40 @@ def _build(http: FlaskClient) -> World:
                     body={"topic": "wrong_number", "message": "这个号码已停用。"})
     assert response.status_code == 201, response.get_json()
     world.ids["report"] = response.get_json()["id"]
+    _consumers_world(world)
     return world
+
+
+def _consumers_world(world: World) -> None:
+    """On A and B: a phone line taking callbacks, the consumer's callback request and handoff,
+    a webhook and a live status (webhooks are stored directly: registering one needs a
+    receiver with public addresses, which this machine has not)."""
+    http = world.http
+    for who, listing, key in (("owner_a", A, "a"), ("editor_b", B, "b")):
+        _body, etag = managed(world, who, listing)
+        response = call(http, "PATCH", f"/v1/enterprises/{listing}/channels/{world.ids[f'channel_{key}']}",
+                        token=world.token(who), if_match=etag, body={"accepts_callbacks": True})
+        assert response.status_code == 200, response.get_json()
+        response = call(http, "POST", f"/v1/channels/{world.ids[f'channel_{key}']}/callbacks",
+                        token=world.token("consumer"), body={"phone": "13800138000", "topic": "账单",
+                                                             **WINDOW})
+        assert response.status_code == 201, response.get_json()
+        world.ids[f"callback_{key}"] = response.get_json()["id"]
+        response = call(http, "POST", f"/v1/enterprises/{listing}/contacts", token=world.token("consumer"),
+                        body={"channel_id": world.ids[f"channel_{key}"], "topic": "挂失",
+                              "details": {"reference": f"ref-{key}"}})
+        assert response.status_code == 201, response.get_json()
+        world.ids[f"handoff_{key}"] = response.get_json()["handoff"]["token"]
+        response = call(http, "PUT", f"/v1/manage/channels/{world.ids[f'channel_{key}']}/status",
+                        token=world.token(who), body=LIVE)
+        assert response.status_code == 200, response.get_json()
+        with world.session() as session:
+            hook = Webhook(id=f"whk_{secrets.token_hex(8)}", enterprise_id=listing,
+                           url=f"https://hooks.{listing}.example.com/c800", events=list(EVENTS),
+                           secret="whsec_test", active=True, created_by=world.users[who])
+            session.add(hook)
+            session.commit()
+            world.ids[f"webhook_{key}"] = hook.id
 
 
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
@@ -247,13 +284,23 @@ class Operation:
     def url(self, world: World, **override: str) -> str:
         return self.path.format(**{"A": A, "B": B, "C": C, **world.ids, **override})
 
+    def payload(self, world: World, **override: str) -> dict | None:
+        if self.body is None:
+            return None
+        names = {"A": A, "B": B, "C": C, **world.ids, **override}
+        return {k: v.format(**names) if isinstance(v, str) and "{" in v else v
+                for k, v in self.body.items()}
+
     def send(self, world: World, **kwargs: object):  # noqa: ANN201 - a test response
         if_match = guessed_etag(world.http, self.if_match) if self.if_match else None
-        return call(world.http, self.method, self.url(world), body=self.body, if_match=if_match,
-                    **kwargs)
+        return call(world.http, self.method, self.url(world), body=self.payload(world),
+                    if_match=if_match, **kwargs)
 
 
 NOTICE = {"title": "暴雨影响", "body": "部分网点暂停营业。", "severity": "warning"}
+_SOON = datetime.now(UTC) + timedelta(hours=1)
+WINDOW = {"window_start": _SOON.isoformat(), "window_end": (_SOON + timedelta(hours=2)).isoformat()}
+LIVE = {"state": "open", "wait_minutes": 5, "expires_at": (_SOON + timedelta(hours=11)).isoformat()}
 # Every operation guarded by require_scope, aimed at what its rightful caller may touch.
 OPERATIONS = {
     "patch-listing": Operation("PATCH", "/v1/enterprises/{A}", "listings:write",
@@ -280,6 +327,36 @@ OPERATIONS = {
                               {"status": "dismissed", "resolution": "无需处理。"}),
     "admin-status": Operation("PUT", "/v1/admin/enterprises/{B}/status", "admin",
                               {"status": "suspended", "reason": "核实中"}),
+    # consumers (issue 6)
+    "following": Operation("GET", "/v1/me/following", "me"),
+    "follow-read": Operation("GET", "/v1/me/following/{A}", "me"),
+    "follow": Operation("PUT", "/v1/me/following/{A}", "me"),
+    "unfollow": Operation("DELETE", "/v1/me/following/{A}", "me"),
+    "my-notices": Operation("GET", "/v1/me/notices", "me"),
+    "experience": Operation("POST", "/v1/channels/{channel_a}/experiences", "me",
+                            {"waited_minutes": 3, "reached_person": True}),
+    "contact": Operation("POST", "/v1/enterprises/{A}/contacts", "me",
+                         {"channel_id": "{channel_a}", "topic": "挂失"}),
+    "callback": Operation("POST", "/v1/channels/{channel_a}/callbacks", "me",
+                          {"phone": "13900139000", "topic": "账单", **WINDOW}),
+    "my-callbacks": Operation("GET", "/v1/me/callbacks", "me"),
+    "my-callback": Operation("GET", "/v1/me/callbacks/{callback_a}", "me"),
+    "cancel-callback": Operation("POST", "/v1/me/callbacks/{callback_a}/cancel", "me"),
+    # enterprises serving them
+    "live-read": Operation("GET", "/v1/manage/channels/{channel_a}/status", "listings:write"),
+    "live-set": Operation("PUT", "/v1/manage/channels/{channel_a}/status", "listings:write",
+                          {**LIVE, "state": "closed", "wait_minutes": None}),
+    "live-clear": Operation("DELETE", "/v1/manage/channels/{channel_a}/status", "listings:write"),
+    "handoff": Operation("GET", "/v1/manage/handoffs/{handoff_a}", "listings:write"),
+    "callback-queue": Operation("GET", "/v1/manage/enterprises/{A}/callbacks", "listings:write"),
+    "callback-handle": Operation("PATCH", "/v1/manage/callbacks/{callback_a}", "listings:write",
+                                 {"status": "declined"}),
+    "webhooks": Operation("GET", "/v1/manage/enterprises/{A}/webhooks", "listings:write"),
+    "webhook-add": Operation("POST", "/v1/manage/enterprises/{A}/webhooks", "listings:write",
+                             {"url": "https://hooks.example.com/c800"}),
+    "deliveries": Operation("GET", "/v1/manage/webhooks/{webhook_a}/deliveries", "listings:write"),
+    "webhook-remove": Operation("DELETE", "/v1/manage/webhooks/{webhook_a}", "listings:write"),
+    "insights": Operation("GET", "/v1/manage/enterprises/{A}/insights", "listings:write"),
 }
 ALL = pytest.mark.parametrize("name", list(OPERATIONS))
 LISTING_OPERATIONS = [n for n, op in OPERATIONS.items() if op.scope == "listings:write"]
@@ -370,7 +447,7 @@ def test_a_token_in_the_query_string_is_not_accepted(world, name):
     who = "admin" if op.scope == "admin" else "owner_a"
     if_match = guessed_etag(world.http, op.if_match) if op.if_match else None
     response = call(world.http, op.method, f"{op.url(world)}?access_token={world.token(who)}",
-                    body=op.body, if_match=if_match)
+                    body=op.payload(world), if_match=if_match)
     assert assert_problem(response, 401).startswith("Bearer")
 
 
@@ -402,10 +479,22 @@ def test_a_token_that_acts_for_no_user_is_403(world, name):
 TRESPASSERS = [("owner_a", B), ("editor_b", A), ("consumer", A), ("admin", B)]
 
 
-def _state(world: World, enterprise_id: str) -> tuple[int, dict]:
+def _state(world: World, enterprise_id: str) -> tuple:
     keeper = "owner_a" if enterprise_id == A else "editor_b"
     body, _etag = managed(world, keeper, enterprise_id)
-    return public_version(world.http, enterprise_id), body
+    with world.session() as session:
+        channels = [c["id"] for c in body["channels"]]
+        service = (
+            sorted((c.id, c.status, c.phone, c.note) for c in session.scalars(select(
+                CallbackRequest).where(CallbackRequest.enterprise_id == enterprise_id))),
+            sorted((h.id, h.first_read_at) for h in session.scalars(select(Handoff).where(
+                Handoff.enterprise_id == enterprise_id))),
+            sorted((w.id, w.url) for w in session.scalars(select(Webhook).where(
+                Webhook.enterprise_id == enterprise_id))),
+            sorted((s.channel_id, s.state, s.wait_minutes, s.updated_at) for s in session.scalars(
+                select(LiveStatus).where(LiveStatus.channel_id.in_(channels)))),
+        )
+    return public_version(world.http, enterprise_id), body, service
 
 
 @pytest.mark.parametrize("name", LISTING_OPERATIONS)
@@ -413,11 +502,13 @@ def _state(world: World, enterprise_id: str) -> tuple[int, dict]:
 def test_a_listing_you_do_not_keep_is_refused_and_unchanged(world, name, who, target):
     key = "a" if target == A else "b"
     op = OPERATIONS[name]
-    url = op.path.replace("{A}", target).replace("{channel_a}", world.ids[f"channel_{key}"]) \
-        .replace("{notice_a}", world.ids[f"notice_{key}"])
+    # the target's own channel, notice, callback, handoff, webhook in place of A's
+    aimed = {f"{k[:-2]}_a": v for k, v in world.ids.items() if k.endswith(f"_{key}")}
+    url = op.url(world, A=target, **aimed)
     before = _state(world, target)
     if_match = guessed_etag(world.http, target) if op.if_match else None
-    response = call(world.http, op.method, url, token=world.token(who), body=op.body, if_match=if_match)
+    response = call(world.http, op.method, url, token=world.token(who), body=op.payload(world, **aimed),
+                    if_match=if_match)
     assert response.status_code in (403, 404), (response.status_code, response.get_json())
     assert response.mimetype == PROBLEM
     assert _state(world, target) == before
@@ -444,6 +535,21 @@ def test_another_users_claim_is_not_yours_to_read(world):
     assert response.get_json()["user_id"] == world.users["consumer"]
 
 
+@pytest.mark.parametrize("who", ["owner_a", "editor_b", "admin"])
+def test_another_consumers_callback_is_not_yours_to_read_or_cancel(world, who):
+    """The keeper of the listing it was asked of included: they handle it under /v1/manage."""
+    with world.session() as session:
+        before = session.get(CallbackRequest, world.ids["callback_a"]).status
+    for method, path in (("GET", "/v1/me/callbacks/{callback_a}"),
+                         ("POST", "/v1/me/callbacks/{callback_a}/cancel")):
+        response = call(world.http, method, path.format(**world.ids), token=world.token(who))
+        assert_problem(response, 404)
+    listed = call(world.http, "GET", "/v1/me/callbacks", token=world.token(who)).get_json()["items"]
+    assert world.ids["callback_a"] not in [c["id"] for c in listed]
+    with world.session() as session:
+        assert session.get(CallbackRequest, world.ids["callback_a"]).status == before
+
+
 def test_me_is_the_tokens_own_user(world):
     for who in ("owner_a", "editor_b", "consumer", "admin"):
         response = call(world.http, "GET", "/v1/me", token=world.token(who))
@@ -456,7 +562,7 @@ def test_me_is_the_tokens_own_user(world):
 
 def _admin_state(world: World) -> tuple:
     claim, report = claim_of(world, world.ids["claim"]), report_of(world, world.ids["report"])
-    version, body = _state(world, B)
+    version, body, _service = _state(world, B)
     return claim.status, report.status, report.resolution, version, body["status"]
 
 
@@ -665,7 +771,31 @@ def _owner_body(name: str, target: str) -> dict | None:
     return OPERATIONS[name].body
 
 
-@pytest.mark.parametrize("name", LISTING_OPERATIONS)
+# Edits of the listing itself (they change its version) and what serves consumers (they do not).
+EDIT_OPERATIONS = [n for n in LISTING_OPERATIONS
+                   if OPERATIONS[n].if_match or n in ("manage-listing", "versions")]
+SERVICE_OPERATIONS = [n for n in LISTING_OPERATIONS if n not in EDIT_OPERATIONS]
+
+
+@pytest.mark.parametrize("name", SERVICE_OPERATIONS)
+@pytest.mark.parametrize(("who", "target"), [("owner_a", A), ("editor_b", B)])
+def test_the_keeper_of_a_listing_may_serve_its_consumers(world, name, who, target):
+    key = "a" if target == A else "b"
+    op = OPERATIONS[name]
+    aimed = {f"{k[:-2]}_a": v for k, v in world.ids.items() if k.endswith(f"_{key}")}
+    version = public_version(world.http, target)
+    response = call(world.http, op.method, op.url(world, A=target, **aimed), token=world.token(who),
+                    body=op.payload(world, **aimed))
+    if name == "webhook-add":  # past authorization; no host here has public addresses
+        assert response.status_code == 422
+        assert response.get_json()["errors"][0]["field"] == "url"
+    else:
+        assert response.status_code in (200, 201, 204), (response.status_code, response.get_json())
+    assert "public" not in response.headers.get("Cache-Control", "")
+    assert public_version(world.http, target) == version
+
+
+@pytest.mark.parametrize("name", EDIT_OPERATIONS)
 @pytest.mark.parametrize(("who", "target"), [("owner_a", A), ("editor_b", B)])
 def test_the_keeper_of_a_listing_may_do_each_thing(world, name, who, target):
     key = "a" if target == A else "b"
