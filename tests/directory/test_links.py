@@ -8,7 +8,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from marshmallow import ValidationError
 
-from directory.links import EMITTED_SCHEMES, PLATFORMS, deep_links_for, menu_links, with_query
+from directory.links import (
+    EMITTED_SCHEMES,
+    HANDOFF_PARAM,
+    PLATFORMS,
+    HandoffRef,
+    deep_links_for,
+    menu_links,
+    with_query,
+)
 from directory.models import Channel
 from directory.validation import ChannelRecordSchema
 
@@ -228,3 +236,50 @@ def test_a_full_phone_channel_loads():
     assert webchat["topic_param"] == "q" and webchat["menu"] == [] and webchat["reaches_person"] is None
     assert load_channel(kind="whatsapp", value="+85295588000")["value"] == "+85295588000"
     assert load_channel(kind="facetime", value="support@example.com")["kind"] == "facetime"
+
+
+# --- handoffs --------------------------------------------------------------------------------
+
+HANDOFF = HandoffRef("hof_Zk3v9QyR1sXo2bWc8nTt4uPa", "K7Q4-XPM2")
+
+
+def _carried(channel: Channel, platform: str = "any") -> list[tuple[str, bool]]:
+    return [(link.uri, link.handoff) for link in deep_links_for(channel, platform, TOPIC, HANDOFF)]
+
+
+def test_a_web_page_gets_the_handoff_token_beside_the_topic():
+    [(uri, carried)] = _carried(make("webchat", "https://kefu.example.com/chat?lang=zh", topic_param="q"))
+    assert carried and parse_qs(urlsplit(uri).query) == {
+        "lang": ["zh"], "q": [TOPIC], HANDOFF_PARAM: [HANDOFF.token]}
+    [(uri, carried)] = _carried(make("web_form", "https://kefu.example.com/form"))
+    assert carried and parse_qs(urlsplit(uri).query) == {HANDOFF_PARAM: [HANDOFF.token]}
+
+
+def test_wecom_gets_the_token_as_scene_param():
+    [(uri, carried)] = _carried(make("wechat", "https://work.weixin.qq.com/kfid/kfc0123456789"))
+    assert carried and parse_qs(urlsplit(uri).query) == {"scene_param": [HANDOFF.token]}
+
+
+@pytest.mark.parametrize(("kind", "value", "part"), [
+    ("email", "service@example.com", "body"), ("sms", "95588", "body"),
+    ("whatsapp", "+85291234567", "text")])
+def test_text_channels_get_the_short_code_in_the_text(kind, value, part):
+    for uri, carried in _carried(make(kind, value)):
+        assert carried
+        query = uri.split("?", 1)[1] if "?" in uri else uri.split("&", 1)[1]  # iOS: sms:N&body=
+        text = parse_qs(query)[part][0]
+        assert text == f"{TOPIC} (c800 {HANDOFF.code})"
+
+
+@pytest.mark.parametrize(("kind", "value"), [
+    ("phone", "95588"), ("app", "https://apps.apple.com/cn/app/id423514795"),
+    ("facetime", "support@example.com"), ("wechat", "gh_0123456789ab")])
+def test_channels_that_cannot_carry_it_open_as_without_one(kind, value):
+    channel = make(kind, value, to_person="0" if kind == "phone" else None)
+    assert [uri for uri, _ in _carried(channel)] == uris(channel, "any", TOPIC)
+    assert not any(carried for _, carried in _carried(channel))
+
+
+def test_no_handoff_no_token():
+    links = deep_links_for(make("webchat", "https://kefu.example.com/chat"), "any", TOPIC)
+    assert [link.handoff for link in links] == [False] and HANDOFF_PARAM not in links[0].uri
