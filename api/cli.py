@@ -114,6 +114,22 @@ def search_status() -> None:
     click.echo(json.dumps(app_state().indexer.status(), ensure_ascii=False))
 
 
+webhooks_cli = AppGroup("webhooks", help="Webhook deliveries (served workers run them every few seconds).")
+
+
+@webhooks_cli.command("deliver")
+def webhooks_deliver() -> None:
+    """Attempt every due delivery once and erase expired handoffs; print what happened."""
+    from directory.contacts import purge_expired
+    from directory.webhooks import deliver_due
+
+    session = db_session()
+    counts = deliver_due(session, app_state().webhook_settings)
+    erased = purge_expired(session)
+    session.commit()
+    click.echo(json.dumps({**counts, "erased": erased}))
+
+
 def served_spec(app: Flask) -> str:
     """The OpenAPI document exactly as the app serves it at /openapi.json."""
     with app.test_client() as client:
@@ -252,5 +268,5 @@ def enterprises_add_member(enterprise_id: str, email: str, role: str) -> None:
 
 def register_commands(app: Flask) -> None:
     for group in (db_cli, directory_cli, search_cli, openapi_cli, users_cli, clients_cli,
-                  enterprises_cli):
+                  enterprises_cli, webhooks_cli):
         app.cli.add_command(group)

@@ -334,3 +334,12 @@ def test_a_public_address_is_accepted_and_pinned():
         "hooks.example.com", 8443, "/x?y=1", "93.184.216.34")
     with pytest.raises(WebhookError, match="not a public address"):  # one bad address is enough
         check_target("https://hooks.example.com/x", resolve=lambda _h, _p: ["93.184.216.34", "10.0.0.1"])
+
+
+def test_the_cli_delivers_what_is_due(client, receiver):
+    register(client, receiver.url, ["report.filed"])
+    _one_event(client)
+    result = client.application.test_cli_runner().invoke(args=["webhooks", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["delivered"] == 1 and len(receiver.requests) == 1
+    remove_all(client)
