@@ -121,11 +121,11 @@ webhooks_cli = AppGroup("webhooks", help="Webhook deliveries (served workers run
 def webhooks_deliver() -> None:
     """Attempt every due delivery once and erase expired handoffs; print what happened."""
     from directory.contacts import purge_expired
-    from directory.webhooks import deliver_due
+    from directory.webhooks import deliver_due, forget_old_deliveries
 
     session = db_session()
     counts = deliver_due(session, app_state().webhook_settings)
-    erased = purge_expired(session)
+    erased = {**purge_expired(session), "deliveries": forget_old_deliveries(session)}
     session.commit()
     click.echo(json.dumps({**counts, "erased": erased}))
 

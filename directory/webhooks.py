@@ -22,6 +22,7 @@ import logging
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -300,26 +301,38 @@ def deliver_due(session: Session, settings: DeliverySettings, now: datetime | No
         counts["delivered" if delivery.status == "delivered" else
                "failed" if delivery.status == "failed" else "retrying"] += 1
         session.commit()
-    session.execute(delete(WebhookDelivery).where(WebhookDelivery.created_at < now - KEEP_LOG))
-    session.commit()
     return counts
+
+
+def forget_old_deliveries(session: Session, now: datetime | None = None) -> int:
+    """Drop the log of deliveries older than 30 days (the caller commits)."""
+    now = now or utcnow()
+    return session.execute(delete(WebhookDelivery).where(
+        WebhookDelivery.created_at < now - KEEP_LOG)).rowcount or 0
+
+
+HOUSEKEEPING_SECONDS = 60.0
 
 
 def start_background(sessions: Callable[[], Session], settings: DeliverySettings,
                      housekeeping: Iterable[Callable[[Session], Any]] = (),
                      interval: float = 5.0, stop: threading.Event | None = None) -> threading.Thread:
-    """Deliver due webhooks (and run *housekeeping*) every *interval* seconds in a daemon
-    thread, until *stop* is set."""
+    """Deliver due webhooks every *interval* seconds in a daemon thread, until *stop* is set;
+    once a minute also forget old deliveries and run *housekeeping* (each task commits)."""
     stop = stop or threading.Event()
+    tasks = (forget_old_deliveries, *housekeeping)
 
     def loop() -> None:
+        last_housekeeping = 0.0
         while not stop.wait(interval):
             try:
                 with sessions() as session:
                     deliver_due(session, settings)
-                    for task in housekeeping:
-                        task(session)
-                        session.commit()
+                    if time.monotonic() - last_housekeeping >= HOUSEKEEPING_SECONDS:
+                        last_housekeeping = time.monotonic()
+                        for task in tasks:
+                            task(session)
+                            session.commit()
             except Exception:  # noqa: BLE001 - the loop must outlive any one failure
                 log.exception("webhook delivery failed")
 

@@ -31,6 +31,7 @@ from directory.webhooks import (
     WebhookError,
     check_target,
     deliver_due,
+    forget_old_deliveries,
     start_background,
 )
 from tests.api.test_consumers import PEOPLE, RECORDS, A, B, _token, auth, channel, problem
@@ -342,4 +343,16 @@ def test_the_cli_delivers_what_is_due(client, receiver):
     result = client.application.test_cli_runner().invoke(args=["webhooks", "deliver"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["delivered"] == 1 and len(receiver.requests) == 1
+    remove_all(client)
+
+
+def test_the_delivery_log_is_kept_30_days(client, receiver):
+    register(client, receiver.url, ["report.filed"])
+    _one_event(client)
+    deliver(client)
+    with client.application.app_context(), client.sessions() as session:
+        assert forget_old_deliveries(session, datetime.now(UTC) + timedelta(days=29)) == 0
+        assert forget_old_deliveries(session, datetime.now(UTC) + timedelta(days=31)) >= 1
+        session.commit()
+        assert session.scalars(select(WebhookDelivery)).all() == []
     remove_all(client)
