@@ -81,7 +81,9 @@ def require_scope(*scopes: str, user: bool = True) -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            token = current_token(list(scopes))
+            # identify_client checked it already, before the query was parsed
+            checked = g.get("checked_scopes") == scopes and g.get("oauth_token") is not None
+            token = g.oauth_token if checked else current_token(list(scopes))
             g.oauth_token = token
             g.current_user = acting_user(token)
             if user and g.current_user is None:
@@ -104,23 +106,31 @@ def optional_user() -> User | None:
     return acting_user(token) if token is not None else None
 
 
-def _protected(endpoint: str | None) -> bool:
+def _scopes(endpoint: str | None) -> tuple[str, ...] | None:
+    """The scopes the view of *endpoint* requires for this request's method (None: public)."""
     view = current_app.view_functions.get(endpoint or "")
     target = getattr(view, "view_class", None)
-    method = getattr(target, request.method.lower(), None) if target is not None else view
-    return bool(getattr(method, "_c800_scopes", None))
+    name = "get" if request.method == "HEAD" else request.method.lower()
+    method = getattr(target, name, None) if target is not None else view
+    return getattr(method, "_c800_scopes", None)
 
 
 def identify_client() -> None:
-    """Before every /v1 request: check a sent bearer token and remember its client."""
-    if not request.path.startswith("/v1/") or "Authorization" not in request.headers:
+    """Before every /v1 request: check a sent bearer token and remember its client.
+
+    A protected operation's token is checked here with the operation's scopes, before its
+    query or body is looked at: without a valid token the answer is 401 (or 403), whatever
+    else the request holds.
+    """
+    if not request.path.startswith("/v1/"):
         return
-    if _protected(request.endpoint):
-        # the view checks the token with its own scopes; the client still counts for limits
-        token = _protector._token_validators["bearer"].authenticate_token(
-            request.headers["Authorization"].partition(" ")[2].strip())
-        if token is not None and not token.is_expired() and not token.is_revoked():
-            g.rate_limit_client = _limit_key(token)
+    scopes = _scopes(request.endpoint)
+    if scopes:
+        token = current_token(list(scopes))
+        g.oauth_token, g.checked_scopes = token, scopes
+        g.rate_limit_client = _limit_key(token)
+        return
+    if "Authorization" not in request.headers:
         return
     token = current_token([READ_SCOPE] if request.method in ("GET", "HEAD") else None)
     g.oauth_token = token

@@ -122,7 +122,7 @@ class FollowOne(MethodView):
         return no_store(FollowSchema().dump(_follow_dump(follow)))
 
     @blp.response(200, FollowSchema, headers=RATE_LIMIT_HEADERS)
-    @blp.alt_response(201, schema=FollowSchema, description="Now followed.")
+    @blp.alt_response(201, schema=FollowSchema, description="Now followed.", headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp, not_found="No listed enterprise has this id.",
                    conflict="You follow 1000 enterprises already.")
     @require_scope("me")

@@ -399,6 +399,15 @@ def test_no_token_is_401_with_a_bearer_challenge(world, name):
     assert "error=" not in challenge  # RFC 6750 3.1: no error code when no credentials were sent
 
 
+@ALL
+def test_without_a_token_nothing_else_of_the_request_is_looked_at(world, name):
+    """401 before any 422: an unauthenticated caller learns nothing of the parameters."""
+    op = OPERATIONS[name]
+    response = call(world.http, op.method, f"{op.url(world)}?limit=0&from=9999-99-99&junk=%00",
+                    body={"unknown": "\x00"} if op.method != "GET" else None)
+    assert assert_problem(response, 401).startswith("Bearer")
+
+
 @pytest.mark.parametrize("name", [n for n, op in OPERATIONS.items() if op.method == "GET"])
 def test_head_of_a_protected_read_needs_a_token_too(world, name):
     response = world.http.head(OPERATIONS[name].url(world))
