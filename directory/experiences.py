@@ -28,6 +28,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    delete,
     func,
     select,
 )
@@ -193,6 +194,25 @@ def record_experience(session: Session, channel: Channel, user_id: str, *, waite
     count_day(session, channel, at, experiences=1, reached_person=int(reached_person),
               resolved=int(bool(resolved)))
     return experience
+
+
+def withdraw_experience(session: Session, experience: Experience, channel: Channel) -> None:
+    """Delete a report and take it out of every counter it added to (the caller commits)."""
+    from directory.contacts import count_day
+
+    keys = {"channel_id": experience.channel_id, "hour_of_week": experience.hour_of_week}
+    reached, resolved = experience.reached_person, experience.resolved
+    increment(session, WaitCount.__table__, {**keys, "minutes": experience.waited_minutes},
+              {"count": -1})
+    increment(session, ReachCount.__table__, keys, {
+        "reports": -1, "reached_person": -int(reached),
+        "resolved_known": -int(resolved is not None), "resolved": -int(bool(resolved))})
+    count_day(session, channel, experience.at, experiences=-1, reached_person=-int(reached),
+              resolved=-int(bool(resolved)))
+    session.execute(delete(WaitCount).where(WaitCount.count <= 0))
+    session.execute(delete(ReachCount).where(ReachCount.reports <= 0))
+    session.delete(experience)
+    session.flush()
 
 
 # --- aggregates ------------------------------------------------------------------------------

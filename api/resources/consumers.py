@@ -36,12 +36,14 @@ from directory.contacts import (
     start_contact,
 )
 from directory.experiences import (
+    Experience,
     ExperienceError,
     channel_zone,
     expected_waits,
     hourly_summaries,
     record_experience,
     wait_summaries,
+    withdraw_experience,
 )
 from directory.links import PLATFORMS, HandoffRef, deep_links_for
 from directory.listings import get_public_enterprise
@@ -309,10 +311,59 @@ class Experiences(MethodView):
         except IntegrityError:  # a concurrent first report of the same day won
             session.rollback()
             abort(409, message="You reported on this channel for that day already.")
-        dumped = {name: getattr(experience, name) for name in (
-            "id", "channel_id", "enterprise_id", "day", "hour_of_week", "waited_minutes",
-            "reached_person", "resolved", "at")}
-        return no_store(ExperienceSchema().dump(dumped), 201)
+        return no_store(ExperienceSchema().dump(experience_dump(experience)), 201)
+
+
+class ExperienceListSchema(Schema):
+    items = fields.List(fields.Nested(ExperienceSchema), metadata={
+        "description": "Your reports, newest first.", "example": []})
+    next = fields.String(allow_none=True, metadata={"description": "URL of the next page.",
+                                                    "example": None})
+
+
+EXPERIENCE = path_parameter("experience_id", "Opaque id of your report.", "exp_2b3c4d5e6f7a8b9c")
+
+
+def experience_dump(experience: Experience) -> dict:
+    return {name: getattr(experience, name) for name in (
+        "id", "channel_id", "enterprise_id", "day", "hour_of_week", "waited_minutes",
+        "reached_person", "resolved", "at")}
+
+
+@blp.route("/me/experiences")
+class MyExperiences(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ExperienceListSchema, headers=RATE_LIMIT_HEADERS)
+    @protected_doc(blp, not_found="Never.")
+    @require_scope("me")
+    def get(self, args):
+        """Your reports of how contacts went
+
+        Newest first. Nobody else sees them: channels show only their aggregates.
+        """
+        query = select(Experience).where(Experience.user_id == g.current_user.id)
+        return newest_page(query, Experience.created_at, Experience.id, args, experience_dump,
+                           ExperienceListSchema)
+
+
+@blp.route("/me/experiences/<string:experience_id>", parameters=[EXPERIENCE])
+class MyExperience(MethodView):
+    @blp.response(204, description="Withdrawn, and taken out of the channel's aggregates.",
+                  headers=RATE_LIMIT_HEADERS)
+    @protected_doc(blp, not_found="You have no report with this id.")
+    @require_scope("me")
+    def delete(self, experience_id: str):
+        """Withdraw a report
+
+        It is deleted and taken out of the channel's waits at once.
+        """
+        session = db_session()
+        experience = session.get(Experience, experience_id) if len(experience_id) <= 32 else None
+        if experience is None or experience.user_id != g.current_user.id:
+            abort(404, message=f"You have no report {experience_id!r}.")
+        withdraw_experience(session, experience, session.get(Channel, experience.channel_id))
+        session.commit()
+        return make_response("", 204)
 
 
 class WaitSummarySchema(Schema):

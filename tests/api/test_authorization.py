@@ -33,7 +33,7 @@ from sqlalchemy import select
 from api.oauth.models import OAuthClient, OAuthToken, digest
 from directory.accounts import add_member, create_user
 from directory.contacts import CallbackRequest, Handoff
-from directory.experiences import LiveStatus
+from directory.experiences import Experience, LiveStatus
 from directory.webhooks import EVENTS, Webhook
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
@@ -237,6 +237,10 @@ def _consumers_world(world: World) -> None:
     a webhook and a live status (webhooks are stored directly: registering one needs a
     receiver with public addresses, which this machine has not)."""
     http = world.http
+    response = call(http, "POST", f"/v1/channels/{world.ids['channel_b']}/experiences",
+                    token=world.token("consumer"), body={"waited_minutes": 4, "reached_person": True})
+    assert response.status_code == 201, response.get_json()
+    world.ids["experience"] = response.get_json()["id"]
     for who, listing, key in (("owner_a", A, "a"), ("editor_b", B, "b")):
         _body, etag = managed(world, who, listing)
         response = call(http, "PATCH", f"/v1/enterprises/{listing}/channels/{world.ids[f'channel_{key}']}",
@@ -339,6 +343,8 @@ OPERATIONS = {
                          {"channel_id": "{channel_a}", "topic": "挂失"}),
     "callback": Operation("POST", "/v1/channels/{channel_a}/callbacks", "me",
                           {"phone": "13900139000", "topic": "账单", **WINDOW}),
+    "my-experiences": Operation("GET", "/v1/me/experiences", "me"),
+    "withdraw-experience": Operation("DELETE", "/v1/me/experiences/{experience}", "me"),
     "my-callbacks": Operation("GET", "/v1/me/callbacks", "me"),
     "my-callback": Operation("GET", "/v1/me/callbacks/{callback_a}", "me"),
     "cancel-callback": Operation("POST", "/v1/me/callbacks/{callback_a}/cancel", "me"),
@@ -545,18 +551,20 @@ def test_another_users_claim_is_not_yours_to_read(world):
 
 
 @pytest.mark.parametrize("who", ["owner_a", "editor_b", "admin"])
-def test_another_consumers_callback_is_not_yours_to_read_or_cancel(world, who):
+def test_another_consumers_callback_or_report_is_not_yours(world, who):
     """The keeper of the listing it was asked of included: they handle it under /v1/manage."""
     with world.session() as session:
         before = session.get(CallbackRequest, world.ids["callback_a"]).status
     for method, path in (("GET", "/v1/me/callbacks/{callback_a}"),
-                         ("POST", "/v1/me/callbacks/{callback_a}/cancel")):
+                         ("POST", "/v1/me/callbacks/{callback_a}/cancel"),
+                         ("DELETE", "/v1/me/experiences/{experience}")):
         response = call(world.http, method, path.format(**world.ids), token=world.token(who))
         assert_problem(response, 404)
     listed = call(world.http, "GET", "/v1/me/callbacks", token=world.token(who)).get_json()["items"]
     assert world.ids["callback_a"] not in [c["id"] for c in listed]
     with world.session() as session:
         assert session.get(CallbackRequest, world.ids["callback_a"]).status == before
+        assert session.get(Experience, world.ids["experience"]) is not None
 
 
 def test_me_is_the_tokens_own_user(world):

@@ -286,6 +286,29 @@ def test_aggregates_of_known_reports(client):
     assert found["channels"][0]["expected_wait"]["basis"] == "reported"
 
 
+def test_a_consumer_sees_and_withdraws_their_own_reports_only(client):
+    ident = channel(client, "95599")
+    url = f"/v1/channels/{ident}/experiences"
+    before = client.get(f"/v1/channels/{ident}/waits").get_json()["overall"]
+    at = datetime.now(UTC) - timedelta(days=3)
+    made = client.post(url, json={"waited_minutes": 300, "reached_person": True, "resolved": True,
+                                  "at": iso(at)}, headers=auth(client, "bob")).get_json()
+    mine = client.get("/v1/me/experiences", headers=auth(client, "bob")).get_json()["items"]
+    assert made["id"] in [e["id"] for e in mine]
+    theirs = client.get("/v1/me/experiences", headers=auth(client, "ada")).get_json()["items"]
+    assert made["id"] not in [e["id"] for e in theirs]
+    counted = client.get(f"/v1/channels/{ident}/waits").get_json()["overall"]
+    assert counted["sample_size"] == before["sample_size"] + 1
+    problem(client.delete(f"/v1/me/experiences/{made['id']}", headers=auth(client, "ada")), 404)
+    assert client.delete(f"/v1/me/experiences/{made['id']}", headers=auth(client, "bob")).status_code == 204
+    assert client.get(f"/v1/channels/{ident}/waits").get_json()["overall"] == before
+    problem(client.delete(f"/v1/me/experiences/{made['id']}", headers=auth(client, "bob")), 404)
+    # the day is free again
+    again = client.post(url, json={"waited_minutes": 3, "reached_person": True, "at": iso(at)},
+                        headers=auth(client, "bob"))
+    assert again.status_code == 201
+
+
 def test_a_small_sample_says_so(client):
     ident = channel(client, "service@icbc.com.cn")
     waits = client.get(f"/v1/channels/{ident}/waits").get_json()
