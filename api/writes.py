@@ -116,6 +116,26 @@ def no_store(body: dict[str, Any], status: int = 200) -> Response:
     return response
 
 
+def yours(model: type, ident: str, what: str):  # noqa: ANN201 - an instance of model
+    """The *model* row *ident* of the signed-in user (``user_id``), else a 404 that does not
+    say whether it exists."""
+    row = db_session().get(model, ident) if len(ident) <= 32 else None
+    if row is None or row.user_id != g.current_user.id:
+        abort(404, message=f"You have no {what} {ident!r}.")
+    return row
+
+
+def kept_by_you(model: type, ident: str, what: str, *, write: bool = True):  # noqa: ANN201
+    """The *model* row *ident* of a listing (``enterprise_id``) the signed-in user keeps, else
+    a 404 (other listings' rows are not said to exist); 409 when *write* and it is suspended."""
+    session = db_session()
+    row = session.get(model, ident) if len(ident) <= 32 else None
+    if row is None or role_of(session, g.current_user, row.enterprise_id) is None:
+        abort(404, message=f"No {what} of a listing you keep has the id {ident!r}.")
+    kept_listing(session, row.enterprise_id, write=write)
+    return row
+
+
 def with_etag(body: dict[str, Any], enterprise: Enterprise, status: int = 200,
               location: str | None = None) -> Response:
     response = jsonify(body)

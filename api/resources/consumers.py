@@ -24,7 +24,7 @@ from api.resources.common import PageArgsSchema, StrictBoolean, StrictInteger, l
 from api.resources.manage import NoticeLinkSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter, public_read
 from api.state import db_session
-from api.writes import load_body, newest_page, no_store, protected_doc
+from api.writes import load_body, newest_page, no_store, protected_doc, yours
 from directory.contacts import (
     MAX_FOLLOWS,
     CallbackRequest,
@@ -358,9 +358,7 @@ class MyExperience(MethodView):
         It is deleted and taken out of the channel's waits at once.
         """
         session = db_session()
-        experience = session.get(Experience, experience_id) if len(experience_id) <= 32 else None
-        if experience is None or experience.user_id != g.current_user.id:
-            abort(404, message=f"You have no report {experience_id!r}.")
+        experience = yours(Experience, experience_id, "report")
         withdraw_experience(session, experience, session.get(Channel, experience.channel_id))
         session.commit()
         return make_response("", 204)
@@ -690,13 +688,6 @@ class MyCallbacks(MethodView):
                            callback_dump, CallbackListSchema)
 
 
-def _my_callback(callback_id: str) -> CallbackRequest:
-    callback = db_session().get(CallbackRequest, callback_id) if len(callback_id) <= 32 else None
-    if callback is None or callback.user_id != g.current_user.id:
-        abort(404, message=f"You have no callback request {callback_id!r}.")
-    return callback
-
-
 @blp.route("/me/callbacks/<string:callback_id>", parameters=[CALLBACK])
 class MyCallback(MethodView):
     @blp.arguments(NoQuerySchema, location="query")
@@ -708,7 +699,8 @@ class MyCallback(MethodView):
 
         Its status (`requested`, `accepted`, ... `expired`) and the enterprise's note.
         """
-        return no_store(CallbackSchema().dump(callback_dump(_my_callback(callback_id))))
+        callback = yours(CallbackRequest, callback_id, "callback request")
+        return no_store(CallbackSchema().dump(callback_dump(callback)))
 
 
 @blp.route("/me/callbacks/<string:callback_id>/cancel", parameters=[CALLBACK])
@@ -724,7 +716,7 @@ class MyCallbackCancel(MethodView):
         While it is requested or accepted; your number is erased.
         """
         session = db_session()
-        callback = _my_callback(callback_id)
+        callback = yours(CallbackRequest, callback_id, "callback request")
         try:
             move_callback(callback, "cancelled", None, by_consumer=True)
         except ContactError as exc:

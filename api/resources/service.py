@@ -22,7 +22,15 @@ from api.resources.consumers import (
 )
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
-from api.writes import kept_listing, load_body, newest_page, no_store, protected_doc, status_arg
+from api.writes import (
+    kept_by_you,
+    kept_listing,
+    load_body,
+    newest_page,
+    no_store,
+    protected_doc,
+    status_arg,
+)
 from directory.accounts import memberships_of
 from directory.contacts import (
     CALLBACK_STATUSES,
@@ -275,11 +283,7 @@ class CallbackHandle(MethodView):
         the status and your note; their number is erased once the request is over.
         """
         session = db_session()
-        callback = session.get(CallbackRequest, callback_id) if len(callback_id) <= 32 else None
-        kept = {m.enterprise_id for m in memberships_of(session, g.current_user)}
-        if callback is None or callback.enterprise_id not in kept:
-            abort(404, message=f"No callback request to a listing you keep has the id {callback_id!r}.")
-        kept_listing(session, callback.enterprise_id)
+        callback = kept_by_you(CallbackRequest, callback_id, "callback request")
         body = load_body(CallbackMoveSchema)
         try:
             move_callback(callback, body["status"], body["note"], by_consumer=False)
@@ -387,13 +391,7 @@ class Webhooks(MethodView):
 
 
 def _kept_webhook(webhook_id: str, *, write: bool) -> Webhook:
-    session = db_session()
-    webhook = session.get(Webhook, webhook_id) if len(webhook_id) <= 32 else None
-    kept = {m.enterprise_id for m in memberships_of(session, g.current_user)}
-    if webhook is None or webhook.enterprise_id not in kept:
-        abort(404, message=f"No webhook of a listing you keep has the id {webhook_id!r}.")
-    kept_listing(session, webhook.enterprise_id, write=write)
-    return webhook
+    return kept_by_you(Webhook, webhook_id, "webhook", write=write)
 
 
 @blp.route("/webhooks/<string:webhook_id>", parameters=[WEBHOOK])

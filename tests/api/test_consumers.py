@@ -5,7 +5,6 @@ contacts with a handoff the enterprise reads, callback requests, and insights.
 
 from __future__ import annotations
 
-import base64
 import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +17,7 @@ from directory.accounts import add_member, create_user
 from directory.contacts import CallbackRequest, Handoff, purge_expired
 from directory.experiences import Experience, record_experience
 from directory.models import Channel
+from tests.api.test_self_service import _token
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
 
@@ -42,35 +42,33 @@ PEOPLE = ("owner_a", "owner_b", "ada", "bob")
 PROBLEM = "application/problem+json"
 
 
+def with_people(client):  # noqa: ANN001, ANN201 - a Flask test client
+    """Two owners (of A and of B) and two consumers, each with a client of their own; the
+    client learns their tokens, user ids, the channels' ids and the session factory."""
+    state = client.application.extensions["c800"]
+    with client.application.app_context(), state.sessions() as session:
+        users = {name: create_user(session, f"{name}@example.com", "a long enough password")
+                 for name in PEOPLE}
+        session.flush()
+        add_member(session, A, "owner_a@example.com", "owner")
+        add_member(session, B, "owner_b@example.com", "owner")
+        for name, user in users.items():
+            session.add(OAuthClient(client_id=f"cl_{name}", secret_hash=digest(f"{name}-secret"),
+                                    name=name, grant_types=["client_credentials"],
+                                    scope="directory:read me listings:write", user_id=user.id))
+        session.commit()
+        client.user_ids = {name: user.id for name, user in users.items()}
+        client.channels = {f"{c.enterprise_id}:{c.value}": c.id
+                           for c in session.scalars(select(Channel))}
+    client.tokens = {name: _token(client, name) for name in PEOPLE}
+    client.sessions = state.sessions
+    return client
+
+
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
 def client(request, tmp_path_factory):
     for client in client_over_records(request, tmp_path_factory, RECORDS):
-        state = client.application.extensions["c800"]
-        with client.application.app_context(), state.sessions() as session:
-            users = {name: create_user(session, f"{name}@example.com", "a long enough password")
-                     for name in PEOPLE}
-            session.flush()
-            add_member(session, A, "owner_a@example.com", "owner")
-            add_member(session, B, "owner_b@example.com", "owner")
-            for name, user in users.items():
-                session.add(OAuthClient(client_id=f"cl_{name}", secret_hash=digest(f"{name}-secret"),
-                                        name=name, grant_types=["client_credentials"],
-                                        scope="directory:read me listings:write", user_id=user.id))
-            session.commit()
-            client.user_ids = {name: user.id for name, user in users.items()}
-            client.channels = {f"{c.enterprise_id}:{c.value}": c.id
-                               for c in session.scalars(select(Channel))}
-        client.tokens = {name: _token(client, name) for name in PEOPLE}
-        client.sessions = state.sessions
-        yield client
-
-
-def _token(client, name: str) -> str:
-    basic = base64.b64encode(f"cl_{name}:{name}-secret".encode()).decode()
-    answer = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                         headers={"Authorization": f"Basic {basic}"})
-    assert answer.status_code == 200, answer.get_json()
-    return answer.get_json()["access_token"]
+        yield with_people(client)
 
 
 def auth(client, name: str, **headers) -> dict:

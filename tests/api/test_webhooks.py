@@ -21,9 +21,6 @@ import pytest
 import trustme
 from sqlalchemy import select
 
-from api.oauth.models import OAuthClient, digest
-from directory.accounts import add_member, create_user
-from directory.models import Channel
 from directory.webhooks import (
     RETRY_DELAYS,
     DeliverySettings,
@@ -34,7 +31,7 @@ from directory.webhooks import (
     forget_old_deliveries,
     start_background,
 )
-from tests.api.test_consumers import PEOPLE, RECORDS, A, B, _token, auth, channel, problem
+from tests.api.test_consumers import RECORDS, A, B, auth, channel, problem, with_people
 from tests.conftest import BACKEND_PARAMS, client_over_records
 
 
@@ -87,23 +84,8 @@ def client(request, tmp_path_factory, ca):
     for client in client_over_records(request, tmp_path_factory, RECORDS,
                                       webhook_allowed_networks="127.0.0.0/8, ::1/128",
                                       webhook_ca_bundle=ca.path):
-        state = client.application.extensions["c800"]
-        with client.application.app_context(), state.sessions() as session:
-            users = {name: create_user(session, f"{name}@example.com", "a long enough password")
-                     for name in PEOPLE}
-            session.flush()
-            add_member(session, A, "owner_a@example.com", "owner")
-            add_member(session, B, "owner_b@example.com", "owner")
-            for name, user in users.items():
-                session.add(OAuthClient(client_id=f"cl_{name}", secret_hash=digest(f"{name}-secret"),
-                                        name=name, grant_types=["client_credentials"],
-                                        scope="directory:read me listings:write", user_id=user.id))
-            session.commit()
-            client.channels = {f"{c.enterprise_id}:{c.value}": c.id
-                               for c in session.scalars(select(Channel))}
-        client.tokens = {name: _token(client, name) for name in PEOPLE}
-        client.sessions = state.sessions
-        client.settings = state.webhook_settings
+        with_people(client)
+        client.settings = client.application.extensions["c800"].webhook_settings
         yield client
 
 
