@@ -552,10 +552,13 @@ class Contacts(MethodView):
             "created_at": handoff.created_at}), 201)
 
 
+# Webhook payloads say that something happened and where to read it, never what a consumer
+# wrote: the delivery log is kept 30 days, longer than a handoff (24 h) or a callback number.
 def handoff_event(handoff, code: str) -> dict:  # noqa: ANN001
     return {"handoff_id": handoff.id, "channel_id": handoff.channel_id, "code": code,
-            "topic": handoff.topic, "details": handoff.details or {}, "platform": handoff.platform,
-            "created_at": handoff.created_at.isoformat(), "expires_at": handoff.expires_at.isoformat()}
+            "platform": handoff.platform, "created_at": handoff.created_at.isoformat(),
+            "expires_at": handoff.expires_at.isoformat(),
+            "url": url_for("service.HandoffRead", token=code)}
 
 
 # --- callbacks -------------------------------------------------------------------------------
@@ -618,7 +621,11 @@ def callback_dump(callback: CallbackRequest) -> dict:
 
 
 def callback_event(callback: CallbackRequest) -> dict:
-    return CallbackSchema().dump(callback_dump(callback))
+    return {"id": callback.id, "channel_id": callback.channel_id,
+            "status": callback.shown_status(utcnow()),
+            "window_start": callback.window_start.isoformat(),
+            "window_end": callback.window_end.isoformat(),
+            "url": url_for("service.CallbackHandle", callback_id=callback.id)}
 
 
 def _phone(value: str) -> str:

@@ -270,6 +270,18 @@ class CallbackQueue(MethodView):
 
 @blp.route("/callbacks/<string:callback_id>", parameters=[CALLBACK])
 class CallbackHandle(MethodView):
+    @blp.arguments(NoQuerySchema, location="query")
+    @blp.response(200, CallbackSchema, headers=RATE_LIMIT_HEADERS)
+    @protected_doc(blp, not_found="No callback request to a listing you keep has this id.")
+    @require_scope("listings:write")
+    def get(self, _args, callback_id: str):
+        """A callback request to your listing
+
+        With the number to call while it is open (webhooks give only its id and this URL).
+        """
+        return no_store(CallbackSchema().dump(callback_dump(
+            kept_by_you(CallbackRequest, callback_id, "callback request", write=False))))
+
     @blp.response(200, CallbackSchema, headers=RATE_LIMIT_HEADERS)
     @blp.doc(requestBody={"required": True, "content": {"application/json": {
         "schema": CallbackMoveSchema, "example": {"status": "accepted", "note": "我们将在 15:00 前致电。"}}}})
@@ -298,7 +310,9 @@ class CallbackHandle(MethodView):
 class WebhookCreateSchema(Schema):
     url = fields.String(required=True, validate=validate.Length(9, 2048), metadata={
         "description": "Where to POST events: https only, a host name whose addresses are all "
-                       "public (no loopback, private or link-local receivers).",
+                       "public (no loopback, private or link-local receivers). Events say what "
+                       "happened and where to read it (`data.url`), never what a consumer "
+                       "wrote.",
         "example": "https://hooks.example.com/c800"})
     events = fields.List(fields.String(validate=validate.OneOf(EVENTS)), load_default=list(EVENTS),
                          validate=validate.Length(1, len(EVENTS)), metadata={

@@ -355,6 +355,7 @@ OPERATIONS = {
     "live-clear": Operation("DELETE", "/v1/manage/channels/{channel_a}/status", "listings:write"),
     "handoff": Operation("GET", "/v1/manage/handoffs/{handoff_a}", "listings:write"),
     "callback-queue": Operation("GET", "/v1/manage/enterprises/{A}/callbacks", "listings:write"),
+    "callback-read": Operation("GET", "/v1/manage/callbacks/{callback_a}", "listings:write"),
     "callback-handle": Operation("PATCH", "/v1/manage/callbacks/{callback_a}", "listings:write",
                                  {"status": "declined"}),
     "webhooks": Operation("GET", "/v1/manage/enterprises/{A}/webhooks", "listings:write"),
