@@ -142,7 +142,8 @@ def test_every_event_is_delivered_signed(client, receiver):
                         json={"phone": "13800138000", "topic": "账单", **_window()}).get_json()
     client.post(f"/v1/me/callbacks/{asked['id']}/cancel", headers=auth(client, "ada"))
     contact = client.post(f"/v1/enterprises/{A}/contacts", headers=auth(client, "ada"), json={
-        "channel_id": channel(client, "95588"), "topic": "挂失", "details": {"reference": "PNR-SECRET"}}).get_json()
+        "channel_id": channel(client, "95588"), "topic": "挂失",
+        "details": {"reference": "PNR-SECRET"}}).get_json()
     client.post(f"/v1/enterprises/{A}/reports", json={"topic": "wrong_number", "message": "号码停用"},
                 headers=auth(client, "ada"))
     # B's events do not reach A's webhook
