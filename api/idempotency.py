@@ -31,7 +31,8 @@ HEADER = {
                    "retry of this POST safe: within 24 hours the same key returns the first "
                    "answer (with `Idempotent-Replayed: true`); the same key with another body "
                    "is a 422; a retry while the first is running is a 409.",
-    "schema": {"type": "string", "maxLength": 255}, "example": "9b2f4c1e-2a7d-4f0e-8c55-0e6f1d3a7b21",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+    "example": "9b2f4c1e-2a7d-4f0e-8c55-0e6f1d3a7b21",
 }
 
 

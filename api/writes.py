@@ -5,6 +5,7 @@ edit a listing, and turning domain errors into RFC 9457 problems.
 from __future__ import annotations
 
 import json
+import re
 from copy import deepcopy
 from datetime import datetime
 from typing import Any
@@ -22,12 +23,14 @@ from directory.editing import Actor, EditError
 from directory.listings import ENTERPRISE_ID
 from directory.models import Enterprise
 
+IF_MATCH_TAGS = '^"v[0-9]{1,10}"( *, *"v[0-9]{1,10}")*$'
 IF_MATCH = {
     "in": "header", "name": "If-Match", "required": True,
     "description": "The listing's current ETag (`\"v<version>\"`, from GET "
                    "/v1/manage/enterprises/{enterprise_id} or the last write): 412 when the "
-                   "listing changed since, 428 when missing.",
-    "schema": {"type": "string"}, "example": '"v3"',
+                   "listing changed since, 428 when missing or `*`, 422 when not such a tag.",
+    "schema": {"type": "string", "pattern": IF_MATCH_TAGS},
+    "example": '"v3"',
 }
 ETAG_HEADER = {"ETag": {"description": "The listing's version ETag, for the next If-Match.",
                         "schema": {"type": "string"}, "example": '"v4"'}, **RATE_LIMIT_HEADERS}
@@ -47,6 +50,9 @@ def check_if_match(enterprise: Enterprise) -> None:
     if "*" in tags:
         abort(428, message="If-Match: * would overwrite changes you have not seen; send the "
                            "listing's ETag.")
+    if not re.match(IF_MATCH_TAGS, sent.strip()):
+        abort(422, message="If-Match is not the listing's ETag.", errors={"header": {
+            "If-Match": ['An ETag of this API, like "v3" (several separated by commas).']}})
     if listing_etag(enterprise) not in tags:
         abort(412, message=f"The listing changed since (it is at {listing_etag(enterprise)}); "
                            "read it again and redo the change.",
@@ -97,7 +103,8 @@ def actor() -> Actor:
 
 
 def kept_listing(session, enterprise_id: str, *, write: bool = True) -> Enterprise:  # noqa: ANN001
-    """The enterprise the signed-in user keeps (owner or editor); 404 / 403 otherwise."""
+    """The enterprise the signed-in user keeps (owner or editor); 404 / 403 otherwise, and 409
+    when *write* and the listing is suspended."""
     enterprise = session.get(Enterprise, enterprise_id) if ENTERPRISE_ID.match(enterprise_id) else None
     if enterprise is None:
         abort(404, message=f"No enterprise has the id {enterprise_id!r}.")
@@ -182,32 +189,6 @@ def protected_doc(blp: Blueprint, *, if_match: bool = False, idempotent: bool = 
 
 
 # --- small bodies and queues (accounts, consumers, enterprises' queues) ----------------------
-
-def text_field(body: dict, name: str, *, required: bool = False, maximum: int = 2000) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip() or len(value) > maximum or any(
-            ord(c) < 32 and c not in "\n\t" for c in value):
-        abort(422, message="The body is not valid.", errors={"json": {
-            name: [f"Text of 1 to {maximum} characters, without control characters."]}})
-    return value
-
-
-def only_fields(body: dict, allowed: tuple[str, ...]) -> None:
-    unknown = [key for key in body if key not in allowed]
-    if unknown:
-        abort(422, message="The body is not valid.",
-              errors={"json": {key: ["Unknown field."] for key in unknown}})
-
-
-def choice_field(body: dict, name: str, choices: tuple[str, ...]) -> str:
-    value = body.get(name)
-    if value not in choices:
-        abort(422, message="The body is not valid.",
-              errors={"json": {name: [f"One of: {', '.join(choices)}."]}})
-    return value
-
 
 def id_page(query, key, args, dump, schema):  # noqa: ANN001, ANN202
     after = decode_cursor(args["cursor"])

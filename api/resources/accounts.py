@@ -16,17 +16,15 @@ from sqlalchemy import select
 from api.idempotency import idempotent
 from api.limits import limit_reports
 from api.oauth.protect import optional_user, require_scope
+from api.resources.common import line, text
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
 from api.writes import (
-    choice_field,
     id_page,
-    json_body,
     json_body_doc,
-    only_fields,
+    load_body,
     protected_doc,
     status_arg,
-    text_field,
 )
 from directory.accounts import User, memberships_of
 from directory.claims import (
@@ -81,10 +79,12 @@ class ClaimCreateSchema(Schema):
     method = fields.String(required=True, validate=validate.OneOf(CLAIM_METHODS), metadata={
         "description": "`email`: we mail a link to `email`, which must be at the listing's own "
                        "domain; `admin`: the c800 team decides.", "example": "email"})
-    email = fields.String(metadata={"description": "An address at the listing's website domain "
-                                    "(method email).", "example": "service@icbc.com.cn"})
-    note = fields.String(metadata={"description": "Anything that helps the team decide (1-2000 "
-                                   "characters).", "example": "我是工行客服中心的运营负责人。"})
+    email = fields.String(allow_none=True, load_default=None, validate=line(254), metadata={
+        "description": "An address at the listing's website domain (method email).",
+        "example": "service@icbc.com.cn"})
+    note = fields.String(allow_none=True, load_default=None, validate=text(2000), metadata={
+        "description": "Anything that helps the team decide (1-2000 characters).",
+        "example": "我是工行客服中心的运营负责人。"})
 
 
 class ClaimSchema(Schema):
@@ -116,10 +116,10 @@ class ClaimListSchema(Schema):
 class ReportCreateSchema(Schema):
     topic = fields.String(required=True, validate=validate.OneOf(REPORT_TOPICS), metadata={
         "description": "What is wrong.", "example": "wrong_number"})
-    message = fields.String(required=True, metadata={"description": "Details, 1-2000 characters.",
-                                                     "example": "这个号码已停用。"})
-    channel_id = fields.String(metadata={"description": "The channel concerned, if one.",
-                                         "example": "ch_1a2b3c4d5e6f7a8b"})
+    message = fields.String(required=True, validate=text(2000), metadata={
+        "description": "Details, 1-2000 characters.", "example": "这个号码已停用。"})
+    channel_id = fields.String(allow_none=True, load_default=None, validate=line(32), metadata={
+        "description": "The channel concerned, if one.", "example": "ch_5dd08e23240d7f37"})
 
 
 class ReportSchema(Schema):
@@ -157,22 +157,23 @@ class QueueArgsSchema(Schema):
 class DecisionSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")), metadata={
         "description": "`approve` (the claimant becomes an owner) or `reject`.", "example": "approve"})
-    note = fields.String(metadata={"description": "Why (shown to the claimant).",
-                                   "example": "营业执照已核实。"})
+    note = fields.String(allow_none=True, load_default=None, validate=text(2000), metadata={
+        "description": "Why (shown to the claimant).", "example": "营业执照已核实。"})
 
 
 class ResolutionSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(REPORT_STATUSES), metadata={
         "description": "The report's new state.", "example": "resolved"})
-    resolution = fields.String(metadata={"description": "What was done.", "example": "号码已更正。"})
+    resolution = fields.String(allow_none=True, load_default=None, validate=text(2000), metadata={
+        "description": "What was done.", "example": "号码已更正。"})
 
 
 class StatusChangeSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(("active", "suspended")), metadata={
         "description": "`suspended` takes the listing off the directory; `active` restores it.",
         "example": "suspended"})
-    reason = fields.String(metadata={"description": "Why (kept in the history).",
-                                     "example": "冒充官方客服的号码，核实中。"})
+    reason = fields.String(allow_none=True, load_default=None, validate=text(2000), metadata={
+        "description": "Why (kept in the history).", "example": "冒充官方客服的号码，核实中。"})
 
 
 class ListingStatusSchema(Schema):
@@ -264,13 +265,10 @@ class Claims(MethodView):
         enterprise = get_public_enterprise(session, enterprise_id)
         if enterprise is None:
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
-        body = json_body()
-        only_fields(body, ("method", "email", "note"))
-        method = choice_field(body, "method", CLAIM_METHODS)
-        email = text_field(body, "email", maximum=254)
+        body = load_body(ClaimCreateSchema)
+        method, email, note = body["method"], body["email"], body["note"]
         if email is not None:
             email = email.strip().lower()
-        note = text_field(body, "note")
         try:
             started = start_claim(session, enterprise, g.current_user, method, email, note)
         except ClaimError as exc:
@@ -322,11 +320,8 @@ class Reports(MethodView):
         enterprise = get_public_enterprise(session, enterprise_id)
         if enterprise is None:
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
-        body = json_body()
-        only_fields(body, ("topic", "message", "channel_id"))
-        topic = choice_field(body, "topic", REPORT_TOPICS)
-        message = text_field(body, "message", required=True)
-        channel_id = text_field(body, "channel_id", maximum=32)
+        body = load_body(ReportCreateSchema)
+        topic, message, channel_id = body["topic"], body["message"], body["channel_id"]
         try:
             report = file_report(session, enterprise, topic, message, channel_id, optional_user())
         except ClaimError as exc:
@@ -383,11 +378,10 @@ class AdminClaimDecision(MethodView):
         claim = session.get(Claim, claim_id)
         if claim is None:
             abort(404, message=f"No claim has the id {claim_id!r}.")
-        body = json_body()
-        only_fields(body, ("decision", "note"))
-        decision = choice_field(body, "decision", ("approve", "reject"))
+        body = load_body(DecisionSchema)
+        decision = body["decision"]
         try:
-            decide_claim(session, claim, decision == "approve", admin, text_field(body, "note"))
+            decide_claim(session, claim, decision == "approve", admin, body["note"])
         except ClaimError as exc:
             session.rollback()
             _claim_failed(exc)
@@ -430,10 +424,8 @@ class AdminReport(MethodView):
         report = session.get(Report, report_id)
         if report is None:
             abort(404, message=f"No report has the id {report_id!r}.")
-        body = json_body()
-        only_fields(body, ("status", "resolution"))
-        status = choice_field(body, "status", REPORT_STATUSES)
-        resolve_report(session, report, status, admin, text_field(body, "resolution"))
+        body = load_body(ResolutionSchema)
+        resolve_report(session, report, body["status"], admin, body["resolution"])
         session.commit()
         return jsonify(ReportSchema().dump(report_dump(report)))
 
@@ -455,10 +447,8 @@ class AdminListingStatus(MethodView):
         enterprise = session.get(Enterprise, enterprise_id) if ENTERPRISE_ID.match(enterprise_id) else None
         if enterprise is None:
             abort(404, message=f"No enterprise has the id {enterprise_id!r}.")
-        body = json_body()
-        only_fields(body, ("status", "reason"))
-        status = choice_field(body, "status", ("active", "suspended"))
-        reason = text_field(body, "reason")
+        body = load_body(StatusChangeSchema)
+        status, reason = body["status"], body["reason"]
         if enterprise.status != status:
             ensure_base_version(session, enterprise)
             enterprise.status = status

@@ -55,7 +55,7 @@ blp = Blueprint("consumers", __name__, url_prefix="/v1",
                             "contact went, share context with a contact, ask for a call back.")
 
 ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
-CHANNEL = path_parameter("channel_id", "Opaque id of the channel.", "ch_1a2b3c4d5e6f7a8b")
+CHANNEL = path_parameter("channel_id", "Opaque id of the channel.", "ch_5dd08e23240d7f37")
 CALLBACK = path_parameter("callback_id", "Opaque id of the callback request.", "cbk_4e5f6a7b8c9d0e1f")
 # --- follow ----------------------------------------------------------------------------------
 
@@ -258,7 +258,7 @@ class ExperienceCreateSchema(Schema):
 class ExperienceSchema(Schema):
     id = fields.String(metadata={"description": "Opaque id of your report.",
                                  "example": "exp_2b3c4d5e6f7a8b9c"})
-    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_1a2b3c4d5e6f7a8b"})
+    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_5dd08e23240d7f37"})
     enterprise_id = fields.String(metadata={"description": "Its enterprise.",
                                             "example": "ent_9f7532f6acdd"})
     day = fields.Date(metadata={"description": "The day it counts for (the channel's time zone): "
@@ -384,7 +384,7 @@ class HourSummarySchema(WaitSummarySchema):
 
 
 class WaitsSchema(Schema):
-    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_1a2b3c4d5e6f7a8b"})
+    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_5dd08e23240d7f37"})
     enterprise_id = fields.String(metadata={"description": "Its enterprise.",
                                             "example": "ent_9f7532f6acdd"})
     timezone = fields.String(metadata={"description": "The time zone of hours of week.",
@@ -458,7 +458,7 @@ class ContactDetailsSchema(Schema):
 class ContactCreateSchema(Schema):
     channel_id = fields.String(required=True, validate=validate.Length(1, 32), metadata={
         "description": "The enterprise's channel you are about to use.",
-        "example": "ch_1a2b3c4d5e6f7a8b"})
+        "example": "ch_5dd08e23240d7f37"})
     topic = fields.String(required=True, validate=line(200), metadata={
         "description": "What it is about (1-200 characters).", "example": "航班取消改签"})
     details = fields.Nested(ContactDetailsSchema, load_default=None, metadata={
@@ -493,7 +493,7 @@ class ContactSchema(Schema):
                                  "example": "ctc_6a7b8c9d0e1f2a3b"})
     enterprise_id = fields.String(metadata={"description": "The enterprise.",
                                             "example": "ent_9f7532f6acdd"})
-    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_1a2b3c4d5e6f7a8b"})
+    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_5dd08e23240d7f37"})
     topic = fields.String(metadata={"description": "The topic you gave.", "example": "航班取消改签"})
     handoff = fields.Nested(HandoffRefSchema, metadata={"description": "How the agent gets your "
                                                         "context.", "example": None})
@@ -515,7 +515,7 @@ class Contacts(MethodView):
     @blp.response(201, ContactSchema, headers=RATE_LIMIT_HEADERS)
     @blp.doc(requestBody={"required": True, "content": {"application/json": {
         "schema": ContactCreateSchema,
-        "example": {"channel_id": "ch_1a2b3c4d5e6f7a8b", "topic": "航班取消改签",
+        "example": {"channel_id": "ch_5dd08e23240d7f37", "topic": "航班取消改签",
                     "details": {"reference": "CA1234-PNR-ABC123"}, "platform": "ios"}}}})
     @protected_doc(blp, idempotent=True, not_found="No listed enterprise has this id.")
     @require_scope("me")
@@ -584,7 +584,7 @@ class CallbackSchema(Schema):
     id = fields.String(metadata={"description": "Opaque id.", "example": "cbk_4e5f6a7b8c9d0e1f"})
     enterprise_id = fields.String(metadata={"description": "The enterprise.",
                                             "example": "ent_9f7532f6acdd"})
-    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_1a2b3c4d5e6f7a8b"})
+    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_5dd08e23240d7f37"})
     phone = fields.String(allow_none=True, metadata={
         "description": "The number to call (E.164); null once the request is over.",
         "example": "+8613800138000"})

@@ -46,7 +46,7 @@ blp = Blueprint("manage", __name__, url_prefix="/v1",
                 description="Enterprise self-service: keep your listing right (owners and editors).")
 
 ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
-CHANNEL = path_parameter("channel_id", "Opaque id of the channel.", "ch_1a2b3c4d5e6f7a8b")
+CHANNEL = path_parameter("channel_id", "Opaque id of the channel.", "ch_5dd08e23240d7f37")
 NOTICE = path_parameter("notice_id", "Opaque id of the notice.", "nt_0c1d2e3f4a5b6c7d")
 HOURS_EXAMPLE = {"timezone": "Asia/Shanghai", "weekly": {
     day: [{"open": "09:00", "close": "18:00"}] for day in ("mon", "tue", "wed", "thu", "fri")},
@@ -122,7 +122,7 @@ class ChannelWriteSchema(Schema):
 
 
 class ManagedChannelSchema(ChannelWriteSchema):
-    id = fields.String(metadata={"description": "Opaque channel id.", "example": "ch_1a2b3c4d5e6f7a8b"})
+    id = fields.String(metadata={"description": "Opaque channel id.", "example": "ch_5dd08e23240d7f37"})
     source = fields.String(allow_none=True, metadata={
         "description": "Provenance, set by the system.", "example": "self-service:usr_0f3c9a7e1b2d4c5a"})
     verified_at = fields.String(allow_none=True, metadata={
@@ -180,7 +180,7 @@ class ManagedListingSchema(Schema):
                                                      "example": ["CN"]})
     channels = fields.List(fields.Nested(ManagedChannelSchema), metadata={
         "description": "Every channel, hidden ones included, in the listing's order.",
-        "example": [{"id": "ch_1a2b3c4d5e6f7a8b", "kind": "phone", "value": "95588",
+        "example": [{"id": "ch_5dd08e23240d7f37", "kind": "phone", "value": "95588",
                      "hidden": False}]})
     notices = fields.List(fields.Nested(NoticeSchema), metadata={
         "description": "Every notice, hidden and past ones included.", "example": []})
@@ -267,7 +267,7 @@ class ListingEdit(MethodView):
 class ChannelCreate(MethodView):
     @blp.response(201, ManagedListingSchema, headers={**ETAG_HEADER, "Location": {
         "description": "The new channel's edit URL.", "schema": {"type": "string"},
-        "example": "/v1/enterprises/ent_9f7532f6acdd/channels/ch_1a2b3c4d5e6f7a8b"}})
+        "example": "/v1/enterprises/ent_9f7532f6acdd/channels/ch_5dd08e23240d7f37"}})
     @blp.doc(**json_body_doc(ChannelWriteSchema, {"kind": "phone", "value": "95588",
                                               "label": "客服热线", "to_person": "0"}))
     @protected_doc(blp, if_match=True, idempotent=True,
@@ -290,8 +290,9 @@ class ChannelCreate(MethodView):
 def editing(enterprise_id: str) -> Iterator[tuple[Session, Enterprise]]:
     """The kept listing, its If-Match checked; an EditError inside is a problem, nothing kept."""
     session = db_session()
-    enterprise = kept_listing(session, enterprise_id)
-    check_if_match(enterprise)
+    enterprise = kept_listing(session, enterprise_id, write=False)
+    check_if_match(enterprise)  # preconditions first: a write without If-Match is a 428
+    kept_listing(session, enterprise_id)
     try:
         yield session, enterprise
     except EditError as exc:

@@ -50,7 +50,7 @@ blp = Blueprint("service", __name__, url_prefix="/v1/manage",
                             "webhooks and insights (owners and editors).")
 
 ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
-CHANNEL = path_parameter("channel_id", "Opaque id of the channel.", "ch_1a2b3c4d5e6f7a8b")
+CHANNEL = path_parameter("channel_id", "Opaque id of the channel.", "ch_5dd08e23240d7f37")
 CALLBACK = path_parameter("callback_id", "Opaque id of the callback request.", "cbk_4e5f6a7b8c9d0e1f")
 WEBHOOK = path_parameter("webhook_id", "Opaque id of the webhook.", "whk_8c9d0e1f2a3b4c5d")
 HANDOFF = path_parameter("token", "The handoff's token (`hof_...`, from the link) or its short "
@@ -93,7 +93,7 @@ class LiveStatusWriteSchema(Schema):
 
 
 class LiveStatusSchema(Schema):
-    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_1a2b3c4d5e6f7a8b"})
+    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_5dd08e23240d7f37"})
     state = fields.String(metadata={"description": "`open`, `closed` or `incident`.", "example": "open"})
     wait_minutes = fields.Integer(allow_none=True, metadata={"description": "Estimated wait.",
                                                              "example": 12})
@@ -185,7 +185,7 @@ class HandoffSchema(Schema):
     enterprise_id = fields.String(metadata={"description": "Your enterprise.",
                                             "example": "ent_9f7532f6acdd"})
     channel_id = fields.String(metadata={"description": "The channel the consumer opened.",
-                                         "example": "ch_1a2b3c4d5e6f7a8b"})
+                                         "example": "ch_5dd08e23240d7f37"})
     topic = fields.String(metadata={"description": "What it is about, in their words.",
                                     "example": "航班取消改签"})
     details = fields.Dict(metadata={
@@ -496,7 +496,7 @@ class InsightArgsSchema(Schema):
 
 
 class InsightDaySchema(Schema):
-    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_1a2b3c4d5e6f7a8b"})
+    channel_id = fields.String(metadata={"description": "The channel.", "example": "ch_5dd08e23240d7f37"})
     kind = fields.String(metadata={"description": "Its kind.", "example": "phone"})
     day = fields.Date(metadata={"description": "The day.", "example": "2026-12-02"})
     opens = fields.Integer(metadata={"description": "Contacts started from the app "

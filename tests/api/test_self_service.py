@@ -126,6 +126,16 @@ def test_writes_need_a_current_if_match(client):
     stale = client.patch(f"/v1/enterprises/{ICBC}", json={"description": "second"},
                          headers=auth(client, **{"If-Match": etag}))
     assert stale.status_code == 412 and current(client)[0]["description"] == "first"
+    _, etag = current(client)
+    for malformed in ("0", "{}", etag.strip('"'), f"W/{etag}", f"{etag}; junk"):
+        answer = client.patch(f"/v1/enterprises/{ICBC}", json={"description": "third"},
+                              headers=auth(client, **{"If-Match": malformed}))
+        assert answer.status_code == 422, (malformed, answer.get_json())
+        assert answer.get_json()["errors"][0]["field"] == "If-Match"
+    assert current(client)[0]["description"] == "first"
+    both = client.patch(f"/v1/enterprises/{ICBC}", json={"description": "third"},
+                        headers=auth(client, **{"If-Match": f'"v999", {etag}'}))
+    assert both.status_code == 200
 
 
 def test_a_body_that_is_not_a_json_object_is_refused(client):
