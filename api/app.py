@@ -10,6 +10,7 @@ from flask_compress import Compress
 from api.config import Config
 from api.http import register_body_limit, register_http_conventions, register_security_headers
 from api.limits import init_rate_limits
+from api.observability import configure_logging, register_observability
 from api.problems import register_problem_handlers
 from api.smorest import Api
 from api.state import init_state
@@ -50,7 +51,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    logging.basicConfig(level=logging.INFO)
+    configure_logging(config.log_format)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     init_state(app, config)
     if config.trusted_proxies > 0:
@@ -59,6 +60,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         hops = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    register_observability(app, config.metrics_token)  # first: every answer gets its request id
     Compress(app)
     register_http_conventions(app)
     register_body_limit(app)

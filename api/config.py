@@ -75,6 +75,10 @@ class Config:
     webhook_allowed_networks: str = ""
     webhook_ca_bundle: str | None = None
     webhook_delivery_seconds: int = 5
+    # Operations (api/observability.py): log lines as JSON (default) or text; a bearer token
+    # that lets /metrics be read from anywhere (unset: loopback only).
+    log_format: str = "json"
+    metrics_token: str | None = None
     testing: bool = False
 
     @classmethod
@@ -98,6 +102,8 @@ class Config:
             webhook_allowed_networks=os.environ.get("WEBHOOK_ALLOWED_NETWORKS") or "",
             webhook_ca_bundle=os.environ.get("WEBHOOK_CA_BUNDLE") or None,
             webhook_delivery_seconds=_env_int("WEBHOOK_DELIVERY_SECONDS", 5),
+            log_format=(os.environ.get("LOG_FORMAT") or "json").strip().lower(),
+            metrics_token=os.environ.get("METRICS_TOKEN") or None,
             rate_limits_enabled=_env_bool("RATE_LIMITS_ENABLED", True),
             rate_limit_anonymous=os.environ.get("RATE_LIMIT_ANONYMOUS") or "120/minute",
             rate_limit_client=os.environ.get("RATE_LIMIT_CLIENT") or "1200/minute",
@@ -113,6 +119,8 @@ class Config:
             for name in RATE_LIMIT_FIELDS:
                 if name not in overrides:
                     setattr(config, name, TESTING_RATE_LIMIT)
+        if config.log_format not in ("json", "text"):
+            raise ValueError(f"LOG_FORMAT must be json or text, got {config.log_format!r}")
         if isinstance(config.data_dir, str):
             config.data_dir = Path(config.data_dir)
         if not config.database_url:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.observability import serve_metrics
 from api.problems import problem_response
 from api.smorest import Blueprint, NoQuerySchema
 from api.state import app_state, db_session
@@ -52,6 +54,41 @@ class Health(MethodView):
         Answers without touching the database: use it as a liveness probe.
         """
         return {"status": "ok"}
+
+
+METRICS_EXAMPLE = """# HELP c800_http_requests_total HTTP requests answered.
+# TYPE c800_http_requests_total counter
+c800_http_requests_total{endpoint="/v1/search",method="GET",status="200"} 1234.0
+# HELP c800_search_outbox_pending Listing changes not yet applied to the search index.
+# TYPE c800_search_outbox_pending gauge
+c800_search_outbox_pending 0.0
+"""
+
+
+@blp.route("/metrics")
+class Metrics(MethodView):
+    @blp.doc(responses={
+        "200": {"description": "Prometheus text exposition: `c800_http_requests_total` and "
+                               "`c800_http_request_duration_seconds` by method and endpoint, "
+                               "`c800_search_duration_seconds` by backend, "
+                               "`c800_search_outbox_pending`, `c800_webhook_deliveries_pending`.",
+                "content": {"text/plain": {"schema": {"type": "string"},
+                                           "example": METRICS_EXAMPLE}}},
+        "403": {"description": "Not from loopback and without the METRICS_TOKEN bearer token.",
+                "content": {"application/problem+json": {"schema": {
+                    "$ref": "#/components/schemas/Problem"}, "example": {
+                    "type": "about:blank", "title": "Forbidden", "status": 403,
+                    "detail": "Metrics are served to loopback, or with METRICS_TOKEN as a bearer "
+                              "token.", "instance": "/metrics"}}}}})
+    @blp.arguments(NoQuerySchema, location="query")
+    def get(self, _args):
+        """Metrics for Prometheus
+
+        Request counts and latencies by endpoint, search latency by backend, and the backlogs
+        of the search outbox and webhook deliveries, summed over every worker. Served to
+        loopback callers, or to anyone sending `Authorization: Bearer <METRICS_TOKEN>`.
+        """
+        return serve_metrics(current_app)
 
 
 @blp.route("/readyz")

@@ -23,6 +23,7 @@ from api.http import (
     preferred_language,
     set_link_next,
 )
+from api.observability import SEARCH_LATENCY
 from api.problems import problem_response
 from api.resources.channels import (
     CHANNEL_EXAMPLE,
@@ -261,7 +262,9 @@ class Search(MethodView):
             ids, total, facets, exact = [], 0, {}, True
         else:
             try:
-                results = app_state().search.search(query)
+                backend = app_state().search
+                with SEARCH_LATENCY.labels(backend.name, "search").time():
+                    results = backend.search(query)
             except SearchUnavailable:
                 return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"})
             ids, total, facets, exact = results.ids, results.total, results.facets, results.exact
@@ -301,7 +304,9 @@ class Suggest(MethodView):
         """
         language = preferred_language()
         try:
-            ids = app_state().search.suggest(args["q"], limit=args["limit"])
+            backend = app_state().search
+            with SEARCH_LATENCY.labels(backend.name, "suggest").time():
+                ids = backend.suggest(args["q"], limit=args["limit"])
         except SearchUnavailable:
             return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"})
         items = [{"id": e.id, "name": pick_name(e.names(), language), "names": names_dump(e.names()),
