@@ -1,0 +1,45 @@
+"""deploy/: the production gunicorn settings load, keep the repository's hooks, and gunicorn
+accepts them; the systemd unit and nginx site say what the README says they do."""
+
+from __future__ import annotations
+
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+
+
+def test_the_production_gunicorn_settings_keep_the_hooks():
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    base = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    for hook in ("post_worker_init", "on_starting", "child_exit"):
+        assert settings[hook].__code__.co_code == base[hook].__code__.co_code
+        assert settings[hook].__code__.co_filename == str(ROOT / "gunicorn.conf.py")
+    assert settings["preload_app"] is False and settings["accesslog"] is None
+    assert settings["bind"].startswith("127.0.0.1:") and settings["workers"] >= 2
+    assert settings["graceful_timeout"] < 30  # within the unit's TimeoutStopSec
+
+
+def test_gunicorn_accepts_the_production_settings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--check-config", "--config", "deploy/gunicorn.conf.py",
+         "wsgi:app"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_unit_and_the_site_hold_what_the_readme_says():
+    unit = (DEPLOY / "c800.service").read_text()
+    assert "ExecStart=/opt/c800/.venv/bin/gunicorn --config deploy/gunicorn.conf.py wsgi:app" in unit
+    assert "KillSignal=SIGTERM" in unit and "EnvironmentFile=/etc/c800/env" in unit
+    site = (DEPLOY / "nginx.conf").read_text()
+    for line in ("client_max_body_size 1m;", "proxy_set_header X-Request-ID $req_id;",
+                 "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+                 "location = /metrics", "Strict-Transport-Security"):
+        assert line in site, line
+    env = dict(line.split("=", 1) for line in (DEPLOY / "env.example").read_text().splitlines()
+               if line and not line.startswith("#"))
+    assert {"DATABASE_URL", "ELASTICSEARCH_URL", "REDIS_URL", "SECRET_KEY", "TRUSTED_PROXIES"} <= set(env)
