@@ -8,7 +8,12 @@ from flask import Flask
 from flask_compress import Compress
 
 from api.config import Config
-from api.http import register_body_limit, register_http_conventions, register_security_headers
+from api.http import (
+    register_body_limit,
+    register_cors,
+    register_http_conventions,
+    register_security_headers,
+)
 from api.limits import init_rate_limits
 from api.observability import configure_logging, register_observability
 from api.problems import register_problem_handlers
@@ -65,6 +70,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     register_http_conventions(app)
     register_body_limit(app)
     register_security_headers(app)
+    register_cors(app, config.cors_origins)
 
     app.config.update(
         SESSION_COOKIE_NAME="c800_session",

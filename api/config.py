@@ -79,6 +79,9 @@ class Config:
     # that lets /metrics be read from anywhere (unset: loopback only).
     log_format: str = "json"
     metrics_token: str | None = None
+    # Origins whose browser pages may call /v1 and /oauth/token|revoke (CORS), comma-separated
+    # ("https://app.c800.example, https://partner.example"); none by default.
+    cors_origins: str = ""
     testing: bool = False
 
     @classmethod
@@ -104,6 +107,7 @@ class Config:
             webhook_delivery_seconds=_env_int("WEBHOOK_DELIVERY_SECONDS", 5),
             log_format=(os.environ.get("LOG_FORMAT") or "json").strip().lower(),
             metrics_token=os.environ.get("METRICS_TOKEN") or None,
+            cors_origins=os.environ.get("CORS_ORIGINS") or "",
             rate_limits_enabled=_env_bool("RATE_LIMITS_ENABLED", True),
             rate_limit_anonymous=os.environ.get("RATE_LIMIT_ANONYMOUS") or "120/minute",
             rate_limit_client=os.environ.get("RATE_LIMIT_CLIENT") or "1200/minute",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
@@ -135,3 +136,26 @@ def register_security_headers(app: Flask) -> None:
                PAGES_CSP if request.path.startswith(("/oauth/authorize", "/claims/")) else API_CSP)
         headers.setdefault("Content-Security-Policy", csp)
         return response
+
+
+# What a browser page on an allowed origin may send and read (CORS, flask-cors).
+CORS_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key",
+                "Accept-Language", "X-Request-ID"]
+CORS_EXPOSED = ["ETag", "Link", "Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining",
+                "RateLimit-Reset", "X-Request-ID", "Content-Language", "Idempotent-Replayed"]
+
+
+def register_cors(app: Flask, origins: str) -> None:
+    """CORS only for the configured origins (none by default: no CORS header at all)."""
+    allowed = [origin.strip().rstrip("/") for origin in origins.split(",") if origin.strip()]
+    for origin in allowed:
+        if origin != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+            raise ValueError(f"CORS_ORIGINS: {origin!r} is not an origin like https://app.example")
+    if not allowed:
+        return
+    from flask_cors import CORS
+
+    CORS(app, resources={r"/v1/*": {}, r"/oauth/token": {}, r"/oauth/revoke": {}},
+         origins=allowed, allow_headers=CORS_HEADERS, expose_headers=CORS_EXPOSED,
+         methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"], supports_credentials=False,
+         max_age=600, vary_header=True)
