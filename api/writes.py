@@ -64,7 +64,11 @@ def json_body() -> dict[str, Any]:
     if not request.is_json:
         abort(415, message="Send the body as application/json.")
     try:
-        body = json.loads(request.get_data(as_text=True) or "null")
+        text = request.get_data().decode("utf-8")  # strictly: no byte is silently replaced
+    except UnicodeDecodeError:
+        abort(422, message="The body is not UTF-8.", errors={"json": {"(body)": ["Not UTF-8."]}})
+    try:
+        body = json.loads(text or "null")
     except (ValueError, RecursionError):
         abort(422, message="The body is not valid JSON.", errors={"json": {"(body)": ["Not JSON."]}})
     if not isinstance(body, dict):

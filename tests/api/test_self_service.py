@@ -146,6 +146,21 @@ def test_a_body_that_is_not_a_json_object_is_refused(client):
         assert answer.status_code in (415, 422) and answer.mimetype == "application/problem+json"
 
 
+@pytest.mark.parametrize(("data", "why"), [
+    (b'{"description": "\xff\xfe"}', "Not UTF-8."),  # not silently made U+FFFD
+    (b'{"description": "\xe5\xb7"}', "Not UTF-8."),  # a truncated character
+    (b"[" * 100_000 + b"]" * 100_000, "Not JSON."),  # nested too deep for any parser
+    (b'{"description": "x"' + b" " * 10 + b"", "Not JSON."),
+])
+def test_bodies_that_are_not_utf8_json_are_422_and_change_nothing(client, data, why):
+    before, etag = current(client)
+    answer = client.patch(f"/v1/enterprises/{ICBC}", data=data, content_type="application/json",
+                          headers=auth(client, **{"If-Match": etag}))
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    assert answer.get_json()["errors"][0]["message"] == why
+    assert current(client) == (before, etag)
+
+
 def test_channels_hours_and_menus_hidden_and_shown_again(client):
     answer = post(client, f"/v1/enterprises/{ICBC}/channels",
                   {"kind": "webchat", "value": "https://www.icbc.com.cn/chat", "topic_param": "q",
