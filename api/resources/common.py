@@ -95,3 +95,13 @@ class StrictInteger(fields.Integer):
         if isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+def page_of(name: str, item: type[Schema], description: str) -> type[Schema]:
+    """A page schema named *name*: ``items`` of *item* (*description*) and the ``next`` URL."""
+    return type(name, (Schema,), {
+        "items": fields.List(fields.Nested(item), metadata={"description": description,
+                                                            "example": []}),
+        "next": fields.String(allow_none=True, metadata={"description": "URL of the next page; "
+                                                         "null on the last one.", "example": None}),
+    })

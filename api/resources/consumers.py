@@ -20,7 +20,7 @@ from api.http import pick_name, preferred_language
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
 from api.resources.channels import LinkSchema, link_dump, wait_dump
-from api.resources.common import PageArgsSchema, StrictBoolean, StrictInteger, line, text
+from api.resources.common import PageArgsSchema, StrictBoolean, StrictInteger, line, page_of, text
 from api.resources.manage import NoticeLinkSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter, public_read
 from api.state import db_session
@@ -68,11 +68,7 @@ class FollowSchema(Schema):
                                       "example": "2026-12-02T09:00:00+00:00"})
 
 
-class FollowListSchema(Schema):
-    items = fields.List(fields.Nested(FollowSchema), metadata={
-        "description": "Enterprises you follow, latest first.", "example": []})
-    next = fields.String(allow_none=True, metadata={"description": "URL of the next page.",
-                                                    "example": None})
+FollowListSchema = page_of("FollowList", FollowSchema, "Enterprises you follow, latest first.")
 
 
 def _follow_dump(follow: Follow, enterprise: Enterprise | None = None) -> dict:
@@ -191,11 +187,8 @@ class FollowedNoticeSchema(Schema):
         "example": [{"label": "在线改签", "url": "https://www.airchina.com.cn/"}]})
 
 
-class FollowedNoticeListSchema(Schema):
-    items = fields.List(fields.Nested(FollowedNoticeSchema), metadata={
-        "description": "Current notices, newest first.", "example": []})
-    next = fields.String(allow_none=True, metadata={"description": "URL of the next page.",
-                                                    "example": None})
+FollowedNoticeListSchema = page_of("FollowedNoticeList", FollowedNoticeSchema,
+                                   "Current notices, newest first.")
 
 
 @blp.route("/me/notices")
@@ -314,11 +307,7 @@ class Experiences(MethodView):
         return no_store(ExperienceSchema().dump(experience_dump(experience)), 201)
 
 
-class ExperienceListSchema(Schema):
-    items = fields.List(fields.Nested(ExperienceSchema), metadata={
-        "description": "Your reports, newest first.", "example": []})
-    next = fields.String(allow_none=True, metadata={"description": "URL of the next page.",
-                                                    "example": None})
+ExperienceListSchema = page_of("ExperienceList", ExperienceSchema, "Your reports, newest first.")
 
 
 EXPERIENCE = path_parameter("experience_id", "Opaque id of your report.", "exp_2b3c4d5e6f7a8b9c")
@@ -607,11 +596,7 @@ class CallbackSchema(Schema):
                                            "example": "2026-12-02T05:00:00+00:00"})
 
 
-class CallbackListSchema(Schema):
-    items = fields.List(fields.Nested(CallbackSchema), metadata={"description": "Requests.",
-                                                                 "example": []})
-    next = fields.String(allow_none=True, metadata={"description": "URL of the next page.",
-                                                    "example": None})
+CallbackListSchema = page_of("CallbackList", CallbackSchema, "Callback requests, newest first.")
 
 
 def callback_dump(callback: CallbackRequest) -> dict:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
-from api.resources.common import PageArgsSchema, StrictInteger, line, text
+from api.resources.common import PageArgsSchema, StrictInteger, line, page_of, text
 from api.resources.consumers import (
     CallbackListSchema,
     CallbackSchema,
@@ -341,11 +341,7 @@ class NewWebhookSchema(WebhookSchema):
         "example": "whsec_Jq2v0c7YtW3mXb9Rk5ZsLp8nHd4Ge1Ua6fTo"})
 
 
-class WebhookListSchema(Schema):
-    items = fields.List(fields.Nested(WebhookSchema), metadata={"description": "Webhooks.",
-                                                                "example": []})
-    next = fields.String(allow_none=True, metadata={"description": "URL of the next page.",
-                                                    "example": None})
+WebhookListSchema = page_of("WebhookList", WebhookSchema, "Webhooks, newest first.")
 
 
 def _webhook_dump(webhook: Webhook) -> dict:
@@ -449,11 +445,7 @@ class DeliverySchema(Schema):
         "data": {"id": "cbk_4e5f6a7b8c9d0e1f"}}})
 
 
-class DeliveryListSchema(Schema):
-    items = fields.List(fields.Nested(DeliverySchema), metadata={"description": "Deliveries, "
-                                                                 "newest first.", "example": []})
-    next = fields.String(allow_none=True, metadata={"description": "URL of the next page.",
-                                                    "example": None})
+DeliveryListSchema = page_of("DeliveryList", DeliverySchema, "Deliveries, newest first.")
 
 
 @blp.route("/webhooks/<string:webhook_id>/deliveries", parameters=[WEBHOOK])
