@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/read_bench.py [--database-url URL] [--rounds N]``. It builds a
 throw-away SQLite database (or uses the PostgreSQL URL given), imports the bundled data, then
 times each read through the Flask test client (no network) and prints a table. Not part of
-`make test`; the HTTP benchmark under load belongs to bench/http_bench.py (issue 7).
+`make test`; the HTTP benchmark under load is bench/http_bench.py.
 """
 
 from __future__ import annotations
