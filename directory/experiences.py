@@ -269,12 +269,15 @@ def wait_summaries(session: Session, channel_ids: list[str], hour: int | None = 
     if hour is not None:
         waits = waits.where(WaitCount.hour_of_week == hour)
         reach = reach.where(ReachCount.hour_of_week == hour)
-    histograms: dict[str, list[tuple[int, int]]] = {}
-    for channel_id, minutes, count in session.execute(
-            waits.group_by(WaitCount.channel_id, WaitCount.minutes).order_by(WaitCount.minutes)):
-        histograms.setdefault(channel_id, []).append((minutes, int(count)))
     reaches = {row[0]: tuple(int(v or 0) for v in row[1:])
                for row in session.execute(reach.group_by(ReachCount.channel_id))}
+    reported = [ident for ident in channel_ids if reaches.get(ident, _NO_REACH)[0] > 0]
+    histograms: dict[str, list[tuple[int, int]]] = {}
+    if reported:  # most channels have no report: one query, not two
+        for channel_id, minutes, count in session.execute(
+                waits.where(WaitCount.channel_id.in_(reported))
+                .group_by(WaitCount.channel_id, WaitCount.minutes).order_by(WaitCount.minutes)):
+            histograms.setdefault(channel_id, []).append((minutes, int(count)))
     return {ident: _summary(histograms.get(ident, []), reaches.get(ident, _NO_REACH))
             for ident in channel_ids}
 
