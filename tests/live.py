@@ -14,6 +14,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# base URL -> pid of the gunicorn master serving it (for tests that kill its workers)
+MASTERS: dict[str, int] = {}
+
+
+def worker_pids(master: int) -> set[int]:
+    """The pids of the master's live children (its workers)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master and fields[0] != "Z":
+            found.add(int(entry.name))
+    return found
 
 
 def free_port() -> int:
@@ -58,7 +75,9 @@ def gunicorn(database_url: str, data_dir: Path, workers: int = 2) -> Iterator[st
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base, process, log, 60)
+            MASTERS[base] = process.pid
             yield base
         finally:
+            MASTERS.pop(base, None)
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
