@@ -101,6 +101,15 @@ def edit_failed(exc: EditError) -> None:
     abort(exc.status, message=message, errors={"json": exc.errors})
 
 
+def domain_failed(exc: Exception, *, invalid: str | None = None) -> None:
+    """A domain error (``status``, ``field``, its text) as a problem naming the field; *invalid*
+    replaces the detail of a 422."""
+    field = getattr(exc, "field", None)
+    errors = {"json": {field: [str(exc)]}} if field else None
+    status = exc.status  # type: ignore[attr-defined]
+    abort(status, message=invalid if invalid and status == 422 else str(exc), errors=errors)
+
+
 def actor() -> Actor:
     token = g.get("oauth_token")
     return Actor(g.current_user.id, token.client_id if token is not None else None)

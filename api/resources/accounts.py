@@ -20,6 +20,7 @@ from api.resources.common import line, text
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
 from api.writes import (
+    domain_failed,
     id_page,
     json_body_doc,
     load_body,
@@ -194,11 +195,6 @@ def report_dump(report: Report) -> dict:
                                                      "resolution")}
 
 
-def _claim_failed(exc: ClaimError) -> None:
-    errors = {"json": {exc.field: [str(exc)]}} if exc.field else None
-    abort(exc.status, message=str(exc), errors=errors)
-
-
 @blp.route("/me")
 class Me(MethodView):
     @blp.arguments(NoQuerySchema, location="query")
@@ -273,7 +269,7 @@ class Claims(MethodView):
             started = start_claim(session, enterprise, g.current_user, method, email, note)
         except ClaimError as exc:
             session.rollback()
-            _claim_failed(exc)
+            domain_failed(exc)
         if started.token:
             _mail_claim_link(started.claim, started.token, enterprise)
         session.commit()
@@ -326,7 +322,7 @@ class Reports(MethodView):
             report = file_report(session, enterprise, topic, message, channel_id, optional_user())
         except ClaimError as exc:
             session.rollback()
-            _claim_failed(exc)
+            domain_failed(exc)
         # the enterprise hears of it too (its webhooks): what is reported, never who reported it
         emit(session, enterprise.id, "report.filed", ReportSchema().dump(report_dump(report)))
         session.commit()
@@ -384,7 +380,7 @@ class AdminClaimDecision(MethodView):
             decide_claim(session, claim, decision == "approve", admin, body["note"])
         except ClaimError as exc:
             session.rollback()
-            _claim_failed(exc)
+            domain_failed(exc)
         session.commit()
         return jsonify(ClaimSchema().dump(claim_dump(claim)))
 

@@ -24,7 +24,7 @@ from api.resources.common import PageArgsSchema, StrictBoolean, StrictInteger, l
 from api.resources.manage import NoticeLinkSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter, public_read
 from api.state import db_session
-from api.writes import load_body, newest_page, no_store, protected_doc, yours
+from api.writes import domain_failed, load_body, newest_page, no_store, protected_doc, yours
 from directory.contacts import (
     MAX_FOLLOWS,
     CallbackRequest,
@@ -266,11 +266,6 @@ class ExperienceSchema(Schema):
                                    "example": "2026-12-02T01:30:00+00:00"})
 
 
-def _failed(exc: ExperienceError | ContactError) -> None:
-    errors = {"json": {exc.field: [str(exc)]}} if exc.field else None
-    abort(exc.status, message=str(exc), errors=errors)
-
-
 @blp.route("/channels/<string:channel_id>/experiences", parameters=[CHANNEL])
 class Experiences(MethodView):
     @blp.response(201, ExperienceSchema, headers=RATE_LIMIT_HEADERS)
@@ -300,7 +295,7 @@ class Experiences(MethodView):
             session.commit()
         except ExperienceError as exc:
             session.rollback()
-            _failed(exc)
+            domain_failed(exc)
         except IntegrityError:  # a concurrent first report of the same day won
             session.rollback()
             abort(409, message="You reported on this channel for that day already.")
@@ -656,7 +651,7 @@ class Callbacks(MethodView):
                 window_end=body["window_end"])
         except ContactError as exc:
             session.rollback()
-            _failed(exc)
+            domain_failed(exc)
         emit(session, channel.enterprise_id, "callback.requested", callback_event(callback))
         session.commit()
         response = no_store(CallbackSchema().dump(callback_dump(callback)), 201)
@@ -712,7 +707,7 @@ class MyCallbackCancel(MethodView):
         try:
             move_callback(callback, "cancelled", None, by_consumer=True)
         except ContactError as exc:
-            _failed(exc)
+            domain_failed(exc)
         emit(session, callback.enterprise_id, "callback.cancelled", callback_event(callback))
         session.commit()
         return no_store(CallbackSchema().dump(callback_dump(callback)))

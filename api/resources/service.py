@@ -23,6 +23,7 @@ from api.resources.consumers import (
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
 from api.writes import (
+    domain_failed,
     kept_by_you,
     kept_listing,
     load_body,
@@ -56,12 +57,7 @@ WEBHOOK = path_parameter("webhook_id", "Opaque id of the webhook.", "whk_8c9d0e1
 HANDOFF = path_parameter("token", "The handoff's token (`hof_...`, from the link) or its short "
                          "code (`K7Q4-XPM2`, read out by the consumer).", "K7Q4-XPM2")
 MAX_INSIGHT_DAYS = 92
-
-
-def _failed(exc: ExperienceError | ContactError | WebhookError) -> None:
-    errors = {"json": {exc.field: [str(exc)]}} if exc.field else None
-    abort(exc.status, message=str(exc) if exc.status != 422 else
-          "The body is not valid; nothing was changed.", errors=errors)
+INVALID = "The body is not valid; nothing was changed."
 
 
 def kept_channel(channel_id: str, *, write: bool = True) -> Channel:
@@ -156,7 +152,7 @@ class ChannelLiveStatus(MethodView):
                                      client_id=token.client_id if token is not None else None)
         except ExperienceError as exc:
             session.rollback()
-            _failed(exc)
+            domain_failed(exc, invalid=INVALID)
         session.commit()
         return no_store(LiveStatusSchema().dump(_live_dump(status)))
 
@@ -300,7 +296,7 @@ class CallbackHandle(MethodView):
         try:
             move_callback(callback, body["status"], body["note"], by_consumer=False)
         except ContactError as exc:
-            _failed(exc)
+            domain_failed(exc, invalid=INVALID)
         session.commit()
         return no_store(CallbackSchema().dump(callback_dump(callback)))
 
@@ -392,7 +388,7 @@ class Webhooks(MethodView):
                                        resolve=settings.resolve)
         except WebhookError as exc:
             session.rollback()
-            _failed(exc)
+            domain_failed(exc, invalid=INVALID)
         session.commit()
         response = no_store(NewWebhookSchema().dump({**_webhook_dump(webhook),
                                                       "secret": webhook.secret}), 201)
