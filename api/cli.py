@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -58,7 +59,17 @@ def db_current() -> None:
 @directory_cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path), default=BUNDLED_DATA)
 def directory_import(path: Path) -> None:
-    """Validate and import PATH (a data folder or file): all records or none."""
+    """Validate and import PATH (a data folder or file): all records or none.
+
+    PATH may also be an archive written by `flask directory export` (recognised by its
+    header): it is then restored whole into this database, which must be empty and at the
+    archive's schema revision, in one transaction; the search index is rebuilt after it.
+    """
+    from directory.archive import is_archive
+
+    if is_archive(str(path)):
+        _import_archive(path)
+        return
     session = db_session()
     try:
         report = import_directory(session, path)
@@ -75,6 +86,88 @@ def directory_import(path: Path) -> None:
     if pending:
         click.echo(f"search index: {pending} changes pending ({app_state().indexer.last_error}); "
                    "`flask search sync` applies them", err=True)
+
+
+def _schema_revision(connection) -> str:  # noqa: ANN001 - a SQLAlchemy Connection
+    """The database's schema revision, which must be this code's head."""
+    from alembic.script import ScriptDirectory
+
+    from directory.archive import current_revision
+
+    head = ScriptDirectory.from_config(alembic_config(app_state().config.database_url)).get_current_head()
+    current = current_revision(connection)
+    if current != head:
+        raise click.ClickException(f"the database is at schema revision {current}, this code at "
+                                   f"{head}: run `flask db upgrade` first")
+    return current
+
+
+@directory_cli.command("export")
+@click.option("--output", "-o", default="-", show_default=True,
+              type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
+              help="The archive file to write (replaced only once complete); - for standard output.")
+def directory_export(output: str) -> None:
+    """Write everything the database holds to one archive (JSON Lines).
+
+    Industries, listings with their regions, channels, notices and versions; users and
+    memberships, OAuth clients, claims, reports, follows, experiences and their counters, live
+    statuses, handoffs, callback requests, webhooks and their deliveries -- from one consistent
+    snapshot, so it may run while the service serves. Secrets are left out (password hashes,
+    client secrets, tokens, webhook secrets; the header's "excluded" says what and why).
+    `flask directory import FILE` restores it into an empty database.
+    """
+    from directory.archive import ArchiveError, export_archive
+
+    state = app_state()
+    with state.engine.connect() as connection:
+        _schema_revision(connection)
+    try:
+        if output == "-":
+            report = export_archive(state.engine, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            partial = Path(f"{output}.partial")
+            try:
+                with partial.open("wb") as out:
+                    report = export_archive(state.engine, out)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(partial, output)
+            finally:
+                partial.unlink(missing_ok=True)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps({"revision": report.revision, "rows": report.total, "tables": report.rows}),
+               err=True)
+
+
+def _import_archive(path: Path) -> None:
+    from directory.archive import ArchiveError, import_archive
+
+    session = db_session()
+    try:
+        connection = session.connection()
+        revision = _schema_revision(connection)
+        with path.open("rb") as lines:
+            report = import_archive(connection, lines, database_revision=revision)
+    except (ArchiveError, click.ClickException) as exc:
+        session.rollback()
+        raise click.ClickException(f"{path}: {getattr(exc, 'message', exc)}; nothing was imported") from exc
+    session.commit()
+    click.echo(json.dumps({"revision": report.revision, "rows": report.total, "tables": report.rows}))
+    for table, advice in (("users", "users have no password: `flask users set-password`"),
+                          ("oauth_clients", "OAuth clients came back without secrets: "
+                                            "`flask clients new-secret` for confidential ones"),
+                          ("webhooks", "webhooks sign with new secrets: their enterprises "
+                                       "re-register them")):
+        if report.rows.get(table):
+            click.echo(f"{report.rows[table]} {advice}", err=True)
+    try:
+        written = app_state().indexer.reindex()
+    except SearchUnavailable as exc:
+        click.echo(f"search index not rebuilt ({exc}): run `flask search reindex`", err=True)
+    else:
+        click.echo(f"search index rebuilt: {written} documents", err=True)
 
 
 def _search_failure(exc: Exception) -> click.ClickException:
@@ -164,9 +257,7 @@ def users_create(email: str, password_stdin: bool, admin: bool) -> None:
     """Create a user; prints its id and address as JSON."""
     from directory.accounts import AccountError, create_user
 
-    password = sys.stdin.read()
-    password = password[:-1] if password.endswith("\n") else password
-    password = password[:-1] if password.endswith("\r") else password
+    password = _stdin_password()
     session = db_session()
     try:
         user = create_user(session, email, password, admin=admin)
@@ -175,6 +266,51 @@ def users_create(email: str, password_stdin: bool, admin: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     session.commit()
     click.echo(json.dumps({"id": user.id, "email": user.email, "is_admin": user.is_admin}))
+
+
+def _stdin_password() -> str:
+    password = sys.stdin.read()
+    password = password[:-1] if password.endswith("\n") else password
+    return password[:-1] if password.endswith("\r") else password
+
+
+@users_cli.command("set-password")
+@click.option("--email", required=True, help="The user's e-mail address.")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from the command line).")
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Give a user a new password (users restored from an archive have none)."""
+    from directory.accounts import AccountError, set_password
+
+    password = _stdin_password()
+    session = db_session()
+    try:
+        user = set_password(session, email, password)
+    except AccountError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(json.dumps({"id": user.id, "email": user.email}))
+
+
+@clients_cli.command("new-secret")
+@click.argument("client_id")
+def clients_new_secret(client_id: str) -> None:
+    """Give a confidential client a new secret (the old one stops working); prints it once."""
+    import secrets as _secrets
+
+    from api.oauth.models import OAuthClient, digest
+
+    session = db_session()
+    client = session.get(OAuthClient, client_id)
+    if client is None:
+        raise click.ClickException(f"no client has the id {client_id!r}")
+    if client.is_public:
+        raise click.ClickException(f"{client_id} is a public client: it has no secret")
+    secret = _secrets.token_urlsafe(32)
+    client.secret_hash = digest(secret)
+    session.commit()
+    click.echo(json.dumps({"client_id": client.client_id, "client_secret": secret}))
 
 
 @clients_cli.command("create")

@@ -97,6 +97,17 @@ def create_user(session: Session, email: str, password: str, *, admin: bool = Fa
     return user
 
 
+def set_password(session: Session, email: str, password: str) -> User:
+    """Give the user with *email* a new password (the caller commits); AccountError if unknown."""
+    check_password_rules(password)
+    user = find_user(session, email)
+    if user is None:
+        raise AccountError(f"no user has the address {email}")
+    user.password_hash = _hasher.hash(password)
+    session.flush()
+    return user
+
+
 def find_user(session: Session, email: str) -> User | None:
     try:
         email = normalize_email(email)
