@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from flask_compress import Compress
 
+from api.cache import register_cache_lookup, register_response_cache
 from api.config import Config
 from api.http import (
     register_body_limit,
@@ -67,6 +68,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
 
     register_observability(app, config.metrics_token)  # first: every answer gets its request id
     Compress(app)
+    register_response_cache(app, config.data_dir, entries=config.response_cache_entries,
+                            megabytes=config.response_cache_mb, ttl=config.public_cache_seconds)
     register_http_conventions(app)
     register_body_limit(app)
     register_security_headers(app)
@@ -116,6 +119,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     from api.docs import register_docs
 
     register_docs(app)
+    register_cache_lookup(app)  # last: tokens and rate limits are checked before a cached answer
 
     from api.cli import register_commands
 

@@ -51,6 +51,10 @@ class Config:
     search_retry_seconds: int = 30
     redis_url: str | None = None
     public_cache_seconds: int = 60
+    # The response cache of public reads (api/cache.py), per worker: at most this many answers
+    # (RESPONSE_CACHE_ENTRIES, 0: off) and megabytes (RESPONSE_CACHE_MB).
+    response_cache_entries: int = 4096
+    response_cache_mb: int = 32
     max_content_length: int = 1024 * 1024
     # Rate limits (api/limits.py), in flask-limiter's syntax ("120/minute", "10/second;1000/day").
     rate_limits_enabled: bool = True
@@ -95,6 +99,8 @@ class Config:
             search_retry_seconds=_env_int("SEARCH_RETRY_SECONDS", 30),
             redis_url=os.environ.get("REDIS_URL") or None,
             public_cache_seconds=_env_int("PUBLIC_CACHE_SECONDS", 60),
+            response_cache_entries=_env_int("RESPONSE_CACHE_ENTRIES", 4096),
+            response_cache_mb=_env_int("RESPONSE_CACHE_MB", 32),
             max_content_length=_env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
             access_token_lifetime=_env_int("ACCESS_TOKEN_LIFETIME", 900),
             secret_key=os.environ.get("SECRET_KEY") or None,

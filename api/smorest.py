@@ -10,6 +10,7 @@ from flask_smorest.utils import prepare_response
 from marshmallow import RAISE, Schema
 from webargs.flaskparser import FlaskParser
 
+from api.cache import cached
 from api.problems import PROBLEM_MEDIA_TYPE, STATUS_TITLES, ProblemSchema
 
 
@@ -129,6 +130,6 @@ def public_read(blp: Blueprint, *, not_found: str | None = None):  # noqa: ANN20
                                 "still matches; no body.")(view)
         if not_found:
             view = blp.alt_response(404, description=not_found)(view)
-        return rate_limited(blp)(view)
+        return rate_limited(blp)(cached(view))
 
     return decorate

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from marshmallow import Schema, fields, validate
 
+from api.cache import not_after
 from directory.experiences import LIVE_STATES, ExpectedWait, LiveStatus
 from directory.hours import status_at
 from directory.links import PLATFORMS, ROLES, DeepLink, deep_links_for, menu_links
@@ -333,6 +334,7 @@ def channel_dump(channel: Channel, context: ChannelContext) -> dict:
 def live_dump(status: LiveStatus | None) -> dict | None:
     if status is None:
         return None
+    not_after(status.expires_at)  # a cached answer holding it ends with it
     return {"state": status.state, "wait_minutes": status.wait_minutes, "message": status.message,
             "expires_at": status.expires_at, "updated_at": status.updated_at}
 

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
+from api.cache import not_after
 from api.http import (
     decode_cursor,
     encode_cursor,
@@ -287,6 +288,9 @@ _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
 def current_notices(enterprise: Enterprise, at: datetime) -> list[dict]:
+    for notice in enterprise.notices:  # a cached answer lasts until the next one starts or ends
+        not_after(notice.valid_from)
+        not_after(notice.valid_until)
     notices = [n for n in enterprise.notices if n.is_current(at)]
     notices.sort(key=lambda n: n.valid_from, reverse=True)
     notices.sort(key=lambda n: _SEVERITY_ORDER.get(n.severity, 3))

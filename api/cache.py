@@ -1,0 +1,251 @@
+"""The response cache of the public reads (every operation documented by ``public_read``).
+
+A public read's answer depends on the URL (host, path, query), the negotiated language, the
+``Accept`` header (JSON or JSON-LD), the stored data and the time; never on who asks (the
+token, checked before, only changes which rate limit counts the request). Each worker keeps
+the bodies it answered with, for that key, until one of these happens:
+
+- **any data behind them changes.** Every commit that writes a table public answers read
+  (listings, channels, notices, wait counters, live statuses, the search outbox... every table
+  but those of :data:`PRIVATE_TABLES`) replaces the *change stamp*, 8 random bytes in
+  ``DATA_DIR/response-cache.stamp`` shared through ``mmap`` by every process of this host
+  (workers, ``flask`` commands). A cached answer is used only while the stamp is the one read
+  before it was computed: a request that follows a write, in any worker, never sees the
+  answer from before it. The search index follows the database: the outbox drain commits
+  after the index took the change, which replaces the stamp again.
+- **its time passes**: at the next whole minute (opening hours are in minutes, so "open now"
+  and the hour of week of expected waits only change there), or earlier when a notice starts
+  or ends or a live status expires (:func:`not_after`, called where they are dumped).
+- ``PUBLIC_CACHE_SECONDS`` went by: the bound on staleness for writes made on *other hosts*
+  (the stamp is per host), the same as the ``Cache-Control: max-age`` public answers carry.
+
+Only 200 answers to GET are kept, with their ``Content-Type``, ``ETag``, ``Vary``,
+``Content-Language``, ``Link`` and ``Cache-Control``; the per-request headers (request id,
+rate limits, CORS, security headers) and compression are added to every answer, cached or not,
+by the usual hooks, and ``If-None-Match`` still gives a 304. Bounded per worker by
+``RESPONSE_CACHE_ENTRIES`` (0 turns the cache off) and ``RESPONSE_CACHE_MB``, least recently
+used first out. Hits and misses are counted in ``c800_response_cache_total``.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, Response, current_app, g, request
+from prometheus_client import Counter
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from api.http import preferred_language
+
+EXTENSION = "c800_response_cache"
+CACHED_HEADERS = ("Content-Type", "ETag", "Vary", "Content-Language", "Link", "Cache-Control")
+# Tables no public read looks at: writing them leaves cached answers valid.
+PRIVATE_TABLES = frozenset({
+    "users", "memberships", "oauth_clients", "oauth_codes", "oauth_tokens", "idempotency_keys",
+    "claims", "reports", "follows", "handoffs", "callback_requests", "channel_days", "webhooks",
+    "webhook_deliveries", "experiences",
+})
+CACHE_RESULTS = Counter("c800_response_cache_total", "Public reads answered from the response cache "
+                        "(hit) or computed (miss).", ["result"])
+
+_FLAG = "c800_public_write"
+_stamps: list[ChangeStamp] = []  # every stamp of this process, replaced on each public write
+_stamps_lock = threading.Lock()
+
+
+class ChangeStamp:
+    """8 bytes in a file every process of the host maps; replaced on each public write."""
+
+    SIZE = 8
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < self.SIZE:
+                os.ftruncate(fd, self.SIZE)
+            self._map = mmap.mmap(fd, self.SIZE)
+        finally:
+            os.close(fd)
+        self.path = path
+
+    def read(self) -> bytes:
+        return self._map[:self.SIZE]
+
+    def replace(self) -> None:
+        # random, not a counter: two processes replacing at once can never write a value a
+        # reader saw before
+        self._map[:self.SIZE] = os.urandom(self.SIZE)
+
+
+def _table_of(thing: object) -> str | None:
+    table = getattr(thing, "__table__", None)
+    return getattr(table, "name", None)
+
+
+def _note_flush(session: Session, _context: object) -> None:
+    if session.info.get(_FLAG):
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if _table_of(obj) not in PRIVATE_TABLES:
+            session.info[_FLAG] = True
+            return
+
+
+def _note_statement(state) -> None:  # noqa: ANN001 - an ORMExecuteState
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in PRIVATE_TABLES:
+        state.session.info[_FLAG] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_FLAG, False):
+        with _stamps_lock:
+            stamps = list(_stamps)
+        for stamp in stamps:
+            stamp.replace()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_FLAG, None)
+
+
+def _listen_once() -> None:
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_flush", _note_flush)
+        event.listen(Session, "do_orm_execute", _note_statement)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
+
+
+@dataclass
+class _Entry:
+    stamp: bytes
+    expires: float  # time.time()
+    body: bytes
+    headers: list[tuple[str, str]]
+
+
+class ResponseCache:
+    def __init__(self, stamp: ChangeStamp, *, entries: int, max_bytes: int, ttl: float) -> None:
+        self.stamp = stamp
+        self.max_entries = entries
+        self.max_bytes = max_bytes
+        self.ttl = ttl
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, stamp: bytes, now: float) -> _Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry.stamp != stamp or entry.expires <= now:
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: _Entry) -> None:
+        size = len(entry.body)
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = entry
+            self._bytes += size
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple) -> None:
+        self._bytes -= len(self._entries.pop(key).body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def not_after(moment: datetime | None) -> None:
+    """The answer being computed changes at *moment* (a notice starts, a live status ends)."""
+    if moment is None or not g.get("cache_key"):
+        return
+    when = moment.timestamp()
+    if when > time.time():
+        g.cache_expires = min(g.get("cache_expires", when), when)
+
+
+def cached(view):  # noqa: ANN001, ANN201 - decorator
+    """Mark *view* as a public read whose answers may be kept (see the module docstring)."""
+    view._c800_cached = True
+    return view
+
+
+def _cacheable_endpoint(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint or "")
+    method = getattr(getattr(view, "view_class", None), "get", None)
+    return bool(getattr(method, "_c800_cached", False))
+
+
+def _next_minute(now: float) -> float:
+    return (int(now) // 60 + 1) * 60.0
+
+
+def register_response_cache(app: Flask, data_dir: Path, *, entries: int, megabytes: int,
+                            ttl: int) -> None:
+    """Give *app* its cache and the hook that keeps answers. Call it right after compression
+    is set up and before the HTTP conventions: after_request hooks run last-registered first,
+    so this one sees the answer with its ETag, before it is compressed."""
+    if entries <= 0 or ttl <= 0:
+        return
+    stamp = ChangeStamp(data_dir / "response-cache.stamp")
+    with _stamps_lock:
+        _stamps.append(stamp)
+    _listen_once()
+    app.extensions[EXTENSION] = ResponseCache(stamp, entries=entries, max_bytes=megabytes << 20,
+                                              ttl=float(ttl))
+
+    @app.after_request
+    def _keep(response: Response) -> Response:
+        key = g.pop("cache_key", None)
+        if key is None or response.status_code != 200 or response.direct_passthrough \
+                or response.is_streamed:
+            return response
+        cache: ResponseCache = app.extensions[EXTENSION]
+        now = time.time()
+        expires = min(g.get("cache_expires", now + cache.ttl), now + cache.ttl, _next_minute(now))
+        headers = [(name, response.headers[name]) for name in CACHED_HEADERS if name in response.headers]
+        cache.put(key, _Entry(g.cache_stamp, expires, response.get_data(), headers))
+        return response
+
+
+def register_cache_lookup(app: Flask) -> None:
+    """The hook that answers from the cache: call it after every other ``before_request`` hook
+    is registered (authentication and rate limits count cached answers too)."""
+    cache: ResponseCache | None = app.extensions.get(EXTENSION)
+    if cache is None:
+        return
+
+    @app.before_request
+    def _serve() -> Response | None:
+        if request.method != "GET" or not _cacheable_endpoint(request.endpoint):
+            return None
+        key = (request.url, preferred_language(), request.headers.get("Accept", ""))
+        stamp = cache.stamp.read()
+        entry = cache.get(key, stamp, time.time())
+        if entry is not None:
+            CACHE_RESULTS.labels("hit").inc()
+            return Response(entry.body, 200, headers=entry.headers)
+        CACHE_RESULTS.labels("miss").inc()
+        g.cache_key, g.cache_stamp = key, stamp
+        return None
