@@ -46,6 +46,16 @@ class Config:
 
     data_dir: Path = Path("var")
     database_url: str = ""
+    # Database waits (directory/db.py), all below gunicorn's 30 s worker timeout so that a
+    # locked or unreachable database is a 503 with Retry-After, never a killed worker: how long
+    # a SQLite writer waits for another's lock (SQLITE_BUSY_TIMEOUT_MS), and for PostgreSQL
+    # each connection attempt (DATABASE_CONNECT_TIMEOUT, seconds), each statement
+    # (DATABASE_STATEMENT_TIMEOUT_MS, 0: no limit) and a free pooled connection
+    # (DATABASE_POOL_TIMEOUT, seconds, both databases).
+    sqlite_busy_timeout_ms: int = 5000
+    database_connect_timeout: int = 5
+    database_statement_timeout_ms: int = 20000
+    database_pool_timeout: int = 10
     elasticsearch_url: str | None = None
     elasticsearch_index: str = "c800-listings"
     search_retry_seconds: int = 30
@@ -94,6 +104,10 @@ class Config:
         config = cls(
             data_dir=data_dir,
             database_url=os.environ.get("DATABASE_URL") or "",
+            sqlite_busy_timeout_ms=_env_int("SQLITE_BUSY_TIMEOUT_MS", 5000),
+            database_connect_timeout=_env_int("DATABASE_CONNECT_TIMEOUT", 5),
+            database_statement_timeout_ms=_env_int("DATABASE_STATEMENT_TIMEOUT_MS", 20000),
+            database_pool_timeout=_env_int("DATABASE_POOL_TIMEOUT", 10),
             elasticsearch_url=os.environ.get("ELASTICSEARCH_URL") or None,
             elasticsearch_index=os.environ.get("ELASTICSEARCH_INDEX") or "c800-listings",
             search_retry_seconds=_env_int("SEARCH_RETRY_SECONDS", 30),

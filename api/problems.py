@@ -6,9 +6,12 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, g, json
 from marshmallow import Schema, fields
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from directory.db import connection_still_good, database_unavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -112,6 +115,36 @@ def handle_unexpected(error: Exception) -> Response:
     return handle_http_exception(InternalServerError())
 
 
+# Seconds a client should wait after a database outage (a lock, a restart, a failover).
+DATABASE_RETRY_AFTER = 5
+DATABASE_UNAVAILABLE = ("The database is unavailable right now (locked, restarting or unreachable), "
+                        f"so the request was not completed; retry after {DATABASE_RETRY_AFTER} seconds.")
+
+
+def handle_database_error(error: SQLAlchemyError) -> Response:
+    """A database outage is a 503 with Retry-After; any other database error is a 500.
+
+    The request's session is rolled back and discarded, its connections invalidated unless
+    they only met a SQLite lock, so the next request checks out a working connection: the
+    service recovers by itself when the database is back.
+    """
+    if not database_unavailable(error):
+        return handle_unexpected(error)
+    session = g.pop("db_session", None)
+    if session is not None:
+        try:
+            if connection_still_good(error):
+                session.close()  # rolled back; the connection goes back to the pool
+            else:
+                session.invalidate()  # rolled back if it can be; the connections are not reused
+        except Exception:  # noqa: BLE001 - the connection is gone already
+            log.debug("discarding the session failed", exc_info=True)
+    log.warning("database unavailable: %s: %s", type(error).__name__, str(error).splitlines()[0])
+    return problem_response(503, DATABASE_UNAVAILABLE,
+                            headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
+
+
 def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(SQLAlchemyError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

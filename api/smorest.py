@@ -40,6 +40,8 @@ class Api(flask_smorest.Api):
                 response["schema"] = self.ERROR_SCHEMA
             if status == 429:
                 response.update(deepcopy(TOO_MANY_REQUESTS))
+            if status == 503:
+                response.update(deepcopy(DATABASE_UNAVAILABLE))
             prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
@@ -87,6 +89,16 @@ TOO_MANY_REQUESTS = {
                 "detail": "Too many requests: 120 per 1 minute; retry after 42 seconds.",
                 "instance": "/v1/enterprises"},
 }
+DATABASE_UNAVAILABLE = {
+    "description": "Service Unavailable: the database is locked, restarting or unreachable, so "
+                   "the request was not completed (a write answered 503 was not acknowledged); "
+                   "retry after `Retry-After` seconds.",
+    "headers": {"Retry-After": {**RETRY_AFTER, "required": True, "example": 5}},
+    "example": {"type": "about:blank", "title": "Service Unavailable", "status": 503,
+                "detail": "The database is unavailable right now (locked, restarting or "
+                          "unreachable), so the request was not completed; retry after 5 seconds.",
+                "instance": "/v1/enterprises"},
+}
 READ_HEADERS = {
     "ETag": {"description": "Validator of this representation; send it back in "
                             "If-None-Match.", "schema": {"type": "string"},
@@ -103,12 +115,36 @@ def path_parameter(name: str, description: str, example: str) -> dict:
 
 
 def rate_limited(blp: Blueprint):  # noqa: ANN201 - decorator
-    """Document the 429 of a rate-limited operation (problem+json, Retry-After, RateLimit-*).
+    """Document what every /v1 operation shares: the 429 of the rate limits (problem+json,
+    Retry-After, RateLimit-*) and the 503 of a database outage (problem+json, Retry-After).
 
-    Every operation under /v1 is limited (api/limits.py); public_read adds this already.
-    Document the RateLimit-* headers of the success answer with RATE_LIMIT_HEADERS.
+    Every operation under /v1 is limited (api/limits.py) and reads the database;
+    public_read and protected_doc add this already. Document the RateLimit-* headers of the
+    success answer with RATE_LIMIT_HEADERS. An operation with more reasons for a 503 says so
+    with :func:`unavailable`.
     """
-    return blp.alt_response(429, "TOO_MANY_REQUESTS")
+
+    def decorate(view):  # noqa: ANN001, ANN202
+        view = blp.alt_response(503, "SERVICE_UNAVAILABLE")(view)
+        return blp.alt_response(429, "TOO_MANY_REQUESTS")(view)
+
+    return decorate
+
+
+def unavailable(blp: Blueprint, description: str):  # noqa: ANN201 - decorator
+    """Document the 503 of an operation that depends on more than the database (*description*
+    says what), instead of the shared database one; the same problem+json and Retry-After."""
+
+    def decorate(view):  # noqa: ANN001, ANN202
+        view = blp.alt_response(503, description=description, schema=ProblemSchema,
+                                content_type=PROBLEM_MEDIA_TYPE,
+                                headers=deepcopy(DATABASE_UNAVAILABLE["headers"]),
+                                example=deepcopy(DATABASE_UNAVAILABLE["example"]))(view)
+        responses = view._apidoc["response"]["responses"]
+        responses[503] = [doc for doc in responses[503] if isinstance(doc, dict)]  # not the ref
+        return view
+
+    return decorate
 
 
 def public_read(blp: Blueprint, *, not_found: str | None = None):  # noqa: ANN201 - decorator

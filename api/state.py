@@ -58,7 +58,10 @@ class AppState:
 
 
 def init_state(app: Flask, config: Config) -> AppState:
-    engine = make_engine(config.database_url)
+    engine = make_engine(config.database_url, sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
+                         connect_timeout=config.database_connect_timeout,
+                         pool_timeout=config.database_pool_timeout,
+                         statement_timeout_ms=config.database_statement_timeout_ms)
     sessions = make_session_factory(engine)
     track_listing_changes(sessions)
     state = AppState(config=config, engine=engine, sessions=sessions)

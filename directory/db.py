@@ -2,14 +2,23 @@
 
 Engines are created per process: gunicorn runs without ``--preload`` so every worker opens
 its own connections after the fork.
+
+Nothing waits on the database for long: SQLite writers wait ``busy_timeout`` for a lock, a
+PostgreSQL connection attempt gives up after ``connect_timeout``, a statement after
+``statement_timeout`` and a checkout from a full pool after ``pool_timeout`` -- all well under
+gunicorn's 30 s worker timeout. :func:`database_unavailable` tells those outages (the API
+answers 503, see api/problems.py) from programming errors (500).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -35,27 +44,90 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API types
+def _sqlite_pragmas(dbapi_connection, _record, *, busy_timeout_ms: int) -> None:  # noqa: ANN001
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def make_engine(database_url: str) -> Engine:
-    """Create an engine for *database_url*; SQLite files get WAL, foreign keys and a busy timeout."""
+def _postgres_statement_timeout(dbapi_connection, _record, *, milliseconds: int) -> None:  # noqa: ANN001
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # a SET outside any transaction: it lasts the session
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
+    dbapi_connection.autocommit = autocommit
+
+
+def make_engine(database_url: str, *, sqlite_busy_timeout_ms: int = 5000, connect_timeout: int = 5,
+                pool_timeout: int = 10, statement_timeout_ms: int = 0) -> Engine:
+    """Create an engine for *database_url*; SQLite files get WAL, foreign keys and a busy timeout.
+
+    *sqlite_busy_timeout_ms*: how long a SQLite writer waits for another's lock before "database
+    is locked". PostgreSQL: *connect_timeout* seconds per connection attempt, *pool_timeout*
+    seconds to wait for a free pooled connection, *statement_timeout_ms* per statement (0: none;
+    the app sets one, migrations and scripts that call this directly do not).
+    """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
+        pool = {}
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 5})
-        event.listen(engine, "connect", _sqlite_pragmas)
+            pool = {"pool_timeout": pool_timeout}  # a file's QueuePool (memory: one connection)
+        engine = create_engine(url, connect_args={"timeout": sqlite_busy_timeout_ms / 1000}, **pool)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms=sqlite_busy_timeout_ms))
         return engine
     if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2"):
         url = url.set(drivername="postgresql+psycopg")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                           pool_timeout=pool_timeout, connect_args={"connect_timeout": connect_timeout})
+    if statement_timeout_ms > 0 and url.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", partial(_postgres_statement_timeout,
+                                                milliseconds=statement_timeout_ms))
+    return engine
+
+
+# SQLite primary result codes of a database that is busy or failing, not of a wrong statement
+# ("no such table" and syntax errors are SQLITE_ERROR, a 500).
+_SQLITE_OUTAGES = {5, 6, 7, 10, 13, 14, 15}  # BUSY LOCKED NOMEM IOERR FULL CANTOPEN PROTOCOL
+# PostgreSQL SQLSTATE classes of outages: connection exception, transaction rollback
+# (serialization failure, deadlock: retry), insufficient resources (too many connections, disk
+# full), operator intervention (shutdown, starting up, statement timeout), system error.
+_POSTGRES_OUTAGE_CLASSES = {"08", "40", "53", "57", "58"}
+_POSTGRES_OUTAGE_STATES = {"55P03"}  # lock_not_available
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether *error* means the database cannot serve right now (locked, down, restarting,
+    overloaded) rather than that the statement or the data is wrong."""
+    if isinstance(error, sa_exc.TimeoutError):  # no free connection in the pool in time
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return False  # IntegrityError, ProgrammingError, DataError...: the request's fault or ours
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", None)
+        if code is None:
+            return "locked" in str(original)
+        return code & 0xFF in _SQLITE_OUTAGES
+    state = getattr(original, "sqlstate", None)
+    if state is None:  # no answer from the server: refused, reset, closed
+        return True
+    return state[:2] in _POSTGRES_OUTAGE_CLASSES or state in _POSTGRES_OUTAGE_STATES
+
+
+def connection_still_good(error: BaseException) -> bool:
+    """Whether the connection that raised *error* may be reused after a rollback: a SQLite
+    file that another writer holds locked (busy, locked); any other outage may have broken it."""
+    original = getattr(error, "orig", None)
+    code = getattr(original, "sqlite_errorcode", None) if isinstance(original, sqlite3.Error) else None
+    return code is not None and code & 0xFF in (5, 6)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -81,7 +81,8 @@ def _errors(*statuses: int) -> dict:
                   "`unsupported_grant_type`, `invalid_scope`, `unsupported_token_type`).",
              401: "The client did not authenticate (`invalid_client`); `WWW-Authenticate` says how.",
              405: "Only POST is accepted here."}
-    found = {}
+    # Every one of these endpoints reads the database: a 503 problem when it is unavailable.
+    found = {"503": {"$ref": "#/components/responses/SERVICE_UNAVAILABLE"}}
     for status in statuses:
         if status == 405:
             found["405"] = {"$ref": "#/components/responses/METHOD_NOT_ALLOWED"}

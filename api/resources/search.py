@@ -34,7 +34,7 @@ from api.resources.channels import (
 )
 from api.resources.common import NAMES_EXAMPLE, NOT_BLANK, NamesSchema, names_dump
 from api.resources.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema, summary_dump
-from api.smorest import READ_HEADERS, Blueprint, public_read
+from api.smorest import READ_HEADERS, Blueprint, public_read, unavailable
 from api.state import app_state, db_session
 from directory.experiences import expected_waits
 from directory.listings import industry_exists
@@ -239,7 +239,8 @@ class Search(MethodView):
         "description": "RFC 8288 link to the next page (`rel=\"next\"`), absent on the last.",
         "schema": {"type": "string"},
         "example": '<http://127.0.0.1:8000/v1/search?q=bank&limit=20&cursor=bzIw>; rel="next"'}})
-    @blp.alt_response(503, description="The search engine is unreachable; retry later.")
+    @unavailable(blp, "Service Unavailable: the search engine or the database is unreachable "
+                 "(or the database is locked or restarting); retry after `Retry-After` seconds.")
     @public_read(blp)
     def get(self, args):
         """Search the directory
@@ -294,7 +295,8 @@ class Search(MethodView):
 class Suggest(MethodView):
     @blp.arguments(SuggestArgsSchema, location="query")
     @blp.response(200, SuggestionsSchema, headers=READ_HEADERS)
-    @blp.alt_response(503, description="The search engine is unreachable; retry later.")
+    @unavailable(blp, "Service Unavailable: the search engine or the database is unreachable "
+                 "(or the database is locked or restarting); retry after `Retry-After` seconds.")
     @public_read(blp)
     def get(self, args):
         """Complete what is being typed
