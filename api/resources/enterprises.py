@@ -201,6 +201,11 @@ def summary_dump(enterprise: Enterprise, language: str, region: str | None = Non
     }
 
 
+# One instance each, reused: a schema instance copies its fields and builds its nested schemas,
+# which cost more than the dump itself.
+_LIST_SCHEMA, _DETAIL_SCHEMA = EnterpriseListSchema(), EnterpriseSchema()
+
+
 @blp.route("")
 class Enterprises(MethodView):
     @blp.arguments(EnterpriseListArgsSchema, location="query")
@@ -224,7 +229,7 @@ class Enterprises(MethodView):
                                       args["limit"])
         language = preferred_language()
         url = next_page_url(encode_cursor(rows[-1].id), args) if more and rows else None
-        body = EnterpriseListSchema().dump(
+        body = _LIST_SCHEMA.dump(
             {"items": [summary_dump(e, language, args["region"]) for e in rows], "next": url})
         response = jsonify(body)
         set_link_next(response, url)
@@ -268,7 +273,7 @@ class EnterpriseDetail(MethodView):
             response = Response(json.dumps(body, ensure_ascii=False), mimetype=LD_JSON)
             response.headers["Vary"] = "Accept"
             return response
-        response = jsonify(EnterpriseSchema().dump({
+        response = jsonify(_DETAIL_SCHEMA.dump({
             **summary_dump(enterprise, language, args["region"]),
             "description": enterprise.description,
             "domains": list(enterprise.domains or []),

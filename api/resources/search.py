@@ -232,6 +232,10 @@ def _facets(facets: dict[str, dict[str, int]], language: str) -> dict:
     }
 
 
+# Reused: building a schema instance (fields copied, nested schemas made) costs more than a dump.
+_RESULTS_SCHEMA = SearchResultsSchema()
+
+
 @blp.route("/search")
 class Search(MethodView):
     @blp.arguments(SearchArgsSchema, location="query")
@@ -284,7 +288,7 @@ class Search(MethodView):
             items.append({**summary_dump(enterprise, language, args["region"]),
                           "channels": [channel_dump(c, context) for c in channels],
                           "highlight": highlight(enterprise, query.analyzed, language)})
-        body = SearchResultsSchema().dump({"items": items, "total": total, "total_exact": exact,
+        body = _RESULTS_SCHEMA.dump({"items": items, "total": total, "total_exact": exact,
                                            "facets": _facets(facets, language), "next": url})
         response = jsonify(body)
         set_link_next(response, url)
