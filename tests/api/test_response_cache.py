@@ -17,7 +17,7 @@ from sqlalchemy import text, update
 
 from api.cache import EXTENSION
 from directory.models import Enterprise
-from tests.api.test_consumers import A, B, RECORDS, _notice, auth, channel, iso, with_people
+from tests.api.test_consumers import RECORDS, A, B, _notice, auth, channel, iso, with_people
 from tests.conftest import BACKEND_PARAMS, client_over_records
 
 ROOT = Path(__file__).resolve().parents[2]
