@@ -1,6 +1,7 @@
 """``Idempotency-Key`` for POSTs: a retried request gets the first answer instead of a second
 effect. Keys are kept 24 hours per caller; the same key with another request is a 422, and a
-retry while the first request is still running is a 409.
+retry while the first request is still running is a 409 (for at most a minute: a first request
+that never finished, its worker killed or its database gone, leaves its key to the retry).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from directory.db import Base, UTCDateTime
 from directory.models import JsonType, utcnow
 
 KEEP = timedelta(hours=24)
+# A first request still "running" after this long died with its worker or its database (gunicorn
+# kills a worker after 30 s; a failed request that could not forget its key leaves it behind):
+# its key is taken again rather than answering 409 for a day.
+ABANDONED = timedelta(seconds=60)
 KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
 HEADER = {
@@ -79,6 +84,11 @@ def idempotent(view: Callable) -> Callable:
         with sessions() as session:
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - KEEP))
             row = session.get(IdempotencyRecord, (principal, key))
+            if row is not None and row.status is None and row.created_at < utcnow() - ABANDONED \
+                    and row.fingerprint == fingerprint:
+                session.delete(row)
+                session.flush()
+                row = None
             if row is not None:
                 session.commit()
                 return _replay(row, fingerprint)

@@ -9,12 +9,13 @@ import base64
 import email
 import email.policy
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from api.idempotency import IdempotencyRecord
+from api.idempotency import ABANDONED, IdempotencyRecord
 from api.oauth.models import OAuthClient, digest
 from directory.accounts import Membership, add_member, create_user
 from directory.importer import import_directory
@@ -273,6 +274,17 @@ def test_idempotency_key_replays_refuses_another_body_and_a_running_twin(client)
         session.commit()
     running = post(client, f"/v1/enterprises/{ICBC}/notices", body, **{"Idempotency-Key": "key-1"})
     assert running.status_code == 409 and running.headers["Retry-After"]
+    # still "running" a minute later: its worker or its database died; the key is taken again
+    with state.sessions() as session:
+        row = session.get(IdempotencyRecord, (f"user:{owner}", "key-1"))
+        row.created_at = row.created_at - ABANDONED - timedelta(seconds=1)
+        session.commit()
+    retried = post(client, f"/v1/enterprises/{ICBC}/notices", body, **{"Idempotency-Key": "key-1"})
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+    assert len(current(client)[0]["notices"]) == count + 1
+    replayed = post(client, f"/v1/enterprises/{ICBC}/notices", body, **{"Idempotency-Key": "key-1"})
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_json() == retried.get_json()
 
 
 def _mails(client) -> list[Path]:
