@@ -12,7 +12,9 @@ from api.config import Config
 from api.http import (
     register_body_limit,
     register_cors,
+    register_header_checks,
     register_http_conventions,
+    register_parameter_checks,
     register_security_headers,
 )
 from api.limits import init_rate_limits
@@ -72,6 +74,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
                             megabytes=config.response_cache_mb, ttl=config.public_cache_seconds)
     register_http_conventions(app)
     register_body_limit(app)
+    register_header_checks(app)  # before authentication reads a header
     register_security_headers(app)
     register_cors(app, config.cors_origins)
 
@@ -90,6 +93,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         app.secret_key = secret_key(config.data_dir)
     create_server(app)
     register_protection(app)
+    register_parameter_checks(app)  # after the token's 401, before any view
 
     api = Api(app)
     from api.resources import (

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from urllib.parse import urlencode
+from urllib.parse import unquote_to_bytes, urlencode
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_smorest import abort
 
+from api.problems import problem_response
 from api.state import app_state
 from directory.models import LANGUAGES
 
@@ -114,6 +115,134 @@ def register_body_limit(app: Flask) -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if limit and request.content_length is not None and request.content_length > limit:
             abort(413, message=f"The request body is larger than {limit} bytes.")
+
+
+# C0 control characters and DEL: never part of a parameter (a tab is fine in a header value).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
+_HEADER_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# Where the API answers a bad request with 400 (OAuth 2.0's endpoints and the claim pages
+# document 400); everywhere else a bad parameter is a 422.
+_BAD_REQUEST_PREFIXES = ("/oauth/", "/claims/")
+NOT_UTF8 = "Not UTF-8."
+HAS_CONTROL = "Contains a control character (U+0000-U+001F or U+007F)."
+
+
+def _latin1(value: str) -> bytes:
+    """The bytes behind a WSGI string (PEP 3333: bytes as latin-1), or its UTF-8 when it
+    holds characters no byte gives (a test client's ready-decoded text)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
+def _shown(raw: bytes) -> str:
+    """A parameter's name fit for a problem: undecodable bytes and controls as \\xNN."""
+    text = raw.decode("utf-8", "backslashreplace")
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _problem_in(raw: bytes, control: re.Pattern[bytes] = _CONTROL_BYTES) -> str | None:
+    if control.search(raw):
+        return HAS_CONTROL
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return NOT_UTF8
+    return None
+
+
+def _query_problems(query: bytes) -> list[dict[str, str]]:
+    errors = []
+    for part in query.split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        name, value = (unquote_to_bytes(x.replace(b"+", b" ")) for x in (name, value))
+        why = _problem_in(name) or _problem_in(value)
+        if why:
+            errors.append({"location": "query", "field": _shown(name), "message": why})
+    return errors
+
+
+def _path_problems() -> list[dict[str, str]]:
+    environ = request.environ
+    raws = [_latin1(environ.get("PATH_INFO", ""))]
+    # The request target as received (gunicorn's RAW_URI, werkzeug's REQUEST_URI): a test
+    # client has already decoded PATH_INFO, replacing bytes that are not UTF-8.
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if target:
+        path = target.split("?", 1)[0]
+        if "://" in path:  # absolute-form: http://host/path
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
+        raws.append(unquote_to_bytes(_latin1(path)))
+    for raw in raws:
+        segments = raw.split(b"/")
+        bad = {index: why for index, segment in enumerate(segments) if (why := _problem_in(segment))}
+        if bad:
+            return [{"location": "path", "field": name, "message": bad[index]}
+                    for index, name in _path_parameter_names(segments, bad).items()]
+    return []
+
+
+_RULE_VARIABLE = re.compile(r"^<(?:[^:<>]+:)?([^<>]+)>$")
+
+
+def _path_parameter_names(segments: list[bytes], bad: dict[int, str]) -> dict[int, str]:
+    """The route's parameter name for each bad segment ("path" when no route has one there):
+    the path is matched with a harmless stand-in for each bad segment."""
+    names = {index: "path" for index in bad}
+    stand_in = "/".join("0" if index in bad else segment.decode("utf-8")
+                        for index, segment in enumerate(segments))
+    try:
+        rule, _ = current_app.url_map.bind("localhost").match(
+            stand_in, method=request.method, return_rule=True)
+    except Exception:  # noqa: BLE001 - no route (404, 405, a redirect): the path it is
+        return names
+    parts = rule.rule.split("/")
+    for index in bad:
+        found = _RULE_VARIABLE.match(parts[index]) if index < len(parts) else None
+        if found:
+            names[index] = found.group(1)
+    return names
+
+
+def _header_problems() -> list[dict[str, str]]:
+    errors = []
+    for name, value in request.headers.items():
+        why = _problem_in(_latin1(value), _HEADER_CONTROL_BYTES)
+        if why:
+            errors.append({"location": "header", "field": name, "message": why})
+    return errors
+
+
+def _refused(errors: list[dict[str, str]]) -> Response | None:
+    if not errors:
+        return None
+    status = 400 if request.path.startswith(_BAD_REQUEST_PREFIXES) else 422
+    return problem_response(status, "The request's parameters are not valid: they hold control "
+                            "characters or bytes that are not UTF-8.", errors=errors)
+
+
+def register_header_checks(app: Flask) -> None:
+    """Refuse NUL and other control characters (a tab aside), and bytes that are not UTF-8, in
+    any header value, before authentication or any view reads one: a 422 problem naming each
+    header (400 under /oauth/ and /claims/)."""
+
+    @app.before_request
+    def _refuse_hostile_headers() -> Response | None:
+        return _refused(_header_problems())
+
+
+def register_parameter_checks(app: Flask) -> None:
+    """The same for the query string (names and values) and the path, once the bearer token
+    has been checked (an unauthenticated caller of a protected operation gets its 401 first),
+    before any view or database sees them."""
+
+    @app.before_request
+    def _refuse_hostile_parameters() -> Response | None:
+        return _refused(_query_problems(_latin1(request.environ.get("QUERY_STRING", "")))
+                        + _path_problems())
 
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"

@@ -6,6 +6,7 @@ import http
 from copy import deepcopy
 
 import flask_smorest
+from apispec import BasePlugin
 from flask_smorest.utils import prepare_response
 from marshmallow import RAISE, Schema
 from webargs.flaskparser import FlaskParser
@@ -28,10 +29,44 @@ class NoQuerySchema(Schema):
     """For operations without query parameters: any parameter given is refused."""
 
 
+# What api.http.register_input_checks refuses in every query, path and header value (422, or
+# 400 under /oauth/ and /claims/): stated in the spec as the pattern of each free-text
+# parameter, so that clients and fuzzers know it.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _no_control_characters(parameters: list) -> None:
+    for parameter in parameters:
+        schema = parameter.get("schema") if isinstance(parameter, dict) else None
+        if not isinstance(schema, dict) or parameter.get("in") not in ("query", "path", "header"):
+            continue
+        types = schema.get("type")
+        is_string = "string" in types if isinstance(types, list) else types == "string"
+        if is_string and not {"enum", "pattern", "format", "const"} & schema.keys():
+            schema["pattern"] = NO_CONTROL_CHARACTERS
+
+
+class NoControlCharactersPlugin(BasePlugin):
+    """Gives every free-text string parameter the pattern NO_CONTROL_CHARACTERS."""
+
+    def path_helper(self, path=None, operations=None, parameters=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        _no_control_characters(parameters or [])
+
+    def operation_helper(self, path=None, operations=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        for operation in (operations or {}).values():
+            if isinstance(operation, dict):
+                _no_control_characters(operation.get("parameters") or [])
+
+
 class Api(flask_smorest.Api):
     """The API object: error responses documented as RFC 9457 problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *, extra_plugins=None, **options):  # noqa: ANN001, ANN003, ANN202
+        # After flask-smorest's Marshmallow plugin: it turns argument schemas into parameters.
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), NoControlCharactersPlugin()],
+                           **options)
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:

@@ -74,7 +74,27 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         abort(422, message="The body must be a JSON object.",
               errors={"json": {"(body)": ["Not an object."]}})
+    holding_nul = sorted(set(_fields_holding_nul(body)))
+    if holding_nul:  # no text column takes it (PostgreSQL refuses it outright)
+        abort(422, message="The body is not valid; nothing was changed.",
+              errors={"json": {name: ["Contains a NUL character (U+0000)."] for name in holding_nul}})
     return body
+
+
+def _fields_holding_nul(value: Any, at: str = ""):  # noqa: ANN202 - yields dotted field names
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield at or "(body)"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{at}.{key}" if at else str(key)
+            if "\x00" in str(key):
+                yield name.replace("\x00", "\\x00")
+            else:
+                yield from _fields_holding_nul(item, name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _fields_holding_nul(item, f"{at}.{index}" if at else str(index))
 
 
 def load_body(schema: type) -> dict[str, Any]:

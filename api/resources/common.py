@@ -57,7 +57,9 @@ class SpecPattern(validate.Validator):
         return value
 
 
-NOT_BLANK = SpecPattern(f"[^{SPACE}]", "Must not be empty or only spaces.")
+# One line that is not only spaces (what people type into a search box).
+NOT_BLANK = SpecPattern(f"^[^{CONTROL}]*[^{SPACE}{CONTROL}][^{CONTROL}]*$",
+                        "Must not be empty or only spaces, nor hold control characters.", whole=True)
 
 # Text people type: at least one visible character, no control characters (a multi-line text
 # may hold line breaks and tabs).
