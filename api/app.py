@@ -71,7 +71,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     register_observability(app, config.metrics_token)  # first: every answer gets its request id
     Compress(app)
     register_response_cache(app, config.data_dir, entries=config.response_cache_entries,
-                            megabytes=config.response_cache_mb, ttl=config.public_cache_seconds)
+                            megabytes=config.response_cache_mb, ttl=config.public_cache_seconds,
+                            redis_url=config.redis_url, key_prefix=config.rate_limit_key_prefix)
     register_http_conventions(app)
     register_body_limit(app)
     register_header_checks(app)  # before authentication reads a header

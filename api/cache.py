@@ -7,17 +7,24 @@ the bodies it answered with, for that key, until one of these happens:
 
 - **any data behind them changes.** Every commit that writes a table public answers read
   (listings, channels, notices, wait counters, live statuses, the search outbox... every table
-  but those of :data:`PRIVATE_TABLES`) replaces the *change stamp*, 8 random bytes in
-  ``DATA_DIR/response-cache.stamp`` shared through ``mmap`` by every process of this host
-  (workers, ``flask`` commands). A cached answer is used only while the stamp is the one read
-  before it was computed: a request that follows a write, in any worker, never sees the
-  answer from before it. The search index follows the database: the outbox drain commits
-  after the index took the change, which replaces the stamp again.
+  but those of :data:`PRIVATE_TABLES`) made by the app's sessions replaces the *change
+  stamp*, 8 random bytes in ``DATA_DIR/response-cache.stamp`` shared through ``mmap`` by every
+  process of this host (workers, ``flask`` commands). A cached answer is used only while the
+  stamp is the one read before it was computed: a request that follows a write, in any
+  worker, never sees the answer from before it. The search index follows the database: the
+  outbox drain commits after the index took the change, which replaces the stamp again.
 - **its time passes**: at the next whole minute (opening hours are in minutes, so "open now"
   and the hour of week of expected waits only change there), or earlier when a notice starts
   or ends or a live status expires (:func:`not_after`, called where they are dumped).
-- ``PUBLIC_CACHE_SECONDS`` went by: the bound on staleness for writes made on *other hosts*
-  (the stamp is per host), the same as the ``Cache-Control: max-age`` public answers carry.
+- ``PUBLIC_CACHE_SECONDS`` went by, the same as the ``Cache-Control: max-age`` public answers
+  carry.
+
+Several app hosts (the production topology) share the stamp through Redis when ``REDIS_URL``
+is set: each public write also replaces the key ``<RATE_LIMIT_KEY_PREFIX>:response-cache:stamp``
+and every cached read compares it too (one GET). While Redis does not answer, reads are
+computed, not cached; a write that could not replace the Redis stamp is seen by the other
+hosts within ``PUBLIC_CACHE_SECONDS``. Without Redis each host has its own stamp, and writes made
+on another host reach its cached answers within ``PUBLIC_CACHE_SECONDS``.
 
 Only 200 answers to GET are kept, with their ``Content-Type``, ``ETag``, ``Vary``,
 ``Content-Language``, ``Link`` and ``Cache-Control``; the per-request headers (request id,
@@ -29,6 +36,7 @@ used first out. Hits and misses are counted in ``c800_response_cache_total``.
 
 from __future__ import annotations
 
+import logging
 import mmap
 import os
 import threading
@@ -41,10 +49,11 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import Counter
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.http import preferred_language
 
+log = logging.getLogger(__name__)
 EXTENSION = "c800_response_cache"
 CACHED_HEADERS = ("Content-Type", "ETag", "Vary", "Content-Language", "Link", "Cache-Control")
 # Tables no public read looks at: writing them leaves cached answers valid.
@@ -54,11 +63,10 @@ PRIVATE_TABLES = frozenset({
     "webhook_deliveries", "experiences",
 })
 CACHE_RESULTS = Counter("c800_response_cache_total", "Public reads answered from the response cache "
-                        "(hit) or computed (miss).", ["result"])
+                        "(hit), computed (miss) or computed because the shared stamp was "
+                        "unreadable (bypass).", ["result"])
 
 _FLAG = "c800_public_write"
-_stamps: list[ChangeStamp] = []  # every stamp of this process, replaced on each public write
-_stamps_lock = threading.Lock()
 
 
 class ChangeStamp:
@@ -86,6 +94,39 @@ class ChangeStamp:
         self._map[:self.SIZE] = os.urandom(self.SIZE)
 
 
+class SharedStamp:
+    """The host's stamp, and the one all hosts share in Redis when there is one."""
+
+    def __init__(self, local: ChangeStamp, redis_url: str | None, key: str) -> None:
+        self.local = local
+        self.key = key
+        self._redis = None
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(redis_url, socket_connect_timeout=0.5,
+                                               socket_timeout=0.5)
+
+    def read(self) -> bytes | None:
+        """The current stamp; None when it cannot be known (Redis down): do not cache."""
+        if self._redis is None:
+            return self.local.read()
+        try:
+            shared = self._redis.get(self.key) or b""
+        except Exception:  # noqa: BLE001 - any Redis failure: answer without the cache
+            log.warning("response cache: Redis unreachable, answering uncached", exc_info=True)
+            return None
+        return self.local.read() + shared
+
+    def replace(self) -> None:
+        self.local.replace()
+        if self._redis is not None:
+            try:
+                self._redis.set(self.key, os.urandom(8))
+            except Exception:  # noqa: BLE001 - other hosts catch up within the TTL
+                log.warning("response cache: could not replace the shared stamp", exc_info=True)
+
+
 def _table_of(thing: object) -> str | None:
     table = getattr(thing, "__table__", None)
     return getattr(table, "name", None)
@@ -108,24 +149,17 @@ def _note_statement(state) -> None:  # noqa: ANN001 - an ORMExecuteState
         state.session.info[_FLAG] = True
 
 
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_FLAG, False):
-        with _stamps_lock:
-            stamps = list(_stamps)
-        for stamp in stamps:
+def track_public_writes(factory: sessionmaker, stamp: SharedStamp) -> None:
+    """Replace *stamp* after each commit of a *factory* session that wrote a public table."""
+
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(_FLAG, False):
             stamp.replace()
 
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_FLAG, None)
-
-
-def _listen_once() -> None:
-    if not event.contains(Session, "after_commit", _after_commit):
-        event.listen(Session, "after_flush", _note_flush)
-        event.listen(Session, "do_orm_execute", _note_statement)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
+    event.listen(factory, "after_flush", _note_flush)
+    event.listen(factory, "do_orm_execute", _note_statement)
+    event.listen(factory, "after_commit", _after_commit)
+    event.listen(factory, "after_soft_rollback", lambda session, _tx: session.info.pop(_FLAG, None))
 
 
 @dataclass
@@ -137,7 +171,7 @@ class _Entry:
 
 
 class ResponseCache:
-    def __init__(self, stamp: ChangeStamp, *, entries: int, max_bytes: int, ttl: float) -> None:
+    def __init__(self, stamp: SharedStamp, *, entries: int, max_bytes: int, ttl: float) -> None:
         self.stamp = stamp
         self.max_entries = entries
         self.max_bytes = max_bytes
@@ -202,16 +236,16 @@ def _next_minute(now: float) -> float:
 
 
 def register_response_cache(app: Flask, data_dir: Path, *, entries: int, megabytes: int,
-                            ttl: int) -> None:
+                            ttl: int, redis_url: str | None = None, key_prefix: str = "c800"
+                            ) -> None:
     """Give *app* its cache and the hook that keeps answers. Call it right after compression
     is set up and before the HTTP conventions: after_request hooks run last-registered first,
     so this one sees the answer with its ETag, before it is compressed."""
     if entries <= 0 or ttl <= 0:
         return
-    stamp = ChangeStamp(data_dir / "response-cache.stamp")
-    with _stamps_lock:
-        _stamps.append(stamp)
-    _listen_once()
+    stamp = SharedStamp(ChangeStamp(data_dir / "response-cache.stamp"), redis_url,
+                        f"{key_prefix}:response-cache:stamp")
+    track_public_writes(app.extensions["c800"].sessions, stamp)
     app.extensions[EXTENSION] = ResponseCache(stamp, entries=entries, max_bytes=megabytes << 20,
                                               ttl=float(ttl))
 
@@ -242,6 +276,9 @@ def register_cache_lookup(app: Flask) -> None:
             return None
         key = (request.url, preferred_language(), request.headers.get("Accept", ""))
         stamp = cache.stamp.read()
+        if stamp is None:
+            CACHE_RESULTS.labels("bypass").inc()
+            return None
         entry = cache.get(key, stamp, time.time())
         if entry is not None:
             CACHE_RESULTS.labels("hit").inc()

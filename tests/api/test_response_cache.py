@@ -6,6 +6,7 @@ without the cache, and the cache is bounded.
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 import time
@@ -18,7 +19,9 @@ from sqlalchemy import text, update
 from api.cache import EXTENSION
 from directory.models import Enterprise
 from tests.api.test_consumers import RECORDS, A, B, _notice, auth, channel, iso, with_people
+from tests.api.test_rate_limits import redis_server  # noqa: F401 - a fixture
 from tests.conftest import BACKEND_PARAMS, client_over_records
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -195,3 +198,60 @@ def test_without_the_cache_every_read_is_computed(uncached):
     _write_behind_the_orm(uncached, "立即可见")
     assert _description(uncached) == "立即可见"
     _write_behind_the_orm(uncached, before)
+
+
+# --- several app hosts: the stamp shared through Redis -------------------------------------
+
+
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def two_hosts(request, tmp_path_factory):
+    """Two apps over one database, each with its own DATA_DIR (two hosts), sharing Redis."""
+    redis_url = request.getfixturevalue("redis_server")
+    from api.app import create_app
+    from api.config import Config
+
+    prefix = f"c800test{secrets.token_hex(4)}"
+    for first in client_over_records(request, tmp_path_factory, RECORDS, redis_url=redis_url,
+                                     rate_limit_key_prefix=prefix):
+        config = first.application.extensions["c800"].config
+        second = create_app(Config.from_env(database_url=config.database_url, testing=True,
+                                            data_dir=tmp_path_factory.mktemp("host2"),
+                                            redis_url=redis_url, rate_limit_key_prefix=prefix))
+        alone = create_app(Config.from_env(database_url=config.database_url, testing=True,
+                                           data_dir=tmp_path_factory.mktemp("host3")))
+        yield first, second, alone
+        for app in (second, alone):
+            app.extensions["c800"].engine.dispose()
+
+
+def _write_on(app, description: str) -> None:
+    with app.app_context(), app.extensions["c800"].sessions() as session:
+        session.get(Enterprise, A).description = description
+        session.commit()
+
+
+def test_a_write_on_another_host_is_read_at_once_through_redis(two_hosts):
+    first, second, _alone = two_hosts
+    _description(first)  # cached on the first host
+    _write_on(second, "第二台主机写的")
+    assert _description(first) == "第二台主机写的"
+
+
+def test_without_redis_another_host_sees_the_write_within_the_ttl_only(two_hosts):
+    first, _second, alone = two_hosts
+    reader = alone.test_client()
+    before = _description(reader)  # cached on the host without Redis
+    _write_on(first.application, "没有 Redis 的主机稍后才看到")
+    assert _description(first) == "没有 Redis 的主机稍后才看到"
+    assert _description(reader) == before  # its own stamp did not change: up to PUBLIC_CACHE_SECONDS
+
+
+def test_redis_down_means_computed_answers_not_errors(request, tmp_path_factory):
+    request.param = "sqlite"
+    for down in client_over_records(request, tmp_path_factory, RECORDS,
+                                    redis_url=f"redis://127.0.0.1:{free_port()}/0",
+                                    rate_limits_enabled=False):
+        before = _description(down)
+        _write_behind_the_orm(down, "Redis 不在，照样是新的")
+        assert _description(down) == "Redis 不在，照样是新的"  # nothing was cached
+        _write_behind_the_orm(down, before)
