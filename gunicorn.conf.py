@@ -19,12 +19,60 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 
 
+def _state(worker):  # noqa: ANN001, ANN202 - the worker's api.state.AppState, if any
+    return worker.wsgi.extensions.get("c800") if hasattr(worker.wsgi, "extensions") else None
+
+
 def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
     """Each worker re-applies listing changes left pending while the search engine was down,
-    delivers webhooks and erases expired handoffs (api.state.AppState.start_background)."""
-    state = worker.wsgi.extensions.get("c800") if hasattr(worker.wsgi, "extensions") else None
+    delivers webhooks and erases expired handoffs (api.state.AppState.start_background).
+
+    Graceful shutdown: on SIGTERM (sent by the master on its own SIGTERM) the worker finishes
+    the request in hand, then exits (gunicorn's handle_exit); it also closes its listening
+    sockets at once, so that once every worker has, new connections are refused (a proxy tries
+    another upstream) instead of waiting in a backlog nobody accepts from any more. gunicorn's
+    own error answers (414, 431, 400 for a malformed request) are problem+json too.
+    """
+    import signal
+
+    from gunicorn import util
+
+    def graceful_exit(sig, frame):  # noqa: ANN001, ANN202
+        worker.handle_exit(sig, frame)
+        for listener in worker.sockets:
+            listener.close()
+
+    signal.signal(signal.SIGTERM, graceful_exit)
+    util.write_error = _write_problem
+    state = _state(worker)
     if state is not None:
         state.start_background()
+
+
+def worker_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """In the exiting worker: stop the background threads, letting a drain or delivery in
+    progress finish (up to 5 seconds)."""
+    state = _state(worker)
+    if state is not None:
+        running = state.stop_background(timeout=5)
+        if running:
+            worker.log.warning("background threads still running at exit: %s", ", ".join(running))
+        else:
+            worker.log.info("background threads stopped (pid: %s)", worker.pid)
+
+
+def _write_problem(sock, status_int, reason, mesg):  # noqa: ANN001, ANN202 - gunicorn.util.write_error's
+    """gunicorn's answer to a request it cannot parse, as RFC 9457 problem+json."""
+    import json
+
+    from gunicorn import util
+
+    body = json.dumps({"type": "about:blank", "title": reason, "status": status_int,
+                       "detail": mesg or reason}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            "Content-Type: application/problem+json\r\nCache-Control: no-store\r\n"
+            f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 

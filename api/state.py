@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g
@@ -25,6 +27,8 @@ class AppState:
     indexer: Indexer = field(init=False)
     _search: SearchBackend | None = field(default=None, init=False)
     _search_pid: int = field(default=0, init=False)
+    _background: list[threading.Thread] = field(default_factory=list, init=False)
+    _stop_background: threading.Event = field(default_factory=threading.Event, init=False)
 
     def __post_init__(self) -> None:
         self.indexer = Indexer(self.sessions, lambda: self.search,
@@ -43,9 +47,24 @@ class AppState:
         from directory.contacts import purge_expired
         from directory.webhooks import start_background
 
-        self.indexer.start_background(float(os.environ.get("SEARCH_DRAIN_SECONDS", "10")))
-        start_background(self.sessions, self.webhook_settings, (purge_expired,),
-                         float(self.config.webhook_delivery_seconds))
+        self._stop_background.clear()
+        self._background = [
+            self.indexer.start_background(float(os.environ.get("SEARCH_DRAIN_SECONDS", "10")),
+                                          stop=self._stop_background),
+            start_background(self.sessions, self.webhook_settings, (purge_expired,),
+                             float(self.config.webhook_delivery_seconds), stop=self._stop_background),
+        ]
+
+    def stop_background(self, timeout: float = 10.0) -> list[str]:
+        """Ask the background threads to stop and wait up to *timeout* seconds in all for the
+        round they are in (a drain, a delivery) to finish; the names of those still running."""
+        self._stop_background.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._background:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        running = [thread.name for thread in self._background if thread.is_alive()]
+        self._background = []
+        return running
 
     @property
     def search(self) -> SearchBackend:

@@ -11,9 +11,11 @@ import runpy
 from pathlib import Path
 
 # The hooks of the repository's gunicorn.conf.py: search drain and webhook delivery in every
-# worker, one fresh metrics folder summed by /metrics.
+# worker (stopped when it exits; graceful SIGTERM, gunicorn's errors as problem+json), one
+# fresh metrics folder summed by /metrics.
 _base = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
 post_worker_init = _base["post_worker_init"]
+worker_exit = _base["worker_exit"]
 on_starting = _base["on_starting"]
 child_exit = _base["child_exit"]
 

@@ -186,12 +186,13 @@ class Indexer:
         return state
 
     # --- served workers -------------------------------------------------------------------
-    def start_background(self, interval: float = 10.0) -> threading.Thread:
-        """Drain pending changes every *interval* seconds in a daemon thread."""
+    def start_background(self, interval: float = 10.0,
+                         stop: threading.Event | None = None) -> threading.Thread:
+        """Drain pending changes every *interval* seconds in a daemon thread, until *stop* is set."""
+        stop = stop or threading.Event()
 
         def loop() -> None:
-            while True:
-                time.sleep(interval)
+            while not stop.wait(interval):
                 try:
                     if self.pending():
                         self.drain()

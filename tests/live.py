@@ -10,12 +10,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # base URL -> pid of the gunicorn master serving it (for tests that kill its workers)
 MASTERS: dict[str, int] = {}
+# base URL -> the master's process and its log (for tests that stop it themselves)
+PROCESSES: dict[str, tuple[subprocess.Popen, Path]] = {}
 
 
 def worker_pids(master: int) -> set[int]:
@@ -76,8 +78,11 @@ def gunicorn(database_url: str, data_dir: Path, workers: int = 2) -> Iterator[st
         try:
             wait_until_up(base, process, log, 60)
             MASTERS[base] = process.pid
+            PROCESSES[base] = (process, log)
             yield base
         finally:
             MASTERS.pop(base, None)
-            os.killpg(process.pid, signal.SIGTERM)
+            PROCESSES.pop(base, None)
+            with suppress(ProcessLookupError):  # a test stopped it already
+                os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)

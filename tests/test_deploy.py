@@ -15,7 +15,7 @@ DEPLOY = ROOT / "deploy"
 def test_the_production_gunicorn_settings_keep_the_hooks():
     settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     base = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    for hook in ("post_worker_init", "on_starting", "child_exit"):
+    for hook in ("post_worker_init", "worker_exit", "on_starting", "child_exit"):
         assert settings[hook].__code__.co_code == base[hook].__code__.co_code
         assert settings[hook].__code__.co_filename == str(ROOT / "gunicorn.conf.py")
     assert settings["preload_app"] is False and settings["accesslog"] is None
