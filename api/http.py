@@ -121,7 +121,7 @@ def register_body_limit(app: Flask) -> None:
 _CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
 _HEADER_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # Where the API answers a bad request with 400 (OAuth 2.0's endpoints and the claim pages
-# document 400); everywhere else a bad parameter is a 422.
+# document 400); everywhere else a bad parameter is a 422. api.smorest documents both.
 _BAD_REQUEST_PREFIXES = ("/oauth/", "/claims/")
 NOT_UTF8 = "Not UTF-8."
 HAS_CONTROL = "Contains a control character (U+0000-U+001F or U+007F)."

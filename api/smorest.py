@@ -29,33 +29,53 @@ class NoQuerySchema(Schema):
     """For operations without query parameters: any parameter given is refused."""
 
 
-# What api.http.register_input_checks refuses in every query, path and header value (422, or
-# 400 under /oauth/ and /claims/): stated in the spec as the pattern of each free-text
-# parameter, so that clients and fuzzers know it.
+# What api.http's header and parameter checks refuse in every query, path and header value
+# (422, or 400 under /oauth/ and /claims/): stated in the spec as the pattern of each free-text
+# parameter, so that clients and fuzzers know it. A tab is white space in a header value.
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+NO_CONTROL_CHARACTERS_IN_HEADERS = r"^[^\x00-\x08\x0a-\x1f\x7f]*$"
+BAD_REQUEST_PREFIXES = ("/oauth/", "/claims/")
+HOSTILE_400 = ("A parameter holding control characters or bytes that are not UTF-8: an "
+               "application/problem+json naming it.")
 
 
-def _no_control_characters(parameters: list) -> None:
+def _no_control_characters(parameters: list) -> bool:
+    """Give the free-text string parameters their pattern; whether there are any parameters."""
+    found = False
     for parameter in parameters:
         schema = parameter.get("schema") if isinstance(parameter, dict) else None
         if not isinstance(schema, dict) or parameter.get("in") not in ("query", "path", "header"):
             continue
+        found = True
         types = schema.get("type")
         is_string = "string" in types if isinstance(types, list) else types == "string"
         if is_string and not {"enum", "pattern", "format", "const"} & schema.keys():
-            schema["pattern"] = NO_CONTROL_CHARACTERS
+            schema["pattern"] = (NO_CONTROL_CHARACTERS_IN_HEADERS if parameter["in"] == "header"
+                                 else NO_CONTROL_CHARACTERS)
+    return found
 
 
 class NoControlCharactersPlugin(BasePlugin):
-    """Gives every free-text string parameter the pattern NO_CONTROL_CHARACTERS."""
+    """Gives every free-text string parameter the pattern NO_CONTROL_CHARACTERS, and the 400 of
+    the OAuth 2.0 and claim pages (documented as HTML) its problem+json."""
 
     def path_helper(self, path=None, operations=None, parameters=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
         _no_control_characters(parameters or [])
 
     def operation_helper(self, path=None, operations=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
         for operation in (operations or {}).values():
-            if isinstance(operation, dict):
-                _no_control_characters(operation.get("parameters") or [])
+            if not isinstance(operation, dict):
+                continue
+            if (_no_control_characters(operation.get("parameters") or [])
+                    and str(path).startswith(BAD_REQUEST_PREFIXES)):
+                responses = operation.setdefault("responses", {})
+                key = 400 if 400 in responses else "400"
+                response = responses.setdefault(key, {"description": HOSTILE_400})
+                if isinstance(response, dict) and "content" in response:
+                    response["content"].setdefault(PROBLEM_MEDIA_TYPE, {
+                        "schema": {"$ref": "#/components/schemas/Problem"}})
+                    if HOSTILE_400 not in response.get("description", ""):
+                        response["description"] = f"{response.get('description', '')} {HOSTILE_400}".strip()
 
 
 class Api(flask_smorest.Api):
