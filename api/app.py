@@ -39,6 +39,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     """Build the app from *config*, or from the environment with *overrides* applied."""
     config = config or Config.from_env(**overrides)
     app = Flask(__name__)
+    # Never debug mode, whatever FLASK_DEBUG says: no debugger, no stack traces, errors handled
+    app.debug = False
     app.config.update(
         API_TITLE="c800 directory API",
         API_VERSION="1.0.0",

@@ -306,3 +306,19 @@ def test_postgresql_restarted_under_load_answers_503_then_recovers_without_resta
     for start, end in ((up_at + 1.0, restart_at), (restarted_at + 1.0, float("inf"))):
         after = load.between(start, end)
         assert len(after) > 5 and all(a[3] in (200, 201) for a in after), [a[3] for a in after]
+
+
+def test_an_unexpected_error_shows_no_debug_page_or_stack_trace(tmp_path, monkeypatch):
+    """As `make run` configures the app (testing off), even with FLASK_DEBUG set in the
+    environment: a 500 is a problem+json that says nothing of the code."""
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app(Config.from_env(database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+                                     data_dir=tmp_path / "var"))
+    assert app.debug is False and app.testing is False
+    answer = app.test_client().get("/v1/industries")
+    assert answer.status_code == 500
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    text = answer.get_data(as_text=True)
+    for leak in ("Traceback", ".py", "sqlite3", "no such table", "OperationalError", "<html"):
+        assert leak not in text, (leak, text)
+    app.extensions["c800"].engine.dispose()
