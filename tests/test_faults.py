@@ -15,9 +15,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import sessionmaker
 
 from directory.claims import Report
 from directory.db import make_engine, make_session_factory
@@ -27,6 +29,16 @@ from tests.live import MASTERS, gunicorn, worker_pids
 
 BACKENDS = pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
 LISTING = "ent_000000000001"
+
+
+def one_listing(database_url: str, folder: Path) -> tuple[Engine, sessionmaker]:
+    """An engine and sessions on *database_url*, which now holds the listing LISTING."""
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        import_directory(session, write_data(folder / "data", [enterprise(LISTING)]))
+        session.commit()
+    return engine, sessions
 
 
 def _report(base: str, number: int) -> str | None:
@@ -42,11 +54,7 @@ def _report(base: str, number: int) -> str | None:
 
 @BACKENDS
 def test_kill_9_of_a_worker_under_load_loses_no_accepted_write(fresh_database, tmp_path):
-    engine = make_engine(fresh_database)
-    sessions = make_session_factory(engine)
-    with sessions() as session:
-        import_directory(session, write_data(tmp_path / "data", [enterprise(LISTING)]))
-        session.commit()
+    engine, sessions = one_listing(fresh_database, tmp_path)
     accepted: list[str] = []
     unanswered = [0]
     stop = threading.Event()

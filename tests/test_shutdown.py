@@ -23,12 +23,9 @@ import time
 from sqlalchemy import select
 
 from directory.claims import Report
-from directory.db import make_engine, make_session_factory
-from directory.importer import import_directory
-from tests.directory.test_importer import enterprise, write_data
 from tests.live import MASTERS, PROCESSES, gunicorn, worker_pids
+from tests.test_faults import LISTING, one_listing
 
-LISTING = "ent_000000000001"
 GRACEFUL_TIMEOUT = 20  # gunicorn.conf.py
 
 
@@ -64,11 +61,7 @@ def _refused(port: int) -> bool:
 
 
 def test_sigterm_finishes_requests_in_flight_refuses_new_ones_and_exits_0(fresh_database, tmp_path):
-    engine = make_engine(fresh_database)
-    sessions = make_session_factory(engine)
-    with sessions() as session:
-        import_directory(session, write_data(tmp_path / "data", [enterprise(LISTING)]))
-        session.commit()
+    engine, sessions = one_listing(fresh_database, tmp_path)
     answered, unanswered, cut_short = [], [0], []
     stop = threading.Event()
     with gunicorn(fresh_database, tmp_path / "var", workers=3) as base:
