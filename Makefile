@@ -52,7 +52,7 @@ test: install-test
 
 ## make fuzz: the schemathesis run of `make test` with many more examples per operation
 fuzz: install-test
-	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-500} $(BIN)/python -m pytest tests/api/test_schemathesis.py
+	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} $(BIN)/python -m pytest tests/api/test_schemathesis.py
 
 openapi: install
 	$(FLASK) openapi export
