@@ -33,6 +33,8 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ValueError(f"environment variable {name} must be true or false, got {raw!r}")
 
 
+ENVIRONMENTS = ("development", "production")
+
 # Limits of apps built with testing=True unless the test passes its own: the suite makes
 # thousands of requests from one address.
 TESTING_RATE_LIMIT = "100000/minute"
@@ -45,6 +47,10 @@ class Config:
     """Settings of one app instance. Build it with :meth:`from_env`."""
 
     data_dir: Path = Path("var")
+    # C800_ENV: "development" (the default, what `make run` is) or "production". A production
+    # app refuses to start with settings that are only safe on a developer's machine
+    # (each module that owns such a setting checks it when the app is created).
+    environment: str = "development"
     database_url: str = ""
     # Database waits (directory/db.py), all below gunicorn's 30 s worker timeout so that a
     # locked or unreachable database is a 503 with Retry-After, never a killed worker: how long
@@ -103,6 +109,7 @@ class Config:
         data_dir = Path(os.environ.get("DATA_DIR") or "var").resolve()
         config = cls(
             data_dir=data_dir,
+            environment=(os.environ.get("C800_ENV") or "development").strip().lower(),
             database_url=os.environ.get("DATABASE_URL") or "",
             sqlite_busy_timeout_ms=_env_int("SQLITE_BUSY_TIMEOUT_MS", 5000),
             database_connect_timeout=_env_int("DATABASE_CONNECT_TIMEOUT", 5),
@@ -143,6 +150,9 @@ class Config:
             for name in RATE_LIMIT_FIELDS:
                 if name not in overrides:
                     setattr(config, name, TESTING_RATE_LIMIT)
+        if config.environment not in ENVIRONMENTS:
+            raise ValueError(f"C800_ENV must be one of {', '.join(ENVIRONMENTS)}, "
+                             f"got {config.environment!r}")
         if config.log_format not in ("json", "text"):
             raise ValueError(f"LOG_FORMAT must be json or text, got {config.log_format!r}")
         if isinstance(config.data_dir, str):
@@ -150,3 +160,8 @@ class Config:
         if not config.database_url:
             config.database_url = f"sqlite:///{config.data_dir / 'c800.sqlite3'}"
         return config
+
+    @property
+    def production(self) -> bool:
+        """True when C800_ENV=production: unsafe defaults are refused at start."""
+        return self.environment == "production"
