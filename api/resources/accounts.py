@@ -81,7 +81,9 @@ class ClaimCreateSchema(Schema):
         "description": "`email`: we mail a link to `email`, which must be at the listing's own "
                        "domain; `admin`: the c800 team decides.", "example": "email"})
     email = fields.String(allow_none=True, load_default=None, validate=line(254), metadata={
-        "description": "An address at the listing's website domain (method email).",
+        "description": "One plain address (`local@domain`, no name, brackets, list or comment) "
+                       "exactly at one of the listing's own registrable domains (method email); "
+                       "the link goes to this address alone.",
         "example": "service@icbc.com.cn"})
     note = fields.String(allow_none=True, load_default=None, validate=text(2000), metadata={
         "description": "Anything that helps the team decide (1-2000 characters).",
@@ -263,8 +265,6 @@ class Claims(MethodView):
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
         body = load_body(ClaimCreateSchema)
         method, email, note = body["method"], body["email"], body["note"]
-        if email is not None:
-            email = email.strip().lower()
         try:
             started = start_claim(session, enterprise, g.current_user, method, email, note)
         except ClaimError as exc:
