@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from api.http import public_url
 from api.idempotency import idempotent
 from api.limits import limit_reports
 from api.oauth.protect import optional_user, require_scope
@@ -221,7 +222,7 @@ class Me(MethodView):
 
 def _mail_claim_link(claim: Claim, token: str, enterprise: Enterprise) -> None:
     config = app_state().config
-    link = f"{request.host_url.rstrip('/')}/claims/verify?{_query(token)}"
+    link = public_url(f"{url_for('pages.confirm_claim')}?{_query(token)}")
     name = enterprise.name_zh_hans or enterprise.name_en or enterprise.id
     body = (f"有人（{g.current_user.email}）申请在 c800 上管理「{name}」的企业信息。\n"
             f"如果是你本人或你的同事，请打开下面的链接确认（72 小时内有效）：\n\n{link}\n\n"

@@ -31,7 +31,8 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
 def client(request, tmp_path_factory):
-    for client in client_over_records(request, tmp_path_factory, RECORDS):
+    for client in client_over_records(request, tmp_path_factory, RECORDS,
+                                      public_base_url=PUBLIC_BASE_URL):
         client.data_dir = client.application.extensions["c800"].config.data_dir
         yield client
 
@@ -160,3 +161,19 @@ def test_the_token_is_bound_to_its_claim_and_address(client):
         session.commit()
     assert client.post("/claims/verify", data={"token": token_two}).status_code == 404
     assert client.post("/claims/verify", data={"token": token_one}).status_code == 200
+
+
+# --- item 2: links in mail come from PUBLIC_BASE_URL, never from the Host header --------------
+
+@pytest.mark.parametrize("hostile", [{"Host": "attacker.example"},
+                                     {"X-Forwarded-Host": "attacker.example",
+                                      "X-Forwarded-Proto": "http"}])
+def test_the_mailed_link_is_at_public_base_url_whatever_the_host(client, hostile):
+    seen = mails(client)
+    answer = claim(client, f"ops{secrets.token_hex(3)}@icbc.com.cn", headers=sign_up(client), **hostile)
+    assert answer.status_code == 202, answer.get_json()
+    [path] = mails(client) - seen
+    body = read_mail(path).get_content()
+    assert "attacker" not in body
+    link = re.search(r"\S+/claims/verify\?token=\S+", body).group(0)
+    assert link.startswith(f"{PUBLIC_BASE_URL}/claims/verify?token=clm_")
