@@ -3,8 +3,10 @@
 A signed-in user claims a listing either by e-mail (a link mailed to an address at one of the
 listing's own domains proves the user reads that mailbox) or for an administrator to decide.
 The address is one plain addr-spec (directory/addresses.py) exactly at one of the listing's
-registrable domains; the link's token names its claim and is bound to that claim's stored
-address, so a link verifies only the claim, and the address, it was mailed for.
+registrable domains, never at a mailbox provider's (directory/mailboxes.py); a listing whose
+own domain is a mailbox provider's is claimed only through an administrator. The link's
+token names its claim and is bound to that claim's stored address, so a link verifies only the
+claim, and the address, it was mailed for.
 A verified or approved claim makes the user an owner and the listing ``verified`` and
 ``managed``. Reports of wrong information wait in a queue for administrators.
 """
@@ -24,7 +26,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from directory.accounts import Membership, User
 from directory.addresses import AddressError, parse_mailbox
 from directory.db import Base, UTCDateTime
-from directory.lookup import MAILBOX_PROVIDERS, registrable_domain
+from directory.lookup import registrable_domain
+from directory.mailboxes import is_mailbox_provider
 from directory.models import Enterprise, utcnow
 
 CLAIM_METHODS = ("email", "admin")
@@ -100,7 +103,7 @@ def listing_domains(enterprise: Enterprise) -> set[str]:
     if enterprise.website:
         hosts.append(urlsplit(enterprise.website).hostname or "")
     found = {registrable_domain(host) for host in hosts if host}
-    return {d for d in found if d and d not in MAILBOX_PROVIDERS}
+    return {d for d in found if d}
 
 
 def claim_address(enterprise: Enterprise, email: str | None) -> str:
@@ -108,6 +111,11 @@ def claim_address(enterprise: Enterprise, email: str | None) -> str:
     if not email:
         raise ClaimError("An e-mail claim needs the address to mail the link to.", field="email")
     domains = listing_domains(enterprise)
+    providers = sorted(d for d in domains if is_mailbox_provider(d))
+    if providers:
+        raise ClaimError(f"{', '.join(providers)} gives mailboxes to anyone, so an address there "
+                         f"proves nothing: this listing can be claimed only through an "
+                         f"administrator (method admin).", field="method")
     if not domains:
         raise ClaimError("The listing names no website domain of its own to mail; ask for an "
                          "administrator's approval (method admin).", field="method")
@@ -115,6 +123,10 @@ def claim_address(enterprise: Enterprise, email: str | None) -> str:
         mailbox = parse_mailbox(email)
     except AddressError as exc:
         raise ClaimError(str(exc), field="email") from exc
+    if is_mailbox_provider(mailbox.domain):
+        raise ClaimError(f"{mailbox.domain} gives mailboxes to anyone: use an address at the "
+                         f"listing's own domain ({', '.join(sorted(domains))}), or ask for an "
+                         f"administrator's approval (method admin).", field="email")
     if mailbox.domain not in domains:
         raise ClaimError(f"The address must be at the listing's own domain, not at a subdomain or "
                          f"another domain ({', '.join(sorted(domains))}).", field="email")

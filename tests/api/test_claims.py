@@ -18,13 +18,26 @@ from directory.claims import Claim
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
 
-ICBC, CMB, MAILRU = "ent_000000000001", "ent_000000000002", "ent_000000000003"
+ICBC, CMB = "ent_000000000001", "ent_000000000002"
+MAILRU, NAVER, NETEASE, TENCENT, DAUM = (f"ent_00000000001{n}" for n in range(5))
 PUBLIC_BASE_URL = "https://c800.test"
+
+
+def provider(ident: str, name: str, website: str, domains: list[str]) -> dict:
+    return enterprise(ident, names={"en": name}, aliases=[], website=website, domains=domains,
+                      channels=[])
+
+
 RECORDS = [
     enterprise(ICBC),
     enterprise(CMB, names={"zh-Hans": "招商银行", "en": "China Merchants Bank"}, aliases=["招行"],
                website="https://www.cmbchina.com/", domains=["cmbchina.com"],
                channels=[{"kind": "phone", "value": "95555", "source": "test:cmb"}]),
+    provider(MAILRU, "Mail.Ru", "https://mail.ru/", ["mail.ru"]),
+    provider(NAVER, "NAVER", "https://www.naver.com/", ["naver.com"]),
+    provider(NETEASE, "NetEase Mail", "https://mail.163.com/", ["163.com", "126.com"]),
+    provider(TENCENT, "Tencent", "https://www.tencent.com/", ["tencent.com", "qq.com"]),
+    provider(DAUM, "Daum", "https://www.daum.net/", ["daum.net"]),  # from our own data file
 ]
 PROBLEM = "application/problem+json"
 
@@ -177,3 +190,42 @@ def test_the_mailed_link_is_at_public_base_url_whatever_the_host(client, hostile
     assert "attacker" not in body
     link = re.search(r"\S+/claims/verify\?token=\S+", body).group(0)
     assert link.startswith(f"{PUBLIC_BASE_URL}/claims/verify?token=clm_")
+
+
+# --- item 3: mailbox providers ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("enterprise_id", "address"), [
+    (MAILRU, "support@mail.ru"), (NAVER, "help@naver.com"), (NETEASE, "kefu@163.com"),
+    (TENCENT, "service@tencent.com"), (DAUM, "cs@daum.net"),
+])
+def test_a_mailbox_providers_listing_is_claimed_only_through_an_administrator(client, enterprise_id,
+                                                                              address):
+    headers, seen = sign_up(client), mails(client)
+    answer = claim(client, address, enterprise_id, headers=headers)
+    assert answer.status_code == 422 and answer.mimetype == PROBLEM, answer.get_json()
+    assert fields_of(answer) == {"method"}
+    assert "only through an administrator (method admin)" in answer.get_json()["detail"]
+    assert mails(client) == seen
+    by_admin = client.post(f"/v1/enterprises/{enterprise_id}/claims", json={"method": "admin"},
+                           headers=headers)
+    assert by_admin.status_code == 202 and by_admin.get_json()["status"] == "pending"
+
+
+@pytest.mark.parametrize("address", ["kim@naver.com", "ivan@mail.ru", "icbc-service@qq.com",
+                                     "icbc@vip.163.com", "icbc95588@126.com", "kefu@sina.com",
+                                     "help@outlook.com", "lee@daum.net"])
+def test_an_address_at_a_mailbox_provider_claims_nothing(client, address):
+    seen = mails(client)
+    answer = claim(client, address)
+    assert answer.status_code == 422 and fields_of(answer) == {"email"}, answer.get_json()
+    assert "gives mailboxes to anyone" in answer.get_json()["detail"]
+    assert mails(client) == seen
+
+
+@pytest.mark.parametrize(("address", "owner"), [("kim@naver.com", NAVER), ("lee@daum.net", DAUM),
+                                                ("ivan@mail.ru", MAILRU)])
+def test_lookup_never_calls_an_address_at_a_mailbox_provider_official(client, address, owner):
+    answer = client.get("/v1/lookup", query_string={"q": address}).get_json()
+    assert answer["official"] is False and answer["hint"]["code"] == "mailbox_provider"
+    domain = client.get("/v1/lookup", query_string={"q": address.split("@")[1]}).get_json()
+    assert domain["official"] is True and [m["enterprise"]["id"] for m in domain["matches"]] == [owner]
