@@ -257,8 +257,10 @@ class Claims(MethodView):
         """Claim a listing
 
         Ask to keep a listing. With `method: email` a confirmation link is mailed to `email`,
-        an address at the listing's own website domain; opening it makes you an owner. With
-        `method: admin` the c800 team decides.
+        one plain address exactly at the listing's own website domain (never at a mailbox
+        provider such as gmail.com or qq.com); opening it makes you an owner. Listings whose
+        own domain is a mailbox provider's (Gmail, QQ, NetEase 163, Mail.Ru, NAVER...) are
+        claimed only with `method: admin`: the c800 team decides.
         """
         session = db_session()
         enterprise = get_public_enterprise(session, enterprise_id)
