@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ CLAIM_STATUSES = ("pending", "verified", "approved", "rejected")
 REPORT_STATUSES = ("open", "resolved", "dismissed")
 REPORT_TOPICS = ("wrong_number", "wrong_hours", "closed_channel", "scam", "wrong_details", "other")
 CLAIM_LINK_LIFETIME = timedelta(hours=72)
+CLAIM_ID = re.compile(r"clm_[0-9a-f]{16}")
 
 
 class ClaimError(ValueError):
@@ -187,7 +189,7 @@ def verify_claim(session: Session, token: str) -> Claim:
     The token names its claim; its secret must match the digest bound to that claim's address,
     and the address must still be one the listing may be claimed by."""
     claim_id, _, secret = token.partition(".")
-    claim = session.get(Claim, claim_id) if claim_id.startswith("clm_") and secret else None
+    claim = session.get(Claim, claim_id) if CLAIM_ID.fullmatch(claim_id) and secret else None
     if (claim is None or claim.status != "pending" or claim.method != "email" or not claim.email
             or not claim.token_hash
             or not hmac.compare_digest(claim.token_hash, _token_digest(claim.id, claim.email, secret))):

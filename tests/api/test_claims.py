@@ -166,7 +166,9 @@ def test_the_token_is_bound_to_its_claim_and_address(client):
     # another claim's id with this claim's secret, or no claim id at all: refused
     assert client.post("/claims/verify", data={"token": f"{first.get_json()['id']}.{secret_two}"}
                        ).status_code == 404
-    assert client.post("/claims/verify", data={"token": secret_two}).status_code == 404
+    for forged in (secret_two, f"clm_\x00.{secret_two}", f"{first.get_json()['id']}\x00.{secret_two}",
+                   f"clm_{'f' * 16}.{secret_two}", ".", f"{first.get_json()['id']}."):
+        assert client.post("/claims/verify", data={"token": forged}).status_code == 404, forged
     # the address a claim keeps is part of what its token proves
     state = client.application.extensions["c800"]
     with client.application.app_context(), state.sessions() as session:
