@@ -5,7 +5,9 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
 DATA_DIR ?= $(CURDIR)/var
-export DATA_DIR
+# Where `make run` is reached: every absolute URL the app makes (mail links, OAuth issuer) uses it.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+export DATA_DIR PUBLIC_BASE_URL
 
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _env_int(name: str, default: int) -> int:
@@ -34,6 +35,8 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 ENVIRONMENTS = ("development", "production")
+# Where the app is reached when PUBLIC_BASE_URL is not set (development only): `make run`'s address.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
 
 # Limits of apps built with testing=True unless the test passes its own: the suite makes
 # thousands of requests from one address.
@@ -51,6 +54,13 @@ class Config:
     # app refuses to start with settings that are only safe on a developer's machine
     # (each module that owns such a setting checks it when the app is created).
     environment: str = "development"
+    # PUBLIC_BASE_URL: the scheme and host (and port) people reach the app at, such as
+    # "https://api.c800.example". Every absolute URL the app makes (links in mail, the OAuth
+    # issuer and its metadata, next-page links, JSON-LD ids) starts with it, never with the
+    # request's Host header. Required in production (https, nothing after the host);
+    # http://127.0.0.1:8000 elsewhere (and in apps built by tests) unless set. Kept without a
+    # trailing slash.
+    public_base_url: str = ""
     database_url: str = ""
     # Database waits (directory/db.py), all below gunicorn's 30 s worker timeout so that a
     # locked or unreachable database is a 503 with Retry-After, never a killed worker: how long
@@ -110,6 +120,7 @@ class Config:
         config = cls(
             data_dir=data_dir,
             environment=(os.environ.get("C800_ENV") or "development").strip().lower(),
+            public_base_url=os.environ.get("PUBLIC_BASE_URL") or "",
             database_url=os.environ.get("DATABASE_URL") or "",
             sqlite_busy_timeout_ms=_env_int("SQLITE_BUSY_TIMEOUT_MS", 5000),
             database_connect_timeout=_env_int("DATABASE_CONNECT_TIMEOUT", 5),
@@ -153,6 +164,8 @@ class Config:
         if config.environment not in ENVIRONMENTS:
             raise ValueError(f"C800_ENV must be one of {', '.join(ENVIRONMENTS)}, "
                              f"got {config.environment!r}")
+        config.public_base_url = checked_public_base_url(
+            config.public_base_url, config.production, required=not config.testing)
         if config.log_format not in ("json", "text"):
             raise ValueError(f"LOG_FORMAT must be json or text, got {config.log_format!r}")
         if isinstance(config.data_dir, str):
@@ -165,3 +178,46 @@ class Config:
     def production(self) -> bool:
         """True when C800_ENV=production: unsafe defaults are refused at start."""
         return self.environment == "production"
+
+
+def checked_public_base_url(value: str | None, production: bool, *, required: bool = True) -> str:
+    """PUBLIC_BASE_URL without its trailing slash, or the development default; ValueError when
+    it is missing in production (unless not *required*: apps built by tests) or is not a bare
+    origin (https in production)."""
+    value = (value or "").strip()
+    if not value:
+        if production and required:
+            raise ValueError("PUBLIC_BASE_URL must be set in production (C800_ENV=production): the "
+                             "https address people reach c800 at, such as https://api.c800.example; "
+                             "links in mail and the OAuth issuer are made from it, never from the "
+                             "request's Host header")
+        return DEVELOPMENT_BASE_URL
+    problem = _base_url_problem(value, production)
+    if problem:
+        raise ValueError(f"PUBLIC_BASE_URL {value!r} {problem}: give only a scheme and a host "
+                         f"(and port), such as https://api.c800.example")
+    parts = urlsplit(value)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _base_url_problem(value: str, production: bool) -> str | None:
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return "is not a URL"
+    if not value.isascii():
+        return "must be written in ASCII (an international host name IDNA-encoded)"
+    if parts.scheme not in ("http", "https"):
+        return "must start with https://" if production else "must start with https:// or http://"
+    if production and parts.scheme != "https":
+        return "must use https in production"
+    if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in value):
+        return "has no host name"
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return "must not hold a user name or password"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "?" in value or "#" in value:
+        return "must not have a path, query or fragment"
+    if port == 0:
+        return "has no valid port"
+    return None

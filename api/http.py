@@ -72,12 +72,18 @@ def decode_cursor(cursor: str | None) -> str | None:
     return value
 
 
+def public_url(path: str) -> str:
+    """The absolute URL of *path* (starting with "/") at PUBLIC_BASE_URL: never made from the
+    request's Host header, which any client can set."""
+    return app_state().config.public_base_url + path
+
+
 def next_page_url(cursor: str, args: dict[str, object]) -> str:
     """Absolute URL of the next page: the same query with the new cursor."""
     query = {k: v for k, v in args.items() if v is not None and k != "cursor"}
     query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in query.items()}
     query["cursor"] = cursor
-    return f"{request.base_url}?{urlencode(query)}"
+    return f"{public_url(request.script_root + request.path)}?{urlencode(query)}"
 
 
 def set_link_next(response: Response, url: str | None) -> None:

@@ -2,6 +2,11 @@
 
 A signed-in user claims a listing either by e-mail (a link mailed to an address at one of the
 listing's own domains proves the user reads that mailbox) or for an administrator to decide.
+The address is one plain addr-spec (directory/addresses.py) exactly at one of the listing's
+registrable domains, never at a mailbox provider's (directory/mailboxes.py); a listing whose
+own domain is a mailbox provider's is claimed only through an administrator. The link's
+token names its claim and is bound to that claim's stored address, so a link verifies only the
+claim, and the address, it was mailed for.
 A verified or approved claim makes the user an owner and the listing ``verified`` and
 ``managed``. Reports of wrong information wait in a queue for administrators.
 """
@@ -9,6 +14,8 @@ A verified or approved claim makes the user an owner and the listing ``verified`
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,8 +25,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.accounts import Membership, User
+from directory.addresses import AddressError, parse_mailbox
 from directory.db import Base, UTCDateTime
-from directory.lookup import MAILBOX_PROVIDERS, registrable_domain
+from directory.lookup import registrable_domain
+from directory.mailboxes import is_mailbox_provider
 from directory.models import Enterprise, utcnow
 
 CLAIM_METHODS = ("email", "admin")
@@ -27,6 +36,7 @@ CLAIM_STATUSES = ("pending", "verified", "approved", "rejected")
 REPORT_STATUSES = ("open", "resolved", "dismissed")
 REPORT_TOPICS = ("wrong_number", "wrong_hours", "closed_channel", "scam", "wrong_details", "other")
 CLAIM_LINK_LIFETIME = timedelta(hours=72)
+CLAIM_ID = re.compile(r"clm_[0-9a-f]{16}")
 
 
 class ClaimError(ValueError):
@@ -84,8 +94,9 @@ class Report(Base):
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _token_digest(claim_id: str, address: str, secret: str) -> str:
+    """What a claim keeps of its link's secret: bound to the claim and to the address mailed."""
+    return hashlib.sha256(f"{claim_id}\n{address}\n{secret}".encode()).hexdigest()
 
 
 def listing_domains(enterprise: Enterprise) -> set[str]:
@@ -94,13 +105,40 @@ def listing_domains(enterprise: Enterprise) -> set[str]:
     if enterprise.website:
         hosts.append(urlsplit(enterprise.website).hostname or "")
     found = {registrable_domain(host) for host in hosts if host}
-    return {d for d in found if d and d not in MAILBOX_PROVIDERS}
+    return {d for d in found if d}
+
+
+def claim_address(enterprise: Enterprise, email: str | None) -> str:
+    """The one normalised address an e-mail claim on *enterprise* may mail, else ClaimError."""
+    if not email:
+        raise ClaimError("An e-mail claim needs the address to mail the link to.", field="email")
+    domains = listing_domains(enterprise)
+    providers = sorted(d for d in domains if is_mailbox_provider(d))
+    if providers:
+        raise ClaimError(f"{', '.join(providers)} gives mailboxes to anyone, so an address there "
+                         f"proves nothing: this listing can be claimed only through an "
+                         f"administrator (method admin).", field="method")
+    if not domains:
+        raise ClaimError("The listing names no website domain of its own to mail; ask for an "
+                         "administrator's approval (method admin).", field="method")
+    try:
+        mailbox = parse_mailbox(email)
+    except AddressError as exc:
+        raise ClaimError(str(exc), field="email") from exc
+    if is_mailbox_provider(mailbox.domain):
+        raise ClaimError(f"{mailbox.domain} gives mailboxes to anyone: use an address at the "
+                         f"listing's own domain ({', '.join(sorted(domains))}), or ask for an "
+                         f"administrator's approval (method admin).", field="email")
+    if mailbox.domain not in domains:
+        raise ClaimError(f"The address must be at the listing's own domain, not at a subdomain or "
+                         f"another domain ({', '.join(sorted(domains))}).", field="email")
+    return mailbox.address
 
 
 @dataclass
 class StartedClaim:
     claim: Claim
-    token: str | None  # the secret of the mailed link (email claims only)
+    token: str | None  # the link's token, "<claim id>.<secret>" (email claims only)
 
 
 def start_claim(session: Session, enterprise: Enterprise, user: User, method: str,
@@ -112,24 +150,16 @@ def start_claim(session: Session, enterprise: Enterprise, user: User, method: st
         Claim.enterprise_id == enterprise.id, Claim.user_id == user.id, Claim.status == "pending"))
     if pending is not None and not _expired(pending):
         raise ClaimError(f"Your claim {pending.id} on this listing is pending.", status=409)
-    token = None
+    claim_id = f"clm_{secrets.token_hex(8)}"
+    address = token = digest = None
     if method == "email":
-        if not email:
-            raise ClaimError("An e-mail claim needs the address to mail the link to.", field="email")
-        domains = listing_domains(enterprise)
-        if not domains:
-            raise ClaimError("The listing names no website domain of its own to mail; ask for an "
-                             "administrator's approval (method admin).", field="method")
-        domain = registrable_domain(email.rpartition("@")[2])
-        if domain not in domains:
-            raise ClaimError(f"The address must be at the listing's own domain "
-                             f"({', '.join(sorted(domains))}).", field="email")
-        token = secrets.token_urlsafe(32)
+        address = claim_address(enterprise, email)
+        secret = secrets.token_urlsafe(32)
+        token, digest = f"{claim_id}.{secret}", _token_digest(claim_id, address, secret)
     elif email:
         raise ClaimError("Only e-mail claims take an address.", field="email")
-    claim = Claim(id=f"clm_{secrets.token_hex(8)}", enterprise_id=enterprise.id, user_id=user.id,
-                  method=method, email=email, token_hash=_hash(token) if token else None,
-                  note=note, status="pending", created_at=utcnow())
+    claim = Claim(id=claim_id, enterprise_id=enterprise.id, user_id=user.id, method=method,
+                  email=address, token_hash=digest, note=note, status="pending", created_at=utcnow())
     session.add(claim)
     session.flush()
     return StartedClaim(claim, token)
@@ -154,12 +184,23 @@ def _grant(session: Session, claim: Claim) -> None:
 
 
 def verify_claim(session: Session, token: str) -> Claim:
-    """The e-mail claim whose link carries *token*, now verified (the caller commits)."""
-    claim = session.scalar(select(Claim).where(Claim.token_hash == _hash(token)))
-    if claim is None or claim.status != "pending":
+    """The e-mail claim whose link carries *token*, now verified (the caller commits).
+
+    The token names its claim; its secret must match the digest bound to that claim's address,
+    and the address must still be one the listing may be claimed by."""
+    claim_id, _, secret = token.partition(".")
+    claim = session.get(Claim, claim_id) if CLAIM_ID.fullmatch(claim_id) and secret else None
+    if (claim is None or claim.status != "pending" or claim.method != "email" or not claim.email
+            or not claim.token_hash
+            or not hmac.compare_digest(claim.token_hash, _token_digest(claim.id, claim.email, secret))):
         raise ClaimError("This link is not valid or was used already.", field="token", status=404)
     if _expired(claim):
         raise ClaimError("This link has expired; claim the listing again.", field="token", status=410)
+    try:
+        claim_address(session.get(Enterprise, claim.enterprise_id), claim.email)
+    except ClaimError as exc:
+        raise ClaimError("The listing's domains changed since this link was mailed; claim it "
+                         "again.", field="token", status=409) from exc
     claim.status, claim.decided_at, claim.decided_by = "verified", utcnow(), "email"
     claim.token_hash = None
     _grant(session, claim)

@@ -32,6 +32,7 @@ from sqlalchemy import BigInteger, Connection, ForeignKey, Integer, String, dele
 from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload, sessionmaker
 
 from directory.db import Base
+from directory.mailboxes import MAILBOX_PROVIDERS  # where anyone can have a mailbox (a package's list)
 from directory.models import Channel, Enterprise
 from directory.phones import PHONE_TYPES, classify_phone, equivalent_forms, kind_hint, parse_phone_input
 
@@ -42,14 +43,6 @@ KEY_LENGTH = 255
 # character is a 4-byte one, percent-encoded to 12 bytes: 600 x 12 + the rest of the line.
 MAX_INPUT = 600
 
-# Domains where anyone can have a mailbox: an address there says nothing about its owner.
-MAILBOX_PROVIDERS = frozenset({
-    "qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "188.com", "sina.com", "sina.cn",
-    "sohu.com", "aliyun.com", "139.com", "189.cn", "wo.cn", "tom.com", "21cn.com",
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-    "yahoo.com", "icloud.com", "me.com", "mac.com", "proton.me", "protonmail.com", "gmx.com",
-    "mail.com", "yandex.com", "aol.com", "zoho.com",
-})
 # Platforms where anyone can publish a page, a profile or a shop.
 USER_CONTENT_PLATFORMS = frozenset({
     "weibo.com", "weibo.cn", "douyin.com", "kuaishou.com", "bilibili.com", "zhihu.com",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import smtplib
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -18,9 +19,14 @@ class MailError(RuntimeError):
 
 
 def compose(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text message to the one address *to* (an addr-spec; ValueError for anything
+    else, such as a list or a display name: the To header is built from that address alone)."""
+    recipient = Address(addr_spec=to)
+    if recipient.addr_spec != to or "\n" in to or "\r" in to:
+        raise ValueError(f"not one plain address: {to!r}")
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = to
+    message["To"] = recipient
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)

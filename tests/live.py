@@ -59,9 +59,11 @@ def wait_until_up(base: str, process: subprocess.Popen, log: Path, seconds: floa
 def gunicorn(database_url: str, data_dir: Path, workers: int = 2) -> Iterator[str]:
     """Serve wsgi:app over *database_url*; yields the base URL, stops the server after."""
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     # schemathesis sends many hundreds of requests from one address: no throttling here, and
     # counters of their own if REDIS_URL is set.
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir),
+           "PUBLIC_BASE_URL": base,
            "RATE_LIMIT_ANONYMOUS": "100000/minute", "RATE_LIMIT_CLIENT": "100000/minute",
            "RATE_LIMIT_REPORTS": "100000/minute", "RATE_LIMIT_SIGNIN": "100000/minute",
            "RATE_LIMIT_KEY_PREFIX": f"c800-live-{port}"}
@@ -74,7 +76,6 @@ def gunicorn(database_url: str, data_dir: Path, workers: int = 2) -> Iterator[st
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
              "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "wsgi:app"],
             cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
-        base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base, process, log, 60)
             MASTERS[base] = process.pid

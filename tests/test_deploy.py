@@ -3,10 +3,13 @@ accepts them; the systemd unit and nginx site say what the README says they do."
 
 from __future__ import annotations
 
+import re
 import runpy
 import subprocess
 import sys
 from pathlib import Path
+
+from api.config import checked_public_base_url
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -42,4 +45,37 @@ def test_the_unit_and_the_site_hold_what_the_readme_says():
         assert line in site, line
     env = dict(line.split("=", 1) for line in (DEPLOY / "env.example").read_text().splitlines()
                if line and not line.startswith("#"))
-    assert {"DATABASE_URL", "ELASTICSEARCH_URL", "REDIS_URL", "SECRET_KEY", "TRUSTED_PROXIES"} <= set(env)
+    assert {"DATABASE_URL", "ELASTICSEARCH_URL", "REDIS_URL", "SECRET_KEY", "TRUSTED_PROXIES",
+            "PUBLIC_BASE_URL"} <= set(env)
+    assert env["C800_ENV"] == "production"
+    assert checked_public_base_url(env["PUBLIC_BASE_URL"], production=True) == env["PUBLIC_BASE_URL"]
+
+
+def _server_blocks(site: str) -> list[str]:
+    """The text of each top-level ``server { ... }`` block of an nginx site."""
+    blocks, depth, start = [], 0, None
+    for match in re.finditer(r"^server\s*\{|[{}]", site, flags=re.MULTILINE):
+        if match.group(0) != "}" and depth == 0 and match.group(0).startswith("server"):
+            start = match.start()
+        depth += 1 if match.group(0).endswith("{") else -1
+        if depth == 0 and start is not None:
+            blocks.append(site[start:match.end()])
+            start = None
+    return blocks
+
+
+def test_the_site_drops_requests_for_unknown_hosts():
+    site = (DEPLOY / "nginx.conf").read_text()
+    blocks = _server_blocks(site)
+    defaults = [b for b in blocks if "default_server" in b]
+    named = [b for b in blocks if "default_server" not in b]
+    plain = next(b for b in defaults if re.search(r"listen 80 default_server;", b))
+    assert "listen [::]:80 default_server;" in plain and "return 444;" in plain
+    tls = next(b for b in defaults if re.search(r"listen 443 ssl default_server;", b))
+    assert "listen [::]:443 ssl default_server;" in tls and "ssl_reject_handshake on;" in tls
+    assert "return 444;" in tls  # the real name in SNI but another in Host
+    assert "proxy_pass" not in plain + tls
+    # the app is reached only through servers that name the real host
+    assert named and all("server_name api.c800.example;" in b for b in named)
+    assert all("proxy_pass" not in b for b in blocks if b not in named)
+    assert "$host$request_uri" not in site  # redirects name the host, not what the client sent

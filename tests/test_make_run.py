@@ -33,7 +33,8 @@ def get(url: str) -> tuple[int, dict]:
 @pytest.fixture
 def served(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MAKEFLAGS")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "MAKEFLAGS", "PUBLIC_BASE_URL", "C800_ENV")}
     env.update(DATA_DIR=str(tmp_path / "var"), PORT=str(port), RATE_LIMIT_ANONYMOUS="100000/minute",
                RATE_LIMIT_KEY_PREFIX=f"c800-make-run-{port}")
     log = (tmp_path / "make-run.log").open("w")
@@ -61,6 +62,8 @@ def test_make_run_serves_the_bundled_directory(served):
                for c in detail["channels"])
     status, industries = get(f"{base}/v1/industries")
     assert status == 200 and len(industries["items"]) >= 15
+    status, metadata = get(f"{base}/.well-known/oauth-authorization-server")
+    assert status == 200 and metadata["issuer"] == base  # make run's PUBLIC_BASE_URL
     status, body = get(f"{base}/v1/enterprises?limit=0")
     assert status == 422 and body["errors"][0]["field"] == "limit"
     assert (tmp_path / "var" / "c800.sqlite3").exists()

@@ -18,11 +18,11 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, InvalidScopeError, grant
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from flask import Flask, request
+from flask import Flask
 from sqlalchemy import delete, select, update
 
 from api.oauth.models import SCOPES, AuthorizationCode, OAuthClient, OAuthToken, digest
-from api.state import db_session
+from api.state import app_state, db_session
 from directory.accounts import User
 
 PUBLIC_AND_CONFIDENTIAL = ["client_secret_basic", "client_secret_post", "none"]
@@ -207,7 +207,8 @@ def oauth_values_ok(values: dict[str, str]) -> bool:
 
 
 def issuer() -> str:
-    return request.host_url.rstrip("/")
+    """PUBLIC_BASE_URL: the issuer and its endpoints never follow the request's Host header."""
+    return app_state().config.public_base_url
 
 
 def _query_client(client_id: str) -> OAuthClient | None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from api.http import public_url
 from api.idempotency import idempotent
 from api.limits import limit_reports
 from api.oauth.protect import optional_user, require_scope
@@ -81,7 +82,9 @@ class ClaimCreateSchema(Schema):
         "description": "`email`: we mail a link to `email`, which must be at the listing's own "
                        "domain; `admin`: the c800 team decides.", "example": "email"})
     email = fields.String(allow_none=True, load_default=None, validate=line(254), metadata={
-        "description": "An address at the listing's website domain (method email).",
+        "description": "One plain address (`local@domain`, no name, brackets, list or comment) "
+                       "exactly at one of the listing's own registrable domains (method email); "
+                       "the link goes to this address alone.",
         "example": "service@icbc.com.cn"})
     note = fields.String(allow_none=True, load_default=None, validate=text(2000), metadata={
         "description": "Anything that helps the team decide (1-2000 characters).",
@@ -219,7 +222,7 @@ class Me(MethodView):
 
 def _mail_claim_link(claim: Claim, token: str, enterprise: Enterprise) -> None:
     config = app_state().config
-    link = f"{request.host_url.rstrip('/')}/claims/verify?{_query(token)}"
+    link = public_url(f"{url_for('pages.confirm_claim')}?{_query(token)}")
     name = enterprise.name_zh_hans or enterprise.name_en or enterprise.id
     body = (f"有人（{g.current_user.email}）申请在 c800 上管理「{name}」的企业信息。\n"
             f"如果是你本人或你的同事，请打开下面的链接确认（72 小时内有效）：\n\n{link}\n\n"
@@ -254,8 +257,10 @@ class Claims(MethodView):
         """Claim a listing
 
         Ask to keep a listing. With `method: email` a confirmation link is mailed to `email`,
-        an address at the listing's own website domain; opening it makes you an owner. With
-        `method: admin` the c800 team decides.
+        one plain address exactly at the listing's own website domain (never at a mailbox
+        provider such as gmail.com or qq.com); opening it makes you an owner. Listings whose
+        own domain is a mailbox provider's (Gmail, QQ, NetEase 163, Mail.Ru, NAVER...) are
+        claimed only with `method: admin`: the c800 team decides.
         """
         session = db_session()
         enterprise = get_public_enterprise(session, enterprise_id)
@@ -263,8 +268,6 @@ class Claims(MethodView):
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
         body = load_body(ClaimCreateSchema)
         method, email, note = body["method"], body["email"], body["note"]
-        if email is not None:
-            email = email.strip().lower()
         try:
             started = start_claim(session, enterprise, g.current_user, method, email, note)
         except ClaimError as exc:

@@ -17,6 +17,7 @@ from api.http import (
     next_page_url,
     pick_name,
     preferred_language,
+    public_url,
     set_link_next,
 )
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
@@ -269,7 +270,7 @@ class EnterpriseDetail(MethodView):
                               topic=args["topic"],
                               waits=expected_waits(db_session(), channels, at))
         if _wants_jsonld():
-            body = organization(enterprise, channels, language, request.host_url)
+            body = organization(enterprise, channels, language, public_url(""))
             response = Response(json.dumps(body, ensure_ascii=False), mimetype=LD_JSON)
             response.headers["Vary"] = "Accept"
             return response

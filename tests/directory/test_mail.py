@@ -50,3 +50,13 @@ def test_an_unreachable_smtp_server_is_a_mail_error(tmp_path):
         send(message, mail_dir=tmp_path, mail_url=f"smtp://127.0.0.1:{free_port()}")
     with pytest.raises(MailError):
         send(message, mail_dir=tmp_path, mail_url="http://127.0.0.1:25")
+
+
+@pytest.mark.parametrize("to", ["Mallory <attacker@evil.top>, service@icbc.com.cn",
+                                "attacker@evil.top, service@icbc.com.cn", "Mallory <service@icbc.com.cn>",
+                                "service@icbc.com.cn\r\nBcc: attacker@evil.top", "x: a@evil.top;"])
+def test_a_message_goes_to_one_plain_address_or_is_not_composed(to):
+    with pytest.raises(ValueError):
+        compose("c800 <no-reply@c800.test>", to, "s", "b")
+    message = compose("c800 <no-reply@c800.test>", "service@icbc.com.cn", "s", "b")
+    assert [a.addr_spec for a in message["To"].addresses] == ["service@icbc.com.cn"]
