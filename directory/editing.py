@@ -33,6 +33,7 @@ from directory.reviews import (
     settle,
     trusted_changes,
     web_keys,
+    website_is_checked,
 )
 from directory.urls import UnsafeURLError, check_web_url
 from directory.validation import ChannelRecordSchema, EnterpriseRecordSchema, flatten_errors
@@ -150,7 +151,7 @@ def _check_trusted(session: Session, enterprise: Enterprise, changes: TrustedCha
         problems = _channel_problems(session, enterprise, channel)
         if problems:
             errors.setdefault(name, []).extend(problems)
-    if changes.website and changes.website != enterprise.checked_website:
+    if changes.website and not website_is_checked(enterprise):
         errors["website"] = [_held_elsewhere(session, enterprise, web_keys([changes.website]),
                                              "The website's domain", web=True),
                              _warning(session, changes.website)]

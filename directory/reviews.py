@@ -124,10 +124,22 @@ def channel_is_checked(channel: Channel) -> bool:
     return (channel.kind, channel.value) == (channel.checked_kind, channel.checked_value)
 
 
+def website_is_checked(enterprise: Enterprise) -> bool:
+    """The website is the checked one, or another page of a checked domain the listing shows
+    (``https://www.icbc.com.cn/new`` once ``icbc.com.cn`` is checked): it vouches for nothing new."""
+    website = enterprise.website
+    if not website or website == enterprise.checked_website:
+        return True
+    shown = set(enterprise.domains or [])
+    checked = {f"dom:{registrable_domain(d)}" for d in enterprise.checked_domains or [] if d in shown}
+    checked |= set(web_keys([enterprise.checked_website] if enterprise.checked_website else []))
+    keys = web_keys([website])
+    return bool(keys) and set(keys) <= checked
+
+
 def unchecked_web(enterprise: Enterprise) -> list[str]:
     """The website and domains the listing shows that c800 has not checked."""
-    website = enterprise.website
-    found = [website] if website and website != enterprise.checked_website else []
+    found = [] if website_is_checked(enterprise) else [enterprise.website]
     checked = set(enterprise.checked_domains or [])
     return found + [d for d in enterprise.domains or [] if d not in checked]
 
@@ -319,7 +331,7 @@ def _decide_web(enterprise: Enterprise, review: FactReview, approve: bool, now: 
     if approve:
         _check_web(enterprise, enterprise.website, list(enterprise.domains or []), now)
     else:
-        if enterprise.website and enterprise.website != enterprise.checked_website:
+        if not website_is_checked(enterprise):
             enterprise.website = enterprise.checked_website
         checked = set(enterprise.checked_domains or [])
         enterprise.domains = [d for d in enterprise.domains or [] if d in checked]

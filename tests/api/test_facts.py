@@ -216,6 +216,14 @@ def test_a_new_domain_and_website_wait_for_review(client):
     assert client.get(f"/v1/enterprises/{CMB}").get_json()["web_review"]["status"] == "checked"
 
 
+def test_another_page_of_a_checked_domain_is_no_new_fact(client):
+    answer = write(client, "PATCH", f"/v1/enterprises/{CMB}", {"website": "https://www.cmbchina.com/personal/"})
+    assert answer.status_code == 200, answer.get_json()
+    review = client.get(f"/v1/enterprises/{CMB}").get_json()["web_review"]
+    assert "https://www.cmbchina.com/personal/" not in review["unchecked"]
+    assert official_for(client, "https://www.cmbchina.com/personal/") == [CMB]
+
+
 def test_an_administrators_edit_is_checked_and_may_take_a_number(client):
     answer = add_channel(client, {"kind": "phone", "value": "95588", "label": "代收"}, name="root")
     assert answer.status_code == 201, answer.get_json()
