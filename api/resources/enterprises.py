@@ -73,7 +73,7 @@ class EnterpriseListArgsSchema(PageArgsSchema):
                   "are unknown are included.", "example": "CN"})
     verified = fields.Boolean(load_default=None, metadata={
         "description": "Only enterprises whose listing is (`true`) or is not (`false`) verified "
-                       "by the enterprise itself.", "example": True})
+                       "by a claim (see `verified`).", "example": True})
 
 
 SUMMARY_EXAMPLE = {

@@ -116,7 +116,7 @@ def _checked(review: FactReview, enterprise: Enterprise) -> dict | None:
     return {"kind": channel.checked_kind, "value": channel.checked_value}
 
 
-def review_dump(review: FactReview) -> dict:
+def fact_review_dump(review: FactReview) -> dict:
     session = db_session()
     enterprise = session.get(Enterprise, review.enterprise_id)
     names = enterprise.names()
@@ -155,7 +155,7 @@ class AdminFacts(MethodView):
         query = select(FactReview).where(FactReview.status == args["status"])
         if args["enterprise_id"]:
             query = query.where(FactReview.enterprise_id == args["enterprise_id"])
-        return id_page(query, FactReview.id, args, review_dump, FactReviewListSchema)
+        return id_page(query, FactReview.id, args, fact_review_dump, FactReviewListSchema)
 
 
 @blp.route("/admin/facts/<string:review_id>/decision", parameters=[REVIEW])
@@ -187,6 +187,6 @@ class AdminFactDecision(MethodView):
             session.rollback()
             domain_failed(exc)
         session.commit()
-        response = jsonify(FactReviewSchema().dump(review_dump(review)))
+        response = jsonify(FactReviewSchema().dump(fact_review_dump(review)))
         response.headers["Cache-Control"] = "no-store"
         return response
