@@ -145,6 +145,8 @@ def test_an_owners_new_number_is_shown_unchecked_and_official_once_approved(clie
     assert shown["review"] == {"status": "pending", "checked_by": None, "checked_at": None}
     assert shown["source"] == "enterprise"
     assert official_for(client, "400-820-5555") == []  # shown, not vouched for
+    linked = client.get(f"/v1/enterprises/{CMB}", headers={"Accept": "application/ld+json"}).get_json()
+    assert {p.get("telephone") for p in linked["contactPoint"]} == {"95555"}  # machines: checked only
     assert public_channel(client, "95555")["review"]["status"] == "checked"
     assert public_channel(client, "95555")["review"]["checked_by"] == "source"
 
