@@ -108,13 +108,14 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         lookup,
         manage,
         regions,
+        reviews,
         search,
         service,
     )
     from api.resources.oauth import document_oauth, oauth
 
     for module in (health, industries, enterprises, search, lookup, regions, manage, accounts,
-                   consumers, service):
+                   consumers, service, reviews):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

@@ -10,7 +10,10 @@
   every day for 24/7); dated exceptions as specifications with ``validFrom``/``validThrough``;
 - ``contactOption``: ``TollFree`` for toll-free numbers, ``HearingImpairedSupported`` for
   text channels (SMS, webchat, WhatsApp) a person can use without hearing.
-Outbound-only senders are not ways in, so they are not ContactPoints.
+Outbound-only senders are not ways in, so they are not ContactPoints. Only what c800 has
+checked is stated (machines that read this cannot see a review status): a channel whose
+number or address the enterprise entered and no administrator checked yet is left out, and
+``url`` is the checked website.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from directory.links import deep_links_for
 from directory.models import Channel, Enterprise
 from directory.phones import classify_phone
 from directory.regions import get_region
+from directory.reviews import website_is_checked
 
 LD_JSON = "application/ld+json"
 SCHEMA_DAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
@@ -119,10 +123,12 @@ def organization(enterprise: Enterprise, channels: list[Channel], language: str,
     }
     if others:
         body["alternateName"] = list(dict.fromkeys(others))
-    if enterprise.website:
-        body["url"] = enterprise.website
+    website = enterprise.website if website_is_checked(enterprise) else enterprise.checked_website
+    if website:
+        body["url"] = website
     if enterprise.description:
         body["description"] = enterprise.description
-    points = [contact_point(c, language) for c in channels if c.direction == "contact" and not c.hidden]
+    points = [contact_point(c, language) for c in channels
+              if c.direction == "contact" and not c.hidden and c.review == "checked"]
     body["contactPoint"] = [p for p in points if p is not None]
     return body

@@ -69,7 +69,8 @@ NO_PASSWORD = "!restored-without-password"
 # Every module declaring tables, so that Base.metadata knows all of them.
 MODEL_MODULES = ("directory.models", "directory.accounts", "directory.claims", "directory.contacts",
                  "directory.experiences", "directory.lookup", "directory.outbox",
-                 "directory.versions", "directory.webhooks", "api.oauth.models", "api.idempotency")
+                 "directory.reviews", "directory.versions", "directory.webhooks", "api.oauth.models",
+                 "api.idempotency")
 
 # Tables exported, in foreign-key order (parents first), each with the columns left out.
 EXPORTED: dict[str, dict[str, str]] = {
@@ -79,6 +80,7 @@ EXPORTED: dict[str, dict[str, str]] = {
     "channels": {},
     "notices": {},
     "listing_versions": {},
+    "fact_reviews": {},
     "users": {"password_hash": "a secret: restored users have no working password until "
                                "`flask users set-password` gives them one"},
     "memberships": {},

@@ -100,10 +100,12 @@ def _token_digest(claim_id: str, address: str, secret: str) -> str:
 
 
 def listing_domains(enterprise: Enterprise) -> set[str]:
-    """Registrable domains the listing itself names (its website and domains)."""
-    hosts = list(enterprise.domains or [])
-    if enterprise.website:
-        hosts.append(urlsplit(enterprise.website).hostname or "")
+    """Registrable domains the listing itself names (its website and domains), as c800 checked
+    them: a domain an editor added and no administrator approved proves nothing."""
+    shown = set(enterprise.domains or [])
+    hosts = [d for d in enterprise.checked_domains or [] if d in shown]
+    if enterprise.website and enterprise.checked_website:
+        hosts.append(urlsplit(enterprise.checked_website).hostname or "")
     found = {registrable_domain(host) for host in hosts if host}
     return {d for d in found if d}
 

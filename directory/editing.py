@@ -2,8 +2,13 @@
 
 Each function changes one listing in the caller's transaction, bumps its version and stores
 that version (who, what changed). Fields the system sets (ids, ``verified``, ``version``,
-``status``, provenance) are read-only: asking to set them is an :class:`EditError`, never
-silently ignored. Nothing is deleted: channels and notices are hidden, reversibly.
+``status``, provenance, reviews) are read-only: asking to set them is an :class:`EditError`,
+never silently ignored. Nothing is deleted: channels and notices are hidden, reversibly.
+
+Numbers, addresses, domains and URLs an enterprise adds or changes are shown at once but wait
+for an administrator before lookup vouches for them (``directory.reviews``). One that another
+listing holds is refused (only an administrator may move it), and so is a link, domain or
+address lookup warns against (an imitation of a listed domain): notice links included.
 """
 
 from __future__ import annotations
@@ -16,8 +21,20 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import Session
 
+from directory.lookup import hint_text, warning_for
 from directory.models import SEVERITIES, Channel, Enterprise, Industry, Notice, utcnow
 from directory.records import CHANNEL_FIELDS, LIST_FIELDS, channel_id_for, set_channel_fields
+from directory.reviews import (
+    Reviewer,
+    TrustedChanges,
+    channel_is_checked,
+    conflicts,
+    fact_keys,
+    settle,
+    trusted_changes,
+    web_keys,
+    website_is_checked,
+)
 from directory.urls import UnsafeURLError, check_web_url
 from directory.validation import ChannelRecordSchema, EnterpriseRecordSchema, flatten_errors
 from directory.versions import (
@@ -29,11 +46,12 @@ from directory.versions import (
 )
 
 ENTERPRISE_READ_ONLY = ("id", "verified", "version", "status", "source", "managed", "created_at",
-                        "updated_at", "channels", "notices", "channel_kinds", "name")
+                        "updated_at", "channels", "notices", "channel_kinds", "name", "web_review",
+                        "verification")
 CHANNEL_EDITABLE = ("kind", "value", "label", "purpose", "regions", "languages", "hours",
                     "direction", "menu", "to_person", "reaches_person", "topic_param",
                     "accepts_callbacks", "hidden")
-CHANNEL_READ_ONLY = ("id", "source", "verified_at", "position", "links", "status", "phone")
+CHANNEL_READ_ONLY = ("id", "source", "verified_at", "position", "links", "status", "phone", "review")
 NOTICE_EDITABLE = ("title", "body", "severity", "valid_from", "valid_until", "links", "hidden")
 NOTICE_READ_ONLY = ("id", "created_at", "current")
 
@@ -56,10 +74,17 @@ class EditConflict(EditError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change: a user id (or "import", "admin:<id>") and the OAuth client used."""
+    """Who makes a change: a user id (or "import", "admin:<id>") and the OAuth client used;
+    ``admin`` when a c800 administrator acts as one (their facts are checked as they enter them)."""
 
     name: str
     client_id: str | None = None
+    admin: bool = False
+
+    @property
+    def source(self) -> str:
+        """The provenance of a channel this actor adds."""
+        return f"admin:{self.name}" if self.admin else f"self-service:{self.name}"
 
 
 def _refuse_fields(data: dict[str, Any], editable: tuple[str, ...], read_only: tuple[str, ...]) -> None:
@@ -86,8 +111,74 @@ def _begin(session: Session, enterprise: Enterprise) -> dict[str, Any]:
     return snapshot(enterprise)
 
 
+def _warning(session: Session, text: str) -> str | None:
+    """Why lookup warns people against *text* (a link, domain or address), if it does."""
+    result = warning_for(session, text)
+    if result is None:
+        return None
+    return ("Lookup warns people against this: " + hint_text(result, "en")
+            + " Link to the real site instead.")
+
+
+def _held_elsewhere(session: Session, enterprise: Enterprise, keys: list[str], what: str, *,
+                    web: bool) -> str | None:
+    found = conflicts(session, enterprise.id, keys, web=web)
+    if not found:
+        return None
+    others = ", ".join(f"{c.name} ({c.enterprise_id})" for c in found[:3])
+    return (f"{what} belongs to another listing on c800: {others}. Only a c800 administrator can "
+            "move it; report the listing if it is wrong.")
+
+
+def _channel_problems(session: Session, enterprise: Enterprise, channel: Channel) -> list[str]:
+    problems = [_held_elsewhere(session, enterprise, fact_keys(channel.kind, channel.value),
+                                f"{channel.value!r}", web=False)]
+    value = channel.value
+    if "@" in value or value.lower().startswith(("https://", "http://")):  # an address or a URL
+        problems.append(_warning(session, value))
+    return [p for p in problems if p]
+
+
+def _check_trusted(session: Session, enterprise: Enterprise, changes: TrustedChanges,
+                   action: str) -> None:
+    """Refuse an enterprise's new number, address, domain or URL that another listing holds
+    or that lookup warns against (an administrator's edit may move one: it is checked)."""
+    errors: dict[str, list[str]] = {}
+    for channel in changes.channels:
+        if channel_is_checked(channel):
+            continue
+        name = "value" if action in ("add_channel", "update_channel") else f"channels.{channel.id}.value"
+        problems = _channel_problems(session, enterprise, channel)
+        if problems:
+            errors.setdefault(name, []).extend(problems)
+    if changes.website and not website_is_checked(enterprise):
+        errors["website"] = [_held_elsewhere(session, enterprise, web_keys([changes.website]),
+                                             "The website's domain", web=True),
+                             _warning(session, changes.website)]
+    checked = set(enterprise.checked_domains or [])
+    for domain in (d for d in changes.domains if d not in checked):
+        errors.setdefault("domains", []).extend([
+            _held_elsewhere(session, enterprise, web_keys([domain]), f"The domain {domain}", web=True),
+            _warning(session, domain)])
+    errors = {name: [m for m in messages if m] for name, messages in errors.items()}
+    errors = {name: messages for name, messages in errors.items() if messages}
+    if errors:
+        raise EditError(errors)
+
+
+def _review(session: Session, enterprise: Enterprise, actor: Actor, action: str,
+            before: dict[str, Any]) -> None:
+    changes = trusted_changes(before, enterprise)
+    if not actor.admin:
+        with session.no_autoflush:
+            _check_trusted(session, enterprise, changes, action)
+    settle(session, enterprise, changes, Reviewer(None if actor.admin else actor.name,
+                                                  actor.client_id, actor.admin))
+
+
 def _finish(session: Session, enterprise: Enterprise, actor: Actor, action: str,
             before: dict[str, Any]) -> None:
+    _review(session, enterprise, actor, action, before)
     enterprise.version += 1
     enterprise.managed = True
     enterprise.updated_at = utcnow()
@@ -137,7 +228,7 @@ def _check_unique(enterprise: Enterprise, kind: str, value: str, skip: str | Non
 
 def add_channel(session: Session, enterprise: Enterprise, data: dict[str, Any], actor: Actor) -> Channel:
     _refuse_fields(data, CHANNEL_EDITABLE, CHANNEL_READ_ONLY)
-    loaded = _channel_record(data, f"self-service:{actor.name}")
+    loaded = _channel_record(data, actor.source)
     _check_unique(enterprise, loaded["kind"], loaded["value"])
     before = _begin(session, enterprise)
     ident = channel_id_for(enterprise.id, loaded["kind"], loaded["value"])
@@ -160,7 +251,7 @@ def update_channel(session: Session, enterprise: Enterprise, channel: Channel,
                if name not in ("source", "verified_at")}
     current.update({name: list(current[name] or []) for name in LIST_FIELDS})
     merged = {**current, **{k: v for k, v in changes.items() if k != "hidden"}}
-    loaded = _channel_record(merged, channel.source or f"self-service:{actor.name}")
+    loaded = _channel_record(merged, channel.source or actor.source)
     _check_unique(enterprise, loaded["kind"], loaded["value"], skip=channel.id)
     before = _begin(session, enterprise)
     verified_at = channel.verified_at
@@ -208,11 +299,20 @@ class NoticeSchema(Schema):
             raise ValidationError("valid_until comes after valid_from", field_name="valid_until")
 
 
-def _notice_record(data: dict[str, Any]) -> dict[str, Any]:
+def _notice_record(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     try:
-        return NoticeSchema().load(data)
+        loaded = NoticeSchema().load(data)
     except ValidationError as exc:
         raise EditError(_errors(exc)) from exc
+    errors: dict[str, list[str]] = {}
+    with session.no_autoflush:
+        for index, link in enumerate(loaded.get("links") or []):
+            warning = _warning(session, link["url"])
+            if warning:
+                errors[f"links.{index}.url"] = [warning]
+    if errors:
+        raise EditError(errors)
+    return loaded
 
 
 def _set_notice(notice: Notice, loaded: dict[str, Any], now: datetime) -> None:
@@ -225,7 +325,7 @@ def _set_notice(notice: Notice, loaded: dict[str, Any], now: datetime) -> None:
 
 def add_notice(session: Session, enterprise: Enterprise, data: dict[str, Any], actor: Actor) -> Notice:
     _refuse_fields(data, NOTICE_EDITABLE, NOTICE_READ_ONLY)
-    loaded = _notice_record(data)
+    loaded = _notice_record(session, data)
     before = _begin(session, enterprise)
     now = utcnow()
     notice = Notice(id=f"nt_{secrets.token_hex(8)}", created_at=now)
@@ -242,7 +342,7 @@ def update_notice(session: Session, enterprise: Enterprise, notice: Notice, chan
                "valid_from": notice.valid_from.isoformat(),
                "valid_until": notice.valid_until.isoformat() if notice.valid_until else None,
                "links": list(notice.links or []), "hidden": notice.hidden}
-    loaded = _notice_record({**current, **changes})
+    loaded = _notice_record(session, {**current, **changes})
     before = _begin(session, enterprise)
     _set_notice(notice, loaded, utcnow())
     _finish(session, enterprise, actor, "update_notice", before)

@@ -12,6 +12,13 @@ refreshes the keys of every enterprise a flush touched, inside the same transact
 table never disagrees with the listings it indexes. Keys are ``tel:<canonical number>``,
 ``mail:<address>`` and ``dom:<registrable domain>``.
 
+Keys are made from *checked* facts only (``directory.reviews``): a channel's
+``checked_kind``/``checked_value`` and a listing's ``checked_website``/``checked_domains``.
+An enterprise's own change of a number, address or domain is shown on its listing but is
+never called official until an administrator approves it; until then the value checked
+before it stays official, unless the enterprise took it off (a hidden channel, a removed
+website or domain).
+
 Nothing unknown is ever called official. Domains where anyone can get an address or publish a
 page (public mailboxes, social platforms, shop platforms) prove nothing about who is behind an
 address there unless that exact address or page is listed.
@@ -149,21 +156,33 @@ def enterprise_keys(website: str | None, domains: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(f"dom:{d}" for d in found if d and len(d) + 4 <= KEY_LENGTH))
 
 
+def checked_enterprise_keys(website: str | None, domains: Iterable[str] | None,
+                            checked_website: str | None, checked_domains: Iterable[str] | None
+                            ) -> list[str]:
+    """Keys of the checked website and domains the listing still shows (a website changed and
+    not yet checked leaves the checked one in force; one removed takes it away)."""
+    shown = set(domains or [])
+    return enterprise_keys(checked_website if website else None,
+                           [d for d in checked_domains or [] if d in shown])
+
+
 def refresh_lookup_keys(connection: Connection, enterprise_ids: Iterable[str]) -> None:
-    """Rebuild the keys of *enterprise_ids* from what the database holds now."""
+    """Rebuild the keys of *enterprise_ids* from the checked facts the database holds now."""
     ids = sorted(set(enterprise_ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         connection.execute(delete(LookupKey).where(LookupKey.enterprise_id.in_(chunk)))
         rows: list[dict[str, str | None]] = []
-        for ident, website, domains in connection.execute(
-                select(Enterprise.id, Enterprise.website, Enterprise.domains)
+        for ident, website, domains, checked_website, checked_domains in connection.execute(
+                select(Enterprise.id, Enterprise.website, Enterprise.domains,
+                       Enterprise.checked_website, Enterprise.checked_domains)
                 .where(Enterprise.id.in_(chunk))):
             rows.extend({"key": key, "enterprise_id": ident, "channel_id": None}
-                        for key in enterprise_keys(website, domains or []))
+                        for key in checked_enterprise_keys(website, domains, checked_website,
+                                                           checked_domains))
         for ident, enterprise_id, kind, value in connection.execute(
-                select(Channel.id, Channel.enterprise_id, Channel.kind, Channel.value)
-                .where(Channel.enterprise_id.in_(chunk))):
+                select(Channel.id, Channel.enterprise_id, Channel.checked_kind, Channel.checked_value)
+                .where(Channel.enterprise_id.in_(chunk), Channel.checked_value.is_not(None))):
             rows.extend({"key": key, "enterprise_id": enterprise_id, "channel_id": ident}
                         for key in channel_keys(kind, value))
         if rows:
@@ -317,7 +336,7 @@ def _phone(session: Session, parsed: ParsedInput) -> LookupResult:
     info = classify_phone(parsed.normalized)
     forms = sorted(equivalent_forms(parsed.normalized) | {parsed.normalized})
     matches = [m for m in _load(session, _keys(session, [f"tel:{f}" for f in forms]), "phone")
-               if m.channel is not None and m.channel.kind in PHONE_CHANNEL_KINDS]
+               if m.channel is not None and m.channel.checked_kind in PHONE_CHANNEL_KINDS]
     result = LookupResult(parsed, bool(matches), matches, phone_type=info.kind)
     if not matches:
         result.hint_code = info.kind
@@ -352,10 +371,11 @@ def _imitated(session: Session, parsed: ParsedInput) -> Match | None:
 
 
 def _same_page(channel: Channel, parsed: ParsedInput) -> bool:
-    if channel.kind not in URL_CHANNEL_KINDS or not channel.value.lower().startswith("http"):
+    kind, value = channel.checked_kind, channel.checked_value or ""
+    if kind not in URL_CHANNEL_KINDS or not value.lower().startswith("http"):
         return False
     try:
-        parts = urlsplit(channel.value)
+        parts = urlsplit(value)
     except ValueError:
         return False
     if ascii_host(parts.hostname or "") != parsed.host:
@@ -435,6 +455,20 @@ def lookup(session: Session, text: str) -> LookupResult:
     if parsed.kind == "email":
         return _email(session, parsed)
     return _web(session, parsed)
+
+
+# What lookup warns against: a link, domain or address an enterprise may never publish.
+WARNING_HINTS = ("imitation", "user_info", "ip_address", "unsafe_scheme")
+
+
+def warning_for(session: Session, text: str) -> LookupResult | None:
+    """The answer of :func:`lookup` for *text* when it warns people against it (an imitation
+    of a listed domain, a host hidden behind ``name@``, an IP address, an unsafe scheme)."""
+    try:
+        result = lookup(session, text)
+    except LookupInputError:
+        return None
+    return result if result.hint_code in WARNING_HINTS else None
 
 
 # --- hints ------------------------------------------------------------------------------------

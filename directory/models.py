@@ -37,6 +37,12 @@ CHANNEL_KINDS = (
     "facetime",
 )
 DIRECTIONS = ("contact", "outbound_only")
+# Whether c800 vouches for a fact lookup trusts (a channel's kind and value, a listing's website
+# and domains): ``checked`` (by its data source or an administrator), ``pending`` (changed by
+# the enterprise, waiting for an administrator), ``rejected`` (an administrator refused it).
+REVIEW_STATUSES = ("checked", "pending", "rejected")
+# Who checked it: the data source it was imported from, or a c800 administrator.
+CHECKERS = ("source", "admin")
 STATUSES = ("active", "hidden", "suspended")
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 
@@ -100,6 +106,14 @@ class Enterprise(Base):
     source: Mapped[list[str]] = mapped_column(JsonType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The website and domains c800 has checked (lookup vouches only for these, while the
+    # listing still shows them); ``website``/``domains`` may hold the enterprise's unchecked
+    # changes, which make ``web_review`` pending.
+    checked_website: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    checked_domains: Mapped[list[str]] = mapped_column(JsonType, default=list, server_default="[]")
+    web_review: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    web_checked_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    web_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     industry: Mapped[Industry] = relationship()
     region_rows: Mapped[list[EnterpriseRegion]] = relationship(
@@ -168,6 +182,13 @@ class Channel(Base):
     topic_param: Mapped[str | None] = mapped_column(String(64))
     # The enterprise takes callback requests through c800 on this channel (phone, callback).
     accepts_callbacks: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The review of the channel's kind and value (REVIEW_STATUSES): lookup vouches only for
+    # ``checked_kind``/``checked_value``, the last checked ones, never for an unchecked change.
+    review: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    checked_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    checked_value: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    checked_by: Mapped[str | None] = mapped_column(String(16), nullable=True)  # CHECKERS
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 SEVERITIES = ("info", "warning", "critical")

@@ -96,8 +96,24 @@ def set_channel_fields(channel: Channel, data: dict[str, Any]) -> None:
     channel.direction = data.get("direction") or "contact"
 
 
+def mark_checked_by_source(enterprise: Enterprise) -> None:
+    """What a data source says is what c800 vouches for: every fact of *enterprise* checked."""
+    now = utcnow()
+    if (enterprise.checked_website, enterprise.checked_domains, enterprise.web_review) != (
+            enterprise.website, list(enterprise.domains or []), "checked"):
+        enterprise.checked_website = enterprise.website
+        enterprise.checked_domains = list(enterprise.domains or [])
+        enterprise.web_review, enterprise.web_checked_by, enterprise.web_checked_at = "checked", "source", now
+    for channel in enterprise.channels:
+        if (channel.checked_kind, channel.checked_value, channel.review) != (
+                channel.kind, channel.value, "checked"):
+            channel.checked_kind, channel.checked_value = channel.kind, channel.value
+            channel.review, channel.checked_by, channel.checked_at = "checked", "source", now
+
+
 def apply_record(enterprise: Enterprise, record: dict[str, Any]) -> None:
-    """Write the validated *record* onto *enterprise* (new or existing), channels included."""
+    """Write the validated *record* onto *enterprise* (new or existing), channels included;
+    its facts count as checked by their source."""
     apply_listing_fields(enterprise, record)
     enterprise.verified = bool(record.get("verified", False))
     enterprise.status = record.get("status") or "active"
@@ -112,6 +128,7 @@ def apply_record(enterprise: Enterprise, record: dict[str, Any]) -> None:
         set_channel_fields(channel, data)
         channels.append(channel)
     enterprise.channels = channels
+    mark_checked_by_source(enterprise)
     enterprise.updated_at = utcnow()
 
 

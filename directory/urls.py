@@ -1,7 +1,8 @@
 """Safe web addresses: the only URLs c800 accepts on import or edit, and ever emits.
 
 Only ``https`` and ``http`` with a DNS host name are accepted: no user info, no IP-literal
-hosts, no control characters or white space, no protocol-relative ``//host``.
+hosts, no control characters or white space, no protocol-relative ``//host``, and no host
+name that can pass for another one (mixed scripts, confusables: :mod:`directory.hosts`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from urllib.parse import urlsplit
+
+from directory.hosts import host_name_problem
 
 SAFE_SCHEMES = ("https", "http")
 MAX_URL_LENGTH = 2048
@@ -46,6 +49,9 @@ def check_web_url(url: str) -> str:
         raise UnsafeURLError("a URL must name a valid host (like www.example.com)") from exc
     if not _HOST.match(ascii_host):
         raise UnsafeURLError("a URL must name a valid host (like www.example.com)")
+    problem = host_name_problem(host)
+    if problem:
+        raise UnsafeURLError(f"a URL must name a host that cannot pass for another: {problem}")
     try:
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError as exc:
@@ -54,4 +60,6 @@ def check_web_url(url: str) -> str:
 
 
 def is_valid_hostname(host: str) -> bool:
-    return bool(_HOST.match(host))
+    """*host* is a lower-case ASCII host name (``xn--`` labels allowed) that cannot pass for
+    another name once decoded."""
+    return bool(_HOST.match(host)) and host_name_problem(host) is None

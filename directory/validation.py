@@ -19,6 +19,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from directory.hosts import host_name_problem
 from directory.hours import HoursError, validate_hours
 from directory.models import CHANNEL_KINDS, DIRECTIONS, LANGUAGES, STATUSES
 from directory.phones import CANONICAL, PhoneNumberError, normalize_phone
@@ -65,6 +66,9 @@ def _check_phone_value(value: str) -> str:
 def _check_email_value(value: str) -> str:
     if len(value) > 254 or not EMAIL.match(value) or value != value.lower():
         raise ValidationError("not a lower-case e-mail address like service@example.com")
+    problem = host_name_problem(value.rpartition("@")[2])
+    if problem:
+        raise ValidationError(f"the address's domain can pass for another name: {problem}")
     return value
 
 
@@ -236,7 +240,8 @@ class EnterpriseRecordSchema(Schema):
     def _domains(self, value: list[str], **_: Any) -> None:
         bad = [d for d in value if not is_valid_hostname(d)]
         if bad:
-            raise ValidationError(f"not lower-case host names: {', '.join(bad[:5])}")
+            raise ValidationError(f"not lower-case host names that cannot pass for another name: "
+                                  f"{', '.join(bad[:5])}")
 
     @validates("aliases")
     def _aliases_unique(self, value: list[str], **_: Any) -> None:

@@ -51,12 +51,29 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def channel_review(channel: Channel) -> dict[str, Any]:
+    """The review of the channel's kind and value (``directory.reviews``), JSON-ready."""
+    return {"status": channel.review, "checked_by": channel.checked_by,
+            "checked_at": _iso(channel.checked_at), "checked_kind": channel.checked_kind,
+            "checked_value": channel.checked_value}
+
+
+def web_review(enterprise: Enterprise) -> dict[str, Any]:
+    """The review of the listing's website and domains, JSON-ready."""
+    return {"status": enterprise.web_review, "checked_by": enterprise.web_checked_by,
+            "checked_at": _iso(enterprise.web_checked_at),
+            "checked_website": enterprise.checked_website,
+            "checked_domains": list(enterprise.checked_domains or [])}
+
+
 def channel_state(channel: Channel) -> dict[str, Any]:
+    """The channel's fields, id and hidden flag, and its review (never restored: a restore is
+    reviewed as any other edit)."""
     state = {name: getattr(channel, name) for name in CHANNEL_FIELDS}
     state["verified_at"] = _iso(channel.verified_at)
     for name in LIST_FIELDS:
         state[name] = list(state[name] or [])
-    return {"id": channel.id, **state, "hidden": bool(channel.hidden)}
+    return {"id": channel.id, **state, "hidden": bool(channel.hidden), "review": channel_review(channel)}
 
 
 def notice_state(notice: Notice) -> dict[str, Any]:
@@ -70,6 +87,7 @@ def snapshot(enterprise: Enterprise) -> dict[str, Any]:
     """The editable state of *enterprise*, JSON-ready (hidden channels and notices included)."""
     return {
         **listing_fields(enterprise),
+        "web_review": web_review(enterprise),
         "channels": [channel_state(c) for c in enterprise.channels],
         "notices": [notice_state(n) for n in enterprise.notices],
     }
@@ -80,6 +98,8 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> list
     if before is None:
         return ["(created)"]
     changes = [name for name in ENTERPRISE_FIELDS if before.get(name) != after.get(name)]
+    if "web_review" in before and before["web_review"] != after.get("web_review"):
+        changes.append("web_review")  # (versions stored before reviews existed have none)
     for part in ("channels", "notices"):
         old = {item["id"]: item for item in before.get(part, [])}
         new = {item["id"]: item for item in after.get(part, [])}
@@ -88,7 +108,8 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> list
                 changes.append(f"{part}.{ident}")
                 continue
             changes.extend(f"{part}.{ident}.{key}" for key in item
-                           if key != "id" and item.get(key) != old[ident].get(key))
+                           if key != "id" and item.get(key) != old[ident].get(key)
+                           and (key != "review" or key in old[ident]))
         changes.extend(f"{part}.{ident}" for ident in old if ident not in new)
     if [c["id"] for c in before.get("channels", [])] != [c["id"] for c in after.get("channels", [])] \
             and not any(c.startswith("channels.") for c in changes):

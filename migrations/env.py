@@ -13,6 +13,7 @@ import directory.experiences  # noqa: F401 - experiences, their counters, live s
 import directory.lookup  # noqa: F401 - the lookup_keys table
 import directory.models  # noqa: F401 - registers the tables on Base.metadata
 import directory.outbox  # noqa: F401 - the listing_changes table
+import directory.reviews  # noqa: F401 - fact_reviews
 import directory.versions  # noqa: F401 - listing_versions
 import directory.webhooks  # noqa: F401 - webhooks and their deliveries
 from directory.db import Base, make_engine

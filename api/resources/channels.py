@@ -16,7 +16,7 @@ from api.cache import not_after
 from directory.experiences import LIVE_STATES, ExpectedWait, LiveStatus
 from directory.hours import status_at
 from directory.links import PLATFORMS, ROLES, DeepLink, deep_links_for, menu_links
-from directory.models import CHANNEL_KINDS, DIRECTIONS, Channel, Enterprise
+from directory.models import CHANNEL_KINDS, CHECKERS, DIRECTIONS, REVIEW_STATUSES, Channel, Enterprise
 from directory.phones import PhoneInfo, classify_phone
 from directory.reach import PHONE_VALUE_KINDS, numbers_for_abroad, reaches_person
 
@@ -161,6 +161,23 @@ class ExpectedWaitSchema(Schema):
                        "`reported`.", "example": 0.81})
 
 
+class ReviewSchema(Schema):
+    status = fields.String(validate=validate.OneOf(REVIEW_STATUSES), metadata={
+        "description": "`checked`: c800 vouches for this value (`/v1/lookup` calls it official); "
+                       "`pending`: the enterprise added or changed it and no c800 administrator "
+                       "has checked it yet (lookup does not call it official); `rejected` (only "
+                       "in the enterprise's own view): an administrator refused it.",
+        "example": "checked"})
+    checked_by = fields.String(allow_none=True, validate=validate.OneOf(CHECKERS), metadata={
+        "description": "Who checked it: `source` (the data set it comes from, see `source`) or "
+                       "`admin` (a c800 administrator); null while not checked.",
+        "example": "source"})
+    checked_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When it was checked; null while not checked.",
+        "example": "2026-11-23T10:00:00+00:00"})
+
+
+REVIEW_EXAMPLE = {"status": "checked", "checked_by": "source", "checked_at": "2026-11-23T10:00:00+00:00"}
 LINK_EXAMPLE = {"uri": "tel:95588", "platform": "any", "role": "primary", "steps": None,
                 "label": None}
 CHANNEL_EXAMPLE = {
@@ -171,7 +188,7 @@ CHANNEL_EXAMPLE = {
     "phone": {"type": "service_95", "toll_free": False, "callable_from_mobile": True,
               "callable_from_abroad": False, "international": None,
               "hints": [{"code": "not_from_abroad", "text": "境外无法拨打"}], "abroad": None},
-    "menu": [], "to_person": None, "accepts_callbacks": False, "live": None,
+    "menu": [], "to_person": None, "accepts_callbacks": False, "live": None, "review": REVIEW_EXAMPLE,
     "expected_wait": {"basis": "reported", "minutes": 8, "p90_minutes": 25, "sample_size": 42,
                       "small_sample": False, "hour_of_week": 57, "reached_person_share": 0.81},
     "links": [LINK_EXAMPLE],
@@ -230,8 +247,15 @@ class ChannelSchema(Schema):
         "description": "The key sequence that reaches a person, with its link; null when "
                        "unknown.", "example": None})
     source = fields.String(allow_none=True, metadata={
-        "description": "Where this channel comes from: a data set and its record.",
+        "description": "Where this channel comes from: a data set and its record, `enterprise` "
+                       "(the enterprise entered it itself) or `admin` (a c800 administrator). "
+                       "Never names a person.",
         "example": "vcards:data/金融银行/中国工商银行.yaml"})
+    review = fields.Nested(ReviewSchema, metadata={
+        "description": "Whether c800 has checked the channel's kind and value, by whom and when. "
+                       "A `pending` value is shown as the enterprise gave it, but is not "
+                       "official until a c800 administrator checks it.",
+        "example": REVIEW_EXAMPLE})
     verified_at = fields.DateTime(allow_none=True, metadata={
         "description": "When the channel was last checked; null when never.", "example": None})
     links = fields.List(fields.Nested(LinkSchema), metadata={
@@ -308,6 +332,21 @@ def _menu_dump(channel: Channel, context: ChannelContext) -> tuple[list[dict], d
 PERSON_INTENT = {"zh-Hans": "人工服务", "zh-Hant": "人工服務", "en": "Talk to a person"}
 
 
+def public_source(source: str | None) -> str | None:
+    """The kind of source, never a person: ``self-service:<user id>`` is ``enterprise``,
+    ``admin:<user id>`` is ``admin``; a data set's name stays."""
+    if source is None:
+        return None
+    kind, _, _rest = source.partition(":")
+    return {"self-service": "enterprise", "admin": "admin"}.get(kind, source)
+
+
+def review_dump(status: str, checked_by: str | None, checked_at: datetime | None) -> dict:
+    checked = status == "checked"
+    return {"status": status, "checked_by": checked_by if checked else None,
+            "checked_at": checked_at if checked else None}
+
+
 def channel_dump(channel: Channel, context: ChannelContext) -> dict:
     info = phone_info(channel)
     status = status_at(channel.hours, context.at)
@@ -323,7 +362,8 @@ def channel_dump(channel: Channel, context: ChannelContext) -> dict:
         "reaches_person": reaches_person(channel),
         "phone": _phone_dump(channel, info, context) if info else None,
         "menu": menu, "to_person": person,
-        "source": channel.source, "verified_at": channel.verified_at,
+        "source": public_source(channel.source), "verified_at": channel.verified_at,
+        "review": review_dump(channel.review, channel.checked_by, channel.checked_at),
         "links": [link_dump(link, context.language)
                   for link in deep_links_for(channel, context.platform, context.topic)],
         "accepts_callbacks": bool(channel.accepts_callbacks),

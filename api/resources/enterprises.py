@@ -24,9 +24,13 @@ from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.resources.channels import (
     CHANNEL_EXAMPLE,
     PLATFORMS,
+    REVIEW_EXAMPLE,
     ChannelSchema,
+    ReviewSchema,
     channel_dump,
     context_for,
+    public_source,
+    review_dump,
 )
 from api.resources.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema, names_dump
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
@@ -41,6 +45,7 @@ from directory.listings import (
 from directory.models import CHANNEL_KINDS, Enterprise
 from directory.reach import channels_for, serves_region
 from directory.regions import known_region_codes
+from directory.reviews import unchecked_web, verification_of
 from directory.validation import SLUG_PATTERN
 
 blp = Blueprint("enterprises", __name__, url_prefix="/v1/enterprises",
@@ -69,7 +74,7 @@ class EnterpriseListArgsSchema(PageArgsSchema):
                   "are unknown are included.", "example": "CN"})
     verified = fields.Boolean(load_default=None, metadata={
         "description": "Only enterprises whose listing is (`true`) or is not (`false`) verified "
-                       "by the enterprise itself.", "example": True})
+                       "by a claim (see `verified`).", "example": True})
 
 
 SUMMARY_EXAMPLE = {
@@ -111,8 +116,12 @@ class EnterpriseSummarySchema(Schema):
         "example": ["工行", "ICBC"]})
     industry = fields.String(metadata={"description": "Industry id.", "example": "banking"})
     verified = fields.Boolean(metadata={
-        "description": "True when the enterprise itself has verified the listing.",
-        "example": False})
+        "description": "True when someone proved, by a claim, that they act for the enterprise "
+                       "(the detail's `verification` says how): they confirmed a link mailed to an "
+                       "address at one of the listing's checked domains, or a c800 administrator "
+                       "approved their claim. It does not vouch for every fact on the listing: "
+                       "each channel's `review` and the listing's `web_review` say which facts "
+                       "c800 has checked.", "example": False})
     website = fields.String(allow_none=True, metadata={
         "description": "Official website.", "example": "https://www.icbc.com.cn/"})
     channel_kinds = fields.List(fields.String(), metadata={
@@ -130,6 +139,30 @@ class EnterpriseListSchema(Schema):
         "example": "http://127.0.0.1:8000/v1/enterprises?limit=20&cursor=ZW50XzAwYjQ1ZjFlYTEyMw"})
 
 
+class WebReviewSchema(ReviewSchema):
+    unchecked = fields.List(fields.String(), metadata={
+        "description": "The website and domains the listing shows that c800 has not checked yet "
+                       "(the enterprise added or changed them): lookup does not call them "
+                       "official. Empty when `status` is `checked`.", "example": []})
+
+
+WEB_REVIEW_EXAMPLE = {**REVIEW_EXAMPLE, "unchecked": []}
+
+
+class VerificationSchema(Schema):
+    method = fields.String(validate=validate.OneOf(("email", "admin", "source")), metadata={
+        "description": "`email`: a link mailed to an address at `domain`, one of the listing's "
+                       "checked domains, was opened by the claimant; `admin`: a c800 "
+                       "administrator approved the claim; `source`: the data set says so.",
+        "example": "email"})
+    domain = fields.String(allow_none=True, metadata={
+        "description": "The registrable domain whose mailbox confirmed the claim (method "
+                       "`email`); else null.", "example": "icbc.com.cn"})
+    verified_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the claim was confirmed or approved; null for `source`.",
+        "example": "2026-12-02T09:30:00+00:00"})
+
+
 class EnterpriseSchema(EnterpriseSummarySchema):
     description = fields.String(allow_none=True, metadata={
         "description": "What the enterprise does; null when no source says.", "example": None})
@@ -142,8 +175,17 @@ class EnterpriseSchema(EnterpriseSummarySchema):
     version = fields.Integer(metadata={"description": "Incremented by every change.",
                                        "example": 1})
     source = fields.List(fields.String(), metadata={
-        "description": "The source records the listing was built from.",
+        "description": "The source records the listing was built from (`enterprise` when the "
+                       "enterprise wrote it itself). Never names a person.",
         "example": ["vcards:data/金融银行/中国工商银行.yaml"]})
+    web_review = fields.Nested(WebReviewSchema, metadata={
+        "description": "Whether c800 has checked the listing's `website` and `domains` (what "
+                       "`/v1/lookup` calls the enterprise's domains), by whom and when.",
+        "example": WEB_REVIEW_EXAMPLE})
+    verification = fields.Nested(VerificationSchema, allow_none=True, metadata={
+        "description": "What `verified` rests on; null when the listing is not verified.",
+        "example": {"method": "email", "domain": "icbc.com.cn",
+                    "verified_at": "2026-12-02T09:30:00+00:00"}})
     created_at = fields.DateTime(metadata={"description": "When the listing was created.",
                                            "example": "2026-11-23T10:00:00+00:00"})
     updated_at = fields.DateTime(metadata={"description": "When the listing last changed.",
@@ -280,7 +322,9 @@ class EnterpriseDetail(MethodView):
             "domains": list(enterprise.domains or []),
             "regions": enterprise.regions,
             "version": enterprise.version,
-            "source": list(enterprise.source or []),
+            "source": [public_source(s) for s in enterprise.source or []],
+            "web_review": web_review_dump(enterprise),
+            "verification": verification_dump(db_session(), enterprise),
             "created_at": enterprise.created_at,
             "updated_at": enterprise.updated_at,
             "channels": [channel_dump(c, context) for c in channels],
@@ -288,6 +332,18 @@ class EnterpriseDetail(MethodView):
         }))
         response.headers["Vary"] = "Accept"
         return response
+
+
+def web_review_dump(enterprise: Enterprise) -> dict:
+    return {**review_dump(enterprise.web_review, enterprise.web_checked_by, enterprise.web_checked_at),
+            "unchecked": unchecked_web(enterprise)}
+
+
+def verification_dump(session, enterprise: Enterprise) -> dict | None:  # noqa: ANN001 - a Session
+    found = verification_of(session, enterprise)
+    if found is None:
+        return None
+    return {"method": found.method, "domain": found.domain, "verified_at": found.at}
 
 
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}

@@ -46,7 +46,9 @@ class MatchedChannelSchema(Schema):
     id = fields.String(metadata={"description": "Channel id.", "example": "ch_1b2f0c8e9a7d6c5b"})
     kind = fields.String(validate=validate.OneOf(CHANNEL_KINDS), metadata={
         "description": "Kind of the matching channel.", "example": "phone"})
-    value = fields.String(metadata={"description": "The channel's stored value.", "example": "95588"})
+    value = fields.String(metadata={"description": "The channel's checked value (what c800 vouches "
+                                    "for; the listing may show a newer one waiting for review).",
+                                    "example": "95588"})
     display = fields.String(metadata={"description": "The value formatted for people.",
                                       "example": "95588"})
     label = fields.String(allow_none=True, metadata={"description": "The channel's label.",
@@ -119,8 +121,11 @@ class LookupSchema(Schema):
         "description": "For a phone number, what kind of number it is; else null.",
         "example": None})
     official = fields.Boolean(metadata={
-        "description": "True only when the input belongs to a listed, active enterprise. Never "
-                       "true for an unknown number, a public mailbox or a page anyone can publish.",
+        "description": "True only when the input belongs to a listed, active enterprise, as a "
+                       "fact c800 has checked (from a data source or by an administrator): an "
+                       "enterprise's own new number, address or domain is not official until "
+                       "checked. Never true for an unknown number, a public mailbox or a page "
+                       "anyone can publish.",
         "example": False})
     matches = fields.List(fields.Nested(LookupMatchSchema), metadata={
         "description": "The enterprises (and channels) the input belongs to, at most 10.",
@@ -135,12 +140,14 @@ def _dump(result: LookupResult, query: str, language: str) -> dict:
     matches = []
     for match in result.matches:
         channel = match.channel
+        # what lookup vouches for: the checked kind and value (the listing may show a newer,
+        # unchecked one)
+        kind, value = (channel.checked_kind, channel.checked_value) if channel is not None else (None, "")
         matches.append({
             "enterprise": summary_dump(match.enterprise, language),
             "channel": None if channel is None else {
-                "id": channel.id, "kind": channel.kind, "value": channel.value,
-                "display": classify_phone(channel.value).display
-                if channel.kind in ("phone", "sms") else channel.value,
+                "id": channel.id, "kind": kind, "value": value,
+                "display": classify_phone(value).display if kind in ("phone", "sms") else value,
                 "label": channel.label, "direction": channel.direction},
             "matched_by": match.matched_by,
         })

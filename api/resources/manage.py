@@ -39,7 +39,7 @@ from directory.editing import (
     update_enterprise,
     update_notice,
 )
-from directory.models import CHANNEL_KINDS, DIRECTIONS, SEVERITIES, Enterprise
+from directory.models import CHANNEL_KINDS, CHECKERS, DIRECTIONS, REVIEW_STATUSES, SEVERITIES, Enterprise
 from directory.versions import ensure_base_version, get_version, list_versions, snapshot
 
 blp = Blueprint("manage", __name__, url_prefix="/v1",
@@ -121,8 +121,46 @@ class ChannelWriteSchema(Schema):
                                       "example": False})
 
 
+class ManagedReviewSchema(Schema):
+    status = fields.String(validate=validate.OneOf(REVIEW_STATUSES), metadata={
+        "description": "`checked`: c800 vouches for `kind` and `value`; `pending`: your change "
+                       "waits for a c800 administrator (shown on the listing, marked unchecked; "
+                       "lookup keeps vouching for `checked_value`); `rejected`: an administrator "
+                       "refused it and the channel was hidden (showing it again asks again).",
+        "example": "pending"})
+    checked_by = fields.String(allow_none=True, validate=validate.OneOf(CHECKERS), metadata={
+        "description": "Who checked `checked_value`: `source` (a data set) or `admin`.",
+        "example": "source"})
+    checked_at = fields.String(allow_none=True, metadata={
+        "description": "When (RFC 3339); null when never checked.", "example": "2026-11-23T10:00:00+00:00"})
+    checked_kind = fields.String(allow_none=True, metadata={
+        "description": "The kind of the checked value.", "example": "phone"})
+    checked_value = fields.String(allow_none=True, metadata={
+        "description": "The value lookup vouches for (the last checked one); null when none was "
+                       "ever checked.", "example": "95588"})
+
+
+class ManagedWebReviewSchema(Schema):
+    status = fields.String(validate=validate.OneOf(("checked", "pending")), metadata={
+        "description": "`pending` while a website or domain you added or changed waits for a c800 "
+                       "administrator; lookup vouches only for `checked_website` and "
+                       "`checked_domains` (those the listing still shows).", "example": "checked"})
+    checked_by = fields.String(allow_none=True, validate=validate.OneOf(CHECKERS), metadata={
+        "description": "Who checked them last: `source` or `admin`.", "example": "source"})
+    checked_at = fields.String(allow_none=True, metadata={
+        "description": "When (RFC 3339).", "example": "2026-11-23T10:00:00+00:00"})
+    checked_website = fields.String(allow_none=True, metadata={
+        "description": "The checked website.", "example": "https://www.icbc.com.cn/"})
+    checked_domains = fields.List(fields.String(), metadata={
+        "description": "The checked domains.", "example": ["icbc.com.cn"]})
+
+
 class ManagedChannelSchema(ChannelWriteSchema):
     id = fields.String(metadata={"description": "Opaque channel id.", "example": "ch_5dd08e23240d7f37"})
+    review = fields.Nested(ManagedReviewSchema, metadata={
+        "description": "The review of the channel's kind and value (set by the system).",
+        "example": {"status": "checked", "checked_by": "source", "checked_at": None,
+                    "checked_kind": "phone", "checked_value": "95588"}})
     source = fields.String(allow_none=True, metadata={
         "description": "Provenance, set by the system.", "example": "self-service:usr_0f3c9a7e1b2d4c5a"})
     verified_at = fields.String(allow_none=True, metadata={
@@ -161,7 +199,8 @@ class ManagedListingSchema(Schema):
     id = fields.String(metadata={"description": "Opaque enterprise id.", "example": "ent_9f7532f6acdd"})
     version = fields.Integer(metadata={"description": "The listing's version (its ETag is "
                                        "`\"v<version>\"`).", "example": 3})
-    verified = fields.Boolean(metadata={"description": "Verified by the enterprise (a claim).",
+    verified = fields.Boolean(metadata={"description": "A claim proved that someone acts for the "
+                                        "enterprise (see the public listing's `verification`).",
                                         "example": True})
     status = fields.String(metadata={"description": "`active`, `hidden` or `suspended`.",
                                      "example": "active"})
@@ -178,6 +217,10 @@ class ManagedListingSchema(Schema):
                                                      "example": ["icbc.com.cn"]})
     regions = fields.List(fields.String(), metadata={"description": "Regions served.",
                                                      "example": ["CN"]})
+    web_review = fields.Nested(ManagedWebReviewSchema, metadata={
+        "description": "The review of `website` and `domains` (set by the system).",
+        "example": {"status": "checked", "checked_by": "source", "checked_at": None,
+                    "checked_website": "https://www.icbc.com.cn/", "checked_domains": ["icbc.com.cn"]}})
     channels = fields.List(fields.Nested(ManagedChannelSchema), metadata={
         "description": "Every channel, hidden ones included, in the listing's order.",
         "example": [{"id": "ch_5dd08e23240d7f37", "kind": "phone", "value": "95588",
@@ -256,7 +299,10 @@ class ListingEdit(MethodView):
 
         A JSON merge patch of the listing's own fields, validated by the same rules as the
         import. Read-only fields (`id`, `verified`, `version`, `status`, `source`, ...) are
-        refused with 422, as are unknown ones. The change is stored as a new version.
+        refused with 422, as are unknown ones. The change is stored as a new version. A new
+        website or domain is shown at once but waits for a c800 administrator before lookup
+        calls it yours (`web_review`); one another listing holds, one that mixes scripts or
+        can pass for another name, or one lookup calls an imitation is refused with 422.
         """
         with editing(enterprise_id) as (session, enterprise):
             update_enterprise(session, enterprise, json_body(), actor())
@@ -278,7 +324,11 @@ class ChannelCreate(MethodView):
     def post(self, enterprise_id: str):
         """Add a channel
 
-        Adds a channel at the end of the listing; `source` is set to this edit.
+        Adds a channel at the end of the listing; `source` is set to this edit. A number,
+        address or URL you add is shown at once, marked unchecked (`review.status:
+        pending`), and `/v1/lookup` calls it official only once a c800 administrator has
+        checked it. One that another listing holds, or that lookup warns against (an imitation
+        of a listed domain), is refused with 422.
         """
         with editing(enterprise_id) as (session, enterprise):
             channel = add_channel(session, enterprise, json_body(), actor())
@@ -319,7 +369,9 @@ class ChannelEdit(MethodView):
         """Edit, hide or show a channel
 
         A merge patch of the channel: hours, phone menu, label, ... `hidden: true` hides it
-        from the public and `false` shows it again; nothing is deleted.
+        from the public and `false` shows it again; nothing is deleted. A new kind or value
+        waits for a c800 administrator as a new channel does; lookup keeps vouching for the
+        checked one meanwhile.
         """
         with editing(enterprise_id) as (session, enterprise):
             channel = _find(enterprise.channels, channel_id, "channel")
@@ -341,7 +393,9 @@ class NoticeCreate(MethodView):
     def post(self, enterprise_id: str):
         """Publish a notice
 
-        Shown on the listing from `valid_from` (default now) until `valid_until`.
+        Shown on the listing from `valid_from` (default now) until `valid_until`. A link to a
+        host `/v1/lookup` warns against (an imitation of a listed domain, a host hidden behind
+        `name@`, an IP address) is refused with 422, as is a host that can pass for another.
         """
         with editing(enterprise_id) as (session, enterprise):
             notice = add_notice(session, enterprise, json_body(), actor())

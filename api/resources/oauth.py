@@ -304,5 +304,6 @@ SCOPE_TEXT = {
     "directory:read": "Read the directory (public reads; a client token raises the rate limit).",
     "listings:write": "Edit the listings the user keeps (owner or editor).",
     "me": "The user's own account, claims and reports.",
-    "admin": "Administrators: claims, suspensions and the reports queue.",
+    "admin": "Administrators: claims, suspensions, the reports queue and the facts to check "
+             "(an administrator's own edits of a listing are checked as made).",
 }

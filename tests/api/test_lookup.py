@@ -210,12 +210,18 @@ def test_missing_or_extra_parameters(client):
     assert client.get("/v1/lookup", query_string={"q": "95588", "x": "1"}).status_code == 422
 
 
-def test_keys_follow_edits_in_the_same_transaction(client):
+def test_keys_follow_checked_facts_in_the_same_transaction(client):
     state = client.application.extensions["c800"]
     with client.application.app_context(), state.sessions() as session:
         row = session.scalars(select(Channel).where(Channel.enterprise_id == SHOP,
                                                     Channel.kind == "phone")).one()
-        row.value = "13900139000"
+        row.value = "13900139000"  # shown, not checked: the checked number stays official
+        session.commit()
+    assert ask(client, "13900139000")["official"] is False
+    assert owners(ask(client, "13800138000")) == [SHOP]
+    with client.application.app_context(), state.sessions() as session:
+        row = session.get(Channel, row.id)
+        row.checked_value = row.value
         session.commit()
     assert ask(client, "13800138000")["official"] is False
     assert owners(ask(client, "139 0013 9000")) == [SHOP]

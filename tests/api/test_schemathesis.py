@@ -29,6 +29,7 @@ from directory.db import make_engine, make_session_factory
 from directory.experiences import record_experience
 from directory.importer import import_directory
 from directory.models import Channel, Notice, utcnow
+from directory.reviews import FactReview
 from directory.webhooks import Webhook
 from tests.conftest import BACKENDS, BUNDLED_DATA, _fresh
 from tests.live import gunicorn
@@ -112,6 +113,14 @@ def _seed_the_examples(session, user_id: str) -> None:  # noqa: ANN001 - a Sessi
                 channel_id=ICBC_PHONE, user_id=user_id, topic="挂失", details={}, platform="ios",
                 created_at=now, expires_at=now + timedelta(hours=24)),
     ])
+    session.flush()
+    # a number the owner added, waiting in the administrators' queue
+    session.add(Channel(id="ch_0f1e2d3c4b5a6978", enterprise_id=ICBC, position=99, kind="phone",
+                        value="4006695588", source=f"self-service:{user_id}", review="pending"))
+    session.add(FactReview(id="frv_01a24d5e9866fb41f35a", enterprise_id=ICBC,
+                           channel_id="ch_0f1e2d3c4b5a6978", status="pending",
+                           proposed={"kind": "phone", "value": "4006695588"}, requested_by=user_id,
+                           created_at=now, updated_at=now))
     session.flush()
     record_experience(session, session.get(Channel, ICBC_PHONE), user_id, waited_minutes=5,
                       reached_person=True, resolved=None, at=now - timedelta(days=1),

@@ -32,6 +32,7 @@ from directory.experiences import Experience, LiveStatus, ReachCount, WaitCount
 from directory.importer import import_directory
 from directory.lookup import LookupKey
 from directory.models import Channel, Enterprise, Notice
+from directory.reviews import FactReview
 from directory.versions import ListingVersion
 from directory.webhooks import EVENTS, Webhook, WebhookDelivery, register_webhook
 from tests.conftest import BACKEND_PARAMS, _fresh
@@ -106,6 +107,8 @@ def populate(app) -> dict:  # noqa: ANN001
         "accepts_callbacks": True, "hours": {"timezone": "Asia/Shanghai", "always_open": True},
         "menu": [{"intent": "信用卡挂失", "keys": "2,1"}], "to_person": "0"},
         headers=auth("owner", **{"If-Match": etag()})))
+    _ok(client.post(f"/v1/enterprises/{ICBC}/channels", json={"kind": "phone", "value": "4006695588"},
+                    headers=auth("owner", **{"If-Match": etag()})), 201)  # waits for review
     now = datetime.now(UTC)
     _ok(client.post(f"/v1/enterprises/{ICBC}/notices", json={
         "title": "系统升级", "body": "12 月 6 日凌晨网银暂停服务。", "severity": "warning",
@@ -142,7 +145,8 @@ def populate(app) -> dict:  # noqa: ANN001
                    session.get(Webhook, webhook.id).secret, handoff["token"], handoff["code"],
                    *tokens.values()]
         for model in (Membership, ListingVersion, Notice, Follow, Experience, WaitCount, ReachCount,
-                      LiveStatus, ChannelDay, Handoff, CallbackRequest, Claim, Report, WebhookDelivery):
+                      LiveStatus, ChannelDay, Handoff, CallbackRequest, Claim, Report, WebhookDelivery,
+                      FactReview):
             assert session.scalar(select(func.count()).select_from(model)), model  # some of everything
     assert len(secrets) >= 12
     return {"secrets": secrets, "phone": phone, "webhook": webhook.id, "user_ids": {
@@ -265,7 +269,7 @@ def test_an_import_into_an_empty_database_gives_the_same_archive_back(source, ta
         versions = [(v.id, v.number, v.action, v.changes, v.snapshot, v.created_at)
                     for v in before.scalars(select(ListingVersion).where(ListingVersion.enterprise_id == ICBC)
                                             .order_by(ListingVersion.number))]
-        assert [v[2] for v in versions] == ["import", "update", "update_channel", "add_notice"]
+        assert [v[2] for v in versions] == ["import", "update", "update_channel", "add_channel", "add_notice"]
         assert versions == [(v.id, v.number, v.action, v.changes, v.snapshot, v.created_at) for v in
                             after.scalars(select(ListingVersion).where(ListingVersion.enterprise_id == ICBC)
                                           .order_by(ListingVersion.number))]

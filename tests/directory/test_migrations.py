@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
+from api.cli import upgrade_database
 from directory.db import Base, make_engine
+from tests.conftest import _drop_schema, _postgres_schema_url
 
 
 @pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
@@ -19,3 +22,59 @@ def test_migrated_schema_matches_the_models(fresh_database):
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """An empty database (no revision applied yet) of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'c800.sqlite3'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url, schema = _postgres_schema_url(server)
+    try:
+        yield url
+    finally:
+        _drop_schema(server, schema)
+
+
+def test_0008_keeps_the_listings_and_sends_enterprises_own_channels_to_review(empty_database):
+    """What was stored counts as checked by its source, except channels enterprises entered
+    themselves; lookup keys are rebuilt from checked facts, and no channel is lost (a batch
+    recreating `enterprises` on SQLite would cascade-delete them)."""
+    upgrade_database(empty_database, "0006")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            for statement in _STORED_0006:
+                connection.execute(text(statement))
+        upgrade_database(empty_database, "head")
+        with engine.connect() as connection:
+            channels = connection.execute(text(
+                "SELECT id, review, checked_value, checked_by FROM channels ORDER BY id")).all()
+            keys = connection.execute(text("SELECT key FROM lookup_keys ORDER BY key")).scalars().all()
+            reviews = connection.execute(text(
+                "SELECT channel_id, status, requested_by FROM fact_reviews")).all()
+            web = connection.execute(text(
+                "SELECT checked_website, web_review FROM enterprises")).one()
+    finally:
+        engine.dispose()
+    assert channels == [("ch_1", "checked", "95588", "source"), ("ch_2", "pending", None, None)]
+    assert keys == ["dom:icbc.com.cn", "tel:95588"]  # not the enterprise's own 95599
+    assert reviews == [("ch_2", "pending", "usr_0f3c9a7e1b2d4c5a")]
+    assert web == ("https://www.icbc.com.cn/", "checked")
+
+
+_STORED_0006 = [
+    "INSERT INTO industries (id, name_zh_hans, name_zh_hant, name_en, display_order) "
+    "VALUES ('banking', '银行', '銀行', 'Banks', 0)",
+    "INSERT INTO enterprises (id, name_zh_hans, aliases, industry_id, website, domains, verified, "
+    "status, version, source, created_at, updated_at, managed) VALUES ('ent_1', '工行', '[]', "
+    "'banking', 'https://www.icbc.com.cn/', '[\"icbc.com.cn\"]', false, 'active', 2, '[\"x\"]', "
+    "'2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', true)",
+    "INSERT INTO channels (id, enterprise_id, position, kind, value, regions, languages, direction, "
+    "source, hidden, menu, accepts_callbacks) VALUES "
+    "('ch_1', 'ent_1', 0, 'phone', '95588', '[]', '[]', 'contact', 'vcards:x', false, '[]', false), "
+    "('ch_2', 'ent_1', 1, 'phone', '95599', '[]', '[]', 'contact', "
+    "'self-service:usr_0f3c9a7e1b2d4c5a', false, '[]', false)",
+]
