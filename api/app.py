@@ -107,6 +107,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         industries,
         lookup,
         manage,
+        member_admin,
+        members,
         regions,
         search,
         service,
@@ -114,7 +116,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     from api.resources.oauth import document_oauth, oauth
 
     for module in (health, industries, enterprises, search, lookup, regions, manage, accounts,
-                   consumers, service):
+                   consumers, service, members, member_admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

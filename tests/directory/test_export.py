@@ -27,6 +27,7 @@ from api.oauth.models import OAuthClient, OAuthToken, digest
 from directory import archive
 from directory.accounts import Membership, User, add_member, authenticate, create_user
 from directory.claims import Claim, Report
+from directory.members import Invitation
 from directory.contacts import CallbackRequest, ChannelDay, Follow, Handoff
 from directory.experiences import Experience, LiveStatus, ReachCount, WaitCount
 from directory.importer import import_directory
@@ -62,6 +63,14 @@ def _token(client, name: str, secret: str | None = None):  # noqa: ANN001, ANN20
     basic = base64.b64encode(f"cl_{name}:{secret or name + '-secret'}".encode()).decode()
     return client.post("/oauth/token", data={"grant_type": "client_credentials"},
                        headers={"Authorization": f"Basic {basic}"})
+
+
+def newest_mail(data_dir: Path):  # noqa: ANN201 - an email.message.EmailMessage
+    import email
+    import email.policy
+
+    newest = sorted((data_dir / "mail").glob("*.eml"))[-1]
+    return email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)
 
 
 def _ok(answer, status: int = 200) -> dict:  # noqa: ANN001
@@ -128,6 +137,9 @@ def populate(app) -> dict:  # noqa: ANN001
     _ok(client.post(f"/v1/enterprises/{ICBC}/claims", json={"method": "email",
                                                            "email": "service@icbc.com.cn"},
                     headers=auth("ada")), 202)
+    _ok(client.post(f"/v1/manage/enterprises/{ICBC}/members/invitations", json={
+        "email": "newcomer@icbc.com.cn", "role": "editor"}, headers=auth("owner")), 201)
+    invitation_code = newest_mail(state.config.data_dir).get_content().split("\n\n")[1].strip()
     report = _ok(client.post(f"/v1/enterprises/{ICBC}/reports", json={
         "topic": "wrong_number", "message": "这个号码打不通", "channel_id": phone}), 201)
     _ok(client.patch(f"/v1/admin/reports/{report['id']}", json={"status": "resolved",
@@ -140,8 +152,9 @@ def populate(app) -> dict:  # noqa: ANN001
                    *session.scalars(select(Claim.token_hash).where(Claim.token_hash.is_not(None))),
                    *session.scalars(select(Handoff.token_hash)), *session.scalars(select(Handoff.code_hash)),
                    session.get(Webhook, webhook.id).secret, handoff["token"], handoff["code"],
+                   *session.scalars(select(Invitation.token_hash)), invitation_code,
                    *tokens.values()]
-        for model in (Membership, ListingVersion, Notice, Follow, Experience, WaitCount, ReachCount,
+        for model in (Membership, Invitation, ListingVersion, Notice, Follow, Experience, WaitCount, ReachCount,
                       LiveStatus, ChannelDay, Handoff, CallbackRequest, Claim, Report, WebhookDelivery):
             assert session.scalar(select(func.count()).select_from(model)), model  # some of everything
     assert len(secrets) >= 12
@@ -216,7 +229,8 @@ def test_the_archive_holds_everything_but_the_secrets_and_says_what_it_leaves_ou
     assert datetime.fromisoformat(header["exported_at"]).tzinfo is not None
     assert {"users.password_hash", "oauth_clients.secret_hash", "oauth_tokens", "oauth_codes",
             "webhooks.secret", "handoffs.token_hash", "handoffs.code_hash", "claims.token_hash",
-            "lookup_keys", "listing_changes", "idempotency_keys"} <= set(header["excluded"])
+            "lookup_keys", "listing_changes", "idempotency_keys",
+            "member_invitations.token_hash"} <= set(header["excluded"])
     text = source.archive.read_text("utf-8")
     for secret in source.secrets:
         assert secret not in text
