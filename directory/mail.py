@@ -28,6 +28,21 @@ def compose(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
+def carried_as_is(address: str) -> bool:
+    """Whether a ``To`` header holding *address* names that one address and nothing else.
+
+    Python's email package decodes RFC 2047 encoded-words even inside an address: the valid
+    addr-spec ``=?utf-8?q?eve=40evil.top=2C?=@a.cn`` is written as ``To: eve@evil.top,@a.cn``.
+    """
+    message = EmailMessage()
+    try:
+        message["To"] = address
+        found = message["To"].addresses
+    except (ValueError, IndexError, TypeError):
+        return False
+    return len(found) == 1 and not found[0].display_name and found[0].addr_spec == address
+
+
 def send(message: EmailMessage, *, mail_dir: Path, mail_url: str | None = None) -> str:
     """Hand *message* over; returns where it went (a file path or the SMTP host)."""
     if not mail_url:

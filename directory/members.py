@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.accounts import ROLES, Membership, User, find_user
 from directory.db import Base, UTCDateTime
+from directory.mail import carried_as_is
 from directory.models import Enterprise, utcnow
 from directory.versions import ensure_base_version, record_version
 
@@ -130,7 +131,11 @@ def invitation_address(raw: str) -> str:
         parsed = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidMember(f"Not one plain e-mail address: {exc}", field="email") from exc
-    return parsed.ascii_email or parsed.normalized
+    address = parsed.ascii_email or parsed.normalized
+    if not carried_as_is(address):
+        raise InvalidMember("Not one plain e-mail address: a mail header would read it as "
+                            "another one.", field="email")
+    return address
 
 
 def same_address(first: str, second: str) -> bool:

@@ -27,11 +27,11 @@ from api.oauth.models import OAuthClient, OAuthToken, digest
 from directory import archive
 from directory.accounts import Membership, User, add_member, authenticate, create_user
 from directory.claims import Claim, Report
-from directory.members import Invitation
 from directory.contacts import CallbackRequest, ChannelDay, Follow, Handoff
 from directory.experiences import Experience, LiveStatus, ReachCount, WaitCount
 from directory.importer import import_directory
 from directory.lookup import LookupKey
+from directory.members import Invitation
 from directory.models import Channel, Enterprise, Notice
 from directory.versions import ListingVersion
 from directory.webhooks import EVENTS, Webhook, WebhookDelivery, register_webhook
@@ -65,12 +65,13 @@ def _token(client, name: str, secret: str | None = None):  # noqa: ANN001, ANN20
                        headers={"Authorization": f"Basic {basic}"})
 
 
-def newest_mail(data_dir: Path):  # noqa: ANN201 - an email.message.EmailMessage
+def mail_to(data_dir: Path, address: str):  # noqa: ANN201 - an email.message.EmailMessage
     import email
     import email.policy
 
-    newest = sorted((data_dir / "mail").glob("*.eml"))[-1]
-    return email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)
+    found = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+             for path in (data_dir / "mail").glob("*.eml")]
+    return next(message for message in found if message["To"] == address)
 
 
 def _ok(answer, status: int = 200) -> dict:  # noqa: ANN001
@@ -139,7 +140,8 @@ def populate(app) -> dict:  # noqa: ANN001
                     headers=auth("ada")), 202)
     _ok(client.post(f"/v1/manage/enterprises/{ICBC}/members/invitations", json={
         "email": "newcomer@icbc.com.cn", "role": "editor"}, headers=auth("owner")), 201)
-    invitation_code = newest_mail(state.config.data_dir).get_content().split("\n\n")[1].strip()
+    invitation_mail = mail_to(state.config.data_dir, "newcomer@icbc.com.cn").get_content()
+    invitation_code = invitation_mail.split("\n\n")[1].strip()
     report = _ok(client.post(f"/v1/enterprises/{ICBC}/reports", json={
         "topic": "wrong_number", "message": "这个号码打不通", "channel_id": phone}), 201)
     _ok(client.patch(f"/v1/admin/reports/{report['id']}", json={"status": "resolved",
@@ -154,8 +156,9 @@ def populate(app) -> dict:  # noqa: ANN001
                    session.get(Webhook, webhook.id).secret, handoff["token"], handoff["code"],
                    *session.scalars(select(Invitation.token_hash)), invitation_code,
                    *tokens.values()]
-        for model in (Membership, Invitation, ListingVersion, Notice, Follow, Experience, WaitCount, ReachCount,
-                      LiveStatus, ChannelDay, Handoff, CallbackRequest, Claim, Report, WebhookDelivery):
+        for model in (Membership, Invitation, ListingVersion, Notice, Follow, Experience, WaitCount,
+                      ReachCount, LiveStatus, ChannelDay, Handoff, CallbackRequest, Claim, Report,
+                      WebhookDelivery):
             assert session.scalar(select(func.count()).select_from(model)), model  # some of everything
     assert len(secrets) >= 12
     return {"secrets": secrets, "phone": phone, "webhook": webhook.id, "user_ids": {
