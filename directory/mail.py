@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import smtplib
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -38,7 +39,7 @@ def carried_as_is(address: str) -> bool:
     try:
         message["To"] = address
         found = message["To"].addresses
-    except (ValueError, IndexError, TypeError):
+    except (ValueError, IndexError, TypeError, HeaderParseError):
         return False
     return len(found) == 1 and not found[0].display_name and found[0].addr_spec == address
 

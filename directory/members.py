@@ -275,9 +275,10 @@ def remove_member(session: Session, enterprise: Enterprise, user_id: str, asker:
 
 
 def add_member(session: Session, enterprise: Enterprise, email: str, role: str, asker: Asker,
-               client_id: str | None = None) -> tuple[Membership, User, bool]:
+               client_id: str | None = None, *, only_new: bool = False) -> tuple[Membership, User, bool]:
     """An administrator makes the user with *email* a member with *role* (or changes the role
-    of a member); returns the membership, the user and whether it is new."""
+    of a member, unless *only_new*: Conflict); returns the membership, the user and whether it
+    is new."""
     _check_role(role)
     user = find_user(session, email)
     if user is None:
@@ -285,6 +286,8 @@ def add_member(session: Session, enterprise: Enterprise, email: str, role: str, 
     lock_members(session, enterprise.id)
     _require_owner(session, asker, enterprise.id)
     if fresh_role(session, user, enterprise.id) is not None:
+        if only_new:
+            raise Conflict("The user is a member already: change the role instead.", field="email")
         membership, user = change_role(session, enterprise, user.id, role, asker, client_id)
         return membership, user, False
     membership = Membership(user_id=user.id, enterprise_id=enterprise.id, role=role,

@@ -7,14 +7,14 @@ from __future__ import annotations
 from flask import g, make_response
 from flask.views import MethodView
 from flask_smorest import abort
+from marshmallow import fields
 
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
-from api.resources.common import PageArgsSchema
+from api.resources.common import PageArgsSchema, line
 from api.resources.member_common import (
     ENTERPRISE,
     USER,
-    InviteSchema,
     MemberListSchema,
     MemberSchema,
     RoleSchema,
@@ -27,8 +27,14 @@ from api.smorest import RATE_LIMIT_HEADERS, Blueprint
 from api.state import db_session
 from api.writes import json_body_doc, load_body, no_store, protected_doc
 from directory.listings import ENTERPRISE_ID
-from directory.members import Asker, Conflict, MemberError, add_member, change_role, remove_member
+from directory.members import Asker, MemberError, add_member, change_role, remove_member
 from directory.models import Enterprise
+
+
+class MemberAddSchema(RoleSchema):
+    email = fields.String(required=True, validate=line(254), metadata={
+        "description": "The address of an existing user (their sign-in name).",
+        "example": "li.lei@icbc.com.cn"})
 
 blp = Blueprint("member_admin", __name__, url_prefix="/v1",
                 description="Administrators: who keeps any listing (scope admin).")
@@ -59,7 +65,7 @@ class AdminMembers(MethodView):
         return members_page(_admin_listing(enterprise_id).id, args)
 
     @blp.response(201, MemberSchema, headers=RATE_LIMIT_HEADERS)
-    @blp.doc(**json_body_doc(InviteSchema, {"email": "li.lei@icbc.com.cn", "role": "owner"}))
+    @blp.doc(**json_body_doc(MemberAddSchema, {"email": "li.lei@icbc.com.cn", "role": "owner"}))
     @protected_doc(blp, idempotent=True, not_found="No such listing, or no user has the address.",
                    conflict="The user is a member already (change the role with PATCH).")
     @require_scope("admin")
@@ -72,12 +78,11 @@ class AdminMembers(MethodView):
         """
         session = db_session()
         enterprise = _admin_listing(enterprise_id)
-        body = load_body(InviteSchema)
+        body = load_body(MemberAddSchema)
         try:
-            membership, user, new = add_member(session, enterprise, body["email"], body["role"],
-                                               Asker(g.current_user, admin=True), client_id())
-            if not new:
-                raise Conflict("The user is a member already: change the role with PATCH.", field="email")
+            membership, user, _new = add_member(session, enterprise, body["email"], body["role"],
+                                                Asker(g.current_user, admin=True), client_id(),
+                                                only_new=True)
         except MemberError as exc:
             member_failed(exc)
         session.commit()
