@@ -329,6 +329,9 @@ def invite(session: Session, enterprise: Enterprise, email: str, role: str, aske
 
 def _within_daily_bound(session: Session, enterprise_id: str, now: datetime, per_day: int) -> None:
     """Invitations sent in the last 24 hours, revoked ones included, stay under *per_day*."""
+    if per_day < 1:
+        raise TooMany("This service sends no invitations; ask the c800 team to add members.",
+                      retry_after=int(DAY.total_seconds()))
     sent = list(session.scalars(select(Invitation.created_at).where(
         Invitation.enterprise_id == enterprise_id, Invitation.created_at > now - DAY)
         .order_by(Invitation.created_at)))

@@ -164,7 +164,7 @@ class Member(MethodView):
         return make_response("", 204)
 
 
-@blp.route("/manage/enterprises/<string:enterprise_id>/members/invitations", parameters=[ENTERPRISE])
+@blp.route("/manage/enterprises/<string:enterprise_id>/invitations", parameters=[ENTERPRISE])
 class Invitations(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, InvitationListSchema, headers=RATE_LIMIT_HEADERS)
@@ -183,7 +183,7 @@ class Invitations(MethodView):
 
     @blp.response(201, InvitationSchema, headers={**RATE_LIMIT_HEADERS, "Location": {
         "description": "The invitation.", "schema": {"type": "string"},
-        "example": "/v1/manage/enterprises/ent_9f7532f6acdd/members/invitations/inv_3c4d5e6f7a8b9c0d"}})
+        "example": "/v1/manage/enterprises/ent_9f7532f6acdd/invitations/inv_3c4d5e6f7a8b9c0d"}})
     @blp.doc(**json_body_doc(InviteSchema, {"email": "li.lei@icbc.com.cn", "role": "editor"}))
     @protected_doc(blp, idempotent=True, conflict="The address is a member or invited already, "
                    "or the listing is suspended.")
@@ -235,7 +235,7 @@ def _mail_invitation(invitation: Invitation, token: str, enterprise: Enterprise)
                            "later.", headers={"Retry-After": "60"})
 
 
-@blp.route("/manage/enterprises/<string:enterprise_id>/members/invitations/<string:invitation_id>",
+@blp.route("/manage/enterprises/<string:enterprise_id>/invitations/<string:invitation_id>",
            parameters=[ENTERPRISE, INVITATION])
 class InvitationOne(MethodView):
     @blp.arguments(NoQuerySchema, location="query")

@@ -112,7 +112,7 @@ def code_of(message: email.message.EmailMessage) -> str:
 
 
 def invite(client, ident: str, address: str, role: str = "editor", who: str = "ann"):  # noqa: ANN001, ANN201
-    return call(client, "POST", f"/v1/manage/enterprises/{ident}/members/invitations", who,
+    return call(client, "POST", f"/v1/manage/enterprises/{ident}/invitations", who,
                 {"email": address, "role": role})
 
 
@@ -168,7 +168,7 @@ def test_an_invitation_is_mailed_once_and_only_its_address_accepts_it(client):
         stored = session.get(Invitation, body["id"])
         assert stored.token_hash == hashlib.sha256(code.encode()).hexdigest()
         assert code not in str([getattr(stored, c.key) for c in inspect(Invitation).columns])
-    listed = call(client, "GET", f"/v1/manage/enterprises/{ident}/members/invitations", "ann").get_json()
+    listed = call(client, "GET", f"/v1/manage/enterprises/{ident}/invitations", "ann").get_json()
     assert [i["id"] for i in listed["items"]] == [body["id"]]
 
     refused = problem(accept(client, code, "eve"), 403)  # a forwarded or stolen code
@@ -184,9 +184,9 @@ def test_an_invitation_is_mailed_once_and_only_its_address_accepts_it(client):
     member = next(m for m in call(client, "GET", f"/v1/manage/enterprises/{ident}/members", "ann")
                   .get_json()["items"] if m["user_id"] == client.ids["dan"])
     assert member["invited_by"] == client.ids["ann"] and member["role"] == "editor"
-    one = call(client, "GET", f"/v1/manage/enterprises/{ident}/members/invitations/{body['id']}", "ann")
+    one = call(client, "GET", f"/v1/manage/enterprises/{ident}/invitations/{body['id']}", "ann")
     assert one.get_json()["status"] == "accepted"
-    problem(call(client, "DELETE", f"/v1/manage/enterprises/{ident}/members/invitations/{body['id']}",
+    problem(call(client, "DELETE", f"/v1/manage/enterprises/{ident}/invitations/{body['id']}",
                  "ann"), 409)
     problem(invite(client, ident, "dan@example.com"), 409)  # a member already
 
@@ -200,15 +200,15 @@ def test_invitations_expire_and_revoked_ones_stop_working(client):
                         .values(expires_at=utcnow() - timedelta(seconds=1)))
         session.commit()
     problem(accept(client, code, "dan"), 410)
-    listed = call(client, "GET", f"/v1/manage/enterprises/{ident}/members/invitations", "ann").get_json()
+    listed = call(client, "GET", f"/v1/manage/enterprises/{ident}/invitations", "ann").get_json()
     assert [(i["id"], i["status"]) for i in listed["items"]] == [(body["id"], "expired")]
     again, fresh_code = invited(client, ident, "dan@example.com")  # expired ones do not block
-    path = f"/v1/manage/enterprises/{ident}/members/invitations/{again['id']}"
+    path = f"/v1/manage/enterprises/{ident}/invitations/{again['id']}"
     problem(call(client, "DELETE", path, "bob"), 403)  # editors do not manage members
     assert call(client, "DELETE", path, "ann").status_code == 204
     problem(accept(client, fresh_code, "dan"), 404)
     problem(call(client, "DELETE", path, "ann"), 404)
-    problem(call(client, "GET", f"/v1/manage/enterprises/{LISTINGS['list']}/members/invitations/"
+    problem(call(client, "GET", f"/v1/manage/enterprises/{LISTINGS['list']}/invitations/"
                                 f"{again['id']}", "ann"), 404)  # not through another listing
     assert roles_of(client, ident) == {"ann": "owner", "bob": "editor"}
 
@@ -310,7 +310,7 @@ def test_a_removed_member_is_out_at_the_next_request_and_what_they_did_stays(cli
     me = call(client, "GET", "/v1/me", "bob").get_json()
     assert ident not in {m["enterprise_id"] for m in me["memberships"]}
     problem(accept(client, code, "cat"), 404)  # what bob sent as an owner went with him
-    state = call(client, "GET", f"/v1/manage/enterprises/{ident}/members/invitations/{pending['id']}", "ann")
+    state = call(client, "GET", f"/v1/manage/enterprises/{ident}/invitations/{pending['id']}", "ann")
     assert state.get_json()["status"] == "revoked"
     with client.sessions() as session:  # the listing's webhooks and live status are the listing's
         assert session.get(Webhook, "whk_members_bob01") is not None

@@ -138,7 +138,7 @@ def populate(app) -> dict:  # noqa: ANN001
     _ok(client.post(f"/v1/enterprises/{ICBC}/claims", json={"method": "email",
                                                            "email": "service@icbc.com.cn"},
                     headers=auth("ada")), 202)
-    _ok(client.post(f"/v1/manage/enterprises/{ICBC}/members/invitations", json={
+    _ok(client.post(f"/v1/manage/enterprises/{ICBC}/invitations", json={
         "email": "newcomer@icbc.com.cn", "role": "editor"}, headers=auth("owner")), 201)
     invitation_mail = mail_to(state.config.data_dir, "newcomer@icbc.com.cn").get_content()
     invitation_code = invitation_mail.split("\n\n")[1].strip()
