@@ -107,6 +107,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         industries,
         lookup,
         manage,
+        member_admin,
+        members,
         regions,
         reviews,
         search,
@@ -115,7 +117,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     from api.resources.oauth import document_oauth, oauth
 
     for module in (health, industries, enterprises, search, lookup, regions, manage, accounts,
-                   consumers, service, reviews):
+                   consumers, service, reviews, members, member_admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

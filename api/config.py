@@ -95,6 +95,8 @@ class Config:
     session_cookie_secure: bool = False
     mail_url: str | None = None
     mail_from: str = "c800 <no-reply@c800.localhost>"
+    # Invitations one listing may send in 24 hours, revoked ones included (directory/members.py).
+    member_invitations_per_day: int = 20
     # How many reverse proxies (load balancer, nginx) stand in front: their X-Forwarded-For /
     # -Proto / -Host are trusted that many hops deep, so that rate limits see the caller's
     # address. 0 (the default): headers from the client are ignored.
@@ -139,6 +141,7 @@ class Config:
             session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", False),
             mail_url=os.environ.get("MAIL_URL") or None,
             mail_from=os.environ.get("MAIL_FROM") or "c800 <no-reply@c800.localhost>",
+            member_invitations_per_day=_env_int("MEMBER_INVITATIONS_PER_DAY", 20),
             trusted_proxies=_env_int("TRUSTED_PROXIES", 0),
             webhook_allowed_networks=os.environ.get("WEBHOOK_ALLOWED_NETWORKS") or "",
             webhook_ca_bundle=os.environ.get("WEBHOOK_CA_BUNDLE") or None,

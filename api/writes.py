@@ -139,14 +139,20 @@ def actor() -> Actor:
     return Actor(user.id, token.client_id if token is not None else None, admin)
 
 
-def kept_listing(session, enterprise_id: str, *, write: bool = True) -> Enterprise:  # noqa: ANN001
-    """The enterprise the signed-in user keeps (owner or editor); 404 / 403 otherwise, and 409
-    when *write* and the listing is suspended."""
+def kept_listing(session, enterprise_id: str, *, write: bool = True,  # noqa: ANN001
+                 owner: bool = False) -> Enterprise:
+    """The enterprise the signed-in user keeps (owner or editor; an owner when *owner*); 404 /
+    403 otherwise, and 409 when *write* and the listing is suspended. The role is read from
+    the database on every request: a removed member's tokens stop at once."""
     enterprise = session.get(Enterprise, enterprise_id) if ENTERPRISE_ID.match(enterprise_id) else None
     if enterprise is None:
         abort(404, message=f"No enterprise has the id {enterprise_id!r}.")
-    if role_of(session, g.current_user, enterprise.id) is None:
+    role = role_of(session, g.current_user, enterprise.id)
+    if role is None:
         abort(403, message="You do not keep this listing: only its owners and editors may.")
+    if owner and role != "owner":
+        abort(403, message="Only the listing's owners may do this (its members and webhooks); "
+                           "editors edit its content.")
     if write and enterprise.status == "suspended":
         abort(409, message="The listing is suspended by the c800 team; it cannot be edited now.")
     return enterprise
@@ -169,14 +175,16 @@ def yours(model: type, ident: str, what: str):  # noqa: ANN201 - an instance of 
     return row
 
 
-def kept_by_you(model: type, ident: str, what: str, *, write: bool = True):  # noqa: ANN201
+def kept_by_you(model: type, ident: str, what: str, *, write: bool = True,  # noqa: ANN201
+                owner: bool = False):
     """The *model* row *ident* of a listing (``enterprise_id``) the signed-in user keeps, else
-    a 404 (other listings' rows are not said to exist); 409 when *write* and it is suspended."""
+    a 404 (other listings' rows are not said to exist); 403 when *owner* and the user is an
+    editor; 409 when *write* and it is suspended."""
     session = db_session()
     row = session.get(model, ident) if len(ident) <= 32 else None
     if row is None or role_of(session, g.current_user, row.enterprise_id) is None:
         abort(404, message=f"No {what} of a listing you keep has the id {ident!r}.")
-    kept_listing(session, row.enterprise_id, write=write)
+    kept_listing(session, row.enterprise_id, write=write, owner=owner)
     return row
 
 

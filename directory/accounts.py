@@ -14,7 +14,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from directory.db import Base, UTCDateTime
 from directory.models import Enterprise, utcnow
@@ -66,6 +66,11 @@ class Membership(Base):
         String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who brought the member in: the inviting owner's user id, ``admin:<id>`` or ``cli`` when
+    # the c800 team added them; null for owners by a claim and members from before.
+    invited_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    user: Mapped[User] = relationship(lazy="select")
 
 
 def normalize_email(email: str) -> str:

@@ -68,7 +68,7 @@ NO_PASSWORD = "!restored-without-password"
 
 # Every module declaring tables, so that Base.metadata knows all of them.
 MODEL_MODULES = ("directory.models", "directory.accounts", "directory.claims", "directory.contacts",
-                 "directory.experiences", "directory.lookup", "directory.outbox",
+                 "directory.experiences", "directory.lookup", "directory.members", "directory.outbox",
                  "directory.reviews", "directory.versions", "directory.webhooks", "api.oauth.models",
                  "api.idempotency")
 
@@ -84,6 +84,8 @@ EXPORTED: dict[str, dict[str, str]] = {
     "users": {"password_hash": "a secret: restored users have no working password until "
                                "`flask users set-password` gives them one"},
     "memberships": {},
+    "member_invitations": {"token_hash": "a secret (the digest of a mailed invitation): pending "
+                                         "invitations stop working; owners invite again"},
     "oauth_clients": {"secret_hash": "a secret: restored confidential clients cannot "
                                      "authenticate until `flask clients new-secret` gives "
                                      "them one (public clients have none)"},

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import smtplib
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -32,6 +33,21 @@ def compose(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     message.set_content(body)
     return message
+
+
+def carried_as_is(address: str) -> bool:
+    """Whether a ``To`` header holding *address* names that one address and nothing else.
+
+    Python's email package decodes RFC 2047 encoded-words even inside an address: the valid
+    addr-spec ``=?utf-8?q?eve=40evil.top=2C?=@a.cn`` is written as ``To: eve@evil.top,@a.cn``.
+    """
+    message = EmailMessage()
+    try:
+        message["To"] = address
+        found = message["To"].addresses
+    except (ValueError, IndexError, TypeError, HeaderParseError):
+        return False
+    return len(found) == 1 and not found[0].display_name and found[0].addr_spec == address
 
 
 def send(message: EmailMessage, *, mail_dir: Path, mail_url: str | None = None) -> str:

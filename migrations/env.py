@@ -11,6 +11,7 @@ import directory.claims  # noqa: F401 - claims and reports
 import directory.contacts  # noqa: F401 - follows, handoffs, callback requests, channel days
 import directory.experiences  # noqa: F401 - experiences, their counters, live statuses
 import directory.lookup  # noqa: F401 - the lookup_keys table
+import directory.members  # noqa: F401 - invitations to join a listing
 import directory.models  # noqa: F401 - registers the tables on Base.metadata
 import directory.outbox  # noqa: F401 - the listing_changes table
 import directory.reviews  # noqa: F401 - fact_reviews

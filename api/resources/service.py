@@ -47,8 +47,8 @@ from directory.models import Channel, utcnow
 from directory.webhooks import EVENTS, Webhook, WebhookDelivery, WebhookError, register_webhook
 
 blp = Blueprint("service", __name__, url_prefix="/v1/manage",
-                description="Serving consumers: live status, handoffs, callback requests, "
-                            "webhooks and insights (owners and editors).")
+                description="Serving consumers: live status, handoffs, callback requests and "
+                            "insights (owners and editors), webhooks (owners).")
 
 ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
 CHANNEL = path_parameter("channel_id", "Opaque id of the channel.", "ch_5dd08e23240d7f37")
@@ -354,9 +354,10 @@ class Webhooks(MethodView):
     def get(self, args, enterprise_id: str):
         """Your webhooks
 
-        Newest first; secrets are never shown again.
+        Newest first; secrets are never shown again. Owners only: webhooks carry what happens
+        on the listing to other systems, so editors neither see nor change them.
         """
-        enterprise = kept_listing(db_session(), enterprise_id, write=False)
+        enterprise = kept_listing(db_session(), enterprise_id, write=False, owner=True)
         query = select(Webhook).where(Webhook.enterprise_id == enterprise.id)
         return newest_page(query, Webhook.created_at, Webhook.id, args, _webhook_dump,
                            WebhookListSchema)
@@ -376,10 +377,10 @@ class Webhooks(MethodView):
 
         Callback requests, handoffs and reports of wrong information are POSTed to it as they
         happen, signed with HMAC-SHA256, retried with backoff (30 s, 2 min, 10 min, 1 h, 6 h)
-        until a 2xx answer; the delivery log is readable for 30 days.
+        until a 2xx answer; the delivery log is readable for 30 days. Owners only.
         """
         session = db_session()
-        enterprise = kept_listing(session, enterprise_id)
+        enterprise = kept_listing(session, enterprise_id, owner=True)
         body = load_body(WebhookCreateSchema)
         settings = app_state().webhook_settings
         try:
@@ -397,7 +398,7 @@ class Webhooks(MethodView):
 
 
 def _kept_webhook(webhook_id: str, *, write: bool) -> Webhook:
-    return kept_by_you(Webhook, webhook_id, "webhook", write=write)
+    return kept_by_you(Webhook, webhook_id, "webhook", write=write, owner=True)
 
 
 @blp.route("/webhooks/<string:webhook_id>", parameters=[WEBHOOK])
@@ -409,7 +410,7 @@ class WebhookOne(MethodView):
     def delete(self, webhook_id: str):
         """Remove a webhook
 
-        Pending deliveries are dropped with it.
+        Pending deliveries are dropped with it. Owners only.
         """
         webhook = _kept_webhook(webhook_id, write=False)
         session = db_session()
@@ -454,6 +455,7 @@ class Deliveries(MethodView):
         """A webhook's delivery log
 
         Every delivery of the last 30 days, newest first: attempts, last answer, next try.
+        Owners only.
         """
         webhook = _kept_webhook(webhook_id, write=False)
         query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)

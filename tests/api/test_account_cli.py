@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from api import create_app
 from api.config import Config
 from api.oauth.models import OAuthClient, digest
 from directory.accounts import Membership
+from directory.models import Enterprise
 
 
 def _app(fresh_database, tmp_path):  # noqa: ANN001, ANN202
@@ -60,4 +63,40 @@ def test_users_clients_and_members(fresh_database, tmp_path):
                      "--role", "owner"]).exit_code != 0
     assert run(args=["enterprises", "add-member", "ent_000000000001", "nobody@example.com",
                      "--role", "editor"]).exit_code != 0
+    app.extensions["c800"].engine.dispose()
+
+
+def test_members_list_add_set_role_and_remove(fresh_database, tmp_path):
+    """`flask members`: an administrator's say over who keeps a listing, the last owner included."""
+    app = _app(fresh_database, tmp_path)
+    run = app.test_cli_runner().invoke
+    for name in ("ada", "bob"):
+        made = run(args=["users", "create", "--email", f"{name}@example.com", "--password-stdin"],
+                   input="correct horse battery staple\n")
+        assert made.exit_code == 0, made.output
+    listing = "ent_000000000001"
+    assert run(args=["members", "list", listing]).output == ""
+    added = run(args=["members", "add", listing, "ada@example.com", "--role", "owner"])
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.output)["role"] == "owner" and json.loads(added.output)["invited_by"] == "cli"
+    assert run(args=["members", "add", listing, "bob@example.com", "--role", "editor"]).exit_code == 0
+    listed = [json.loads(line) for line in run(args=["members", "list", listing]).output.splitlines()]
+    assert {(m["email"], m["role"]) for m in listed} == {("ada@example.com", "owner"),
+                                                        ("bob@example.com", "editor")}
+    promoted = run(args=["members", "set-role", listing, "bob@example.com", "owner"])
+    assert promoted.exit_code == 0 and json.loads(promoted.output)["role"] == "owner"
+    removed = run(args=["members", "remove", listing, "ada@example.com"])
+    assert removed.exit_code == 0, removed.output
+    assert json.loads(removed.output)["owners_left"] == 1
+    last = run(args=["members", "remove", listing, "bob@example.com"])  # an administrator may
+    assert last.exit_code == 0 and json.loads(last.output)["owners_left"] == 0
+    for bad in (["members", "list", "ent_000000000009"],
+                ["members", "remove", listing, "bob@example.com"],  # not a member any more
+                ["members", "set-role", listing, "nobody@example.com", "owner"],
+                ["members", "add", "ent_000000000009", "ada@example.com", "--role", "owner"],
+                ["members", "add", listing, "ada@example.com", "--role", "admin"]):
+        assert run(args=bad).exit_code != 0, bad
+    with app.extensions["c800"].sessions() as session:
+        assert session.get(Enterprise, listing).verified is False
+        assert not session.scalars(select(Membership).where(Membership.enterprise_id == listing)).all()
     app.extensions["c800"].engine.dispose()

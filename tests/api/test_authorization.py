@@ -28,12 +28,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from api.oauth.models import OAuthClient, OAuthToken, digest
-from directory.accounts import add_member, create_user
+from directory.accounts import Membership, add_member, create_user
 from directory.contacts import CallbackRequest, Handoff
 from directory.experiences import Experience, LiveStatus
+from directory.members import Invitation
 from directory.webhooks import EVENTS, Webhook
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
@@ -69,6 +70,9 @@ USERS = {
     "editor_b": ("editor@betatel.cn", False),
     "consumer": ("someone@example.org", False),
     "admin": ("admin@c800.example", True),
+    # editors of A and B (no clients): whom member operations aim at
+    "member_a": ("member@alphabank.cn", False),
+    "member_b": ("member@betatel.cn", False),
 }
 # name: (the user the client acts for, its registered scope, its grant types)
 CLIENTS = {
@@ -196,6 +200,8 @@ def _build(http: FlaskClient) -> World:
             users[name] = create_user(session, email, PASSWORD, admin=admin).id
         add_member(session, A, USERS["owner_a"][0], "owner")
         add_member(session, B, USERS["editor_b"][0], "editor")
+        add_member(session, A, USERS["member_a"][0], "editor")
+        add_member(session, B, USERS["member_b"][0], "editor")
         for name, (user, scope, grants) in CLIENTS.items():
             secret = secrets.token_urlsafe(32)
             registered = Registered(f"cl_{secrets.token_hex(8)}", secret, users[user] if user else None)
@@ -230,6 +236,7 @@ def _build(http: FlaskClient) -> World:
     assert response.status_code == 201, response.get_json()
     world.ids["report"] = response.get_json()["id"]
     _consumers_world(world)
+    _members_world(world)
     return world
 
 
@@ -244,6 +251,21 @@ def _pending_fact(world: World, number: str) -> str:
     with world.session() as session:
         return session.scalar(select(FactReview.id).where(
             FactReview.channel_id == _location_id(response), FactReview.status == "pending"))
+
+
+def _members_world(world: World) -> None:
+    """A pending invitation on A and on B (stored directly: B has no owner to send one)."""
+    now = datetime.now(UTC)
+    with world.session() as session:
+        for key, listing in (("a", A), ("b", B)):
+            invitation = Invitation(id=f"inv_{secrets.token_hex(8)}", enterprise_id=listing,
+                                    email=f"invited-{key}@example.org", role="editor",
+                                    token_hash=digest(secrets.token_urlsafe(32)), status="pending",
+                                    created_at=now, expires_at=now + timedelta(days=7))
+            session.add(invitation)
+            world.ids[f"invitation_{key}"] = invitation.id
+        session.commit()
+    world.ids.update(member_a=world.users["member_a"], member_b=world.users["member_b"])
 
 
 def _consumers_world(world: World) -> None:
@@ -381,7 +403,29 @@ OPERATIONS = {
     "deliveries": Operation("GET", "/v1/manage/webhooks/{webhook_a}/deliveries", "listings:write"),
     "webhook-remove": Operation("DELETE", "/v1/manage/webhooks/{webhook_a}", "listings:write"),
     "insights": Operation("GET", "/v1/manage/enterprises/{A}/insights", "listings:write"),
+    # who keeps a listing (issue 16): owners only
+    "members": Operation("GET", "/v1/manage/enterprises/{A}/members", "listings:write"),
+    "member-role": Operation("PATCH", "/v1/manage/enterprises/{A}/members/{member_a}", "listings:write",
+                             {"role": "owner"}),
+    "member-remove": Operation("DELETE", "/v1/manage/enterprises/{A}/members/{member_a}", "listings:write"),
+    "invitations": Operation("GET", "/v1/manage/enterprises/{A}/invitations", "listings:write"),
+    "invite": Operation("POST", "/v1/manage/enterprises/{A}/invitations", "listings:write",
+                        {"email": "newcomer@example.org", "role": "owner"}),
+    "invitation": Operation("GET", "/v1/manage/enterprises/{A}/invitations/{invitation_a}",
+                            "listings:write"),
+    "invitation-revoke": Operation("DELETE", "/v1/manage/enterprises/{A}/invitations/{invitation_a}",
+                                   "listings:write"),
+    "accept-invitation": Operation("POST", "/v1/me/invitations/accept", "me", {"token": "not-a-code"}),
+    "admin-members": Operation("GET", "/v1/admin/enterprises/{B}/members", "admin"),
+    "admin-member-add": Operation("POST", "/v1/admin/enterprises/{B}/members", "admin",
+                                  {"email": "someone@example.org", "role": "owner"}),
+    "admin-member-role": Operation("PATCH", "/v1/admin/enterprises/{B}/members/{member_b}", "admin",
+                                   {"role": "owner"}),
+    "admin-member-remove": Operation("DELETE", "/v1/admin/enterprises/{B}/members/{member_b}", "admin"),
 }
+# What only a listing's owners may do; its editors are refused like strangers.
+OWNER_ONLY = ["webhooks", "webhook-add", "deliveries", "webhook-remove", "members", "member-role",
+              "member-remove", "invitations", "invite", "invitation", "invitation-revoke"]
 ALL = pytest.mark.parametrize("name", list(OPERATIONS))
 LISTING_OPERATIONS = [n for n, op in OPERATIONS.items() if op.scope == "listings:write"]
 ADMIN_OPERATIONS = [n for n, op in OPERATIONS.items() if op.scope == "admin"]
@@ -526,6 +570,10 @@ def _state(world: World, enterprise_id: str) -> tuple:
                 Webhook.enterprise_id == enterprise_id))),
             sorted((s.channel_id, s.state, s.wait_minutes, s.updated_at) for s in session.scalars(
                 select(LiveStatus).where(LiveStatus.channel_id.in_(channels)))),
+            sorted((m.user_id, m.role) for m in session.scalars(select(Membership).where(
+                Membership.enterprise_id == enterprise_id))),
+            sorted((i.id, i.email, i.role, i.status) for i in session.scalars(select(Invitation).where(
+                Invitation.enterprise_id == enterprise_id))),
         )
     return public_version(world.http, enterprise_id), body, service
 
@@ -599,10 +647,10 @@ def _admin_state(world: World) -> tuple:
     from directory.reviews import FactReview
 
     claim, report = claim_of(world, world.ids["claim"]), report_of(world, world.ids["report"])
-    version, body, _service = _state(world, B)
+    version, body, service = _state(world, B)
     with world.session() as session:
         fact = session.get(FactReview, world.ids["fact"]).status
-    return claim.status, report.status, report.resolution, version, body["status"], fact, \
+    return claim.status, report.status, report.resolution, version, body["status"], service, fact, \
         public_version(world.http, A)
 
 
@@ -815,7 +863,7 @@ def _owner_body(name: str, target: str) -> dict | None:
 # Edits of the listing itself (they change its version) and what serves consumers (they do not).
 EDIT_OPERATIONS = [n for n in LISTING_OPERATIONS
                    if OPERATIONS[n].if_match or n in ("manage-listing", "versions")]
-SERVICE_OPERATIONS = [n for n in LISTING_OPERATIONS if n not in EDIT_OPERATIONS]
+SERVICE_OPERATIONS = [n for n in LISTING_OPERATIONS if n not in EDIT_OPERATIONS and n not in OWNER_ONLY]
 
 
 @pytest.mark.parametrize("name", SERVICE_OPERATIONS)
@@ -827,13 +875,77 @@ def test_the_keeper_of_a_listing_may_serve_its_consumers(world, name, who, targe
     version = public_version(world.http, target)
     response = call(world.http, op.method, op.url(world, A=target, **aimed), token=world.token(who),
                     body=op.payload(world, **aimed))
-    if name == "webhook-add":  # past authorization; no host here has public addresses
-        assert response.status_code == 422
-        assert response.get_json()["errors"][0]["field"] == "url"
-    else:
-        assert response.status_code in (200, 201, 204), (response.status_code, response.get_json())
+    assert response.status_code in (200, 201, 204), (response.status_code, response.get_json())
     assert "public" not in response.headers.get("Cache-Control", "")
     assert public_version(world.http, target) == version
+
+
+def _spare_targets(world: World) -> dict[str, str]:
+    """On A, what an owner's operation may use up: a webhook, an invitation, and an editor
+    (member_b, added to A for the test; the world's own stay as they are)."""
+    now = datetime.now(UTC)
+    with world.session() as session:
+        hook = Webhook(id=f"whk_{secrets.token_hex(8)}", enterprise_id=A,
+                       url="https://hooks.example.com/spare", events=list(EVENTS), secret="whsec_test",
+                       active=True, created_by=world.users["owner_a"])
+        invitation = Invitation(id=f"inv_{secrets.token_hex(8)}", enterprise_id=A,
+                                email="spare@example.org", role="editor",
+                                token_hash=digest(secrets.token_urlsafe(32)), status="pending",
+                                created_at=now, expires_at=now + timedelta(days=7))
+        session.add_all([hook, invitation, Membership(user_id=world.users["member_b"], enterprise_id=A,
+                                                      role="editor", created_at=now)])
+        session.commit()
+    return {"webhook_a": hook.id, "invitation_a": invitation.id, "member_a": world.users["member_b"]}
+
+
+@pytest.mark.parametrize("name", OWNER_ONLY)
+def test_an_owner_manages_the_listings_members_and_webhooks(world, name):
+    op = OPERATIONS[name]
+    spare = _spare_targets(world)
+    version = public_version(world.http, A)
+    try:
+        response = call(world.http, op.method, op.url(world, **spare), token=world.token("owner_a"),
+                        body=op.payload(world, **spare))
+        if name == "webhook-add":  # past authorization; no host here has public addresses
+            assert response.status_code == 422
+            assert response.get_json()["errors"][0]["field"] == "url"
+        else:
+            assert response.status_code in (200, 201, 204), (response.status_code, response.get_json())
+        assert "public" not in response.headers.get("Cache-Control", "")
+        assert public_version(world.http, A) == version
+    finally:
+        with world.session() as session:
+            session.execute(delete(Membership).where(Membership.user_id == world.users["member_b"],
+                                                     Membership.enterprise_id == A))
+            session.commit()
+
+
+@pytest.mark.parametrize("name", OWNER_ONLY)
+def test_an_editor_may_not_manage_members_or_webhooks(world, name):
+    """Editors edit content and serve consumers; members and webhooks are their owners'."""
+    op = OPERATIONS[name]
+    aimed = {f"{k[:-2]}_a": v for k, v in world.ids.items() if k.endswith("_b")}
+    before = _state(world, B)
+    response = call(world.http, op.method, op.url(world, A=B, **aimed), token=world.token("editor_b"),
+                    body=op.payload(world, **aimed))
+    assert_problem(response, 403)
+    assert _state(world, B) == before
+
+
+def test_an_administrator_manages_any_listings_members(world):
+    members = f"/v1/admin/enterprises/{C}/members"
+    listed = call(world.http, "GET", members, token=world.token("admin"))
+    assert listed.status_code == 200 and listed.get_json()["items"] == []
+    added = call(world.http, "POST", members, token=world.token("admin"),
+                 body={"email": USERS["member_a"][0], "role": "owner"})
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["user_id"] == world.users["member_a"]
+    one = f"{members}/{world.users['member_a']}"
+    changed = call(world.http, "PATCH", one, token=world.token("admin"), body={"role": "editor"})
+    assert changed.status_code == 200 and changed.get_json()["role"] == "editor"
+    assert call(world.http, "DELETE", one, token=world.token("admin")).status_code == 204
+    assert call(world.http, "GET", members, token=world.token("admin")).get_json()["items"] == []
+    assert "public" not in listed.headers.get("Cache-Control", "")
 
 
 @pytest.mark.parametrize("name", EDIT_OPERATIONS)

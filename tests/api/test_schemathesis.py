@@ -21,13 +21,14 @@ from pathlib import Path
 import pytest
 
 from api.oauth.models import OAuthClient, digest
-from directory.accounts import add_member, create_user
+from directory.accounts import Membership, User, add_member, create_user
 from directory.claims import Claim, Report
 from directory.contacts import CallbackRequest, Handoff, normalize_code
 from directory.contacts import digest as handoff_digest
 from directory.db import make_engine, make_session_factory
 from directory.experiences import record_experience
 from directory.importer import import_directory
+from directory.members import Invitation
 from directory.models import Channel, Notice, utcnow
 from directory.reviews import FactReview
 from directory.webhooks import Webhook
@@ -93,6 +94,16 @@ def _seed_the_examples(session, user_id: str) -> None:  # noqa: ANN001 - a Sessi
     now = utcnow()
     session.get(Channel, ICBC_PHONE).accepts_callbacks = True
     claimant = create_user(session, "claimant@example.com", "a long enough password")
+    # an editor of ICBC with the spec's example user id: what the member operations act on
+    # (tests/api/schemathesis.toml pins them to it, so that the fuzz user stays ICBC's owner)
+    session.add(User(id="usr_0f3c9a7e1b2d4c5a", email="editor@icbc.com.cn", password_hash="!",
+                     created_at=now))
+    session.flush()
+    session.add(Membership(user_id="usr_0f3c9a7e1b2d4c5a", enterprise_id=ICBC, role="editor",
+                           created_at=now))
+    session.add(Invitation(id="inv_3c4d5e6f7a8b9c0d", enterprise_id=ICBC, email="li.lei@icbc.com.cn",
+                           role="editor", token_hash=handoff_digest("an invitation code"),
+                           status="pending", created_at=now, expires_at=now + timedelta(days=7)))
     session.flush()
     session.add_all([
         Notice(id="nt_0c1d2e3f4a5b6c7d", enterprise_id=ICBC, title="系统维护", body="今晚网银暂停服务。",

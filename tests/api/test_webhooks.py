@@ -19,8 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import trustme
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from api.oauth.models import OAuthClient, digest
+from directory.accounts import Membership, add_member, create_user
 from directory.webhooks import (
     RETRY_DELAYS,
     DeliverySettings,
@@ -32,6 +34,7 @@ from directory.webhooks import (
     start_background,
 )
 from tests.api.test_consumers import RECORDS, A, B, auth, channel, problem, with_people
+from tests.api.test_self_service import _token
 from tests.conftest import BACKEND_PARAMS, client_over_records
 
 
@@ -280,6 +283,35 @@ def test_only_the_listings_keepers_see_and_remove_its_webhooks(client, receiver)
     removed = client.delete(f"/v1/manage/webhooks/{hook['id']}", headers=auth(client, "owner_a"))
     assert removed.status_code == 204
     problem(client.get(f"/v1/manage/webhooks/{hook['id']}/deliveries", headers=auth(client, "owner_a")), 404)
+
+
+def test_an_editor_of_the_listing_neither_sees_nor_changes_its_webhooks(client, receiver):
+    """Webhooks carry what happens on a listing to other systems: owners only (issue 16)."""
+    with client.application.app_context(), client.sessions() as session:
+        editor = create_user(session, "editor_a@example.com", "a long enough password")
+        add_member(session, A, "editor_a@example.com", "editor")
+        session.add(OAuthClient(client_id="cl_editor_a", secret_hash=digest("editor_a-secret"),
+                                name="editor_a", grant_types=["client_credentials"],
+                                scope="directory:read me listings:write", user_id=editor.id))
+        session.commit()
+    client.tokens["editor_a"] = _token(client, "editor_a")
+    hook = register(client, receiver.url).get_json()
+    try:
+        problem(register(client, receiver.url, who="editor_a"), 403)
+        problem(client.get(f"/v1/manage/enterprises/{A}/webhooks", headers=auth(client, "editor_a")), 403)
+        problem(client.get(f"/v1/manage/webhooks/{hook['id']}/deliveries", headers=auth(client, "editor_a")),
+                403)
+        problem(client.delete(f"/v1/manage/webhooks/{hook['id']}", headers=auth(client, "editor_a")), 403)
+        listed = client.get(f"/v1/manage/enterprises/{A}/webhooks", headers=auth(client, "owner_a"))
+        assert [h["id"] for h in listed.get_json()["items"]] == [hook["id"]]
+        # the editor still edits content
+        manage = client.get(f"/v1/manage/enterprises/{A}", headers=auth(client, "editor_a"))
+        assert manage.status_code == 200
+    finally:
+        with client.sessions() as session:
+            session.execute(delete(Membership).where(Membership.user_id == editor.id))
+            session.commit()
+        remove_all(client)
 
 
 @pytest.mark.parametrize("body, field", [

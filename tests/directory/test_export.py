@@ -31,6 +31,7 @@ from directory.contacts import CallbackRequest, ChannelDay, Follow, Handoff
 from directory.experiences import Experience, LiveStatus, ReachCount, WaitCount
 from directory.importer import import_directory
 from directory.lookup import LookupKey
+from directory.members import Invitation
 from directory.models import Channel, Enterprise, Notice
 from directory.reviews import FactReview
 from directory.versions import ListingVersion
@@ -63,6 +64,15 @@ def _token(client, name: str, secret: str | None = None):  # noqa: ANN001, ANN20
     basic = base64.b64encode(f"cl_{name}:{secret or name + '-secret'}".encode()).decode()
     return client.post("/oauth/token", data={"grant_type": "client_credentials"},
                        headers={"Authorization": f"Basic {basic}"})
+
+
+def mail_to(data_dir: Path, address: str):  # noqa: ANN201 - an email.message.EmailMessage
+    import email
+    import email.policy
+
+    found = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+             for path in (data_dir / "mail").glob("*.eml")]
+    return next(message for message in found if message["To"] == address)
 
 
 def _ok(answer, status: int = 200) -> dict:  # noqa: ANN001
@@ -131,6 +141,10 @@ def populate(app) -> dict:  # noqa: ANN001
     _ok(client.post(f"/v1/enterprises/{ICBC}/claims", json={"method": "email",
                                                            "email": "service@icbc.com.cn"},
                     headers=auth("ada")), 202)
+    _ok(client.post(f"/v1/manage/enterprises/{ICBC}/invitations", json={
+        "email": "newcomer@icbc.com.cn", "role": "editor"}, headers=auth("owner")), 201)
+    invitation_mail = mail_to(state.config.data_dir, "newcomer@icbc.com.cn").get_content()
+    invitation_code = invitation_mail.split("\n\n")[1].strip()
     report = _ok(client.post(f"/v1/enterprises/{ICBC}/reports", json={
         "topic": "wrong_number", "message": "这个号码打不通", "channel_id": phone}), 201)
     _ok(client.patch(f"/v1/admin/reports/{report['id']}", json={"status": "resolved",
@@ -143,10 +157,11 @@ def populate(app) -> dict:  # noqa: ANN001
                    *session.scalars(select(Claim.token_hash).where(Claim.token_hash.is_not(None))),
                    *session.scalars(select(Handoff.token_hash)), *session.scalars(select(Handoff.code_hash)),
                    session.get(Webhook, webhook.id).secret, handoff["token"], handoff["code"],
+                   *session.scalars(select(Invitation.token_hash)), invitation_code,
                    *tokens.values()]
-        for model in (Membership, ListingVersion, Notice, Follow, Experience, WaitCount, ReachCount,
-                      LiveStatus, ChannelDay, Handoff, CallbackRequest, Claim, Report, WebhookDelivery,
-                      FactReview):
+        for model in (Membership, Invitation, ListingVersion, Notice, Follow, Experience, WaitCount,
+                      ReachCount, LiveStatus, ChannelDay, Handoff, CallbackRequest, Claim, Report,
+                      WebhookDelivery, FactReview):
             assert session.scalar(select(func.count()).select_from(model)), model  # some of everything
     assert len(secrets) >= 12
     return {"secrets": secrets, "phone": phone, "webhook": webhook.id, "user_ids": {
@@ -220,7 +235,8 @@ def test_the_archive_holds_everything_but_the_secrets_and_says_what_it_leaves_ou
     assert datetime.fromisoformat(header["exported_at"]).tzinfo is not None
     assert {"users.password_hash", "oauth_clients.secret_hash", "oauth_tokens", "oauth_codes",
             "webhooks.secret", "handoffs.token_hash", "handoffs.code_hash", "claims.token_hash",
-            "lookup_keys", "listing_changes", "idempotency_keys"} <= set(header["excluded"])
+            "lookup_keys", "listing_changes", "idempotency_keys",
+            "member_invitations.token_hash"} <= set(header["excluded"])
     text = source.archive.read_text("utf-8")
     for secret in source.secrets:
         assert secret not in text
