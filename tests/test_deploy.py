@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 
@@ -43,3 +45,30 @@ def test_the_unit_and_the_site_hold_what_the_readme_says():
     env = dict(line.split("=", 1) for line in (DEPLOY / "env.example").read_text().splitlines()
                if line and not line.startswith("#"))
     assert {"DATABASE_URL", "ELASTICSEARCH_URL", "REDIS_URL", "SECRET_KEY", "TRUSTED_PROXIES"} <= set(env)
+
+
+def _shipped_environment() -> dict[str, str]:
+    return dict(line.split("=", 1) for line in (DEPLOY / "env.example").read_text().splitlines()
+                if line and not line.startswith("#"))
+
+
+def test_env_example_as_shipped_is_refused_until_its_secrets_are_edited(monkeypatch, tmp_path):
+    import secrets
+
+    from api import create_app
+    from api.config import Config
+    from api.secret_checks import UnsafeSecretError, check_secrets
+
+    for name, value in _shipped_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'c800.sqlite3'}")
+    with pytest.raises(UnsafeSecretError, match="SECRET_KEY .*placeholder"):
+        create_app()
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+    with pytest.raises(UnsafeSecretError, match="METRICS_TOKEN .*placeholder"):
+        create_app()
+    monkeypatch.setenv("METRICS_TOKEN", secrets.token_urlsafe(32))
+    config = Config.from_env()
+    assert config.production
+    check_secrets(config)  # edited: the secrets pass (the rest is the host's to provide)
