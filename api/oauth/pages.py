@@ -5,8 +5,8 @@ The browser session is Flask's signed cookie (HttpOnly, SameSite=Lax) naming a s
 session (``directory.accounts.UserSession``: its id and the user's session generation): signing
 out ends it for good, a password change or `flask users sign-out` ends all of the user's, so a
 copied cookie signs nobody in afterwards. Every form carries a CSRF token bound to the cookie;
-signing in starts a new session. Sign-in attempts are throttled per address and per e-mail
-address.
+signing in starts a new session. Wrong passwords are throttled per account and address, and
+per address, with backoff (``api/oauth/throttle.py``); successful sign-ins never count.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, render_template, request, session
 
-from api.limits import address_key, count_attempt
 from api.oauth.server import oauth_server, oauth_values_ok, user_scope
+from api.oauth.throttle import signin_failed, signin_succeeded, signin_wait
 from api.state import app_state, db_session
 from directory.accounts import User, authenticate, end_session, session_user, start_session
 from directory.claims import ClaimError, verify_claim
@@ -109,11 +109,6 @@ def _csrf_ok() -> bool:
     return bool(sent) and "csrf" in session and hmac.compare_digest(sent, session["csrf"])
 
 
-def _signin_throttled(email: str) -> int | None:
-    """Seconds to wait when this address or this e-mail address tried too often, else None."""
-    return count_attempt("signin", address_key(), f"email:{email.strip().lower()}")
-
-
 def _signed_in_user() -> User | None:
     """The user of the browser's session, while that session lasts on the server too."""
     if "sid" not in session:
@@ -162,15 +157,17 @@ def authorize() -> Response:
                            client_name=grant.client.name)
         if step == "signin":
             email = request.form.get("email", "")[:254]
-            wait = _signin_throttled(email)
+            wait = signin_wait(email)
             if wait is not None:
                 return _render("signin.html", 429, error=t["throttled"].format(seconds=wait),
                                csrf=_csrf(), action=action, email=email,
                                client_name=grant.client.name, retry_after=wait)
             found = authenticate(db_session(), email, request.form.get("password", ""))
             if found is None:
+                signin_failed(email)
                 return _render("signin.html", 401, error=t["bad_credentials"], csrf=_csrf(),
                                action=action, email=email, client_name=grant.client.name)
+            signin_succeeded(email)
             _sign_in(found)
             user = found
         elif step == "consent" and user is not None:
