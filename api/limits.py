@@ -92,6 +92,12 @@ def is_rate_limited_path(path: str) -> bool:
     return path == "/v1" or path.startswith("/v1/")
 
 
+def is_oauth_path(path: str) -> bool:
+    """Whether the OAuth 2.0 limit counts requests to *path*: token, revocation, introspection
+    and the authorization page."""
+    return path.startswith("/oauth/")
+
+
 @dataclass
 class RateLimits:
     """The limiter of one app, and its views wrapped by named limits (made on first use)."""
@@ -307,8 +313,54 @@ def first_attempt_wait(kind: str, key: str, seconds: int) -> int | None:
     return _storage_do(wait)
 
 
+def _quota_do(action: Callable[[Any, Any, tuple[str, ...]], bool], key: str) -> bool:
+    """*action* (strategy, limit item, key parts) for each RATE_LIMIT_CLIENT item: all true?"""
+    limits: RateLimits = current_app.extensions[EXTENSION]
+    args = (limits.config.rate_limit_key_prefix, key, "quota")
+    items = parse_many(limits.config.rate_limit_client)
+    try:
+        strategy = limits.limiter.limiter
+        return all(action(strategy, item, args) for item in items)
+    except Exception:  # noqa: BLE001 - storage down: count in memory, keep answering
+        log.warning("rate limit storage failed; counting client quota in memory", exc_info=True)
+        return all(action(limits.memory_fallback, item, args) for item in items)
+
+
+def client_quota_wait(key: str) -> int | None:
+    """Seconds until the client *key* may make another request (``RATE_LIMIT_CLIENT``, counted
+    by :func:`count_client_request`), or None while it has room."""
+    limits: RateLimits | None = current_app.extensions.get(EXTENSION)
+    if limits is None or not limits.limiter.enabled:
+        return None
+    if _quota_do(lambda strategy, item, args: strategy.test(item, *args), key):
+        return None
+    return _quota_reset(key)
+
+
+def _quota_reset(key: str) -> int:
+    limits: RateLimits = current_app.extensions[EXTENSION]
+    args = (limits.config.rate_limit_key_prefix, key, "quota")
+    resets = []
+    for item in parse_many(limits.config.rate_limit_client):
+        try:
+            stats = limits.limiter.limiter.get_window_stats(item, *args)
+        except Exception:  # noqa: BLE001 - storage down: the memory counts
+            stats = limits.memory_fallback.get_window_stats(item, *args)
+        if stats[1] <= 0:
+            resets.append(_seconds_until(stats[0]))
+    return max(resets, default=1)
+
+
+def count_client_request(key: str) -> None:
+    """Count one request of the authenticated client *key* against ``RATE_LIMIT_CLIENT``."""
+    limits: RateLimits | None = current_app.extensions.get(EXTENSION)
+    if limits is not None and limits.limiter.enabled:
+        _quota_do(lambda strategy, item, args: strategy.hit(item, *args), key)
+
+
 def _check_limit_strings(config: Config) -> None:
-    for name in ("rate_limit_anonymous", "rate_limit_client", *NAMED_LIMITS.values()):
+    for name in ("rate_limit_anonymous", "rate_limit_client", "rate_limit_oauth",
+                 *NAMED_LIMITS.values()):
         value = getattr(config, name)
         try:
             parse_many(value)
@@ -335,9 +387,13 @@ def init_rate_limits(app: Flask, config: Config) -> Limiter:
 
     limiter = Limiter(
         key_func=request_key,
-        application_limits=[ApplicationLimit(
-            limit_provider=request_limit, key_function=request_key, scope="v1",
-            exempt_when=lambda: not is_rate_limited_path(request.path))],
+        application_limits=[
+            ApplicationLimit(limit_provider=request_limit, key_function=request_key, scope="v1",
+                             exempt_when=lambda: not is_rate_limited_path(request.path)),
+            ApplicationLimit(limit_provider=lambda: config.rate_limit_oauth,
+                             key_function=address_key, scope="oauth",
+                             exempt_when=lambda: not is_oauth_path(request.path)),
+        ],
         storage_uri=config.redis_url or "memory://",
         storage_options=dict(REDIS_OPTIONS) if config.redis_url else {},
         strategy="fixed-window",
