@@ -2,8 +2,12 @@
 
 What is limited, and by which key:
 
+- Every request to ``/oauth/*`` (token, revocation, introspection, the authorization page)
+  counts per address against ``Config.rate_limit_oauth``; api/resources/oauth.py also counts
+  an authenticated confidential client's requests there against ``Config.rate_limit_client``
+  (:func:`client_quota_wait`, :func:`count_client_request`).
 - Every request under ``/v1/`` counts against one shared bucket per caller (``/healthz``,
-  ``/readyz``, ``/docs``, ``/openapi.json``, ``/oauth/*`` and ``/.well-known/*`` do not). The
+  ``/readyz``, ``/docs``, ``/openapi.json`` and ``/.well-known/*`` do not). The
   caller is ``client:<id>`` when a ``before_request`` hook registered before
   :func:`init_rate_limits` has set ``flask.g.rate_limit_client`` to an OAuth client id, with
   ``Config.rate_limit_client``; otherwise ``addr:<request.remote_addr>``, with
