@@ -19,7 +19,9 @@ from api.http import (
 )
 from api.limits import init_rate_limits
 from api.observability import configure_logging, register_observability
+from api.private_files import keep_files_private
 from api.problems import register_problem_handlers
+from api.secret_checks import check_secrets
 from api.smorest import Api
 from api.state import init_state
 
@@ -38,6 +40,8 @@ Requests under `/v1` are rate limited per OAuth client, else per address: answer
 def create_app(config: Config | None = None, **overrides: object) -> Flask:
     """Build the app from *config*, or from the environment with *overrides* applied."""
     config = config or Config.from_env(**overrides)
+    check_secrets(config)  # first: a placeholder SECRET_KEY must not serve a single request
+    keep_files_private(config.data_dir)
     app = Flask(__name__)
     # Never debug mode, whatever FLASK_DEBUG says: no debugger, no stack traces, errors handled
     app.debug = False

@@ -281,7 +281,11 @@ def _stdin_password() -> str:
 @click.option("--password-stdin", is_flag=True, required=True,
               help="Read the password from standard input (never from the command line).")
 def users_set_password(email: str, password_stdin: bool) -> None:
-    """Give a user a new password (users restored from an archive have none)."""
+    """Give a user a new password (users restored from an archive have none).
+
+    The user is signed out everywhere: browser sessions end, and the access and refresh tokens
+    issued to them are revoked (apps sign in again)."""
+    from api.oauth.models import revoke_user_grants
     from directory.accounts import AccountError, set_password
 
     password = _stdin_password()
@@ -291,8 +295,27 @@ def users_set_password(email: str, password_stdin: bool) -> None:
     except AccountError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
+    revoked = revoke_user_grants(session, user.id)
     session.commit()
-    click.echo(json.dumps({"id": user.id, "email": user.email}))
+    click.echo(json.dumps({"id": user.id, "email": user.email, "tokens_revoked": revoked}))
+
+
+@users_cli.command("sign-out")
+@click.option("--email", required=True, help="The user's e-mail address.")
+def users_sign_out(email: str) -> None:
+    """Sign a user out everywhere (a lost phone, a stolen session): every browser session ends
+    and every access and refresh token issued to them is revoked. The password stays."""
+    from api.oauth.models import revoke_user_grants
+    from directory.accounts import end_all_sessions, find_user
+
+    session = db_session()
+    user = find_user(session, email)
+    if user is None:
+        raise click.ClickException(f"no user has the address {email}")
+    end_all_sessions(session, user)
+    revoked = revoke_user_grants(session, user.id)
+    session.commit()
+    click.echo(json.dumps({"id": user.id, "email": user.email, "tokens_revoked": revoked}))
 
 
 @clients_cli.command("new-secret")

@@ -42,7 +42,7 @@ DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
 # thousands of requests from one address.
 TESTING_RATE_LIMIT = "100000/minute"
 RATE_LIMIT_FIELDS = ("rate_limit_anonymous", "rate_limit_client", "rate_limit_signin",
-                     "rate_limit_reports")
+                     "rate_limit_reports", "rate_limit_oauth")
 
 
 @dataclass
@@ -88,7 +88,18 @@ class Config:
     rate_limit_client: str = "1200/minute"
     rate_limit_signin: str = "10/minute"
     rate_limit_reports: str = "20/hour"
+    # Requests to /oauth/* (token, revoke, introspect, authorize) per address; an authenticated
+    # confidential client's requests there also count against RATE_LIMIT_CLIENT.
+    rate_limit_oauth: str = "120/minute"
     rate_limit_key_prefix: str = "c800"
+    # Failed authentications (api/oauth/throttle.py), counted apart from requests: wrong
+    # passwords or client secrets per account (client) and address before the waits start
+    # (AUTH_FAILURES_FREE), per address for any accounts (AUTH_FAILURES_FREE_PER_ADDRESS), and
+    # an account's failures within an hour from all addresses after which a new address waits
+    # 30 s once (AUTH_FAILURES_ACCOUNT_DELAY_AFTER).
+    auth_failures_free: int = 5
+    auth_failures_free_per_address: int = 30
+    auth_failures_account_delay_after: int = 100
     # Accounts and OAuth2 (api/oauth): access tokens live 15 minutes unless configured.
     access_token_lifetime: int = 900
     secret_key: str | None = None
@@ -154,7 +165,11 @@ class Config:
             rate_limit_client=os.environ.get("RATE_LIMIT_CLIENT") or "1200/minute",
             rate_limit_signin=os.environ.get("RATE_LIMIT_SIGNIN") or "10/minute",
             rate_limit_reports=os.environ.get("RATE_LIMIT_REPORTS") or "20/hour",
+            rate_limit_oauth=os.environ.get("RATE_LIMIT_OAUTH") or "120/minute",
             rate_limit_key_prefix=os.environ.get("RATE_LIMIT_KEY_PREFIX") or "c800",
+            auth_failures_free=_env_int("AUTH_FAILURES_FREE", 5),
+            auth_failures_free_per_address=_env_int("AUTH_FAILURES_FREE_PER_ADDRESS", 30),
+            auth_failures_account_delay_after=_env_int("AUTH_FAILURES_ACCOUNT_DELAY_AFTER", 100),
         )
         for key, value in overrides.items():
             if not hasattr(config, key):

@@ -43,7 +43,8 @@ class ProblemSchema(Schema):
     instance = fields.String(metadata={"description": "The path of the request that failed.",
                                        "example": "/v1/enterprises"})
     errors = fields.List(fields.Nested(FieldErrorSchema), metadata={
-        "description": "One entry per invalid field (validation problems only).",
+        "description": "One entry per invalid field (validation problems only), at most 50; "
+                       "`detail` says how many were left out.",
         "example": [{"location": "query", "field": "limit",
                      "message": "Must be greater than or equal to 1 and less than or equal to 100."}],
     })
@@ -93,6 +94,10 @@ _DETAILS = {
 }
 
 
+# A problem lists at most this many field errors; its detail says how many there were.
+MAX_LISTED_ERRORS = 50
+
+
 def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
@@ -103,6 +108,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     detail = data.get("message") or (
         _DETAILS.get(status) if error.description == type(error).description else error.description
     ) or HTTPStatus(status).phrase
+    if errors is not None and len(errors) > MAX_LISTED_ERRORS:
+        detail = (f"{detail} The first {MAX_LISTED_ERRORS} of {len(errors)} errors are listed; "
+                  "the rest were left out.")
+        errors = errors[:MAX_LISTED_ERRORS]
     if status >= 500:
         log.error("request failed with %s: %s", status, error)
     return problem_response(status, detail, errors=errors, headers=headers)

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 from flask_smorest import abort
-from marshmallow import RAISE, ValidationError
+from marshmallow import RAISE, Schema, ValidationError
 from sqlalchemy import and_, or_
 
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
@@ -59,8 +59,30 @@ def check_if_match(enterprise: Enterprise) -> None:
               headers={"ETag": listing_etag(enterprise)})
 
 
+# A JSON body is refused before any schema looks at it when it holds more than MAX_JSON_VALUES
+# values in all (object members and array items, at any depth), or names more than
+# MAX_UNKNOWN_FIELDS fields its schema does not define (load_body): validating a 1 MiB body of
+# 95k unknown keys would cost hundreds of milliseconds and list 95k errors.
+MAX_JSON_VALUES = 10_000
+MAX_UNKNOWN_FIELDS = 20
+
+
+def _json_values(data: Any, limit: int) -> int:
+    """How many values *data* holds at any depth; counting stops past *limit* (no recursion)."""
+    count, pending = 0, [data]
+    while pending and count <= limit:
+        item = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            count += 1
+            if isinstance(child, (dict, list)):
+                pending.append(child)
+    return count
+
+
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; a 415 or 422 problem otherwise."""
+    """The request's JSON object; a 415 or 422 problem otherwise (also when it holds more than
+    :data:`MAX_JSON_VALUES` values)."""
     if not request.is_json:
         abort(415, message="Send the body as application/json.")
     try:
@@ -74,6 +96,9 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         abort(422, message="The body must be a JSON object.",
               errors={"json": {"(body)": ["Not an object."]}})
+    if _json_values(body, MAX_JSON_VALUES) > MAX_JSON_VALUES:
+        abort(422, message="The body is not valid; nothing was changed.",
+              errors={"json": {"(body)": [f"The body holds more than {MAX_JSON_VALUES} values."]}})
     holding_nul = sorted(set(_fields_holding_nul(body)))
     if holding_nul:  # no text column takes it (PostgreSQL refuses it outright)
         abort(422, message="The body is not valid; nothing was changed.",
@@ -97,10 +122,23 @@ def _fields_holding_nul(value: Any, at: str = ""):  # noqa: ANN202 - yields dott
             yield from _fields_holding_nul(item, f"{at}.{index}" if at else str(index))
 
 
+def _refuse_many_unknown_fields(body: dict[str, Any], schema: Schema) -> None:
+    if len(body) <= MAX_UNKNOWN_FIELDS:
+        return
+    known = {field.data_key or name for name, field in schema.load_fields.items()}
+    unknown = [key for key in body if key not in known]
+    if len(unknown) > MAX_UNKNOWN_FIELDS:
+        listed = {key: ["Unknown field."] for key in unknown[:MAX_UNKNOWN_FIELDS]}
+        abort(422, message="The body is not valid; nothing was changed.", errors={"json": {
+            **listed, "(body)": [f"{len(unknown)} unknown fields; the first "
+                                 f"{MAX_UNKNOWN_FIELDS} are listed."]}})
+
+
 def load_body(schema: type) -> dict[str, Any]:
     """The request's JSON object loaded by the marshmallow *schema* (unknown fields refused);
     a 415 or 422 problem otherwise."""
     body = json_body()
+    _refuse_many_unknown_fields(body, schema())
     try:
         return schema(unknown=RAISE).load(body)
     except ValidationError as exc:

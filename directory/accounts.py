@@ -1,19 +1,27 @@
-"""People who sign in, and which listings they may edit.
+"""People who sign in, their browser sessions, and which listings they may edit.
 
 A :class:`User` signs in with an e-mail address and a password hashed with Argon2id (memory-
 hard); a :class:`Membership` makes a user an ``owner`` or ``editor`` of an enterprise's listing.
+
+A signed-in browser (the sign-in and consent pages) holds a :class:`UserSession`: the cookie
+carries the session's random id and the user's *session generation*; the database keeps the
+id's SHA-256 digest, the generation and when it expires. A session counts only while its row
+exists, has not expired and its generation is still the user's: signing out deletes the row;
+:func:`end_all_sessions` (a password change, `flask users sign-out`) bumps the generation and
+deletes every row of the user, so a copied cookie is worth nothing afterwards.
 Nothing here knows of HTTP or OAuth: the API's OAuth2 server (``api/oauth``) uses these.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, func, select
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from directory.db import Base, UTCDateTime
@@ -24,7 +32,9 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 # Argon2id with RFC 9106's second recommended option (64 MiB, 3 passes).
 _hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
-
+# How long a browser stays signed in to the sign-in and consent pages.
+SESSION_LIFETIME = timedelta(hours=12)
+MAX_SESSION_ID = 128
 
 
 @lru_cache(maxsize=1)
@@ -49,9 +59,24 @@ class User(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped by end_all_sessions: every browser session started before is over.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def get_user_id(self) -> str:  # what authlib asks of a user
         return self.id
+
+
+class UserSession(Base):
+    """A browser signed in as a user, known by the SHA-256 digest of the id its cookie holds."""
+
+    __tablename__ = "user_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Membership(Base):
@@ -103,14 +128,63 @@ def create_user(session: Session, email: str, password: str, *, admin: bool = Fa
 
 
 def set_password(session: Session, email: str, password: str) -> User:
-    """Give the user with *email* a new password (the caller commits); AccountError if unknown."""
+    """Give the user with *email* a new password and end every browser session of theirs (the
+    caller commits, and revokes the user's OAuth grants: ``api.oauth.models.revoke_user_grants``);
+    AccountError if unknown."""
     check_password_rules(password)
     user = find_user(session, email)
     if user is None:
         raise AccountError(f"no user has the address {email}")
     user.password_hash = _hasher.hash(password)
-    session.flush()
+    end_all_sessions(session, user)
     return user
+
+
+def _session_digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def start_session(session: Session, user: User, lifetime: timedelta = SESSION_LIFETIME) -> str:
+    """A new browser session of *user* (the caller commits): the id its cookie is to hold.
+
+    Expired sessions of everyone are deleted on the way (an indexed range)."""
+    now = utcnow()
+    session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    session_id = secrets.token_urlsafe(32)
+    session.add(UserSession(id_hash=_session_digest(session_id), user_id=user.id,
+                            generation=user.session_generation, created_at=now,
+                            expires_at=now + lifetime))
+    session.flush()
+    return session_id
+
+
+def session_user(session: Session, session_id: object, generation: object) -> User | None:
+    """The user a cookie's session id and generation sign in, or None when the session was
+    ended (signed out, password changed, signed out everywhere), expired or the user disabled."""
+    if not isinstance(session_id, str) or not 0 < len(session_id) <= MAX_SESSION_ID:
+        return None
+    if not isinstance(generation, int) or isinstance(generation, bool):
+        return None
+    row = session.get(UserSession, _session_digest(session_id))
+    if row is None or row.expires_at <= utcnow() or row.generation != generation:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled or user.session_generation != row.generation:
+        return None
+    return user
+
+
+def end_session(session: Session, session_id: object) -> None:
+    """Sign one browser out: its session id is worth nothing from now on (the caller commits)."""
+    if isinstance(session_id, str) and 0 < len(session_id) <= MAX_SESSION_ID:
+        session.execute(delete(UserSession).where(UserSession.id_hash == _session_digest(session_id)))
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Sign *user* out of every browser (the caller commits): a new generation, no sessions."""
+    user.session_generation = (user.session_generation or 0) + 1
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.flush()
 
 
 def find_user(session: Session, email: str) -> User | None:

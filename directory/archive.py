@@ -112,6 +112,8 @@ EXCLUDED_TABLES: dict[str, str] = {
     "listing_changes": "the search outbox; the search index is rebuilt after the import",
     "oauth_codes": "one-time authorization codes (digests), valid for 10 minutes",
     "oauth_tokens": "access and refresh tokens (digests): everyone signs in again",
+    "user_sessions": "browser sessions of the sign-in pages (digests), 12 hours at most: "
+                     "everyone signs in again",
     "idempotency_keys": "24-hour replay cache of POST answers",
 }
 NOT_TABLES = frozenset({"alembic_version"})  # the revision is in the header

@@ -66,7 +66,8 @@ def gunicorn(database_url: str, data_dir: Path, workers: int = 2) -> Iterator[st
            "PUBLIC_BASE_URL": base,
            "RATE_LIMIT_ANONYMOUS": "100000/minute", "RATE_LIMIT_CLIENT": "100000/minute",
            "RATE_LIMIT_REPORTS": "100000/minute", "RATE_LIMIT_SIGNIN": "100000/minute",
-           "RATE_LIMIT_KEY_PREFIX": f"c800-live-{port}"}
+           "RATE_LIMIT_OAUTH": "100000/minute", "AUTH_FAILURES_FREE": "100000",
+           "AUTH_FAILURES_FREE_PER_ADDRESS": "100000", "RATE_LIMIT_KEY_PREFIX": f"c800-live-{port}"}
     log = data_dir / f"gunicorn-{port}.log"
     # Build the search index of this DATA_DIR from the database, as `make run` does.
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "search", "sync"], cwd=ROOT,

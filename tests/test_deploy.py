@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from api.config import checked_public_base_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,3 +81,30 @@ def test_the_site_drops_requests_for_unknown_hosts():
     assert named and all("server_name api.c800.example;" in b for b in named)
     assert all("proxy_pass" not in b for b in blocks if b not in named)
     assert "$host$request_uri" not in site  # redirects name the host, not what the client sent
+
+
+def _shipped_environment() -> dict[str, str]:
+    return dict(line.split("=", 1) for line in (DEPLOY / "env.example").read_text().splitlines()
+                if line and not line.startswith("#"))
+
+
+def test_env_example_as_shipped_is_refused_until_its_secrets_are_edited(monkeypatch, tmp_path):
+    import secrets
+
+    from api import create_app
+    from api.config import Config
+    from api.secret_checks import UnsafeSecretError, check_secrets
+
+    for name, value in _shipped_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'c800.sqlite3'}")
+    with pytest.raises(UnsafeSecretError, match="SECRET_KEY .*placeholder"):
+        create_app()
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+    with pytest.raises(UnsafeSecretError, match="METRICS_TOKEN .*placeholder"):
+        create_app()
+    monkeypatch.setenv("METRICS_TOKEN", secrets.token_urlsafe(32))
+    config = Config.from_env()
+    assert config.production
+    check_secrets(config)  # edited: the secrets pass (the rest is the host's to provide)

@@ -14,8 +14,8 @@ import hmac
 import time
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.db import Base, UTCDateTime
 from directory.models import JsonType, utcnow
@@ -160,3 +160,18 @@ class OAuthToken(Base):
 
     def get_client(self) -> OAuthClient | None:
         return None
+
+
+def revoke_user_grants(session: Session, user_id: str) -> int:
+    """End what the user granted by signing in (the caller commits): every access and refresh
+    token issued to them, and their codes not yet exchanged; how many tokens were still live.
+
+    Tokens of a client-credentials client acting for the user are not the user's grants (its
+    secret, not the password, gets them: ``flask clients new-secret`` ends those)."""
+    ended = session.execute(
+        update(OAuthToken).where(OAuthToken.user_id == user_id,
+                                 (OAuthToken.access_revoked.is_(False))
+                                 | (OAuthToken.refresh_used.is_(False)))
+        .values(access_revoked=True, refresh_used=True)).rowcount
+    session.execute(delete(AuthorizationCode).where(AuthorizationCode.user_id == user_id))
+    return ended

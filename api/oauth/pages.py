@@ -1,9 +1,12 @@
 """Server-rendered pages: sign-in and consent of the authorization endpoint, and the page a
 claim's e-mail link opens. In zh-Hans and en (``?lang=`` or Accept-Language).
 
-The browser session is Flask's signed cookie (HttpOnly, SameSite=Lax); every form carries a
-CSRF token bound to it; signing in starts a new session. Sign-in attempts are throttled per
-address and per e-mail address.
+The browser session is Flask's signed cookie (HttpOnly, SameSite=Lax) naming a server-side
+session (``directory.accounts.UserSession``: its id and the user's session generation): signing
+out ends it for good, a password change or `flask users sign-out` ends all of the user's, so a
+copied cookie signs nobody in afterwards. Every form carries a CSRF token bound to the cookie;
+signing in starts a new session. Wrong passwords are throttled per account and address, and
+per address, with backoff (``api/oauth/throttle.py``); successful sign-ins never count.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from urllib.parse import urlencode
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, render_template, request, session
 
-from api.limits import address_key, count_attempt
 from api.oauth.server import oauth_server, oauth_values_ok, user_scope
+from api.oauth.throttle import signin_failed, signin_succeeded, signin_wait
 from api.state import app_state, db_session
-from directory.accounts import User, authenticate
+from directory.accounts import User, authenticate, end_session, session_user, start_session
 from directory.claims import ClaimError, verify_claim
 
 pages = Blueprint("pages", __name__)
@@ -106,15 +109,26 @@ def _csrf_ok() -> bool:
     return bool(sent) and "csrf" in session and hmac.compare_digest(sent, session["csrf"])
 
 
-def _signin_throttled(email: str) -> int | None:
-    """Seconds to wait when this address or this e-mail address tried too often, else None."""
-    return count_attempt("signin", address_key(), f"email:{email.strip().lower()}")
-
-
 def _signed_in_user() -> User | None:
-    user_id = session.get("uid")
-    user = db_session().get(User, user_id) if isinstance(user_id, str) else None
-    return None if user is None or user.disabled else user
+    """The user of the browser's session, while that session lasts on the server too."""
+    if "sid" not in session:
+        return None
+    return session_user(db_session(), session.get("sid"), session.get("gen"))
+
+
+def _sign_in(user: User) -> None:
+    """A new session for *user* (none of the cookie's earlier content survives)."""
+    session_id = start_session(db_session(), user)
+    db_session().commit()  # the session, and a rehashed password
+    session.clear()
+    session["sid"] = session_id
+    session["gen"] = user.session_generation
+
+
+def _sign_out() -> None:
+    end_session(db_session(), session.get("sid"))
+    db_session().commit()
+    session.clear()
 
 
 @pages.route("/oauth/authorize", methods=["GET", "POST"])
@@ -138,23 +152,23 @@ def authorize() -> Response:
                            email="", client_name=grant.client.name)
         step = request.form.get("step")
         if step == "signout":
-            session.clear()
+            _sign_out()
             return _render("signin.html", csrf=_csrf(), action=action, email="", error=None,
                            client_name=grant.client.name)
         if step == "signin":
             email = request.form.get("email", "")[:254]
-            wait = _signin_throttled(email)
+            wait = signin_wait(email)
             if wait is not None:
                 return _render("signin.html", 429, error=t["throttled"].format(seconds=wait),
                                csrf=_csrf(), action=action, email=email,
                                client_name=grant.client.name, retry_after=wait)
             found = authenticate(db_session(), email, request.form.get("password", ""))
             if found is None:
+                signin_failed(email)
                 return _render("signin.html", 401, error=t["bad_credentials"], csrf=_csrf(),
                                action=action, email=email, client_name=grant.client.name)
-            db_session().commit()  # a rehashed password
-            session.clear()
-            session["uid"] = found.id
+            signin_succeeded(email)
+            _sign_in(found)
             user = found
         elif step == "consent" and user is not None:
             allowed = request.form.get("decision") == "allow"

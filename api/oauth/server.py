@@ -14,11 +14,11 @@ import secrets
 import time
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import InvalidRequestError, InvalidScopeError, grants
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, InvalidScopeError, grants
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from flask import Flask
+from flask import Flask, g, request
 from sqlalchemy import delete, select, update
 
 from api.oauth.models import SCOPES, AuthorizationCode, OAuthClient, OAuthToken, digest
@@ -236,6 +236,22 @@ def _save_token(token: dict, oauth_request) -> None:  # noqa: ANN001 - authlib's
     session.commit()
 
 
+class C800AuthorizationServer(AuthorizationServer):
+    """authlib's server, noting in ``flask.g`` which client authenticated, and how
+    (``oauth_client``: id and method), or that a client failed to (``oauth_client_failed``):
+    api/resources/oauth.py counts failures with backoff and a confidential client's requests
+    against its quota."""
+
+    def authenticate_client(self, request, methods, endpoint="token"):  # noqa: ANN001, ANN201
+        try:
+            client = super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError:
+            g.oauth_client_failed = True
+            raise
+        g.oauth_client = (client.client_id, getattr(request, "auth_method", None))
+        return client
+
+
 def create_server(app: Flask) -> AuthorizationServer:
     lifetime = app.extensions["c800"].config.access_token_lifetime
     app.config.update(
@@ -244,7 +260,7 @@ def create_server(app: Flask) -> AuthorizationServer:
         OAUTH2_REFRESH_TOKEN_GENERATOR=True,
         OAUTH2_SCOPES_SUPPORTED=list(SCOPES),
     )
-    server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+    server = C800AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
     server.register_grant(CodeGrant, [S256Challenge(required=True)])
     server.register_grant(RotatingRefreshGrant)
     server.register_grant(ClientCredentialsGrant)

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+from urllib.parse import unquote
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
+from api.http import MAX_FORM_FIELDS
+from api.limits import client_quota_wait, count_client_request
 from api.oauth.models import SCOPES
 from api.oauth.server import oauth_server, oauth_values_ok, server_metadata
+from api.oauth.throttle import client_auth_failed, client_auth_succeeded, client_auth_wait
+from api.problems import PROBLEM_MEDIA_TYPE, problem_response
+from api.smorest import RATE_LIMIT_HEADERS, RETRY_AFTER
 
 oauth = Blueprint("oauth", __name__)
 
@@ -26,16 +32,41 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
     return response
 
 
+def _too_many(seconds: int, why: str) -> Response:
+    unit = "second" if seconds == 1 else "seconds"
+    return problem_response(429, f"{why}; retry after {seconds} {unit}.",
+                            headers={"Retry-After": str(seconds)})
+
+
 def _guarded(answer) -> Response:  # noqa: ANN001 - a callable giving authlib's response
+    """authlib's *answer*, unless the request is malformed or its client must wait: failed
+    client authentications back off per client and address and per address, and an
+    authenticated confidential client's requests count against RATE_LIMIT_CLIENT."""
     if not oauth_values_ok(request.form.to_dict()):
         return _oauth_error(400, "invalid_request", "Parameters are visible ASCII characters.")
+    claimed = request.form.get("client_id", "")
     header = request.headers.get("Authorization", "")
     if header[:6].lower() == "basic ":
         try:
-            base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+            basic = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError, ValueError):
             return _oauth_error(401, "invalid_client", "The Basic credentials cannot be read.")
-    return answer()
+        claimed = unquote(basic.partition(":")[0])
+    wait = client_auth_wait(claimed)
+    if wait is not None:
+        return _too_many(wait, "Too many failed client authentications from this address")
+    quota = client_quota_wait(f"client:{claimed[:64]}") if claimed else None
+    if quota is not None:
+        return _too_many(quota, "This client's rate limit is used up")
+    response = answer()
+    if g.get("oauth_client_failed"):
+        client_auth_failed(claimed)
+    elif g.get("oauth_client"):
+        client_id, method = g.oauth_client
+        client_auth_succeeded(client_id)
+        if method != "none":  # a public client's id proves nothing: anyone could use up its quota
+            count_client_request(f"client:{client_id}")
+    return response
 
 
 @oauth.post("/oauth/token")
@@ -76,13 +107,38 @@ def _string(description: str, example: str, **extra: object) -> dict:
     return {"type": "string", "description": description, "example": example, **extra}
 
 
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+FORM_TOO_LARGE = {
+    "description": "Content Too Large: the body is over 1 MiB, or the form has more than "
+                   f"{MAX_FORM_FIELDS} parameters.",
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM, "example": {
+        "type": "about:blank", "title": "Content Too Large", "status": 413,
+        "detail": f"The form has more than {MAX_FORM_FIELDS} parameters.",
+        "instance": "/oauth/token"}}}}
+_TOO_MANY_TEXT = ("Too Many Requests: this address sent more than `RATE_LIMIT_OAUTH` requests "
+                  "to /oauth/* (120 a minute by default), or failed to authenticate a client "
+                  "too often (after 5 failures for one client, 30 in all, each failure doubles "
+                  "the wait from 1 s up to 15 minutes), or the authenticated confidential "
+                  "client used up its `RATE_LIMIT_CLIENT`; retry after `Retry-After` seconds.")
+OAUTH_TOO_MANY_REQUESTS = {
+    "description": _TOO_MANY_TEXT,
+    "headers": {name: {**header, "required": True}
+                for name, header in {"Retry-After": RETRY_AFTER, **RATE_LIMIT_HEADERS}.items()},
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM, "example": {
+        "type": "about:blank", "title": "Too Many Requests", "status": 429,
+        "detail": "Too many failed client authentications from this address; retry after 8 "
+                  "seconds.", "instance": "/oauth/token"}}}}
+
+
 def _errors(*statuses: int) -> dict:
     texts = {400: "The request is not valid (`invalid_request`, `invalid_grant`, "
                   "`unsupported_grant_type`, `invalid_scope`, `unsupported_token_type`).",
              401: "The client did not authenticate (`invalid_client`); `WWW-Authenticate` says how.",
              405: "Only POST is accepted here."}
-    # Every one of these endpoints reads the database: a 503 problem when it is unavailable.
-    found = {"503": {"$ref": "#/components/responses/SERVICE_UNAVAILABLE"}}
+    # Every one of these endpoints reads the database: a 503 problem when it is unavailable;
+    # all of them are rate limited (429) and take small forms (413).
+    found = {"503": {"$ref": "#/components/responses/SERVICE_UNAVAILABLE"},
+             "413": FORM_TOO_LARGE, "429": OAUTH_TOO_MANY_REQUESTS}
     for status in statuses:
         if status == 405:
             found["405"] = {"$ref": "#/components/responses/METHOD_NOT_ALLOWED"}
@@ -244,11 +300,17 @@ def document_oauth(spec, app) -> None:  # noqa: ANN001 - an apispec.APISpec, a F
                                    "redirect.", "content": html},
             "401": {"description": "The sign-in page again: wrong e-mail or password.",
                     "content": html},
-            "429": {"description": "The sign-in page again: too many attempts from this address "
-                                   "or for this e-mail address (`Retry-After` says how long).",
-                    "content": html, "headers": {"Retry-After": {
-                        "description": "Seconds to wait.", "schema": {"type": "integer"},
-                        "example": 42}}},
+            "429": {"description": "Too many attempts: as HTML, the sign-in page again after too "
+                                   "many wrong passwords for this e-mail address from this "
+                                   "address (5, then each doubles the wait from 1 s up to 15 "
+                                   "minutes), from this address for any (30), or, when the "
+                                   "account is under attack, once for an address new to it "
+                                   "(30 s); as problem+json, this address's requests to "
+                                   "/oauth/* are over `RATE_LIMIT_OAUTH`. `Retry-After` says "
+                                   "how long.",
+                    "content": {**html, **OAUTH_TOO_MANY_REQUESTS["content"]},
+                    "headers": {"Retry-After": {**RETRY_AFTER, "required": True}}},
+            "413": FORM_TOO_LARGE,
         }}
     path("/oauth/authorize", operations={
         "get": {**authorize_doc, "summary": "Sign in and consent (authorization endpoint)",

@@ -227,3 +227,51 @@ def test_a_nul_in_any_string_of_a_json_body_is_a_422_and_stores_nothing(signed_i
             "POST /v1/enterprises/{enterprise_id}/notices", "PATCH /v1/admin/reports/{report_id}",
             "PATCH /v1/enterprises/{enterprise_id}/notices/{notice_id}"} <= accepted, accepted
     assert stored(client.engine) != before
+
+
+SMALL_PROBLEM = 64 * 1024
+
+
+def test_a_body_of_95k_unknown_keys_gets_a_small_422(signed_in, monkeypatch):
+    """Refused before the schema loads it: more than 10000 values, or more than 20 unknown fields."""
+    import json
+
+    import marshmallow
+
+    client = signed_in
+    report = {"topic": "other", "message": "正常的报告"}
+    loaded = []
+    original_load = marshmallow.Schema.load
+
+    def load(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        loaded.append(type(self).__name__)
+        return original_load(self, *args, **kwargs)
+
+    monkeypatch.setattr(marshmallow.Schema, "load", load)
+    bodies = [{**report, **{f"{n:x}": 0 for n in range(95_000)}},
+              {**report, "extra": list(range(20_000))},
+              {**report, **{f"k{n}": 0 for n in range(5_000)}}]
+    problems = []
+    for body in bodies:
+        raw = json.dumps(body, separators=(",", ":"))
+        assert len(raw) < 1024 * 1024
+        answer = client.post(f"/v1/enterprises/{ICBC}/reports", data=raw,
+                             content_type="application/json", headers=client.bearer)
+        assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+        assert len(answer.get_data()) < SMALL_PROBLEM
+        assert len(answer.get_json()["errors"]) <= 50
+        problems.append(answer.get_json()["errors"])
+    assert not [name for name in loaded if "Report" in name]
+    too_many = [{"location": "json", "field": "(body)",
+                 "message": "The body holds more than 10000 values."}]
+    assert problems[0] == problems[1] == too_many
+    assert {"location": "json", "field": "(body)",
+            "message": "5000 unknown fields; the first 20 are listed."} in problems[2]
+    assert len(problems[2]) == 21
+
+
+def test_a_problem_lists_at_most_50_errors_and_says_how_many_were_left_out(signed_in):
+    answer = signed_in.get("/v1/industries?" + "&".join(f"p{n}=1" for n in range(120)))
+    problem = answer.get_json()
+    assert answer.status_code == 422 and len(problem["errors"]) == 50
+    assert "first 50 of 120 errors" in problem["detail"]

@@ -67,16 +67,19 @@ def test_metrics_are_not_for_the_world(client):
     assert answer.status_code == 403 and answer.mimetype == "application/problem+json"
 
 
+SCRAPER_TOKEN = "Vd3kQ8rZp2LmX7wN4tYb9HcJ6sGf1AeU"  # a real token: weak ones are refused at start
+
+
 def test_a_metrics_token_opens_them_to_a_scraper_elsewhere(loaded_database, tmp_path):
     app = create_app(Config.from_env(database_url=loaded_database, data_dir=tmp_path, testing=True,
-                                     metrics_token="scrape-me-0123456789"))
+                                     metrics_token=SCRAPER_TOKEN))
     http = app.test_client()
     far = {"REMOTE_ADDR": "203.0.113.9"}
     assert http.get("/metrics", environ_base=far).status_code == 403
     assert http.get("/metrics", environ_base=far, headers={
         "Authorization": "Bearer wrong"}).status_code == 403
     assert http.get("/metrics", environ_base=far, headers={
-        "Authorization": "Bearer scrape-me-0123456789"}).status_code == 200
+        "Authorization": f"Bearer {SCRAPER_TOKEN}"}).status_code == 200
     # with a token set, loopback needs it as well
     assert http.get("/metrics").status_code == 403
     app.extensions["c800"].engine.dispose()

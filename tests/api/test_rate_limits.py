@@ -21,7 +21,18 @@ from flask.views import MethodView
 
 from api import create_app
 from api.config import TESTING_RATE_LIMIT, Config
-from api.limits import address_key, count_attempt, limit_reports, limit_signin, named_limit
+from api.limits import (
+    address_key,
+    backoff_seconds,
+    clear_failures,
+    count_attempt,
+    failure_wait,
+    first_attempt_wait,
+    limit_reports,
+    limit_signin,
+    named_limit,
+    record_failure,
+)
 from tests.conftest import _fresh
 from tests.live import free_port
 
@@ -330,6 +341,34 @@ def test_count_attempt_is_a_no_op_when_limits_are_disabled(make_app):
     app = make_app(rate_limit_signin="1/minute", rate_limits_enabled=False)
     with app.test_request_context("/"):
         assert [count_attempt("signin", "addr:x") for _ in range(3)] == [None, None, None]
+
+
+def test_failures_close_a_key_with_exponential_backoff(make_app, storage):
+    assert [backoff_seconds(n, 3) for n in range(1, 9)] == [0, 0, 0, 1, 2, 4, 8, 16]
+    assert backoff_seconds(10_000, 3) == 900
+    app = make_app(redis_url=storage)
+    with app.test_request_context("/"):
+        assert [record_failure("t", "k", 2) for _ in range(2)] == [1, 2]
+        assert failure_wait("t", "k", "other") is None  # free so far
+        record_failure("t", "k", 2)
+        assert failure_wait("t", "other", "k") == 1  # the longest wait of the keys
+        clear_failures("t", "k")
+        assert failure_wait("t", "k") is None
+        assert first_attempt_wait("t", "pair", 30) == 30
+        assert 1 <= first_attempt_wait("t", "pair", 30) <= 30  # the same wait, not a new one
+        assert first_attempt_wait("t", "seen", 0) is None
+        assert first_attempt_wait("t", "seen", 30) is None  # noted before: not new
+    other = make_app(redis_url=storage)  # another key prefix on the same storage starts from zero
+    with other.test_request_context("/"):
+        assert failure_wait("t", "k") is None and first_attempt_wait("t", "pair", 30) == 30
+
+
+def test_failures_are_counted_in_memory_when_redis_is_unreachable(make_app):
+    app = make_app(redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    with app.test_request_context("/"):
+        for _ in range(2):
+            record_failure("t", "k", 1)
+        assert failure_wait("t", "k") == 1
 
 
 def test_disabled_limits_send_no_headers_and_never_refuse(make_app):
