@@ -18,7 +18,7 @@ from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, Inva
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from flask import Flask, g, request
+from flask import Flask, g
 from sqlalchemy import delete, select, update
 
 from api.oauth.models import SCOPES, AuthorizationCode, OAuthClient, OAuthToken, digest
