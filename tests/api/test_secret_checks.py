@@ -50,9 +50,9 @@ def test_create_app_refuses_a_weak_secret_in_development_too(setting, tmp_path):
 
 
 def test_production_needs_a_secret_key(tmp_path):
+    production = {"environment": "production", "public_base_url": "https://api.c800.example"}
     with pytest.raises(UnsafeSecretError, match="SECRET_KEY must be set in production"):
-        check_secrets(Config.from_env(data_dir=tmp_path, environment="production", secret_key=None))
-    check_secrets(Config.from_env(data_dir=tmp_path, environment="production",
-                                  secret_key=secrets.token_urlsafe(48)))
+        check_secrets(Config.from_env(data_dir=tmp_path, secret_key=None, **production))
+    check_secrets(Config.from_env(data_dir=tmp_path, secret_key=secrets.token_urlsafe(48), **production))
     # in development, a key made and kept in DATA_DIR is fine
     check_secrets(Config.from_env(data_dir=tmp_path, secret_key=None))
