@@ -29,7 +29,6 @@ openapi_cli = AppGroup("openapi", help="The OpenAPI document.")
 search_cli = AppGroup("search", help="The search index (a projection of the database).")
 users_cli = AppGroup("users", help="People who sign in.")
 clients_cli = AppGroup("clients", help="OAuth2 clients of the API.")
-enterprises_cli = AppGroup("enterprises", help="Who keeps which listing.")
 members_cli = AppGroup("members", help="Who keeps a listing, as an administrator: list, add, "
                        "set-role, remove (the last owner too).")
 
@@ -408,25 +407,6 @@ def _redirect_uri_ok(uri: str) -> bool:
     return "." in parts.scheme and parts.scheme not in ("javascript", "data", "file")
 
 
-@enterprises_cli.command("add-member")
-@click.argument("enterprise_id")
-@click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["owner", "editor"]))
-def enterprises_add_member(enterprise_id: str, email: str, role: str) -> None:
-    """Make the user EMAIL an owner or editor of ENTERPRISE_ID's listing."""
-    from directory.accounts import AccountError, add_member
-
-    session = db_session()
-    try:
-        membership = add_member(session, enterprise_id, email, role)
-    except AccountError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    session.commit()
-    click.echo(json.dumps({"enterprise_id": membership.enterprise_id, "user_id": membership.user_id,
-                           "role": membership.role}))
-
-
 def _member_change(enterprise_id: str, change):  # noqa: ANN001, ANN202 - change(session, enterprise, asker)
     """Run *change* as an administrator on ENTERPRISE_ID and commit; a ClickException when refused."""
     from directory.members import Asker, MemberError
@@ -520,5 +500,5 @@ def members_remove(enterprise_id: str, email: str) -> None:
 
 def register_commands(app: Flask) -> None:
     for group in (db_cli, directory_cli, search_cli, openapi_cli, users_cli, clients_cli,
-                  enterprises_cli, members_cli, webhooks_cli):
+                  members_cli, webhooks_cli):
         app.cli.add_command(group)
