@@ -43,11 +43,25 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # A batch migration recreates a table (copy, drop the old one, rename): with foreign
+        # keys on, dropping the old `enterprises` cascades to every channel. Off for the
+        # migration (the pragma is a no-op inside a transaction, so before it begins), checked
+        # before the migration commits.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # end SQLAlchemy's autobegun transaction: the migration has its own
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite",
-                      compare_type=True)
+                      render_as_batch=sqlite, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows whose references are broken: {broken[:5]}")
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 if context.is_offline_mode():

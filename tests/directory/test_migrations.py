@@ -78,3 +78,36 @@ _STORED_0006 = [
     "('ch_2', 'ent_1', 1, 'phone', '95599', '[]', '[]', 'contact', "
     "'self-service:usr_0f3c9a7e1b2d4c5a', false, '[]', false)",
 ]
+
+
+def test_upgrading_a_populated_database_from_0004_loses_no_channel(empty_database):
+    """0005 recreates `enterprises` on SQLite (a batch adding a column with a server default):
+    with foreign keys on, dropping the old table cascaded to every channel."""
+    upgrade_database(empty_database, "0004")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            for statement in _STORED_0004:
+                connection.execute(text(statement))
+        upgrade_database(empty_database, "head")
+        with engine.connect() as connection:
+            channels = connection.execute(text("SELECT id, value FROM channels ORDER BY id")).all()
+            listings = connection.execute(text("SELECT id, managed FROM enterprises")).all()
+    finally:
+        engine.dispose()
+    assert channels == [("ch_1", "95588"), ("ch_2", "icbc@icbc.com.cn")]
+    assert listings == [("ent_1", False)]
+
+
+_STORED_0004 = [
+    "INSERT INTO industries (id, name_zh_hans, name_zh_hant, name_en, display_order) "
+    "VALUES ('banking', '银行', '銀行', 'Banks', 0)",
+    "INSERT INTO enterprises (id, name_zh_hans, aliases, industry_id, website, domains, verified, "
+    "status, version, source, created_at, updated_at) VALUES ('ent_1', '工行', '[]', 'banking', "
+    "'https://www.icbc.com.cn/', '[\"icbc.com.cn\"]', false, 'active', 1, '[\"x\"]', "
+    "'2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00')",
+    "INSERT INTO channels (id, enterprise_id, position, kind, value, regions, languages, direction, "
+    "source, hidden, menu) VALUES "
+    "('ch_1', 'ent_1', 0, 'phone', '95588', '[]', '[]', 'contact', 'vcards:x', false, '[]'), "
+    "('ch_2', 'ent_1', 1, 'email', 'icbc@icbc.com.cn', '[]', '[]', 'contact', 'vcards:x', false, '[]')",
+]
