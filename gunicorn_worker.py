@@ -155,6 +155,12 @@ class HeadBufferingWorker(ThreadWorker):
     def _refuse(self, conn: TConn, status: int, reason: str, detail: str) -> None:
         self.log.debug("%s %s from %s", status, reason, conn.client)
         with contextlib.suppress(OSError):
+            # what already arrived is read first: closed with unread bytes, the socket would be
+            # reset, and the client might lose the answer
+            for _ in range(HEAD_LIMIT_BYTES // _READ_SIZE):
+                if not conn.sock.recv(_READ_SIZE):
+                    break
+        with contextlib.suppress(OSError):
             util.write_error(conn.sock, status, reason, detail)  # problem+json: gunicorn.conf.py
         self._close(conn)
 
