@@ -32,6 +32,7 @@ import os
 import selectors
 import time
 from collections import deque
+from collections.abc import Callable
 from functools import partial
 
 from gunicorn import util
@@ -85,7 +86,8 @@ class HeadBufferingWorker(ThreadWorker):
                 raise
             return
         self.nr_conns += 1
-        self._await_head(TConn(self.cfg, client_sock, client_addr, listener.getsockname()))
+        conn = TConn(self.cfg, client_sock, client_addr, listener.getsockname())
+        self._await_head(conn, readable=True)  # the request often came with the handshake
 
     def on_client_socket_readable(self, conn: TConn, client) -> None:  # noqa: ANN001
         """A kept-alive connection's next request is starting: wait for its head too."""
@@ -94,7 +96,7 @@ class HeadBufferingWorker(ThreadWorker):
             return
         self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
-        self._await_head(conn)
+        self._await_head(conn, readable=True)
 
     def enqueue_req(self, conn: TConn) -> None:
         """To a thread; but a kept-alive connection whose client sent more than its last
@@ -108,31 +110,39 @@ class HeadBufferingWorker(ThreadWorker):
             conn.parser.unreader.unread(ahead)
         super().enqueue_req(conn)
 
-    def _await_head(self, conn: TConn, ahead: bytes = b"") -> None:
+    def _await_head(self, conn: TConn, ahead: bytes = b"", readable: bool = False) -> None:
+        """Wait in the event loop for the rest of *conn*'s head (read at once if *readable*)."""
         conn.head = bytearray(ahead)
         conn.head_deadline = time.monotonic() + self.header_timeout
+        if readable and (then := self._receive_head(conn)) is not None:
+            then()
+            return
         self.awaiting_heads.append(conn)
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._read_head, conn))
 
     def _read_head(self, conn: TConn, _client) -> None:  # noqa: ANN001
+        then = self._receive_head(conn)
+        if then is not None:
+            self._stop_awaiting(conn)
+            then()
+
+    def _receive_head(self, conn: TConn) -> Callable[[], None] | None:
+        """Read what arrived of *conn*'s head: what to do with it now, or None to wait."""
         try:
             data = conn.sock.recv(_READ_SIZE)
         except (BlockingIOError, InterruptedError):
-            return
+            return None
         except OSError:
             data = b""
         if not data:  # the client went away before sending a request
-            self._stop_awaiting(conn)
-            self._close(conn)
-            return
+            return partial(self._close, conn)
         conn.head += data
         if _head_ended(conn.head, len(data)):
-            self._stop_awaiting(conn)
-            self.enqueue_req(conn)
-        elif len(conn.head) > HEAD_LIMIT_BYTES:
-            self._stop_awaiting(conn)
-            self._refuse(conn, 431, "Request Header Fields Too Large",
-                         f"The request line and headers are over {HEAD_LIMIT_BYTES} bytes.")
+            return partial(self.enqueue_req, conn)
+        if len(conn.head) > HEAD_LIMIT_BYTES:
+            return partial(self._refuse, conn, 431, "Request Header Fields Too Large",
+                           f"The request line and headers are over {HEAD_LIMIT_BYTES} bytes.")
+        return None
 
     def _stop_awaiting(self, conn: TConn) -> None:
         with contextlib.suppress(KeyError, ValueError):
