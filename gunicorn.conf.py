@@ -4,7 +4,10 @@ import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WORKERS", "2"))
-worker_class = "sync"
+# gthread whose threads only take requests whose head has arrived (gunicorn_worker.py): slow
+# clients wait in the event loop (HEADER_TIMEOUT, default 10 s, then 408), not on a thread.
+worker_class = "gunicorn_worker.HeadBufferingWorker"
+threads = int(os.environ.get("THREADS", "4"))
 # No preload: every worker opens its own database connections after the fork.
 preload_app = False
 timeout = 30
@@ -26,23 +29,13 @@ def _state(worker):  # noqa: ANN001, ANN202 - the worker's api.state.AppState, i
 def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
     """Each worker re-applies listing changes left pending while the search engine was down,
     delivers webhooks and erases expired handoffs (api.state.AppState.start_background).
+    gunicorn's own error answers (408, 414, 431, 400 for a malformed request) are problem+json.
 
-    Graceful shutdown: on SIGTERM (sent by the master on its own SIGTERM) the worker finishes
-    the request in hand, then exits (gunicorn's handle_exit); it also closes its listening
-    sockets at once, so that once every worker has, new connections are refused (a proxy tries
-    another upstream) instead of waiting in a backlog nobody accepts from any more. gunicorn's
-    own error answers (414, 431, 400 for a malformed request) are problem+json too.
+    Graceful shutdown is the worker's (gunicorn_worker.py): on SIGTERM it stops accepting and
+    closes its listening sockets, serves every connection it accepted, then exits.
     """
-    import signal
-
     from gunicorn import util
 
-    def graceful_exit(sig, frame):  # noqa: ANN001, ANN202
-        worker.handle_exit(sig, frame)
-        for listener in worker.sockets:
-            listener.close()
-
-    signal.signal(signal.SIGTERM, graceful_exit)
     util.write_error = _write_problem
     state = _state(worker)
     if state is not None:

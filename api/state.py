@@ -27,6 +27,7 @@ class AppState:
     indexer: Indexer = field(init=False)
     _search: SearchBackend | None = field(default=None, init=False)
     _search_pid: int = field(default=0, init=False)
+    _search_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _background: list[threading.Thread] = field(default_factory=list, init=False)
     _stop_background: threading.Event = field(default_factory=threading.Event, init=False)
 
@@ -68,11 +69,15 @@ class AppState:
 
     @property
     def search(self) -> SearchBackend:
-        """This process's search backend, opened on first use (so after a worker's fork)."""
-        if self._search is None or self._search_pid != os.getpid():
-            self._search = open_backend(self.config.data_dir, self.config.elasticsearch_url,
-                                        self.config.elasticsearch_index)
-            self._search_pid = os.getpid()
+        """This process's search backend, opened on first use (so after a worker's fork), once:
+        a worker's request threads and background threads share it."""
+        pid = os.getpid()
+        if self._search is None or self._search_pid != pid:
+            with self._search_lock:
+                if self._search is None or self._search_pid != pid:
+                    self._search = open_backend(self.config.data_dir, self.config.elasticsearch_url,
+                                                self.config.elasticsearch_index)
+                    self._search_pid = pid
         return self._search
 
 

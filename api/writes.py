@@ -23,16 +23,22 @@ from directory.editing import Actor, EditError
 from directory.listings import ENTERPRISE_ID
 from directory.models import Enterprise
 
-IF_MATCH_TAGS = '^"v[0-9]{1,10}"( *, *"v[0-9]{1,10}")*$'
+# A compressed answer's ETag names its content coding too (flask-compress: "v3" sent gzipped is
+# "v3:gzip"); the listing's version is the same whatever the coding, so either is accepted.
+CONTENT_CODING_SUFFIX = re.compile(r':(?:gzip|deflate|br|zstd)"$')
+_IF_MATCH_TAG = '"v[0-9]{1,10}(:(gzip|deflate|br|zstd))?"'
+IF_MATCH_TAGS = f"^{_IF_MATCH_TAG}( *, *{_IF_MATCH_TAG})*$"
 IF_MATCH = {
     "in": "header", "name": "If-Match", "required": True,
-    "description": "The listing's current ETag (`\"v<version>\"`, from GET "
+    "description": "The listing's current ETag as received (`\"v<version>\"`, or "
+                   "`\"v<version>:gzip\"` on a compressed answer; from GET "
                    "/v1/manage/enterprises/{enterprise_id} or the last write): 412 when the "
                    "listing changed since, 428 when missing or `*`, 422 when not such a tag.",
     "schema": {"type": "string", "pattern": IF_MATCH_TAGS},
     "example": '"v3"',
 }
-ETAG_HEADER = {"ETag": {"description": "The listing's version ETag, for the next If-Match.",
+ETAG_HEADER = {"ETag": {"description": "The listing's version ETag, for the next If-Match as received "
+                                       "(`:gzip` appended when the answer is compressed).",
                         "schema": {"type": "string"}, "example": '"v4"'}, **RATE_LIMIT_HEADERS}
 
 
@@ -53,7 +59,7 @@ def check_if_match(enterprise: Enterprise) -> None:
     if not re.match(IF_MATCH_TAGS, sent.strip()):
         abort(422, message="If-Match is not the listing's ETag.", errors={"header": {
             "If-Match": ['An ETag of this API, like "v3" (several separated by commas).']}})
-    if listing_etag(enterprise) not in tags:
+    if listing_etag(enterprise) not in {CONTENT_CODING_SUFFIX.sub('"', tag) for tag in tags}:
         abort(412, message=f"The listing changed since (it is at {listing_etag(enterprise)}); "
                            "read it again and redo the change.",
               headers={"ETag": listing_etag(enterprise)})

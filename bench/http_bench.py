@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import runpy
 import shutil
 import signal
 import subprocess
@@ -171,8 +172,10 @@ def main() -> None:
 def report(results: dict, args: argparse.Namespace) -> None:
     base = results["/healthz"]["rps"]
     cores = os.cpu_count()
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     print(f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s over loopback; gunicorn "
-          f"{args.workers} sync workers; {cores} cores; SQLite + local search index")
+          f"{args.workers} workers ({settings['worker_class']}, {settings.get('threads', 1)} threads); "
+          f"{cores} cores; SQLite + local search index")
     print()
     print("| request | requests/s | p50 ms | p99 ms | errors | ratio to /healthz |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")

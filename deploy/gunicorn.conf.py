@@ -1,8 +1,13 @@
 """gunicorn settings for a production app host (see deploy/README.md).
 
 The repository's gunicorn.conf.py is what `make run` uses; this one is for hosts behind nginx:
-the same hooks (search drain, webhook delivery, metrics folder), more workers, the socket
-nginx proxies to, and the proxy's headers trusted one hop deep (TRUSTED_PROXIES=1).
+the same worker (gunicorn_worker.py: threads, request heads read by the event loop, 408 after
+HEADER_TIMEOUT) and hooks (search drain, webhook delivery, metrics folder), one worker per core,
+the socket nginx proxies to, and the proxy's headers trusted one hop deep (TRUSTED_PROXIES=1).
+
+Database connections: a worker uses about THREADS + 2 at once (one per request thread, its two
+background threads; its pool allows 15); keep WORKERS x (THREADS + 2) x hosts well under
+PostgreSQL's max_connections.
 """
 
 import multiprocessing
@@ -20,8 +25,9 @@ on_starting = _base["on_starting"]
 child_exit = _base["child_exit"]
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WORKERS", multiprocessing.cpu_count() * 2))
-worker_class = "sync"
+workers = int(os.environ.get("WORKERS", max(2, multiprocessing.cpu_count())))
+worker_class = "gunicorn_worker.HeadBufferingWorker"
+threads = int(os.environ.get("THREADS", "4"))
 preload_app = False
 timeout = 30
 graceful_timeout = 20

@@ -1,13 +1,17 @@
 """Graceful shutdown, for real: SIGTERM to the gunicorn master while requests are in flight.
 
-Two writes are held in flight by their clients (headers and half the body sent; each occupies
-one of the three workers, which is inside the app reading the body) while a stream of reads goes
-to the third. Then SIGTERM to the master: every worker closes its listening socket at once
-(gunicorn.conf.py), so new connections are refused within a second, and finishes the request in
-hand; the held writes, completed after the refusal, get their whole 201 and are stored; every
-read that got an answer got a complete 200 (none cut short); each worker stops its background
-threads (search drain, webhook delivery, housekeeping) and the master exits 0 well within
-graceful_timeout (20 s).
+Two writes are held in flight by their clients (headers and half the body sent; a worker's
+thread is inside the app reading each body) while a stream of reads goes on. Then SIGTERM to
+the master: every worker closes its listening socket at once (gunicorn_worker.py), so new
+connections are refused within a second, and finishes the requests in hand; the held writes,
+completed after the refusal, get their whole 201 and are stored; every read that got an answer
+got a complete 200 (none cut short); each worker stops its background threads (search drain,
+webhook delivery, housekeeping) and the master exits 0 well within graceful_timeout (20 s).
+
+A read whose head is still arriving when SIGTERM lands was accepted too: it is answered in full.
+(With the listening sockets closed inside the signal handler, such a request found its listener
+gone when gunicorn asked it for its address, and got gunicorn's 500 problem: the JSON answer
+without ``id`` a reader once met in the test above.)
 """
 
 from __future__ import annotations
@@ -124,3 +128,26 @@ def test_sigterm_finishes_requests_in_flight_refuses_new_ones_and_exits_0(fresh_
         stored = set(session.scalars(select(Report.id)))
     engine.dispose()
     assert {body["id"] for _, body in writes} <= stored
+
+
+def test_a_read_whose_head_is_arriving_at_sigterm_is_answered_in_full(fresh_database, tmp_path):
+    engine, _ = one_listing(fresh_database, tmp_path)
+    engine.dispose()
+    with gunicorn(fresh_database, tmp_path / "var", workers=1) as base:
+        port = int(base.rsplit(":", 1)[1])
+        master, (process, log) = MASTERS[base], PROCESSES[base]
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        sock.sendall(f"GET /v1/enterprises/{LISTING} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
+        time.sleep(0.5)  # accepted: the worker holds it, waiting for the rest of the head
+        os.kill(master, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while not _refused(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        refused = _refused(port)
+        status, body = _finish(sock, b"Connection: close\r\n\r\n")
+        exit_code = process.wait(timeout=GRACEFUL_TIMEOUT + 5)
+        logged = log.read_text()
+    assert refused
+    assert (status, body.get("id")) == (200, LISTING), (status, body)
+    assert exit_code == 0, logged[-3000:]
+    assert "Traceback" not in logged, logged[-3000:]

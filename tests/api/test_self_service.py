@@ -407,3 +407,30 @@ def test_reports_are_rate_limited_per_caller(few_reports):
     other = few_reports.post(f"/v1/enterprises/{ICBC}/reports", json=body,
                              environ_base={"REMOTE_ADDR": "10.1.1.2"})
     assert other.status_code == 201
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_an_etag_is_usable_as_received_whatever_the_encoding(client, coding):
+    """flask-compress names the coding in a compressed answer's ETag ("v3:gzip"): it is still
+    the listing's version, for If-Match and If-None-Match alike."""
+    packed = {"Accept-Encoding": coding}
+    read = client.get(f"/v1/manage/enterprises/{ICBC}", headers=auth(client, **packed))
+    assert read.headers["Content-Encoding"] == coding
+    etag = read.headers["ETag"]
+    assert etag.endswith(f':{coding}"'), etag
+    unchanged = client.get(f"/v1/manage/enterprises/{ICBC}",
+                           headers=auth(client, **packed, **{"If-None-Match": etag}))
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    edited = client.patch(f"/v1/enterprises/{ICBC}", json={"description": f"sent {coding}"},
+                          headers=auth(client, **packed, **{"If-Match": etag}))
+    assert edited.status_code == 200, edited.get_json()
+    stale = client.patch(f"/v1/enterprises/{ICBC}", json={"description": "stale"},
+                         headers=auth(client, **packed, **{"If-Match": etag}))
+    assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
+    again = client.patch(f"/v1/enterprises/{ICBC}", json={"description": f"again {coding}"},
+                         headers=auth(client, **packed, **{"If-Match": edited.headers["ETag"]}))
+    assert again.status_code == 200, again.get_json()
+    assert current(client)[0]["description"] == f"again {coding}"
+    changed = client.get(f"/v1/manage/enterprises/{ICBC}",
+                         headers=auth(client, **packed, **{"If-None-Match": etag}))
+    assert changed.status_code == 200
