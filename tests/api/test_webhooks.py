@@ -19,8 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import trustme
+from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import select
 
+from api.resources.service import WebhookPayloadSchema
 from directory.webhooks import (
     RETRY_DELAYS,
     DeliverySettings,
@@ -169,11 +171,16 @@ def test_every_event_is_delivered_signed(client, receiver):
     assert by_event["callback.cancelled"]["status"] == "cancelled"
     assert by_event["handoff.created"]["handoff_id"] == contact["id"]
     assert by_event["handoff.created"]["code"] == contact["handoff"]["code"]
-    assert by_event["report.filed"]["message"] == "号码停用"
+    assert by_event["report.filed"]["topic"] == "wrong_number" and "message" not in by_event["report.filed"]
     everything = json.dumps(payloads, ensure_ascii=False)
     # nobody's identity, and nothing a consumer wrote: the log outlives handoffs and numbers
-    for secret in ("ada@example.com", "usr_", "13800138000", "PNR-SECRET", "挂失", "账单"):
+    for secret in ("ada@example.com", "usr_", "13800138000", "PNR-SECRET", "挂失", "账单", "号码停用"):
         assert secret not in everything
+    # every payload is what the spec's WebhookPayload schema says, and nothing more
+    for payload in payloads:
+        assert WebhookPayloadSchema(unknown=RAISE).load(payload)["event"] == payload["event"]
+    keeper = client.get(by_event["report.filed"]["url"], headers=auth(client, "owner_a"))
+    assert keeper.status_code == 200 and keeper.get_json()["id"] == A
     # ... what is behind the URLs the events give, for the listing's keepers
     read = client.get(by_event["handoff.created"]["url"], headers=auth(client, "owner_a")).get_json()
     assert read["details"] == {"reference": "PNR-SECRET"} and read["topic"] == "挂失"
@@ -187,6 +194,30 @@ def test_every_event_is_delivered_signed(client, receiver):
                                    d["last_status_code"] == 200 for d in items)
     assert deliver(client) == {"delivered": 0, "retrying": 0, "failed": 0}  # each is sent once
     remove_all(client)
+
+
+FREE_TEXT = ("号码停用，请回电 13800138000", "call me back", "a\nb", "<script>", "ada@example.com")
+
+
+def _string_fields(schema: Schema):  # noqa: ANN202 - yields (name, field)
+    for name, field in schema.fields.items():
+        if isinstance(field, fields.Nested):
+            yield from _string_fields(field.schema)
+        elif isinstance(field, fields.String):
+            yield name, field
+
+
+def test_no_field_of_the_webhook_payload_schema_holds_free_text():
+    """Every string a webhook carries is an id, a code, a path or one of a list: text a consumer
+    wrote fits in none of them."""
+    strings = dict(_string_fields(WebhookPayloadSchema()))
+    assert {"id", "event", "enterprise_id", "handoff_id", "channel_id", "status", "topic", "code",
+            "platform", "url"} <= set(strings)
+    for name, field in strings.items():
+        for value in FREE_TEXT:
+            with pytest.raises(ValidationError):
+                field.deserialize(value)
+            assert field.validate, name
 
 
 def _one_event(client) -> None:
