@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from api.idempotency import IdempotencyRecord
 from api.oauth.models import OAuthClient, digest
 from directory.accounts import add_member, create_user
 from directory.contacts import CallbackRequest, Handoff, purge_expired
@@ -440,6 +441,56 @@ def test_a_handoff_expires_after_24_hours_and_its_contents_are_erased(client):
         kept = session.get(Handoff, contact["id"])
         assert kept.topic is None and kept.details is None
     problem(client.get(f"/v1/manage/handoffs/{token}", headers=auth(client, "owner_a")), 410)
+
+
+def _idempotency_rows(client) -> list[dict]:
+    with client.application.app_context(), client.sessions() as session:
+        return [{column: getattr(row, column) for column in ("principal", "key", "fingerprint",
+                                                             "status", "body", "headers")}
+                for row in session.scalars(select(IdempotencyRecord))]
+
+
+def test_the_idempotency_store_holds_no_handoff_token_or_code_and_still_replays(client):
+    key = f"contact-{secrets.token_hex(4)}"
+    body = {"channel_id": channel(client, "https://kefu.icbc.com.cn/chat"), "topic": "挂失",
+            "details": {"reference": "PNR-IDEM"}}
+    first = client.post(f"/v1/enterprises/{A}/contacts", json=body,
+                        headers=auth(client, "ada", **{"Idempotency-Key": key}))
+    assert first.status_code == 201, first.get_json()
+    token, code = first.get_json()["handoff"]["token"], first.get_json()["handoff"]["code"]
+    stored = repr(_idempotency_rows(client))
+    for secret in (token, token.removeprefix("hof_"), code, code.replace("-", ""), key, "PNR-IDEM"):
+        assert secret not in stored
+    again = client.post(f"/v1/enterprises/{A}/contacts", json=body,
+                        headers=auth(client, "ada", **{"Idempotency-Key": key}))
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    read = client.get(f"/v1/manage/handoffs/{again.get_json()['handoff']['token']}",
+                      headers=auth(client, "owner_a"))
+    assert read.status_code == 200 and read.get_json()["id"] == first.get_json()["id"]
+    # the same key from another caller is another key: nothing of ada's answer reaches bob
+    theirs = client.post(f"/v1/enterprises/{A}/contacts", json=body,
+                         headers=auth(client, "bob", **{"Idempotency-Key": key}))
+    assert theirs.status_code == 201 and "Idempotent-Replayed" not in theirs.headers
+    assert theirs.get_json()["handoff"]["token"] != token
+
+
+def test_an_idempotency_key_sealed_under_another_secret_key_is_refused_not_run_again(client):
+    key = f"contact-{secrets.token_hex(4)}"
+    body = {"channel_id": channel(client, "95588"), "topic": "挂失"}
+    headers = auth(client, "ada", **{"Idempotency-Key": key})
+    assert client.post(f"/v1/enterprises/{A}/contacts", json=body, headers=headers).status_code == 201
+    with client.application.app_context(), client.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Handoff))
+    secret = client.application.secret_key
+    client.application.secret_key = "another secret key of at least thirty-two characters"
+    try:
+        refused = client.post(f"/v1/enterprises/{A}/contacts", json=body, headers=headers)
+    finally:
+        client.application.secret_key = secret
+    assert "Idempotency-Key" in str(problem(refused, 422)["errors"])
+    with client.application.app_context(), client.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Handoff)) == before
 
 
 @pytest.mark.parametrize("body, field", [

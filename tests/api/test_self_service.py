@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from api.idempotency import ABANDONED, IdempotencyRecord
+from api.idempotency import ABANDONED, IdempotencyRecord, key_digest
 from api.oauth.models import OAuthClient, digest
 from directory.accounts import Membership, add_member, create_user
 from directory.importer import import_directory
@@ -269,14 +269,14 @@ def test_idempotency_key_replays_refuses_another_body_and_a_running_twin(client)
     state = client.application.extensions["c800"]
     with state.sessions() as session:
         owner = session.scalar(select(Membership).where(Membership.role == "owner")).user_id
-        row = session.get(IdempotencyRecord, (f"user:{owner}", "key-1"))
+        row = session.get(IdempotencyRecord, (f"user:{owner}", key_digest(f"user:{owner}", "key-1")))
         row.status = None
         session.commit()
     running = post(client, f"/v1/enterprises/{ICBC}/notices", body, **{"Idempotency-Key": "key-1"})
     assert running.status_code == 409 and running.headers["Retry-After"]
     # still "running" a minute later: its worker or its database died; the key is taken again
     with state.sessions() as session:
-        row = session.get(IdempotencyRecord, (f"user:{owner}", "key-1"))
+        row = session.get(IdempotencyRecord, (f"user:{owner}", key_digest(f"user:{owner}", "key-1")))
         row.created_at = row.created_at - ABANDONED - timedelta(seconds=1)
         session.commit()
     retried = post(client, f"/v1/enterprises/{ICBC}/notices", body, **{"Idempotency-Key": "key-1"})

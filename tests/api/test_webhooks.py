@@ -22,6 +22,7 @@ import trustme
 from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import select
 
+from api.idempotency import IdempotencyRecord
 from api.resources.service import WebhookPayloadSchema
 from directory.webhooks import (
     RETRY_DELAYS,
@@ -395,6 +396,20 @@ def test_workers_deliver_in_the_background(client, receiver):
     finally:
         stop.set()
     assert len(receiver.requests) == 1
+    remove_all(client)
+
+
+def test_a_webhook_secret_is_replayed_but_not_stored_in_the_idempotency_store(client, receiver):
+    headers = auth(client, "owner_a", **{"Idempotency-Key": "hook-1"})
+    first = client.post(f"/v1/manage/enterprises/{A}/webhooks", json={"url": receiver.url}, headers=headers)
+    again = client.post(f"/v1/manage/enterprises/{A}/webhooks", json={"url": receiver.url}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["secret"].startswith("whsec_")
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    with client.application.app_context(), client.sessions() as session:
+        stored = repr([(r.key, r.body, r.headers, r.fingerprint)
+                       for r in session.scalars(select(IdempotencyRecord))])
+    assert first.get_json()["secret"] not in stored and "whsec_" not in stored and "hook-1" not in stored
     remove_all(client)
 
 
