@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from copy import deepcopy
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -20,9 +20,11 @@ from api.smorest import RATE_LIMIT_HEADERS, Blueprint, rate_limited
 from api.state import db_session
 from directory.accounts import role_of
 from directory.editing import Actor, EditError
+from directory.instants import bounded_instant
 from directory.listings import ENTERPRISE_ID
 from directory.models import Enterprise
 
+CURSOR_RANGE = timedelta(days=36525)  # the instants of rows a page can hold: a century either way
 IF_MATCH_TAGS = '^"v[0-9]{1,10}"( *, *"v[0-9]{1,10}")*$'
 IF_MATCH = {
     "in": "header", "name": "If-Match", "required": True,
@@ -243,8 +245,8 @@ def newest_page(query, when, ident, args, dump, schema, *, rows=None):  # noqa: 
     after = decode_cursor(args["cursor"])
     if after is not None:
         stamp, _, last = after.partition("|")
-        try:
-            moment = datetime.fromisoformat(stamp)
+        try:  # a forged cursor may hold any instant: one this API never made is refused
+            moment = bounded_instant(datetime.fromisoformat(stamp), CURSOR_RANGE)
         except ValueError:
             abort(422, message="The request's parameters are not valid.",
                   errors={"query": {"cursor": ["Not a cursor returned by this API."]}})

@@ -45,6 +45,7 @@ from directory.experiences import (
     wait_summaries,
     withdraw_experience,
 )
+from directory.instants import Instant
 from directory.links import PLATFORMS, HandoffRef, deep_links_for
 from directory.listings import get_public_enterprise
 from directory.models import Channel, Enterprise, Notice, utcnow
@@ -243,9 +244,9 @@ class ExperienceCreateSchema(Schema):
     resolved = StrictBoolean(allow_none=True, load_default=None, metadata={
         "description": "Whether your matter was resolved; null when you do not know yet.",
         "example": False})
-    at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
-        "description": "When the contact began (RFC 3339 with offset), within the last 7 days; "
-                       "default now.", "example": "2026-12-02T09:30:00+08:00"})
+    at = Instant(allow_none=True, load_default=None, metadata={
+        "description": "When the contact began (RFC 3339 with offset), within the last 24 "
+                       "hours; default now.", "example": "2026-12-02T09:30:00+08:00"})
 
 
 class ExperienceSchema(Schema):
@@ -389,9 +390,9 @@ class WaitsSchema(Schema):
 
 
 class WaitArgsSchema(Schema):
-    at = fields.AwareDateTime(load_default=None, metadata={
-        "description": "The instant `expected_wait` is for (RFC 3339 with offset); default now.",
-        "example": "2026-12-02T09:30:00+08:00"})
+    at = Instant(load_default=None, metadata={
+        "description": "The instant `expected_wait` is for (RFC 3339 with offset), within a "
+                       "year of now; default now.", "example": "2026-12-02T09:30:00+08:00"})
 
 
 def _summary_dump(summary) -> dict:  # noqa: ANN001
@@ -552,10 +553,10 @@ class CallbackCreateSchema(Schema):
         "description": "The number to call you on: a mainland number as you write it, or "
                        "+<country code> for one abroad. Erased once the request is over.",
         "example": "138 0013 8000"})
-    window_start = fields.AwareDateTime(required=True, metadata={
+    window_start = Instant(required=True, metadata={
         "description": "From when you can take the call (RFC 3339 with offset), within 14 days.",
         "example": "2026-12-02T14:00:00+08:00"})
-    window_end = fields.AwareDateTime(required=True, metadata={
+    window_end = Instant(required=True, metadata={
         "description": "Until when (15 minutes to 12 hours after the start).",
         "example": "2026-12-02T16:00:00+08:00"})
     topic = fields.String(required=True, validate=line(200), metadata={

@@ -44,6 +44,7 @@ from directory.contacts import (
     move_callback,
 )
 from directory.experiences import LIVE_STATES, ExperienceError, LiveStatus, channel_zone, set_live_status
+from directory.instants import Day, Instant
 from directory.links import PLATFORMS
 from directory.models import Channel, utcnow
 from directory.webhooks import EVENTS, Webhook, WebhookDelivery, WebhookError, register_webhook
@@ -84,7 +85,7 @@ class LiveStatusWriteSchema(Schema):
     message = fields.String(allow_none=True, load_default=None, validate=line(500), metadata={
         "description": "What consumers should know now (1-500 characters).",
         "example": "来电较多，建议使用在线客服。"})
-    expires_at = fields.AwareDateTime(required=True, metadata={
+    expires_at = Instant(required=True, metadata={
         "description": "Until when it holds (RFC 3339 with offset), at most 24 hours ahead; "
                        "after that the listing falls back to consumers' reports.",
         "example": "2026-12-02T20:00:00+08:00"})
@@ -545,11 +546,13 @@ class Deliveries(MethodView):
 # --- insights --------------------------------------------------------------------------------
 
 class InsightArgsSchema(Schema):
-    start = fields.Date(data_key="from", load_default=None, metadata={
+    start = Day(data_key="from", load_default=None, metadata={
         "description": "First day (YYYY-MM-DD, Asia/Shanghai unless the channel's hours say "
-                       "otherwise); default 29 days before `to`.", "example": "2026-11-03"})
-    end = fields.Date(data_key="to", load_default=None, metadata={
-        "description": "Last day; default today. At most 92 days from `from`.",
+                       "otherwise), within 10 years of today; default 29 days before `to`.",
+        "example": "2026-11-03"})
+    end = Day(data_key="to", load_default=None, metadata={
+        "description": "Last day, within 10 years of today; default today. At most 92 days "
+                       "from `from`.",
         "example": "2026-12-02"})
 
     @validates_schema

@@ -5,6 +5,7 @@ contacts with a handoff the enterprise reads, callback requests, and insights.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +19,7 @@ from directory.accounts import add_member, create_user
 from directory.contacts import CallbackRequest, Handoff, purge_expired
 from directory.experiences import Experience, record_experience
 from directory.models import Channel
+from tests.api.test_enterprises import EXTREME_INSTANTS
 from tests.api.test_self_service import _token
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
@@ -662,3 +664,46 @@ def test_a_webhook_to_loopback_private_or_plain_http_is_refused(client, url):
     assert "url" in fields_of(answer)
     assert client.get(f"/v1/manage/enterprises/{A}/webhooks",
                       headers=auth(client, "owner_a")).get_json()["items"] == []
+
+
+# --- instants out of range: 422 naming the field, never a 500 ---------------------------------
+
+
+@pytest.mark.parametrize("at", EXTREME_INSTANTS)
+def test_extreme_instants_are_422_naming_the_field_in_queries_and_bodies(client, at):
+    phone = channel(client, "95588")
+    problem_fields = {
+        "at": client.get(f"/v1/channels/{phone}/waits", query_string={"at": at}),
+        "at ": client.post(f"/v1/channels/{phone}/experiences", headers=auth(client, "bob"),
+                           json={"waited_minutes": 5, "reached_person": True, "at": at}),
+        "window_start": _ask(client, "bob", window_start=at),
+        "window_end": _ask(client, "bob", window_end=at),
+        "expires_at": client.put(f"/v1/manage/channels/{phone}/status", headers=auth(client, "owner_a"),
+                                 json={"state": "open", "expires_at": at}),
+    }
+    for name in ("valid_from", "valid_until"):
+        manage = client.get(f"/v1/manage/enterprises/{A}", headers=auth(client, "owner_a"))
+        problem_fields[name] = client.post(
+            f"/v1/enterprises/{A}/notices", json={"title": "t", "body": "b", name: at},
+            headers=auth(client, "owner_a", **{"If-Match": manage.headers["ETag"]}))
+    for field, answer in problem_fields.items():
+        problem(answer, 422)
+        assert field.strip() in fields_of(answer), (field, answer.get_json())
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1900-01-01", "2100-01-01"])
+def test_insight_days_out_of_range_are_422(client, day):
+    url = f"/v1/manage/enterprises/{A}/insights"
+    for name in ("from", "to"):
+        answer = client.get(url, query_string={name: day}, headers=auth(client, "owner_a"))
+        problem(answer, 422)
+        assert name in fields_of(answer)
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59",
+                                   "2026-12-01T10:00:00", "9999-12-31T23:59:59+00:00"])
+def test_a_forged_cursor_with_an_extreme_instant_is_422(client, stamp):
+    cursor = base64.urlsafe_b64encode(f"{stamp}|cbk_0".encode()).decode().rstrip("=")
+    answer = client.get("/v1/me/callbacks", query_string={"cursor": cursor}, headers=auth(client, "ada"))
+    problem(answer, 422)
+    assert "cursor" in fields_of(answer)

@@ -9,7 +9,7 @@ import base64
 import email
 import email.policy
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -203,13 +203,16 @@ def test_notices_show_while_current_and_hide_reversibly(client):
                    "links": [{"label": "公告", "url": "https://www.icbc.com.cn/notice"}]})
     assert answer.status_code == 201, answer.get_json()
     notice_id = answer.headers["Location"].rsplit("/", 1)[1]
+    month_ago = datetime.now(UTC) - timedelta(days=30)  # `at` lies within a year of now
+    day_after = month_ago + timedelta(days=1)
     post(client, f"/v1/enterprises/{ICBC}/notices", {"title": "旧公告", "body": "已过期",
-                                                    "valid_from": "2020-01-01T00:00:00+08:00",
-                                                    "valid_until": "2020-01-02T00:00:00+08:00"})
+                                                    "valid_from": month_ago.isoformat(),
+                                                    "valid_until": day_after.isoformat()})
     shown = client.get(f"/v1/enterprises/{ICBC}").get_json()["notices"]
     assert [n["id"] for n in shown] == [notice_id]
     assert shown[0]["links"][0]["url"] == "https://www.icbc.com.cn/notice"
-    past = client.get(f"/v1/enterprises/{ICBC}?at=2020-01-01T12:00:00%2B08:00").get_json()["notices"]
+    at = (month_ago + timedelta(hours=12)).isoformat()
+    past = client.get(f"/v1/enterprises/{ICBC}", query_string={"at": at}).get_json()["notices"]
     assert [n["title"] for n in past] == ["旧公告"]
     bad = post(client, f"/v1/enterprises/{ICBC}/notices", {"title": "x", "body": "y",
                                                           "links": [{"label": "l", "url": "javascript:x"}]})
