@@ -60,7 +60,7 @@ CACHED_HEADERS = ("Content-Type", "ETag", "Vary", "Content-Language", "Link", "C
 PRIVATE_TABLES = frozenset({
     "users", "memberships", "oauth_clients", "oauth_codes", "oauth_tokens", "idempotency_keys",
     "claims", "reports", "follows", "handoffs", "callback_requests", "channel_days", "webhooks",
-    "webhook_deliveries", "experiences",
+    "webhook_deliveries", "experiences", "experience_voices",
 })
 CACHE_RESULTS = Counter("c800_response_cache_total", "Public reads answered from the response cache "
                         "(hit), computed (miss) or computed because the shared stamp was "

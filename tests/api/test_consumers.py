@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +17,7 @@ from sqlalchemy import func, select, update
 from api.idempotency import IdempotencyRecord
 from api.oauth.models import OAuthClient, digest
 from directory.accounts import add_member, create_user
-from directory.contacts import CallbackRequest, Handoff, purge_expired
+from directory.contacts import CallbackRequest, ContactError, Handoff, purge_expired, request_callback
 from directory.experiences import Experience, record_experience
 from directory.models import Channel
 from tests.api.test_enterprises import EXTREME_INSTANTS
@@ -24,7 +25,7 @@ from tests.api.test_self_service import _token
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
 
-A, B = "ent_0000000000a1", "ent_0000000000b2"
+A, B, C = "ent_0000000000a1", "ent_0000000000b2", "ent_0000000000c3"
 HOURS = {"timezone": "Asia/Shanghai", "always_open": True}
 RECORDS = [
     enterprise(A, channels=[
@@ -40,6 +41,11 @@ RECORDS = [
                website="https://www.cmbchina.com/", domains=["cmbchina.com"],
                channels=[{"kind": "phone", "value": "95555", "source": "test:b",
                           "accepts_callbacks": True}]),
+    # a third listing with several lines that call back (the limits per consumer)
+    enterprise(C, names={"zh-Hans": "中国国际航空", "en": "Air China"}, aliases=["国航"],
+               industry="banking", website="https://www.airchina.com.cn/", domains=["airchina.com.cn"],
+               channels=[{"kind": "phone", "value": value, "source": "test:c", "accepts_callbacks": True}
+                         for value in ("95583", "4008100999", "4006100666")]),
 ]
 PEOPLE = ("owner_a", "owner_b", "ada", "bob")
 PROBLEM = "application/problem+json"
@@ -49,23 +55,30 @@ def with_people(client):  # noqa: ANN001, ANN201 - a Flask test client
     """Two owners (of A and of B) and two consumers, each with a client of their own; the
     client learns their tokens, user ids, the channels' ids and the session factory."""
     state = client.application.extensions["c800"]
+    client.user_ids, client.tokens, client.sessions = {}, {}, state.sessions
+    for name in PEOPLE:
+        add_person(client, name)
     with client.application.app_context(), state.sessions() as session:
-        users = {name: create_user(session, f"{name}@example.com", "a long enough password")
-                 for name in PEOPLE}
-        session.flush()
         add_member(session, A, "owner_a@example.com", "owner")
         add_member(session, B, "owner_b@example.com", "owner")
-        for name, user in users.items():
-            session.add(OAuthClient(client_id=f"cl_{name}", secret_hash=digest(f"{name}-secret"),
-                                    name=name, grant_types=["client_credentials"],
-                                    scope="directory:read me listings:write", user_id=user.id))
         session.commit()
-        client.user_ids = {name: user.id for name, user in users.items()}
         client.channels = {f"{c.enterprise_id}:{c.value}": c.id
                            for c in session.scalars(select(Channel))}
-    client.tokens = {name: _token(client, name) for name in PEOPLE}
-    client.sessions = state.sessions
     return client
+
+
+def add_person(client, name: str) -> str:  # noqa: ANN001
+    """An account *name* with a client of its own; the client learns its token and user id."""
+    with client.application.app_context(), client.sessions() as session:
+        user = create_user(session, f"{name}@example.com", "a long enough password")
+        session.flush()
+        session.add(OAuthClient(client_id=f"cl_{name}", secret_hash=digest(f"{name}-secret"),
+                                name=name, grant_types=["client_credentials"],
+                                scope="directory:read me listings:write", user_id=user.id))
+        session.commit()
+        client.user_ids[name] = user.id
+    client.tokens[name] = _token(client, name)
+    return name
 
 
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
@@ -184,11 +197,16 @@ def test_one_experience_per_consumer_channel_and_day(client):
     assert 0 <= body["hour_of_week"] <= 167
     problem(client.post(url, json={"waited_minutes": 3, "reached_person": False},
                         headers=auth(client, "ada")), 409)
-    yesterday = datetime.now(UTC) - timedelta(days=1)
-    assert client.post(url, json={"waited_minutes": 3, "reached_person": False, "at": iso(yesterday)},
-                       headers=auth(client, "ada")).status_code == 201
     assert client.post(url, json={"waited_minutes": 3, "reached_person": False},
                        headers=auth(client, "bob")).status_code == 201
+
+
+def test_a_report_is_made_within_24_hours_of_the_contact(client):
+    url = f"/v1/channels/{channel(client, '95599')}/experiences"
+    late = client.post(url, json={"waited_minutes": 480, "reached_person": False,
+                                  "at": iso(datetime.now(UTC) - timedelta(hours=25))},
+                       headers=auth(client, "owner_b"))
+    assert "at" in fields_of(late) and "24 hours" in str(problem(late, 422)["errors"])
 
 
 @pytest.mark.parametrize("body, field", [
@@ -232,14 +250,16 @@ def test_experiences_of_unknown_channels_are_404(client, ident):
 
 
 def _report_many(client, channel_id: str, waits: list[int], at: datetime, reached: list[bool]) -> None:
-    """Reports by as many fresh consumers (straight through the domain: one per consumer)."""
+    """Reports by as many fresh consumers (straight through the domain, each filed the moment
+    of its contact: one per consumer)."""
     with client.application.app_context(), client.sessions() as session:
         found = session.get(Channel, channel_id)
         for minutes, person in zip(waits, reached, strict=True):
             user = create_user(session, f"r{secrets.token_hex(6)}@example.com", "a long enough password")
             session.flush()
             record_experience(session, found, user.id, waited_minutes=minutes, reached_person=person,
-                              resolved=person, at=at, experience_id=f"exp_{secrets.token_hex(8)}")
+                              resolved=person, at=at, experience_id=f"exp_{secrets.token_hex(8)}",
+                              now=at)
         session.commit()
 
 
@@ -260,7 +280,7 @@ def test_aggregates_of_known_reports(client):
 
     waits = client.get(f"/v1/channels/{ident}/waits").get_json()
     overall = waits["overall"]
-    assert overall["sample_size"] == 13 and not overall["small_sample"]
+    assert overall["sample_size"] == overall["accounts"] == 13 and not overall["small_sample"]
     # 1..10, 30, 40, 50: rank ceil(6.5)=7 -> 7; rank ceil(11.7)=12 -> 40
     assert overall["median_minutes"] == 7 and overall["p90_minutes"] == 40
     assert overall["reached_person_share"] == round(8 / 13, 3)
@@ -288,18 +308,20 @@ def test_aggregates_of_known_reports(client):
 
 
 def test_a_consumer_sees_and_withdraws_their_own_reports_only(client):
-    ident = channel(client, "95599")
+    ident = channel(client, "https://work.weixin.qq.com/kfid/kfc0123456789")
     url = f"/v1/channels/{ident}/experiences"
     before = client.get(f"/v1/channels/{ident}/waits").get_json()["overall"]
-    at = datetime.now(UTC) - timedelta(days=3)
+    at = datetime.now(UTC) - timedelta(minutes=30)
     made = client.post(url, json={"waited_minutes": 300, "reached_person": True, "resolved": True,
                                   "at": iso(at)}, headers=auth(client, "bob")).get_json()
+    assert made["counted"] is True
     mine = client.get("/v1/me/experiences", headers=auth(client, "bob")).get_json()["items"]
     assert made["id"] in [e["id"] for e in mine]
     theirs = client.get("/v1/me/experiences", headers=auth(client, "ada")).get_json()["items"]
     assert made["id"] not in [e["id"] for e in theirs]
     counted = client.get(f"/v1/channels/{ident}/waits").get_json()["overall"]
     assert counted["sample_size"] == before["sample_size"] + 1
+    assert counted["accounts"] == before["accounts"] + 1
     problem(client.delete(f"/v1/me/experiences/{made['id']}", headers=auth(client, "ada")), 404)
     assert client.delete(f"/v1/me/experiences/{made['id']}", headers=auth(client, "bob")).status_code == 204
     assert client.get(f"/v1/channels/{ident}/waits").get_json()["overall"] == before
@@ -606,6 +628,72 @@ def test_bad_callback_requests_are_422(client, change, field):
     answer = _ask(client, "bob", **change)
     problem(answer, 422)
     assert field in fields_of(answer), answer.get_json()
+
+
+def test_a_consumer_has_at_most_3_requests_open_across_channels(client):
+    who = add_person(client, f"opener{secrets.token_hex(3)}")
+    asked = [_ask(client, who, value, C) for value in ("95583", "4008100999", "4006100666")]
+    assert [answer.status_code for answer in asked] == [201, 201, 201]
+    fourth = problem(_ask(client, who, "95555", B), 409)
+    assert "3 callback requests open" in fourth["detail"]
+    cancelled = client.post(f"/v1/me/callbacks/{asked[0].get_json()['id']}/cancel", headers=auth(client, who))
+    assert cancelled.status_code == 200
+    assert _ask(client, who, "95555", B).status_code == 201  # a place is free again
+    problem(_ask(client, who, "95583", C), 409)
+
+
+def test_cancelled_requests_count_in_the_day_so_cycles_stop_at_5(client):
+    """Ten cycles of ask-and-cancel on one channel: five go through, then 429 with Retry-After."""
+    who = add_person(client, f"cycler{secrets.token_hex(3)}")
+    answers = []
+    for _ in range(10):
+        asked = _ask(client, who, "95583", C)
+        answers.append(asked.status_code)
+        if asked.status_code == 201:
+            client.post(f"/v1/me/callbacks/{asked.get_json()['id']}/cancel", headers=auth(client, who))
+    assert answers == [201] * 5 + [429] * 5
+    refused = _ask(client, who, "4008100999", C)  # another channel: the same day's count
+    problem(refused, 429)
+    assert 23 * 3600 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    with client.application.app_context(), client.sessions() as session:
+        mine = session.scalars(select(CallbackRequest).where(
+            CallbackRequest.user_id == client.user_ids[who])).all()
+        assert len(mine) == 5
+        session.execute(update(CallbackRequest).where(CallbackRequest.user_id == client.user_ids[who])
+                        .values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+        session.commit()
+    assert _ask(client, who, "95583", C).status_code == 201  # a day later
+
+
+def test_concurrent_requests_of_one_consumer_keep_to_the_limit(client):
+    """Five requests of one consumer on five channels at the same moment: three are open."""
+    user_id = client.user_ids[add_person(client, f"racer{secrets.token_hex(3)}")]
+    targets = [channel(client, "95588"), channel(client, "95555", B),
+               *(channel(client, value, C) for value in ("95583", "4008100999", "4006100666"))]
+    start = datetime.now(UTC) + timedelta(hours=1)
+    barrier = threading.Barrier(len(targets))
+    outcomes: list[object] = []
+
+    def ask(channel_id: str) -> None:
+        try:
+            with client.application.app_context(), client.sessions() as session:
+                found = session.get(Channel, channel_id)
+                barrier.wait(timeout=10)
+                request_callback(session, found, user_id, phone="+8613800138000", topic="账单",
+                                 details=None, window_start=start, window_end=start + timedelta(hours=1))
+                session.commit()
+                outcomes.append(201)
+        except ContactError as exc:
+            outcomes.append(exc.status)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == [201, 201, 201, 409, 409], outcomes
 
 
 def test_an_international_number_is_accepted(client):
