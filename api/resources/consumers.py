@@ -22,20 +22,10 @@ from api.oauth.protect import require_scope
 from api.resources.channels import LinkSchema, link_dump, wait_dump
 from api.resources.common import PageArgsSchema, StrictBoolean, StrictInteger, line, page_of, text
 from api.resources.manage import NoticeLinkSchema
-from api.smorest import (
-    PROBLEM_MEDIA_TYPE,
-    RATE_LIMIT_HEADERS,
-    RETRY_AFTER,
-    Blueprint,
-    NoQuerySchema,
-    ProblemSchema,
-    path_parameter,
-    public_read,
-)
+from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter, public_read
 from api.state import db_session
 from api.writes import domain_failed, load_body, newest_page, no_store, protected_doc, yours
 from directory.contacts import (
-    MAX_CALLBACKS_A_DAY,
     MAX_FOLLOWS,
     MAX_OPEN_CALLBACKS,
     CallbackRequest,
@@ -649,23 +639,6 @@ def _phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def callback_quota_doc(view):  # noqa: ANN001, ANN201 - decorator
-    """Document the 429 of the daily callback quota (besides the rate limits' own)."""
-    view = blp.alt_response(429, description=(
-        f"Too Many Requests: a rate limit, or your {MAX_CALLBACKS_A_DAY} callback requests of the "
-        "last 24 hours (cancelled ones count); retry after `Retry-After` seconds."),
-        schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE,
-        headers={"Retry-After": {**RETRY_AFTER, "required": True, "example": 3600},
-                 **RATE_LIMIT_HEADERS},
-        example={"type": "about:blank", "title": "Too Many Requests", "status": 429,
-                 "detail": f"You made {MAX_CALLBACKS_A_DAY} callback requests in the last 24 hours "
-                           "(cancelled ones count); ask again later.",
-                 "instance": "/v1/channels/ch_5dd08e23240d7f37/callbacks"})(view)
-    responses = view._apidoc["response"]["responses"]
-    responses[429] = [doc for doc in responses[429] if isinstance(doc, dict)]  # not the ref
-    return view
-
-
 @blp.route("/channels/<string:channel_id>/callbacks", parameters=[CHANNEL])
 class Callbacks(MethodView):
     @blp.response(201, CallbackSchema, headers={**RATE_LIMIT_HEADERS, "Location": {
@@ -675,7 +648,6 @@ class Callbacks(MethodView):
         "schema": CallbackCreateSchema,
         "example": {"phone": "138 0013 8000", "window_start": "2026-12-02T14:00:00+08:00",
                     "window_end": "2026-12-02T16:00:00+08:00", "topic": "信用卡账单疑问"}}}})
-    @callback_quota_doc
     @protected_doc(blp, idempotent=True, not_found="No listed channel has this id.",
                    conflict="The channel takes no callback requests, you have an open one on it, "
                             f"or you have {MAX_OPEN_CALLBACKS} open already (on any channels).")
@@ -687,7 +659,8 @@ class Callbacks(MethodView):
         On a channel whose enterprise takes callback requests (`accepts_callbacks`): a call
         back within your time window. Follow it at GET /v1/me/callbacks/{callback_id}. At most
         3 of your requests are open at once (409), and you make at most 5 in any 24 hours,
-        cancelled ones included (429 with `Retry-After`).
+        cancelled ones included: a sixth is a 429 whose `Retry-After` says when the oldest of
+        them is a day old.
         """
         _enterprise, channel = public_channel(channel_id)
         body = load_body(CallbackCreateSchema)

@@ -655,6 +655,8 @@ def test_cancelled_requests_count_in_the_day_so_cycles_stop_at_5(client):
     refused = _ask(client, who, "4008100999", C)  # another channel: the same day's count
     problem(refused, 429)
     assert 23 * 3600 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    assert "5 callback requests in the last 24 hours" in refused.get_json()["detail"]
+    assert all(f"RateLimit-{name}" in refused.headers for name in ("Limit", "Remaining", "Reset"))
     with client.application.app_context(), client.sessions() as session:
         mine = session.scalars(select(CallbackRequest).where(
             CallbackRequest.user_id == client.user_ids[who])).all()
