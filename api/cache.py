@@ -61,6 +61,7 @@ PRIVATE_TABLES = frozenset({
     "users", "memberships", "oauth_clients", "oauth_codes", "oauth_tokens", "idempotency_keys",
     "claims", "reports", "follows", "handoffs", "callback_requests", "channel_days", "webhooks",
     "webhook_deliveries", "experiences", "fact_reviews", "member_invitations", "user_sessions",
+    "experience_voices",
 })
 CACHE_RESULTS = Counter("c800_response_cache_total", "Public reads answered from the response cache "
                         "(hit), computed (miss) or computed because the shared stamp was "

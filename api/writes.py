@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from copy import deepcopy
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -20,9 +20,11 @@ from api.smorest import RATE_LIMIT_HEADERS, Blueprint, rate_limited
 from api.state import db_session
 from directory.accounts import role_of
 from directory.editing import Actor, EditError
+from directory.instants import bounded_instant
 from directory.listings import ENTERPRISE_ID
 from directory.models import Enterprise
 
+CURSOR_RANGE = timedelta(days=36525)  # the instants of rows a page can hold: a century either way
 # A compressed answer's ETag names its content coding too (flask-compress: "v3" sent gzipped is
 # "v3:gzip"); the listing's version is the same whatever the coding, so either is accepted.
 CONTENT_CODING_SUFFIX = re.compile(r':(?:gzip|deflate|br|zstd)"$')
@@ -299,8 +301,8 @@ def newest_page(query, when, ident, args, dump, schema, *, rows=None):  # noqa: 
     after = decode_cursor(args["cursor"])
     if after is not None:
         stamp, _, last = after.partition("|")
-        try:
-            moment = datetime.fromisoformat(stamp)
+        try:  # a forged cursor may hold any instant: one this API never made is refused
+            moment = bounded_instant(datetime.fromisoformat(stamp), CURSOR_RANGE)
         except ValueError:
             abort(422, message="The request's parameters are not valid.",
                   errors={"query": {"cursor": ["Not a cursor returned by this API."]}})

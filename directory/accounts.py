@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, delete, func, select
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from directory.db import Base, UTCDateTime
@@ -244,3 +244,12 @@ def add_member(session: Session, enterprise_id: str, email: str, role: str) -> M
 def memberships_of(session: Session, user: User) -> list[Membership]:
     return list(session.scalars(select(Membership).where(Membership.user_id == user.id)
                                 .order_by(Membership.enterprise_id)))
+
+
+def lock_account(session: Session, user_id: str) -> datetime | None:
+    """Serialise the writes of one account that count before they write (reports, callback
+    requests): a no-op update of its row holds the row's lock on PostgreSQL and the write lock
+    on SQLite until the transaction ends. The account's creation time; None when unknown."""
+    statement = (update(User).where(User.id == user_id).values(disabled=User.disabled)
+                 .returning(User.created_at).execution_options(synchronize_session=False))
+    return session.execute(statement).scalar_one_or_none()

@@ -102,6 +102,8 @@ EXPORTED: dict[str, dict[str, str]] = {
     "experiences": {},
     "wait_counts": {},
     "reach_counts": {},
+    "experience_voices": {},
+    "voice_counts": {},
     "live_statuses": {},
     "webhooks": {"secret": "a secret: restored webhooks sign with a new secret their receivers "
                            "do not know; the enterprise re-registers them"},

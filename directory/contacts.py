@@ -5,12 +5,16 @@ A *handoff* is what the consumer chose to share before contacting a channel (a t
 details): the deep links carry its token where the channel can take one, and the consumer can
 read its short code to an agent. Only the enterprise of the listing reads it, for 24 hours;
 after that its contents are erased (the count stays). A *callback request* asks the enterprise
-to call back in a time window; its phone number is erased once the request is over.
+to call back in a time window; its phone number is erased once the request is over. A consumer
+has at most ``MAX_OPEN_CALLBACKS`` requests open at once across all channels, and makes at most
+``MAX_CALLBACKS_A_DAY`` in any 24 hours (cancelled ones count: cancelling frees a place among
+the open ones, not in the day's).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from directory.accounts import lock_account
 from directory.counters import increment
 from directory.db import Base, UTCDateTime
 from directory.experiences import channel_zone, local_day
@@ -45,15 +50,21 @@ CALLBACK_OPEN = ("requested", "accepted")
 CALLBACK_MOVES = {"requested": ("accepted", "declined"), "accepted": ("completed", "declined")}
 MIN_WINDOW, MAX_WINDOW = timedelta(minutes=15), timedelta(hours=12)
 MAX_AHEAD = timedelta(days=14)
+MAX_OPEN_CALLBACKS = 3  # open requests of one consumer at once, across channels
+MAX_CALLBACKS_A_DAY = 5  # requests one consumer makes in any 24 hours, cancelled ones included
+CALLBACK_DAY = timedelta(hours=24)
 MAX_FOLLOWS = 1000
 
 
 class ContactError(ValueError):
-    """A contact, handoff or callback that cannot be made or changed as asked."""
+    """A contact, handoff or callback that cannot be made or changed as asked; ``retry_after``
+    (seconds) when it can be asked again later."""
 
-    def __init__(self, message: str, *, field: str | None = None, status: int = 422):
+    def __init__(self, message: str, *, field: str | None = None, status: int = 422,
+                 retry_after: int | None = None):
         self.field = field
         self.status = status
+        self.retry_after = retry_after
         super().__init__(message)
 
 
@@ -216,12 +227,18 @@ def request_callback(session: Session, channel: Channel, user_id: str, *, phone:
         raise ContactError("The window starts within 14 days.", field="window_start")
     if not MIN_WINDOW <= window_end - window_start <= MAX_WINDOW:
         raise ContactError("A window lasts 15 minutes to 12 hours.", field="window_end")
-    pending = session.scalar(select(CallbackRequest.id).where(
-        CallbackRequest.user_id == user_id, CallbackRequest.channel_id == channel.id,
-        CallbackRequest.status.in_(CALLBACK_OPEN), CallbackRequest.window_end > now))
+    lock_account(session, user_id)  # the counts below hold against this account's other requests
+    open_requests = session.execute(select(CallbackRequest.id, CallbackRequest.channel_id).where(
+        CallbackRequest.user_id == user_id, CallbackRequest.status.in_(CALLBACK_OPEN),
+        CallbackRequest.window_end > now)).all()
+    pending = next((ident for ident, on in open_requests if on == channel.id), None)
     if pending is not None:
         raise ContactError(f"Your callback request {pending} on this channel is still open.",
                            status=409)
+    if len(open_requests) >= MAX_OPEN_CALLBACKS:
+        raise ContactError(f"You have {MAX_OPEN_CALLBACKS} callback requests open; cancel one or "
+                           "wait until one is over.", status=409)
+    _check_daily_callbacks(session, user_id, now)
     callback = CallbackRequest(
         id=f"cbk_{secrets.token_hex(8)}", enterprise_id=channel.enterprise_id,
         channel_id=channel.id, user_id=user_id, phone=phone, topic=topic, details=details,
@@ -231,6 +248,18 @@ def request_callback(session: Session, channel: Channel, user_id: str, *, phone:
     session.flush()
     count_day(session, channel, now, callbacks=1)
     return callback
+
+
+def _check_daily_callbacks(session: Session, user_id: str, now: datetime) -> None:
+    """A 429 ContactError when the account made MAX_CALLBACKS_A_DAY requests in the last 24 h."""
+    recent = session.scalars(select(CallbackRequest.created_at).where(
+        CallbackRequest.user_id == user_id, CallbackRequest.created_at > now - CALLBACK_DAY)
+        .order_by(CallbackRequest.created_at.desc()).limit(MAX_CALLBACKS_A_DAY)).all()
+    if len(recent) >= MAX_CALLBACKS_A_DAY:
+        wait = recent[-1] + CALLBACK_DAY - now
+        raise ContactError(f"You made {MAX_CALLBACKS_A_DAY} callback requests in the last 24 hours "
+                           "(cancelled ones count); ask again later.", status=429,
+                           retry_after=max(1, math.ceil(wait.total_seconds())))
 
 
 def move_callback(callback: CallbackRequest, status: str, note: str | None, *, by_consumer: bool) -> None:

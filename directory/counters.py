@@ -14,13 +14,17 @@ from sqlalchemy.orm import Session
 
 
 def increment(session: Session, table: Table, keys: dict[str, Any], amounts: dict[str, int],
-              fixed: dict[str, Any] | None = None) -> None:
+              fixed: dict[str, Any] | None = None, *, returning: str | None = None) -> int | None:
     """Add *amounts* to the row of *table* identified by *keys* (made at zero when missing, with
-    the *fixed* values a new row needs)."""
+    the *fixed* values a new row needs); with *returning*, that column's value after the change
+    (the row is locked until the transaction ends, so the value is exact)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(**keys, **(fixed or {}), **amounts)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: table.c[name] + statement.excluded[name] for name in amounts})
-    session.execute(statement)
+    if returning is None:
+        session.execute(statement)
+        return None
+    return session.execute(statement.returning(table.c[returning])).scalar_one()

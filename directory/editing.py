@@ -21,6 +21,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import Session
 
+from directory.instants import BODY_RANGE, Instant
 from directory.lookup import hint_text, warning_for
 from directory.models import SEVERITIES, Channel, Enterprise, Industry, Notice, utcnow
 from directory.records import CHANNEL_FIELDS, LIST_FIELDS, channel_id_for, set_channel_fields
@@ -287,8 +288,8 @@ class NoticeSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(1, 200))
     body = fields.String(required=True, validate=validate.Length(1, 5000))
     severity = fields.String(load_default="info", validate=validate.OneOf(SEVERITIES))
-    valid_from = fields.AwareDateTime(load_default=None, allow_none=True)
-    valid_until = fields.AwareDateTime(load_default=None, allow_none=True)
+    valid_from = Instant(span=BODY_RANGE, load_default=None, allow_none=True)
+    valid_until = Instant(span=BODY_RANGE, load_default=None, allow_none=True)
     links = fields.List(fields.Nested(LinkSchema), load_default=list, validate=validate.Length(max=10))
     hidden = fields.Boolean(load_default=False)
 

@@ -1,10 +1,24 @@
 """How contacts went: consumers' reports, their aggregates per channel, and live status.
 
-A signed-in consumer reports one experience per channel and day (in the channel's time zone):
-how long they waited, whether they reached a person, whether it was resolved. Each report adds
-to counters per channel and hour of week (``wait_counts``: how many waited exactly *m* minutes;
-``reach_counts``: reports, reached a person, resolved), so medians and 90th percentiles are
-exact and nothing is recomputed from the raw reports.
+A signed-in consumer reports one experience per channel and day (in the channel's time zone),
+within 24 hours of the contact: how long they waited, whether they reached a person, whether it
+was resolved. What the public sees rests on accounts, not on reports, so that a few accounts
+cannot move it:
+
+- one report per account, channel and week (Monday to Sunday, the channel's time zone) counts:
+  the first; the others are kept (the consumer's own list, the enterprise's insights) but not
+  counted, and one takes the place of a counted report that is withdrawn;
+- a counted report weighs ``FULL_WEIGHT``, or ``NEW_ACCOUNT_WEIGHT`` (a quarter) when its
+  account was younger than ``NEW_ACCOUNT_AGE``; the weight is fixed when it is counted;
+- ``small_sample`` and the fall-back from an hour of week to all hours count distinct accounts.
+
+Each counted report adds its weight to counters per channel and hour of week (``wait_counts``:
+the weight of reports that waited exactly *m* minutes; ``reach_counts``: counted reports, their
+weight, the weight that reached a person, that said whether it was resolved, that was), and
+``experience_voices`` / ``voice_counts`` keep how many accounts a channel's counters rest on,
+per hour of week and over all (``ALL_HOURS``). Weighted medians and 90th percentiles are exact
+and nothing is recomputed from the raw reports; the account's row is locked while it reports,
+so the checks and counters hold under concurrent writers on SQLite and PostgreSQL.
 
 An enterprise may publish a live status per channel (open / closed / incident, an estimated
 wait, a message) that expires; while it is fresh it beats the crowd's reports.
@@ -34,6 +48,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from directory.accounts import User, lock_account
 from directory.counters import increment
 from directory.db import Base, UTCDateTime
 from directory.models import Channel, utcnow
@@ -42,10 +57,13 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Channels answered in real time are waited on for minutes; the others (mail, forms) for days.
 SLOW_KINDS = ("email", "sms", "web_form", "social")
 MAX_WAIT = {"fast": 8 * 60, "slow": 14 * 24 * 60}
-REPORT_WINDOW = timedelta(days=7)  # how far back an experience may be reported
+REPORT_WINDOW = timedelta(hours=24)  # how far back an experience may be reported
 CLOCK_SKEW = timedelta(minutes=5)
-SMALL_SAMPLE = 10  # fewer reports than this: the answer says the sample is small
-HOURLY_MINIMUM = 5  # an hour of week with fewer reports falls back to all hours
+SMALL_SAMPLE = 10  # fewer distinct accounts than this: the answer says the sample is small
+HOURLY_MINIMUM = 5  # an hour of week with fewer distinct accounts falls back to all hours
+ALL_HOURS = 168  # the hour of week of voices counted over every hour
+FULL_WEIGHT, NEW_ACCOUNT_WEIGHT = 4, 1
+NEW_ACCOUNT_AGE = timedelta(days=7)
 LIVE_STATES = ("open", "closed", "incident")
 MAX_LIVE = timedelta(hours=24)
 
@@ -65,6 +83,7 @@ class Experience(Base):
     __tablename__ = "experiences"
     __table_args__ = (
         UniqueConstraint("user_id", "channel_id", "day", name="uq_experiences_once_a_day"),
+        UniqueConstraint("user_id", "channel_id", "counted_week", name="uq_experiences_counted_weekly"),
         CheckConstraint("waited_minutes >= 0", name="ck_experiences_wait"),
     )
 
@@ -82,10 +101,15 @@ class Experience(Base):
     resolved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The Monday of the week this report counts for (null: not counted), and its weight (0: not
+    # counted): one report per account, channel and week counts.
+    counted_week: Mapped[date | None] = mapped_column(nullable=True)
+    weight: Mapped[int] = mapped_column(SmallInteger, default=0)
 
 
 class WaitCount(Base):
-    """How many reports on a channel, in an hour of week, waited exactly ``minutes``."""
+    """The weight of the counted reports on a channel, in an hour of week, that waited exactly
+    ``minutes``."""
 
     __tablename__ = "wait_counts"
 
@@ -97,7 +121,8 @@ class WaitCount(Base):
 
 
 class ReachCount(Base):
-    """Reports on a channel in an hour of week: how many, reached a person, resolved."""
+    """Counted reports on a channel in an hour of week: how many, and the weight of all of them,
+    of those that reached a person, that said whether it was resolved, that was."""
 
     __tablename__ = "reach_counts"
 
@@ -105,9 +130,36 @@ class ReachCount(Base):
                                             primary_key=True)
     hour_of_week: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     reports: Mapped[int] = mapped_column(Integer, default=0)
+    weight: Mapped[int] = mapped_column(Integer, default=0)
     reached_person: Mapped[int] = mapped_column(Integer, default=0)
     resolved_known: Mapped[int] = mapped_column(Integer, default=0)
     resolved: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExperienceVoice(Base):
+    """How many counted reports one account has on a channel in an hour of week (``ALL_HOURS``:
+    in any): what tells a new voice from one heard before."""
+
+    __tablename__ = "experience_voices"
+
+    channel_id: Mapped[str] = mapped_column(String(32), ForeignKey("channels.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    hour_of_week: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VoiceCount(Base):
+    """How many distinct accounts the counted reports on a channel in an hour of week
+    (``ALL_HOURS``: in any) come from."""
+
+    __tablename__ = "voice_counts"
+
+    channel_id: Mapped[str] = mapped_column(String(32), ForeignKey("channels.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    hour_of_week: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    accounts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class LiveStatus(Base):
@@ -157,61 +209,117 @@ def max_wait(channel: Channel) -> int:
 
 # --- reporting -------------------------------------------------------------------------------
 
+def week_of(day: date) -> date:
+    """The Monday of *day*'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def report_weight(account_created: datetime | None, at: datetime) -> int:
+    """The weight of a report counted at *at* for an account made at *account_created*."""
+    if account_created is None or at - account_created < NEW_ACCOUNT_AGE:
+        return NEW_ACCOUNT_WEIGHT
+    return FULL_WEIGHT
+
+
 def record_experience(session: Session, channel: Channel, user_id: str, *, waited_minutes: int,
                       reached_person: bool, resolved: bool | None, at: datetime | None,
-                      experience_id: str) -> Experience:
-    """Store a report and add it to the channel's counters (the caller commits)."""
+                      experience_id: str, now: datetime | None = None) -> Experience:
+    """Store a report and, when it is the account's first on the channel this week, add it to
+    the channel's counters (the caller commits)."""
     from directory.contacts import count_day
 
-    now = utcnow()
+    now = now or utcnow()
     at = at or now
     if at > now + CLOCK_SKEW:
         raise ExperienceError("`at` is in the future.", field="at")
     if at < now - REPORT_WINDOW:
-        raise ExperienceError("Report a contact within 7 days of it.", field="at")
+        raise ExperienceError("Report a contact within 24 hours of it.", field="at")
     limit = max_wait(channel)
     if not 0 <= waited_minutes <= limit:
         raise ExperienceError(f"`waited_minutes` is 0 to {limit} for a {channel.kind} channel.",
                               field="waited_minutes")
     zone = channel_zone(channel)
     day, hour = local_day(at, zone), hour_of_week(at, zone)
+    account_created = lock_account(session, user_id)  # this account's checks below are exact
     earlier = session.scalar(select(Experience.id).where(
         Experience.user_id == user_id, Experience.channel_id == channel.id, Experience.day == day))
     if earlier is not None:
         raise ExperienceError(f"You reported on this channel for {day.isoformat()} already "
                               f"({earlier}): one report per channel and day.", status=409)
+    week = week_of(day)
+    counted = session.scalar(select(Experience.id).where(
+        Experience.user_id == user_id, Experience.channel_id == channel.id,
+        Experience.counted_week == week)) is None
     experience = Experience(id=experience_id, user_id=user_id, channel_id=channel.id,
                             enterprise_id=channel.enterprise_id, day=day, hour_of_week=hour,
                             waited_minutes=waited_minutes, reached_person=reached_person,
-                            resolved=resolved, at=at, created_at=now)
+                            resolved=resolved, at=at, created_at=now,
+                            counted_week=week if counted else None,
+                            weight=report_weight(account_created, now) if counted else 0)
     session.add(experience)
-    session.flush()  # the unique constraint decides a race between two first reports
-    keys = {"channel_id": channel.id, "hour_of_week": hour}
-    increment(session, WaitCount.__table__, {**keys, "minutes": waited_minutes}, {"count": 1})
-    increment(session, ReachCount.__table__, keys, {
-        "reports": 1, "reached_person": int(reached_person),
-        "resolved_known": int(resolved is not None), "resolved": int(bool(resolved))})
+    session.flush()  # the unique constraints back the checks above
+    if counted:
+        _count(session, experience, +1)
     count_day(session, channel, at, experiences=1, reached_person=int(reached_person),
               resolved=int(bool(resolved)))
     return experience
 
 
+def _count(session: Session, experience: Experience, sign: int) -> None:
+    """Add (*sign* 1) or take (-1) a counted report to or from its channel's counters."""
+    weight, reached, resolved = sign * experience.weight, experience.reached_person, experience.resolved
+    keys = {"channel_id": experience.channel_id, "hour_of_week": experience.hour_of_week}
+    increment(session, WaitCount.__table__, {**keys, "minutes": experience.waited_minutes},
+              {"count": weight})
+    increment(session, ReachCount.__table__, keys, {
+        "reports": sign, "weight": weight, "reached_person": weight * int(reached),
+        "resolved_known": weight * int(resolved is not None),
+        "resolved": weight * int(bool(resolved))})
+    for hour in (experience.hour_of_week, ALL_HOURS):
+        voice = {"channel_id": experience.channel_id, "hour_of_week": hour}
+        reports = increment(session, ExperienceVoice.__table__,
+                            {**voice, "user_id": experience.user_id}, {"reports": sign},
+                            returning="reports")
+        if reports == (1 if sign > 0 else 0):  # a new voice, or the last report of one
+            increment(session, VoiceCount.__table__, voice, {"accounts": sign})
+
+
+def _promote(session: Session, user_id: str, channel_id: str, week: date) -> None:
+    """Count another report of the account on the channel that week, if it has one."""
+    other = session.scalars(select(Experience).where(
+        Experience.user_id == user_id, Experience.channel_id == channel_id,
+        Experience.counted_week.is_(None), Experience.day >= week,
+        Experience.day < week + timedelta(days=7)).order_by(Experience.at)).first()
+    if other is None:
+        return
+    created = session.scalar(select(User.created_at).where(User.id == user_id))
+    other.counted_week, other.weight = week, report_weight(created, other.created_at)
+    session.flush()
+    _count(session, other, +1)
+
+
 def withdraw_experience(session: Session, experience: Experience, channel: Channel) -> None:
-    """Delete a report and take it out of every counter it added to (the caller commits)."""
+    """Delete a report and take it out of every counter it added to; another report of the same
+    account, channel and week is counted in its place (the caller commits)."""
     from directory.contacts import count_day
 
-    keys = {"channel_id": experience.channel_id, "hour_of_week": experience.hour_of_week}
+    lock_account(session, experience.user_id)
     reached, resolved = experience.reached_person, experience.resolved
-    increment(session, WaitCount.__table__, {**keys, "minutes": experience.waited_minutes},
-              {"count": -1})
-    increment(session, ReachCount.__table__, keys, {
-        "reports": -1, "reached_person": -int(reached),
-        "resolved_known": -int(resolved is not None), "resolved": -int(bool(resolved))})
+    if experience.weight:
+        _count(session, experience, -1)
     count_day(session, channel, experience.at, experiences=-1, reached_person=-int(reached),
               resolved=-int(bool(resolved)))
-    session.execute(delete(WaitCount).where(WaitCount.count <= 0))
-    session.execute(delete(ReachCount).where(ReachCount.reports <= 0))
+    user_id, week = experience.user_id, experience.counted_week
     session.delete(experience)
+    session.flush()
+    if week is not None:
+        _promote(session, user_id, channel.id, week)
+    mine = channel.id
+    session.execute(delete(WaitCount).where(WaitCount.channel_id == mine, WaitCount.count <= 0))
+    session.execute(delete(ReachCount).where(ReachCount.channel_id == mine, ReachCount.reports <= 0))
+    session.execute(delete(ExperienceVoice).where(ExperienceVoice.channel_id == mine,
+                                                  ExperienceVoice.reports <= 0))
+    session.execute(delete(VoiceCount).where(VoiceCount.channel_id == mine, VoiceCount.accounts <= 0))
     session.flush()
 
 
@@ -219,7 +327,8 @@ def withdraw_experience(session: Session, experience: Experience, channel: Chann
 
 @dataclass(frozen=True)
 class WaitSummary:
-    sample_size: int
+    sample_size: int  # counted reports
+    accounts: int  # the distinct accounts they come from
     median_minutes: int | None
     p90_minutes: int | None
     reached_person_share: float | None
@@ -227,11 +336,12 @@ class WaitSummary:
 
     @property
     def small_sample(self) -> bool:
-        return self.sample_size < SMALL_SAMPLE
+        return self.accounts < SMALL_SAMPLE
 
 
 def percentile(histogram: list[tuple[int, int]], p: float) -> int | None:
-    """Nearest-rank *p*-th percentile of (minutes, count) pairs sorted by minutes."""
+    """Nearest-rank *p*-th percentile of (minutes, weight) pairs sorted by minutes: the smallest
+    wait at or below which at least p % of the weight lies."""
     total = sum(count for _, count in histogram)
     if total == 0:
         return None
@@ -244,16 +354,22 @@ def percentile(histogram: list[tuple[int, int]], p: float) -> int | None:
     return histogram[-1][0]
 
 
-def _summary(histogram: list[tuple[int, int]], reach: tuple[int, int, int, int]) -> WaitSummary:
-    reports, reached, resolved_known, resolved = reach
+Reach = tuple[int, int, int, int, int]  # reports, weight, reached_person, resolved_known, resolved
+_NO_REACH: Reach = (0, 0, 0, 0, 0)
+
+
+def _summary(histogram: list[tuple[int, int]], reach: Reach, accounts: int) -> WaitSummary:
+    reports, weight, reached, resolved_known, resolved = reach
     return WaitSummary(
-        sample_size=reports, median_minutes=percentile(histogram, 50),
+        sample_size=reports, accounts=accounts, median_minutes=percentile(histogram, 50),
         p90_minutes=percentile(histogram, 90),
-        reached_person_share=round(reached / reports, 3) if reports else None,
+        reached_person_share=round(reached / weight, 3) if weight else None,
         resolved_share=round(resolved / resolved_known, 3) if resolved_known else None)
 
 
-_NO_REACH = (0, 0, 0, 0)
+def _accounts(session: Session, channel_ids: list[str], hour: int) -> dict[str, int]:
+    return dict(session.execute(select(VoiceCount.channel_id, VoiceCount.accounts).where(
+        VoiceCount.channel_id.in_(channel_ids), VoiceCount.hour_of_week == hour)).all())
 
 
 def wait_summaries(session: Session, channel_ids: list[str], hour: int | None = None
@@ -263,7 +379,7 @@ def wait_summaries(session: Session, channel_ids: list[str], hour: int | None = 
         return {}
     waits = select(WaitCount.channel_id, WaitCount.minutes, func.sum(WaitCount.count)).where(
         WaitCount.channel_id.in_(channel_ids))
-    reach = select(ReachCount.channel_id, func.sum(ReachCount.reports),
+    reach = select(ReachCount.channel_id, func.sum(ReachCount.reports), func.sum(ReachCount.weight),
                    func.sum(ReachCount.reached_person), func.sum(ReachCount.resolved_known),
                    func.sum(ReachCount.resolved)).where(ReachCount.channel_id.in_(channel_ids))
     if hour is not None:
@@ -273,13 +389,15 @@ def wait_summaries(session: Session, channel_ids: list[str], hour: int | None = 
                for row in session.execute(reach.group_by(ReachCount.channel_id))}
     reported = [ident for ident in channel_ids if reaches.get(ident, _NO_REACH)[0] > 0]
     histograms: dict[str, list[tuple[int, int]]] = {}
-    if reported:  # most channels have no report: one query, not two
+    accounts: dict[str, int] = {}
+    if reported:  # most channels have no report: one query, not three
         for channel_id, minutes, count in session.execute(
                 waits.where(WaitCount.channel_id.in_(reported))
                 .group_by(WaitCount.channel_id, WaitCount.minutes).order_by(WaitCount.minutes)):
             histograms.setdefault(channel_id, []).append((minutes, int(count)))
-    return {ident: _summary(histograms.get(ident, []), reaches.get(ident, _NO_REACH))
-            for ident in channel_ids}
+        accounts = _accounts(session, reported, ALL_HOURS if hour is None else hour)
+    return {ident: _summary(histograms.get(ident, []), reaches.get(ident, _NO_REACH),
+                            accounts.get(ident, 0)) for ident in channel_ids}
 
 
 def hourly_summaries(session: Session, channel_id: str) -> dict[int, WaitSummary]:
@@ -290,11 +408,14 @@ def hourly_summaries(session: Session, channel_id: str) -> dict[int, WaitSummary
             .where(WaitCount.channel_id == channel_id)
             .order_by(WaitCount.hour_of_week, WaitCount.minutes)):
         histograms.setdefault(hour, []).append((minutes, count))
+    accounts = dict(session.execute(select(VoiceCount.hour_of_week, VoiceCount.accounts).where(
+        VoiceCount.channel_id == channel_id, VoiceCount.hour_of_week < ALL_HOURS)).all())
     summaries = {}
     for row in session.scalars(select(ReachCount).where(ReachCount.channel_id == channel_id)
                                .order_by(ReachCount.hour_of_week)):
         summaries[row.hour_of_week] = _summary(histograms.get(row.hour_of_week, []), (
-            row.reports, row.reached_person, row.resolved_known, row.resolved))
+            row.reports, row.weight, row.reached_person, row.resolved_known, row.resolved),
+            accounts.get(row.hour_of_week, 0))
     return summaries
 
 
@@ -309,10 +430,11 @@ class ExpectedWait:
     hour_of_week: int | None = None  # the hour of week the reports are from; None: all hours
     reached_person_share: float | None = None
     live: LiveStatus | None = None
+    accounts: int = 0
 
     @property
     def small_sample(self) -> bool:
-        return self.basis == "reported" and self.sample_size < SMALL_SAMPLE
+        return self.basis == "reported" and self.accounts < SMALL_SAMPLE
 
 
 def live_statuses(session: Session, channel_ids: list[str], at: datetime) -> dict[str, LiveStatus]:
@@ -325,7 +447,7 @@ def live_statuses(session: Session, channel_ids: list[str], at: datetime) -> dic
 
 def expected_waits(session: Session, channels: list[Channel], at: datetime) -> dict[str, ExpectedWait]:
     """Per channel: the live estimate while fresh, else the reports of the hour of week of *at*
-    (when it has enough), else the reports of all hours, else unknown."""
+    (when enough accounts made them), else the reports of all hours, else unknown."""
     ids = [c.id for c in channels]
     live = live_statuses(session, ids, at)
     overall = wait_summaries(session, ids)
@@ -335,7 +457,7 @@ def expected_waits(session: Session, channels: list[Channel], at: datetime) -> d
         by_hour.setdefault(hour_of_week(at, channel_zone(channel)), []).append(channel)
     hourly: dict[str, tuple[int, WaitSummary]] = {}
     for hour, group in by_hour.items():
-        wanted = [c.id for c in group if overall[c.id].sample_size >= HOURLY_MINIMUM]
+        wanted = [c.id for c in group if overall[c.id].accounts >= HOURLY_MINIMUM]
         for ident, summary in wait_summaries(session, wanted, hour).items():
             hourly[ident] = (hour, summary)
     for channel in channels:
@@ -344,14 +466,14 @@ def expected_waits(session: Session, channels: list[Channel], at: datetime) -> d
             found[channel.id] = ExpectedWait("live", status.wait_minutes, live=status)
             continue
         hour, summary = hourly.get(channel.id, (None, None))
-        if summary is None or summary.sample_size < HOURLY_MINIMUM:
+        if summary is None or summary.accounts < HOURLY_MINIMUM:
             hour, summary = None, overall[channel.id]
         if summary.sample_size == 0:
             found[channel.id] = ExpectedWait("unknown", live=status)
             continue
         found[channel.id] = ExpectedWait(
             "reported", summary.median_minutes, summary.p90_minutes, summary.sample_size, hour,
-            summary.reached_person_share, live=status)
+            summary.reached_person_share, live=status, accounts=summary.accounts)
     return found
 
 

@@ -21,6 +21,7 @@ from marshmallow import (
 
 from directory.hosts import host_name_problem
 from directory.hours import HoursError, validate_hours
+from directory.instants import BODY_RANGE, Instant
 from directory.models import CHANNEL_KINDS, DIRECTIONS, LANGUAGES, STATUSES
 from directory.phones import CANONICAL, PhoneNumberError, normalize_phone
 from directory.regions import is_known_region
@@ -149,7 +150,7 @@ class ChannelRecordSchema(Schema):
     hours = fields.Raw(load_default=None, allow_none=True)
     direction = fields.String(load_default="contact", validate=validate.OneOf(DIRECTIONS))
     source = fields.String(required=True, validate=validate.Length(1, 500))
-    verified_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    verified_at = Instant(span=BODY_RANGE, load_default=None, allow_none=True)
     menu = fields.List(fields.Nested(MenuEntrySchema), load_default=list,
                        validate=validate.Length(max=MAX_MENU))
     to_person = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(

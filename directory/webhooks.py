@@ -8,8 +8,12 @@ retried with growing delays, then marked failed; the log stays readable for 30 d
 
 Only ``https`` URLs with a host name are accepted, and only when every address the name
 resolves to is public: loopback, private, link-local, shared, reserved and multicast ones are
-refused, at registration and again at each delivery, and the connection goes to the address
-that was checked (no second lookup an attacker's DNS could answer differently).
+refused, and so are the IPv6 ranges that carry or translate to an IPv4 address (NAT64, 6to4,
+Teredo, IPv4-compatible and -translated addresses) and deprecated ones (site-local) whatever
+the IPv4 inside, unless ``WEBHOOK_ALLOWED_NETWORKS`` names them. The check runs at
+registration and again at each delivery, and the connection goes to the address that was
+checked (no second lookup an attacker's DNS could answer differently). A refusal does not say
+what the name resolved to: an enterprise learns nothing of internal names from it.
 """
 
 from __future__ import annotations
@@ -101,10 +105,51 @@ def parse_networks(text: str | None) -> Networks:
                  for part in (text or "").split(",") if part.strip())
 
 
+# Refused even where the ipaddress module calls them global: IPv6 forms that embed or
+# translate to an IPv4 address (their IPv4 may be public, the path to it is not ours to trust),
+# deprecated and special-purpose ranges, and the deprecated 6to4 relay anycast.
+REFUSED_NETWORKS: Networks = tuple(ipaddress.ip_network(net) for net in (
+    "64:ff9b::/96",      # NAT64, well-known prefix (RFC 6052)
+    "64:ff9b:1::/48",    # NAT64, local use (RFC 8215)
+    "2002::/16",         # 6to4 (RFC 3056)
+    "2001::/32",         # Teredo (RFC 4380)
+    "::/96",             # IPv4-compatible IPv6, deprecated (RFC 4291)
+    "::ffff:0:0:0/96",   # IPv4-translated (RFC 2765)
+    "fec0::/10",         # site-local, deprecated (RFC 3879)
+    "100::/64",          # discard-only (RFC 6666)
+    "2001:db8::/32",     # documentation (RFC 3849)
+    "3fff::/20",         # documentation (RFC 9637)
+    "5f00::/16",         # SRv6 SIDs (RFC 9602)
+    "192.88.99.0/24",    # 6to4 relay anycast, deprecated (RFC 7526)
+))
+NOT_PUBLIC = ("The host does not resolve to public addresses only (loopback, private, link-local, "
+              "reserved, IPv4-embedding and deprecated ranges are refused).")
+
+
 def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether *address* is a plain public unicast address (an IPv4-mapped one as its IPv4)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return _public(address.ipv4_mapped)
+        if address.is_site_local or address.sixtofour or address.teredo:
+            return False
+    if any(address in net for net in REFUSED_NETWORKS):
+        return False
+    return (address.is_global and not address.is_multicast and not address.is_reserved
+            and not address.is_private)
+
+
+def _checked(text: str, allowed: Networks) -> str | None:
+    """The address to connect to for the resolved *text* (an IPv4-mapped one as its IPv4), or
+    None when it is neither public nor allowed."""
+    address = ipaddress.ip_address(text.split("%")[0])
+    if any(address in net for net in allowed):
+        return text
+    if not _public(address):
+        return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+        return str(address.ipv4_mapped)
+    return text
 
 
 Resolver = Callable[[str, int], list[str]]
@@ -142,22 +187,18 @@ def check_target(url: str, *, allowed: Networks = (), resolve: Resolver = system
         raise WebhookError(f"Not an acceptable URL: {exc}.") from exc
     if parts.fragment:
         raise WebhookError("A webhook URL has no #fragment.")
+    # one answer whether the name is unknown or internal: no oracle of internal names
     try:
         addresses = resolve(host, port)
     except (OSError, UnicodeError) as exc:
-        raise WebhookError(f"The host {host!r} does not resolve.") from exc
-    if not addresses:
-        raise WebhookError(f"The host {host!r} does not resolve.")
-    for text in addresses:
-        address = ipaddress.ip_address(text.split("%")[0])
-        if not _public(address) and not any(address in net for net in allowed):
-            raise WebhookError(f"The host {host!r} resolves to {text}, which is not a public "
-                               "address (loopback, private, link-local and reserved addresses "
-                               "are refused).")
+        raise WebhookError(NOT_PUBLIC) from exc
+    checked = [_checked(text, allowed) for text in addresses]
+    if not checked or None in checked:
+        raise WebhookError(NOT_PUBLIC)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(host, port, path, addresses[0])
+    return Target(host, port, path, checked[0])
 
 
 # --- registration and events -----------------------------------------------------------------

@@ -327,11 +327,20 @@ class Reports(MethodView):
             session.rollback()
             domain_failed(exc)
         # the enterprise hears of it too (its webhooks): what is reported, never who reported it
-        emit(session, enterprise.id, "report.filed", ReportSchema().dump(report_dump(report)))
+        # nor their words
+        emit(session, enterprise.id, "report.filed", report_event(report))
         session.commit()
         response = jsonify(ReportSchema().dump(report_dump(report)))
         response.status_code = 201
         return response
+
+
+def report_event(report: Report) -> dict:
+    """The ``report.filed`` webhook's data: which listing and channel, the topic, where to read
+    the listing; never the reporter's message (see the WebhookPayload schema)."""
+    return {"id": report.id, "channel_id": report.channel_id, "topic": report.topic,
+            "status": report.status, "created_at": report.created_at.isoformat(),
+            "url": url_for("manage.ListingEdit", enterprise_id=report.enterprise_id)}
 
 
 def _require_admin() -> User:

@@ -147,15 +147,16 @@ class ExpectedWaitSchema(Schema):
         "description": "Nine in ten reports waited at most this long; null unless `reported`.",
         "example": 25})
     sample_size = fields.Integer(metadata={
-        "description": "How many reports the estimate rests on (0 unless `reported`).",
-        "example": 42})
+        "description": "How many reports the estimate rests on (0 unless `reported`; one per "
+                       "account, channel and week counts).", "example": 42})
     small_sample = fields.Boolean(metadata={
-        "description": "True when fewer than 10 reports: take the figures with care.",
-        "example": False})
+        "description": "True when the reports come from fewer than 10 distinct accounts: take "
+                       "the figures with care.", "example": False})
     hour_of_week = fields.Integer(allow_none=True, metadata={
         "description": "The hour of week (0 = Monday 00:00, 167 = Sunday 23:00, channel's time "
                        "zone) the reports are from; null when from all hours (an hour with "
-                       "fewer than 5 reports falls back to all hours).", "example": 57})
+                       "reports from fewer than 5 accounts falls back to all hours).",
+        "example": 57})
     reached_person_share = fields.Float(allow_none=True, metadata={
         "description": "Share of those reports that reached a person (0-1); null unless "
                        "`reported`.", "example": 0.81})

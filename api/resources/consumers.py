@@ -27,6 +27,7 @@ from api.state import db_session
 from api.writes import domain_failed, load_body, newest_page, no_store, protected_doc, yours
 from directory.contacts import (
     MAX_FOLLOWS,
+    MAX_OPEN_CALLBACKS,
     CallbackRequest,
     ContactError,
     Follow,
@@ -45,6 +46,7 @@ from directory.experiences import (
     wait_summaries,
     withdraw_experience,
 )
+from directory.instants import Instant
 from directory.links import PLATFORMS, HandoffRef, deep_links_for
 from directory.listings import get_public_enterprise
 from directory.models import Channel, Enterprise, Notice, utcnow
@@ -243,9 +245,9 @@ class ExperienceCreateSchema(Schema):
     resolved = StrictBoolean(allow_none=True, load_default=None, metadata={
         "description": "Whether your matter was resolved; null when you do not know yet.",
         "example": False})
-    at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
-        "description": "When the contact began (RFC 3339 with offset), within the last 7 days; "
-                       "default now.", "example": "2026-12-02T09:30:00+08:00"})
+    at = Instant(allow_none=True, load_default=None, metadata={
+        "description": "When the contact began (RFC 3339 with offset), within the last 24 "
+                       "hours; default now.", "example": "2026-12-02T09:30:00+08:00"})
 
 
 class ExperienceSchema(Schema):
@@ -264,6 +266,10 @@ class ExperienceSchema(Schema):
                                                          "example": False})
     at = fields.DateTime(metadata={"description": "When the contact began.",
                                    "example": "2026-12-02T01:30:00+00:00"})
+    counted = fields.Boolean(metadata={
+        "description": "Whether it counts in the channel's public waits: one report per "
+                       "account, channel and week (Monday to Sunday) does, the first; another "
+                       "of that week takes its place if it is withdrawn.", "example": True})
 
 
 @blp.route("/channels/<string:channel_id>/experiences", parameters=[CHANNEL])
@@ -279,10 +285,11 @@ class Experiences(MethodView):
     def post(self, channel_id: str):
         """Report how a contact went
 
-        How long you waited, whether you reached a person, whether it was resolved. One
-        report per channel and day (in the channel's time zone); it counts at once in the
-        channel's waits (GET /v1/channels/{channel_id}/waits) and its `expected_wait`.
-        Values out of range are refused with 422.
+        How long you waited, whether you reached a person, whether it was resolved, within 24
+        hours of the contact. One report per channel and day (in the channel's time zone); your
+        first of the week on a channel counts at once in its waits (GET
+        /v1/channels/{channel_id}/waits) and its `expected_wait` (`counted`), a quarter as
+        much while your account is younger than 7 days. Values out of range are refused with 422.
         """
         _enterprise, channel = public_channel(channel_id)
         body = load_body(ExperienceCreateSchema)
@@ -309,9 +316,9 @@ EXPERIENCE = path_parameter("experience_id", "Opaque id of your report.", "exp_2
 
 
 def experience_dump(experience: Experience) -> dict:
-    return {name: getattr(experience, name) for name in (
+    return {**{name: getattr(experience, name) for name in (
         "id", "channel_id", "enterprise_id", "day", "hour_of_week", "waited_minutes",
-        "reached_person", "resolved", "at")}
+        "reached_person", "resolved", "at")}, "counted": experience.weight > 0}
 
 
 @blp.route("/me/experiences")
@@ -339,7 +346,8 @@ class MyExperience(MethodView):
     def delete(self, experience_id: str):
         """Withdraw a report
 
-        It is deleted and taken out of the channel's waits at once.
+        It is deleted and taken out of the channel's waits at once; another of your reports on
+        the channel that week, if any, counts in its place.
         """
         session = db_session()
         experience = yours(Experience, experience_id, "report")
@@ -349,16 +357,22 @@ class MyExperience(MethodView):
 
 
 class WaitSummarySchema(Schema):
-    sample_size = fields.Integer(metadata={"description": "How many reports.", "example": 42})
+    sample_size = fields.Integer(metadata={
+        "description": "How many reports count (one per account, channel and week).",
+        "example": 42})
+    accounts = fields.Integer(metadata={"description": "How many distinct accounts they come from.",
+                                        "example": 37})
     median_minutes = fields.Integer(allow_none=True, metadata={
-        "description": "Median wait (nearest rank); null without reports.", "example": 8})
+        "description": "Median wait (nearest rank, weighted: reports of accounts younger than "
+                       "7 days weigh a quarter); null without reports.", "example": 8})
     p90_minutes = fields.Integer(allow_none=True, metadata={
-        "description": "90th-percentile wait (nearest rank); null without reports.", "example": 25})
+        "description": "90th-percentile wait (nearest rank, weighted); null without reports.",
+        "example": 25})
     reached_person_share = fields.Float(allow_none=True, metadata={
-        "description": "Share of reports that reached a person (0-1).", "example": 0.81})
+        "description": "Share of reports that reached a person (0-1, weighted).", "example": 0.81})
     resolved_share = fields.Float(allow_none=True, metadata={
-        "description": "Share resolved, of the reports that say (0-1).", "example": 0.6})
-    small_sample = fields.Boolean(metadata={"description": "Fewer than 10 reports.",
+        "description": "Share resolved, of the reports that say (0-1, weighted).", "example": 0.6})
+    small_sample = fields.Boolean(metadata={"description": "Fewer than 10 distinct accounts.",
                                             "example": False})
 
 
@@ -374,7 +388,8 @@ class WaitsSchema(Schema):
     timezone = fields.String(metadata={"description": "The time zone of hours of week.",
                                        "example": "Asia/Shanghai"})
     overall = fields.Nested(WaitSummarySchema, metadata={
-        "description": "All reports.", "example": {"sample_size": 42, "median_minutes": 8,
+        "description": "All reports.", "example": {"sample_size": 42, "accounts": 37,
+                                                   "median_minutes": 8,
                                                    "p90_minutes": 25, "reached_person_share": 0.81,
                                                    "resolved_share": 0.6, "small_sample": False}})
     by_hour_of_week = fields.List(fields.Nested(HourSummarySchema), metadata={
@@ -389,13 +404,14 @@ class WaitsSchema(Schema):
 
 
 class WaitArgsSchema(Schema):
-    at = fields.AwareDateTime(load_default=None, metadata={
-        "description": "The instant `expected_wait` is for (RFC 3339 with offset); default now.",
-        "example": "2026-12-02T09:30:00+08:00"})
+    at = Instant(load_default=None, metadata={
+        "description": "The instant `expected_wait` is for (RFC 3339 with offset), within a "
+                       "year of now; default now.", "example": "2026-12-02T09:30:00+08:00"})
 
 
 def _summary_dump(summary) -> dict:  # noqa: ANN001
-    return {"sample_size": summary.sample_size, "median_minutes": summary.median_minutes,
+    return {"sample_size": summary.sample_size, "accounts": summary.accounts,
+            "median_minutes": summary.median_minutes,
             "p90_minutes": summary.p90_minutes,
             "reached_person_share": summary.reached_person_share,
             "resolved_share": summary.resolved_share, "small_sample": summary.small_sample}
@@ -409,9 +425,11 @@ class Waits(MethodView):
     def get(self, args, channel_id: str):
         """Waits people reported on a channel
 
-        Median and 90th-percentile wait, share that reached a person and sample size, over all
-        reports and per hour of week, with the `expected_wait` the listing shows. Aggregates
-        only: no report and no reporter is shown.
+        Median and 90th-percentile wait, share that reached a person, sample size and how many
+        distinct accounts it rests on, over all reports and per hour of week, with the
+        `expected_wait` the listing shows. One report per account, channel and week counts,
+        and reports of accounts younger than 7 days weigh a quarter, so that a few accounts
+        cannot move the figures. Aggregates only: no report and no reporter is shown.
         """
         enterprise, channel = public_channel(channel_id)
         session = db_session()
@@ -552,10 +570,10 @@ class CallbackCreateSchema(Schema):
         "description": "The number to call you on: a mainland number as you write it, or "
                        "+<country code> for one abroad. Erased once the request is over.",
         "example": "138 0013 8000"})
-    window_start = fields.AwareDateTime(required=True, metadata={
+    window_start = Instant(required=True, metadata={
         "description": "From when you can take the call (RFC 3339 with offset), within 14 days.",
         "example": "2026-12-02T14:00:00+08:00"})
-    window_end = fields.AwareDateTime(required=True, metadata={
+    window_end = Instant(required=True, metadata={
         "description": "Until when (15 minutes to 12 hours after the start).",
         "example": "2026-12-02T16:00:00+08:00"})
     topic = fields.String(required=True, validate=line(200), metadata={
@@ -631,14 +649,18 @@ class Callbacks(MethodView):
         "example": {"phone": "138 0013 8000", "window_start": "2026-12-02T14:00:00+08:00",
                     "window_end": "2026-12-02T16:00:00+08:00", "topic": "信用卡账单疑问"}}}})
     @protected_doc(blp, idempotent=True, not_found="No listed channel has this id.",
-                   conflict="The channel takes no callback requests, or you have an open one on it.")
+                   conflict="The channel takes no callback requests, you have an open one on it, "
+                            f"or you have {MAX_OPEN_CALLBACKS} open already (on any channels).")
     @require_scope("me")
     @idempotent
     def post(self, channel_id: str):
         """Ask to be called back
 
         On a channel whose enterprise takes callback requests (`accepts_callbacks`): a call
-        back within your time window. Follow it at GET /v1/me/callbacks/{callback_id}.
+        back within your time window. Follow it at GET /v1/me/callbacks/{callback_id}. At most
+        3 of your requests are open at once (409), and you make at most 5 in any 24 hours,
+        cancelled ones included: a sixth is a 429 whose `Retry-After` says when the oldest of
+        them is a day old.
         """
         _enterprise, channel = public_channel(channel_id)
         body = load_body(CallbackCreateSchema)
@@ -651,6 +673,8 @@ class Callbacks(MethodView):
                 window_end=body["window_end"])
         except ContactError as exc:
             session.rollback()
+            if exc.retry_after is not None:
+                abort(exc.status, message=str(exc), headers={"Retry-After": str(exc.retry_after)})
             domain_failed(exc)
         emit(session, channel.enterprise_id, "callback.requested", callback_event(callback))
         session.commit()

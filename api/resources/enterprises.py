@@ -36,6 +36,7 @@ from api.resources.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema, nam
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
 from api.state import db_session
 from directory.experiences import expected_waits
+from directory.instants import Instant
 from directory.listings import (
     ListingFilter,
     get_public_enterprise,
@@ -214,9 +215,9 @@ class DetailArgsSchema(Schema):
         "description": "What the consumer wants to talk about, carried into links that take "
                        "one (mail subject, SMS body, WeCom `scene_param`, a webchat "
                        "parameter the listing declares).", "example": "信用卡挂失"})
-    at = fields.AwareDateTime(load_default=None, format="iso", metadata={
-        "description": "The instant `status` is computed for (RFC 3339 with an offset); "
-                       "default now.", "example": "2026-11-24T09:30:00+08:00"})
+    at = Instant(load_default=None, metadata={
+        "description": "The instant `status` is computed for (RFC 3339 with an offset), within "
+                       "a year of now; default now.", "example": "2026-11-24T09:30:00+08:00"})
     region = fields.String(load_default=None, validate=REGION_FIELD_VALIDATORS, metadata={
         "description": "Only the national channels and those serving this region (a city "
                        "inherits its province's): a GB/T 2260 code from `GET /v1/regions`, or "

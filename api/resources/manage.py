@@ -181,9 +181,11 @@ class NoticeWriteSchema(Schema):
     severity = fields.String(validate=validate.OneOf(SEVERITIES), metadata={
         "description": "`info`, `warning` or `critical`.", "example": "warning"})
     valid_from = fields.String(allow_none=True, metadata={
-        "description": "RFC 3339 start (default now).", "example": "2026-12-02T08:00:00+08:00"})
+        "description": "RFC 3339 start with an offset, within 10 years of now (default now).",
+        "example": "2026-12-02T08:00:00+08:00"})
     valid_until = fields.String(allow_none=True, metadata={
-        "description": "RFC 3339 end; null for until hidden.", "example": "2026-12-05T00:00:00+08:00"})
+        "description": "RFC 3339 end with an offset, within 10 years of now; null for until "
+                       "hidden.", "example": "2026-12-05T00:00:00+08:00"})
     links = fields.List(fields.Nested(NoticeLinkSchema), metadata={
         "description": "Self-service links (at most 10).",
         "example": [{"label": "在线退票", "url": "https://www.12306.cn/"}]})

@@ -4,6 +4,10 @@ for the purpose, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
 import pytest
 
 from tests.conftest import BACKEND_PARAMS, client_over_records
@@ -52,21 +56,40 @@ def by_label(body: dict) -> dict[str, dict]:
     return {c["label"]: c for c in body["channels"]}
 
 
+def _ordinary_day(day: date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day) and day.weekday() < 5
+    except NotImplementedError:  # outside the package's data: an ordinary weekday
+        return day.weekday() < 5
+
+
+def _ordinary_tuesday() -> date:
+    """A recent Tuesday that, with the Wednesday after it, is an ordinary working day in China
+    (`at` lies within a year of now, so the day moves with the date the suite runs on)."""
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=7)
+    day -= timedelta(days=(day.weekday() - 1) % 7)
+    while not (_ordinary_day(day) and _ordinary_day(day + timedelta(days=1))):
+        day -= timedelta(days=7)
+    return day
+
+
 # A Tuesday: 10:00 and 20:00 in Shanghai.
-TUESDAY_10 = "2026-11-24T10:00:00+08:00"
-TUESDAY_20 = "2026-11-24T20:00:00+08:00"
+TUESDAY = _ordinary_tuesday()
+WEDNESDAY = TUESDAY + timedelta(days=1)
+TUESDAY_10 = f"{TUESDAY}T10:00:00+08:00"
+TUESDAY_20 = f"{TUESDAY}T20:00:00+08:00"
 
 
 def test_status_at_an_instant(listing):
     open_day = by_label(detail(listing, at=TUESDAY_10))
     assert open_day["企业客服"]["status"] == {"open_now": True, "next_open": None,
-                                          "next_close": "2026-11-24T18:00:00+08:00"}
+                                          "next_close": f"{TUESDAY}T18:00:00+08:00"}
     assert open_day["客服热线"]["status"]["open_now"] is True
     assert open_day["客服邮箱"]["status"] == {"open_now": None, "next_open": None, "next_close": None}
     evening = by_label(detail(listing, at=TUESDAY_20))
-    assert evening["企业客服"]["status"] == {"open_now": False, "next_open": "2026-11-25T09:00:00+08:00",
+    assert evening["企业客服"]["status"] == {"open_now": False, "next_open": f"{WEDNESDAY}T09:00:00+08:00",
                                          "next_close": None}
-    utc = by_label(detail(listing, at="2026-11-24T02:00:00Z"))  # 10:00 in Shanghai
+    utc = by_label(detail(listing, at=f"{TUESDAY}T02:00:00Z"))  # 10:00 in Shanghai
     assert utc["企业客服"]["status"]["open_now"] is True
 
 
@@ -131,6 +154,7 @@ def test_region_keeps_national_and_inherited_channels(listing):
 
 @pytest.mark.parametrize("query", [
     {"platform": "windows"}, {"at": "2026-11-24T10:00:00"}, {"at": "tomorrow"},
+    {"at": "9999-12-31T23:59:59+00:00"}, {"at": "0001-01-01T00:00:00+23:59"},
     {"region": "999999"}, {"region": "shenzhen"}, {"topic": ""}, {"topic": "a\x07b"},
     {"topic": "x" * 201}, {"extra": "1"},
 ])

@@ -5,23 +5,27 @@ contacts with a handoff the enterprise reads, callback requests, and insights.
 
 from __future__ import annotations
 
+import base64
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from api.idempotency import IdempotencyRecord
 from api.oauth.models import OAuthClient, digest
 from directory.accounts import add_member, create_user
-from directory.contacts import CallbackRequest, Handoff, purge_expired
+from directory.contacts import CallbackRequest, ContactError, Handoff, purge_expired, request_callback
 from directory.experiences import Experience, record_experience
 from directory.models import Channel
+from tests.api.test_enterprises import EXTREME_INSTANTS
 from tests.api.test_self_service import _token
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
 
-A, B = "ent_0000000000a1", "ent_0000000000b2"
+A, B, C = "ent_0000000000a1", "ent_0000000000b2", "ent_0000000000c3"
 HOURS = {"timezone": "Asia/Shanghai", "always_open": True}
 RECORDS = [
     enterprise(A, channels=[
@@ -37,6 +41,11 @@ RECORDS = [
                website="https://www.cmbchina.com/", domains=["cmbchina.com"],
                channels=[{"kind": "phone", "value": "95555", "source": "test:b",
                           "accepts_callbacks": True}]),
+    # a third listing with several lines that call back (the limits per consumer)
+    enterprise(C, names={"zh-Hans": "中国国际航空", "en": "Air China"}, aliases=["国航"],
+               industry="banking", website="https://www.airchina.com.cn/", domains=["airchina.com.cn"],
+               channels=[{"kind": "phone", "value": value, "source": "test:c", "accepts_callbacks": True}
+                         for value in ("95583", "4008100999", "4006100666")]),
 ]
 PEOPLE = ("owner_a", "owner_b", "ada", "bob")
 PROBLEM = "application/problem+json"
@@ -46,23 +55,30 @@ def with_people(client):  # noqa: ANN001, ANN201 - a Flask test client
     """Two owners (of A and of B) and two consumers, each with a client of their own; the
     client learns their tokens, user ids, the channels' ids and the session factory."""
     state = client.application.extensions["c800"]
+    client.user_ids, client.tokens, client.sessions = {}, {}, state.sessions
+    for name in PEOPLE:
+        add_person(client, name)
     with client.application.app_context(), state.sessions() as session:
-        users = {name: create_user(session, f"{name}@example.com", "a long enough password")
-                 for name in PEOPLE}
-        session.flush()
         add_member(session, A, "owner_a@example.com", "owner")
         add_member(session, B, "owner_b@example.com", "owner")
-        for name, user in users.items():
-            session.add(OAuthClient(client_id=f"cl_{name}", secret_hash=digest(f"{name}-secret"),
-                                    name=name, grant_types=["client_credentials"],
-                                    scope="directory:read me listings:write", user_id=user.id))
         session.commit()
-        client.user_ids = {name: user.id for name, user in users.items()}
         client.channels = {f"{c.enterprise_id}:{c.value}": c.id
                            for c in session.scalars(select(Channel))}
-    client.tokens = {name: _token(client, name) for name in PEOPLE}
-    client.sessions = state.sessions
     return client
+
+
+def add_person(client, name: str) -> str:  # noqa: ANN001
+    """An account *name* with a client of its own; the client learns its token and user id."""
+    with client.application.app_context(), client.sessions() as session:
+        user = create_user(session, f"{name}@example.com", "a long enough password")
+        session.flush()
+        session.add(OAuthClient(client_id=f"cl_{name}", secret_hash=digest(f"{name}-secret"),
+                                name=name, grant_types=["client_credentials"],
+                                scope="directory:read me listings:write", user_id=user.id))
+        session.commit()
+        client.user_ids[name] = user.id
+    client.tokens[name] = _token(client, name)
+    return name
 
 
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
@@ -181,11 +197,16 @@ def test_one_experience_per_consumer_channel_and_day(client):
     assert 0 <= body["hour_of_week"] <= 167
     problem(client.post(url, json={"waited_minutes": 3, "reached_person": False},
                         headers=auth(client, "ada")), 409)
-    yesterday = datetime.now(UTC) - timedelta(days=1)
-    assert client.post(url, json={"waited_minutes": 3, "reached_person": False, "at": iso(yesterday)},
-                       headers=auth(client, "ada")).status_code == 201
     assert client.post(url, json={"waited_minutes": 3, "reached_person": False},
                        headers=auth(client, "bob")).status_code == 201
+
+
+def test_a_report_is_made_within_24_hours_of_the_contact(client):
+    url = f"/v1/channels/{channel(client, '95599')}/experiences"
+    late = client.post(url, json={"waited_minutes": 480, "reached_person": False,
+                                  "at": iso(datetime.now(UTC) - timedelta(hours=25))},
+                       headers=auth(client, "owner_b"))
+    assert "at" in fields_of(late) and "24 hours" in str(problem(late, 422)["errors"])
 
 
 @pytest.mark.parametrize("body, field", [
@@ -229,14 +250,16 @@ def test_experiences_of_unknown_channels_are_404(client, ident):
 
 
 def _report_many(client, channel_id: str, waits: list[int], at: datetime, reached: list[bool]) -> None:
-    """Reports by as many fresh consumers (straight through the domain: one per consumer)."""
+    """Reports by as many fresh consumers (straight through the domain, each filed the moment
+    of its contact: one per consumer)."""
     with client.application.app_context(), client.sessions() as session:
         found = session.get(Channel, channel_id)
         for minutes, person in zip(waits, reached, strict=True):
             user = create_user(session, f"r{secrets.token_hex(6)}@example.com", "a long enough password")
             session.flush()
             record_experience(session, found, user.id, waited_minutes=minutes, reached_person=person,
-                              resolved=person, at=at, experience_id=f"exp_{secrets.token_hex(8)}")
+                              resolved=person, at=at, experience_id=f"exp_{secrets.token_hex(8)}",
+                              now=at)
         session.commit()
 
 
@@ -257,7 +280,7 @@ def test_aggregates_of_known_reports(client):
 
     waits = client.get(f"/v1/channels/{ident}/waits").get_json()
     overall = waits["overall"]
-    assert overall["sample_size"] == 13 and not overall["small_sample"]
+    assert overall["sample_size"] == overall["accounts"] == 13 and not overall["small_sample"]
     # 1..10, 30, 40, 50: rank ceil(6.5)=7 -> 7; rank ceil(11.7)=12 -> 40
     assert overall["median_minutes"] == 7 and overall["p90_minutes"] == 40
     assert overall["reached_person_share"] == round(8 / 13, 3)
@@ -285,18 +308,20 @@ def test_aggregates_of_known_reports(client):
 
 
 def test_a_consumer_sees_and_withdraws_their_own_reports_only(client):
-    ident = channel(client, "95599")
+    ident = channel(client, "https://work.weixin.qq.com/kfid/kfc0123456789")
     url = f"/v1/channels/{ident}/experiences"
     before = client.get(f"/v1/channels/{ident}/waits").get_json()["overall"]
-    at = datetime.now(UTC) - timedelta(days=3)
+    at = datetime.now(UTC) - timedelta(minutes=30)
     made = client.post(url, json={"waited_minutes": 300, "reached_person": True, "resolved": True,
                                   "at": iso(at)}, headers=auth(client, "bob")).get_json()
+    assert made["counted"] is True
     mine = client.get("/v1/me/experiences", headers=auth(client, "bob")).get_json()["items"]
     assert made["id"] in [e["id"] for e in mine]
     theirs = client.get("/v1/me/experiences", headers=auth(client, "ada")).get_json()["items"]
     assert made["id"] not in [e["id"] for e in theirs]
     counted = client.get(f"/v1/channels/{ident}/waits").get_json()["overall"]
     assert counted["sample_size"] == before["sample_size"] + 1
+    assert counted["accounts"] == before["accounts"] + 1
     problem(client.delete(f"/v1/me/experiences/{made['id']}", headers=auth(client, "ada")), 404)
     assert client.delete(f"/v1/me/experiences/{made['id']}", headers=auth(client, "bob")).status_code == 204
     assert client.get(f"/v1/channels/{ident}/waits").get_json()["overall"] == before
@@ -442,6 +467,56 @@ def test_a_handoff_expires_after_24_hours_and_its_contents_are_erased(client):
     problem(client.get(f"/v1/manage/handoffs/{token}", headers=auth(client, "owner_a")), 410)
 
 
+def _idempotency_rows(client) -> list[dict]:
+    with client.application.app_context(), client.sessions() as session:
+        return [{column: getattr(row, column) for column in ("principal", "key", "fingerprint",
+                                                             "status", "body", "headers")}
+                for row in session.scalars(select(IdempotencyRecord))]
+
+
+def test_the_idempotency_store_holds_no_handoff_token_or_code_and_still_replays(client):
+    key = f"contact-{secrets.token_hex(4)}"
+    body = {"channel_id": channel(client, "https://kefu.icbc.com.cn/chat"), "topic": "挂失",
+            "details": {"reference": "PNR-IDEM"}}
+    first = client.post(f"/v1/enterprises/{A}/contacts", json=body,
+                        headers=auth(client, "ada", **{"Idempotency-Key": key}))
+    assert first.status_code == 201, first.get_json()
+    token, code = first.get_json()["handoff"]["token"], first.get_json()["handoff"]["code"]
+    stored = repr(_idempotency_rows(client))
+    for secret in (token, token.removeprefix("hof_"), code, code.replace("-", ""), key, "PNR-IDEM"):
+        assert secret not in stored
+    again = client.post(f"/v1/enterprises/{A}/contacts", json=body,
+                        headers=auth(client, "ada", **{"Idempotency-Key": key}))
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    read = client.get(f"/v1/manage/handoffs/{again.get_json()['handoff']['token']}",
+                      headers=auth(client, "owner_a"))
+    assert read.status_code == 200 and read.get_json()["id"] == first.get_json()["id"]
+    # the same key from another caller is another key: nothing of ada's answer reaches bob
+    theirs = client.post(f"/v1/enterprises/{A}/contacts", json=body,
+                         headers=auth(client, "bob", **{"Idempotency-Key": key}))
+    assert theirs.status_code == 201 and "Idempotent-Replayed" not in theirs.headers
+    assert theirs.get_json()["handoff"]["token"] != token
+
+
+def test_an_idempotency_key_sealed_under_another_secret_key_is_refused_not_run_again(client):
+    key = f"contact-{secrets.token_hex(4)}"
+    body = {"channel_id": channel(client, "95588"), "topic": "挂失"}
+    headers = auth(client, "ada", **{"Idempotency-Key": key})
+    assert client.post(f"/v1/enterprises/{A}/contacts", json=body, headers=headers).status_code == 201
+    with client.application.app_context(), client.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Handoff))
+    secret = client.application.secret_key
+    client.application.secret_key = "another secret key of at least thirty-two characters"
+    try:
+        refused = client.post(f"/v1/enterprises/{A}/contacts", json=body, headers=headers)
+    finally:
+        client.application.secret_key = secret
+    assert "Idempotency-Key" in str(problem(refused, 422)["errors"])
+    with client.application.app_context(), client.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Handoff)) == before
+
+
 @pytest.mark.parametrize("body, field", [
     ({"topic": "x"}, "channel_id"),
     ({"channel_id": "ch_0000000000000000", "topic": "x"}, "channel_id"),
@@ -555,6 +630,74 @@ def test_bad_callback_requests_are_422(client, change, field):
     assert field in fields_of(answer), answer.get_json()
 
 
+def test_a_consumer_has_at_most_3_requests_open_across_channels(client):
+    who = add_person(client, f"opener{secrets.token_hex(3)}")
+    asked = [_ask(client, who, value, C) for value in ("95583", "4008100999", "4006100666")]
+    assert [answer.status_code for answer in asked] == [201, 201, 201]
+    fourth = problem(_ask(client, who, "95555", B), 409)
+    assert "3 callback requests open" in fourth["detail"]
+    cancelled = client.post(f"/v1/me/callbacks/{asked[0].get_json()['id']}/cancel", headers=auth(client, who))
+    assert cancelled.status_code == 200
+    assert _ask(client, who, "95555", B).status_code == 201  # a place is free again
+    problem(_ask(client, who, "95583", C), 409)
+
+
+def test_cancelled_requests_count_in_the_day_so_cycles_stop_at_5(client):
+    """Ten cycles of ask-and-cancel on one channel: five go through, then 429 with Retry-After."""
+    who = add_person(client, f"cycler{secrets.token_hex(3)}")
+    answers = []
+    for _ in range(10):
+        asked = _ask(client, who, "95583", C)
+        answers.append(asked.status_code)
+        if asked.status_code == 201:
+            client.post(f"/v1/me/callbacks/{asked.get_json()['id']}/cancel", headers=auth(client, who))
+    assert answers == [201] * 5 + [429] * 5
+    refused = _ask(client, who, "4008100999", C)  # another channel: the same day's count
+    problem(refused, 429)
+    assert 23 * 3600 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    assert "5 callback requests in the last 24 hours" in refused.get_json()["detail"]
+    assert all(f"RateLimit-{name}" in refused.headers for name in ("Limit", "Remaining", "Reset"))
+    with client.application.app_context(), client.sessions() as session:
+        mine = session.scalars(select(CallbackRequest).where(
+            CallbackRequest.user_id == client.user_ids[who])).all()
+        assert len(mine) == 5
+        session.execute(update(CallbackRequest).where(CallbackRequest.user_id == client.user_ids[who])
+                        .values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+        session.commit()
+    assert _ask(client, who, "95583", C).status_code == 201  # a day later
+
+
+def test_concurrent_requests_of_one_consumer_keep_to_the_limit(client):
+    """Five requests of one consumer on five channels at the same moment: three are open."""
+    user_id = client.user_ids[add_person(client, f"racer{secrets.token_hex(3)}")]
+    targets = [channel(client, "95588"), channel(client, "95555", B),
+               *(channel(client, value, C) for value in ("95583", "4008100999", "4006100666"))]
+    start = datetime.now(UTC) + timedelta(hours=1)
+    barrier = threading.Barrier(len(targets))
+    outcomes: list[object] = []
+
+    def ask(channel_id: str) -> None:
+        try:
+            with client.application.app_context(), client.sessions() as session:
+                found = session.get(Channel, channel_id)
+                barrier.wait(timeout=10)
+                request_callback(session, found, user_id, phone="+8613800138000", topic="账单",
+                                 details=None, window_start=start, window_end=start + timedelta(hours=1))
+                session.commit()
+                outcomes.append(201)
+        except ContactError as exc:
+            outcomes.append(exc.status)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == [201, 201, 201, 409, 409], outcomes
+
+
 def test_an_international_number_is_accepted(client):
     asked = _ask(client, "bob", phone="+44 20 7946 0958")
     assert asked.status_code == 201 and asked.get_json()["phone"] == "+442079460958"
@@ -611,3 +754,46 @@ def test_a_webhook_to_loopback_private_or_plain_http_is_refused(client, url):
     assert "url" in fields_of(answer)
     assert client.get(f"/v1/manage/enterprises/{A}/webhooks",
                       headers=auth(client, "owner_a")).get_json()["items"] == []
+
+
+# --- instants out of range: 422 naming the field, never a 500 ---------------------------------
+
+
+@pytest.mark.parametrize("at", EXTREME_INSTANTS)
+def test_extreme_instants_are_422_naming_the_field_in_queries_and_bodies(client, at):
+    phone = channel(client, "95588")
+    problem_fields = {
+        "at": client.get(f"/v1/channels/{phone}/waits", query_string={"at": at}),
+        "at ": client.post(f"/v1/channels/{phone}/experiences", headers=auth(client, "bob"),
+                           json={"waited_minutes": 5, "reached_person": True, "at": at}),
+        "window_start": _ask(client, "bob", window_start=at),
+        "window_end": _ask(client, "bob", window_end=at),
+        "expires_at": client.put(f"/v1/manage/channels/{phone}/status", headers=auth(client, "owner_a"),
+                                 json={"state": "open", "expires_at": at}),
+    }
+    for name in ("valid_from", "valid_until"):
+        manage = client.get(f"/v1/manage/enterprises/{A}", headers=auth(client, "owner_a"))
+        problem_fields[name] = client.post(
+            f"/v1/enterprises/{A}/notices", json={"title": "t", "body": "b", name: at},
+            headers=auth(client, "owner_a", **{"If-Match": manage.headers["ETag"]}))
+    for field, answer in problem_fields.items():
+        problem(answer, 422)
+        assert field.strip() in fields_of(answer), (field, answer.get_json())
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1900-01-01", "2100-01-01"])
+def test_insight_days_out_of_range_are_422(client, day):
+    url = f"/v1/manage/enterprises/{A}/insights"
+    for name in ("from", "to"):
+        answer = client.get(url, query_string={name: day}, headers=auth(client, "owner_a"))
+        problem(answer, 422)
+        assert name in fields_of(answer)
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59",
+                                   "2026-12-01T10:00:00", "9999-12-31T23:59:59+00:00"])
+def test_a_forged_cursor_with_an_extreme_instant_is_422(client, stamp):
+    cursor = base64.urlsafe_b64encode(f"{stamp}|cbk_0".encode()).decode().rstrip("=")
+    answer = client.get("/v1/me/callbacks", query_string={"cursor": cursor}, headers=auth(client, "ada"))
+    problem(answer, 422)
+    assert "cursor" in fields_of(answer)

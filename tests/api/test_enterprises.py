@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -116,6 +117,28 @@ def test_filters_on_a_parent_industry_include_its_children(client):
 def test_bad_parameters_are_422_problems_naming_the_field(client, query, field):
     body = problem(client.get(f"/v1/enterprises?{query}"), 422)
     assert any(e["field"] == field and e["location"] == "query" for e in body["errors"]), body
+
+
+# Instants at the ends of what RFC 3339 can say: year 1 and 9999, offsets of ±23:59 that move
+# them past the ends of Python's datetime once in UTC, and plain far ones.
+EXTREME_INSTANTS = ["9999-12-31T23:59:59+00:00", "9999-12-31T23:59:59-23:59",
+                    "0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00+23:59",
+                    "0001-01-01T00:00:00-23:59", "9999-12-31T00:00:00+23:59",
+                    "2100-01-01T00:00:00+08:00", "1900-01-01T00:00:00+08:00"]
+
+
+@pytest.mark.parametrize("at", EXTREME_INSTANTS)
+def test_an_instant_out_of_range_is_a_422_naming_at(client, at):
+    body = problem(client.get(f"/v1/enterprises/{ICBC}", query_string={"at": at}), 422)
+    assert [(e["field"], e["location"]) for e in body["errors"]] == [("at", "query")]
+    assert "within a year of now" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("offset", ["+23:59", "-23:59", "+00:00", "+08:00"])
+def test_an_instant_within_a_year_answers_whatever_its_offset(client, offset):
+    for days in (-360, 0, 360):
+        moment = (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S") + offset
+        assert client.get(f"/v1/enterprises/{ICBC}", query_string={"at": moment}).status_code == 200
 
 
 def test_unknown_parameters_are_refused_everywhere(client):

@@ -134,7 +134,7 @@ def _seed_the_examples(session, user_id: str) -> None:  # noqa: ANN001 - a Sessi
                            created_at=now, updated_at=now))
     session.flush()
     record_experience(session, session.get(Channel, ICBC_PHONE), user_id, waited_minutes=5,
-                      reached_person=True, resolved=None, at=now - timedelta(days=1),
+                      reached_person=True, resolved=None, at=now - timedelta(hours=1),
                       experience_id="exp_2b3c4d5e6f7a8b9c")
 
 

@@ -9,13 +9,13 @@ import base64
 import email
 import email.policy
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from api.idempotency import ABANDONED, IdempotencyRecord
+from api.idempotency import ABANDONED, IdempotencyRecord, key_digest
 from api.oauth.models import OAuthClient, digest
 from directory.accounts import Membership, add_member, create_user
 from directory.importer import import_directory
@@ -203,13 +203,16 @@ def test_notices_show_while_current_and_hide_reversibly(client):
                    "links": [{"label": "公告", "url": "https://www.icbc.com.cn/notice"}]})
     assert answer.status_code == 201, answer.get_json()
     notice_id = answer.headers["Location"].rsplit("/", 1)[1]
+    month_ago = datetime.now(UTC) - timedelta(days=30)  # `at` lies within a year of now
+    day_after = month_ago + timedelta(days=1)
     post(client, f"/v1/enterprises/{ICBC}/notices", {"title": "旧公告", "body": "已过期",
-                                                    "valid_from": "2020-01-01T00:00:00+08:00",
-                                                    "valid_until": "2020-01-02T00:00:00+08:00"})
+                                                    "valid_from": month_ago.isoformat(),
+                                                    "valid_until": day_after.isoformat()})
     shown = client.get(f"/v1/enterprises/{ICBC}").get_json()["notices"]
     assert [n["id"] for n in shown] == [notice_id]
     assert shown[0]["links"][0]["url"] == "https://www.icbc.com.cn/notice"
-    past = client.get(f"/v1/enterprises/{ICBC}?at=2020-01-01T12:00:00%2B08:00").get_json()["notices"]
+    at = (month_ago + timedelta(hours=12)).isoformat()
+    past = client.get(f"/v1/enterprises/{ICBC}", query_string={"at": at}).get_json()["notices"]
     assert [n["title"] for n in past] == ["旧公告"]
     bad = post(client, f"/v1/enterprises/{ICBC}/notices", {"title": "x", "body": "y",
                                                           "links": [{"label": "l", "url": "javascript:x"}]})
@@ -269,14 +272,14 @@ def test_idempotency_key_replays_refuses_another_body_and_a_running_twin(client)
     state = client.application.extensions["c800"]
     with state.sessions() as session:
         owner = session.scalar(select(Membership).where(Membership.role == "owner")).user_id
-        row = session.get(IdempotencyRecord, (f"user:{owner}", "key-1"))
+        row = session.get(IdempotencyRecord, (f"user:{owner}", key_digest(f"user:{owner}", "key-1")))
         row.status = None
         session.commit()
     running = post(client, f"/v1/enterprises/{ICBC}/notices", body, **{"Idempotency-Key": "key-1"})
     assert running.status_code == 409 and running.headers["Retry-After"]
     # still "running" a minute later: its worker or its database died; the key is taken again
     with state.sessions() as session:
-        row = session.get(IdempotencyRecord, (f"user:{owner}", "key-1"))
+        row = session.get(IdempotencyRecord, (f"user:{owner}", key_digest(f"user:{owner}", "key-1")))
         row.created_at = row.created_at - ABANDONED - timedelta(seconds=1)
         session.commit()
     retried = post(client, f"/v1/enterprises/{ICBC}/notices", body, **{"Idempotency-Key": "key-1"})

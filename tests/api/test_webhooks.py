@@ -19,9 +19,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import trustme
+from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import delete, select
 
+from api.idempotency import IdempotencyRecord
 from api.oauth.models import OAuthClient, digest
+from api.resources.service import WebhookPayloadSchema
 from directory.accounts import Membership, add_member, create_user
 from directory.webhooks import (
     RETRY_DELAYS,
@@ -31,11 +34,14 @@ from directory.webhooks import (
     check_target,
     deliver_due,
     forget_old_deliveries,
+    parse_networks,
     start_background,
 )
 from tests.api.test_consumers import RECORDS, A, B, auth, channel, problem, with_people
 from tests.api.test_self_service import _token
 from tests.conftest import BACKEND_PARAMS, client_over_records
+
+NOT_PUBLIC_TEXT = "does not resolve to public addresses only"
 
 
 class Receiver:
@@ -169,11 +175,16 @@ def test_every_event_is_delivered_signed(client, receiver):
     assert by_event["callback.cancelled"]["status"] == "cancelled"
     assert by_event["handoff.created"]["handoff_id"] == contact["id"]
     assert by_event["handoff.created"]["code"] == contact["handoff"]["code"]
-    assert by_event["report.filed"]["message"] == "号码停用"
+    assert by_event["report.filed"]["topic"] == "wrong_number" and "message" not in by_event["report.filed"]
     everything = json.dumps(payloads, ensure_ascii=False)
     # nobody's identity, and nothing a consumer wrote: the log outlives handoffs and numbers
-    for secret in ("ada@example.com", "usr_", "13800138000", "PNR-SECRET", "挂失", "账单"):
+    for secret in ("ada@example.com", "usr_", "13800138000", "PNR-SECRET", "挂失", "账单", "号码停用"):
         assert secret not in everything
+    # every payload is what the spec's WebhookPayload schema says, and nothing more
+    for payload in payloads:
+        assert WebhookPayloadSchema(unknown=RAISE).load(payload)["event"] == payload["event"]
+    keeper = client.get(by_event["report.filed"]["url"], headers=auth(client, "owner_a"))
+    assert keeper.status_code == 200 and keeper.get_json()["id"] == A
     # ... what is behind the URLs the events give, for the listing's keepers
     read = client.get(by_event["handoff.created"]["url"], headers=auth(client, "owner_a")).get_json()
     assert read["details"] == {"reference": "PNR-SECRET"} and read["topic"] == "挂失"
@@ -187,6 +198,30 @@ def test_every_event_is_delivered_signed(client, receiver):
                                    d["last_status_code"] == 200 for d in items)
     assert deliver(client) == {"delivered": 0, "retrying": 0, "failed": 0}  # each is sent once
     remove_all(client)
+
+
+FREE_TEXT = ("号码停用，请回电 13800138000", "call me back", "a\nb", "<script>", "ada@example.com")
+
+
+def _string_fields(schema: Schema):  # noqa: ANN202 - yields (name, field)
+    for name, field in schema.fields.items():
+        if isinstance(field, fields.Nested):
+            yield from _string_fields(field.schema)
+        elif isinstance(field, fields.String):
+            yield name, field
+
+
+def test_no_field_of_the_webhook_payload_schema_holds_free_text():
+    """Every string a webhook carries is an id, a code, a path or one of a list: text a consumer
+    wrote fits in none of them."""
+    strings = dict(_string_fields(WebhookPayloadSchema()))
+    assert {"id", "event", "enterprise_id", "handoff_id", "channel_id", "status", "topic", "code",
+            "platform", "url"} <= set(strings)
+    for name, field in strings.items():
+        for value in FREE_TEXT:
+            with pytest.raises(ValidationError):
+                field.deserialize(value)
+            assert field.validate, name
 
 
 def _one_event(client) -> None:
@@ -242,8 +277,102 @@ def test_the_address_is_checked_again_at_delivery(client, receiver):
         assert deliver_due(session, rebound)["retrying"] == 1
         error = session.scalars(select(WebhookDelivery.last_error)).all()
     assert receiver.requests == []
-    assert any("10.0.0.7" in (e or "") and "not a public address" in e for e in error)
+    assert any(NOT_PUBLIC_TEXT in (e or "") for e in error)
+    assert not any("10.0.0.7" in (e or "") for e in error)  # the log does not say where it points
     remove_all(client)
+
+
+# IPv6 forms that embed or translate to an IPv4 address (here the public 93.184.216.34), and
+# deprecated or special-purpose ranges: refused whatever the IPv4 inside.
+TRANSITION_ADDRESSES = [
+    "64:ff9b::5db8:d822",      # NAT64 well-known prefix
+    "64:ff9b:1::5db8:d822",    # NAT64 local-use prefix
+    "2002:5db8:d822::1",       # 6to4
+    "::5db8:d822",             # IPv4-compatible (::93.184.216.34)
+    "::ffff:0:5db8:d822",      # IPv4-translated
+    "2001:0:5db8:d822::1",     # Teredo
+    "fec0::1",                 # site-local
+    "100::1",                  # discard-only
+    "2001:db8::1",             # documentation
+    "3fff::1",                 # documentation (RFC 9637)
+    "5f00::1",                 # SRv6 SIDs
+    "192.88.99.1",             # 6to4 relay anycast
+]
+
+
+def _resolving_to(client, monkeypatch, address: str) -> None:
+    """Make the app's registration resolve every name to *address*."""
+    _registering_with(client, monkeypatch, DeliverySettings(
+        allowed=client.settings.allowed, ca_certs=client.settings.ca_certs,
+        resolve=lambda _host, _port: [address]))
+
+
+def _registering_with(client, monkeypatch, settings: DeliverySettings) -> None:
+    state = client.application.extensions["c800"]
+    monkeypatch.setattr(type(state), "webhook_settings", property(lambda _self: settings))
+
+
+@pytest.mark.parametrize("address", TRANSITION_ADDRESSES)
+def test_transition_and_deprecated_ranges_are_refused_at_registration(client, monkeypatch, address):
+    _resolving_to(client, monkeypatch, address)
+    answer = register(client, "https://hooks.example.com/c800")
+    problem(answer, 422)
+    errors = answer.get_json()["errors"]
+    assert [e["field"] for e in errors] == ["url"]
+    assert NOT_PUBLIC_TEXT in errors[0]["message"]
+    said = json.dumps(answer.get_json())
+    assert address not in said and "93.184.216.34" not in said
+
+
+@pytest.mark.parametrize("address", TRANSITION_ADDRESSES)
+def test_transition_and_deprecated_ranges_are_refused_at_delivery(client, receiver, address):
+    register(client, receiver.url, ["report.filed"])
+    _one_event(client)
+    moved = DeliverySettings(allowed=client.settings.allowed, ca_certs=client.settings.ca_certs,
+                             resolve=lambda _host, _port: [address])
+    with client.application.app_context(), client.sessions() as session:
+        assert deliver_due(session, moved) == {"delivered": 0, "retrying": 1, "failed": 0}
+        errors = session.scalars(select(WebhookDelivery.last_error).where(
+            WebhookDelivery.status == "pending")).all()
+    assert receiver.requests == []
+    assert errors and all(NOT_PUBLIC_TEXT in e and address not in e for e in errors)
+    remove_all(client)
+
+
+@pytest.mark.parametrize("address", TRANSITION_ADDRESSES)
+def test_each_range_is_refused_by_the_address_check(address):
+    with pytest.raises(WebhookError, match=NOT_PUBLIC_TEXT) as refused:
+        check_target("https://hooks.example.com/x", resolve=lambda _h, _p: ["93.184.216.34", address])
+    assert address not in str(refused.value)
+
+
+def test_an_allowed_network_lets_a_transition_range_through():
+    target = check_target("https://hooks.example.com/x", allowed=parse_networks("64:ff9b::/96"),
+                          resolve=lambda _h, _p: ["64:ff9b::5db8:d822"])
+    assert target.address == "64:ff9b::5db8:d822"
+
+
+def test_an_ipv4_mapped_address_is_checked_and_pinned_as_its_ipv4():
+    target = check_target("https://hooks.example.com/x", resolve=lambda _h, _p: ["::ffff:93.184.216.34"])
+    assert target.address == "93.184.216.34"
+    with pytest.raises(WebhookError, match=NOT_PUBLIC_TEXT):
+        check_target("https://hooks.example.com/x", resolve=lambda _h, _p: ["::ffff:10.0.0.1"])
+
+
+def test_a_refusal_says_nothing_of_what_an_internal_name_resolves_to(client, monkeypatch):
+    """An unknown name and one resolving to an internal address get the same answer, which
+    names neither the address nor whether the name exists."""
+    answers = []
+    for address in ("10.20.30.40", None):
+        def resolve(_host, _port, address=address):  # noqa: ANN001, ANN202
+            if address is None:
+                raise OSError("Name or service not known")
+            return [address]
+
+        _registering_with(client, monkeypatch, DeliverySettings(resolve=resolve))
+        answers.append(problem(register(client, "https://intranet.corp.example/hook"), 422))
+    assert answers[0]["errors"] == answers[1]["errors"]
+    assert "10.20.30.40" not in json.dumps(answers[0])
 
 
 def test_an_untrusted_certificate_is_not_delivered_to(client, receiver):
@@ -270,6 +399,20 @@ def test_workers_deliver_in_the_background(client, receiver):
     finally:
         stop.set()
     assert len(receiver.requests) == 1
+    remove_all(client)
+
+
+def test_a_webhook_secret_is_replayed_but_not_stored_in_the_idempotency_store(client, receiver):
+    headers = auth(client, "owner_a", **{"Idempotency-Key": "hook-1"})
+    first = client.post(f"/v1/manage/enterprises/{A}/webhooks", json={"url": receiver.url}, headers=headers)
+    again = client.post(f"/v1/manage/enterprises/{A}/webhooks", json={"url": receiver.url}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["secret"].startswith("whsec_")
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    with client.application.app_context(), client.sessions() as session:
+        stored = repr([(r.key, r.body, r.headers, r.fingerprint)
+                       for r in session.scalars(select(IdempotencyRecord))])
+    assert first.get_json()["secret"] not in stored and "whsec_" not in stored and "hook-1" not in stored
     remove_all(client)
 
 
@@ -333,8 +476,8 @@ def test_bad_webhooks_are_422(client, body, field):
 
 
 @pytest.mark.parametrize("url, reason", [
-    ("https://localhost/hook", "not a public address"),
-    ("https://intranet/hook", "does not resolve"),
+    ("https://localhost/hook", NOT_PUBLIC_TEXT),
+    ("https://intranet/hook", NOT_PUBLIC_TEXT),
     ("http://example.com/hook", "https"),
 ])
 def test_without_allowed_networks_loopback_and_private_receivers_are_refused(url, reason):
@@ -346,7 +489,7 @@ def test_without_allowed_networks_loopback_and_private_receivers_are_refused(url
                                      "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1",
                                      "::ffff:127.0.0.1", "224.0.0.1", "240.0.0.1"])
 def test_every_kind_of_non_public_address_is_refused(address):
-    with pytest.raises(WebhookError, match="not a public address"):
+    with pytest.raises(WebhookError, match=NOT_PUBLIC_TEXT):
         check_target("https://hooks.example.com/x", resolve=lambda _h, _p: [address])
 
 
@@ -355,7 +498,7 @@ def test_a_public_address_is_accepted_and_pinned():
                           resolve=lambda _h, _p: ["93.184.216.34", "2606:2800:220:1::1"])
     assert (target.host, target.port, target.path, target.address) == (
         "hooks.example.com", 8443, "/x?y=1", "93.184.216.34")
-    with pytest.raises(WebhookError, match="not a public address"):  # one bad address is enough
+    with pytest.raises(WebhookError, match=NOT_PUBLIC_TEXT):  # one bad address is enough
         check_target("https://hooks.example.com/x", resolve=lambda _h, _p: ["93.184.216.34", "10.0.0.1"])
 
 
