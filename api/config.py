@@ -41,7 +41,7 @@ DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
 # Limits of apps built with testing=True unless the test passes its own: the suite makes
 # thousands of requests from one address.
 TESTING_RATE_LIMIT = "100000/minute"
-RATE_LIMIT_FIELDS = ("rate_limit_anonymous", "rate_limit_client", "rate_limit_signin",
+RATE_LIMIT_FIELDS = ("rate_limit_anonymous", "rate_limit_client",
                      "rate_limit_reports", "rate_limit_oauth")
 
 
@@ -86,7 +86,6 @@ class Config:
     rate_limits_enabled: bool = True
     rate_limit_anonymous: str = "120/minute"
     rate_limit_client: str = "1200/minute"
-    rate_limit_signin: str = "10/minute"
     rate_limit_reports: str = "20/hour"
     # Requests to /oauth/* (token, revoke, introspect, authorize) per address; an authenticated
     # confidential client's requests there also count against RATE_LIMIT_CLIENT.
@@ -163,7 +162,6 @@ class Config:
             rate_limits_enabled=_env_bool("RATE_LIMITS_ENABLED", True),
             rate_limit_anonymous=os.environ.get("RATE_LIMIT_ANONYMOUS") or "120/minute",
             rate_limit_client=os.environ.get("RATE_LIMIT_CLIENT") or "1200/minute",
-            rate_limit_signin=os.environ.get("RATE_LIMIT_SIGNIN") or "10/minute",
             rate_limit_reports=os.environ.get("RATE_LIMIT_REPORTS") or "20/hour",
             rate_limit_oauth=os.environ.get("RATE_LIMIT_OAUTH") or "120/minute",
             rate_limit_key_prefix=os.environ.get("RATE_LIMIT_KEY_PREFIX") or "c800",

@@ -12,24 +12,22 @@ What is limited, and by which key:
   :func:`init_rate_limits` has set ``flask.g.rate_limit_client`` to an OAuth client id, with
   ``Config.rate_limit_client``; otherwise ``addr:<request.remote_addr>``, with
   ``Config.rate_limit_anonymous``. One dynamic limit callable serves both cases.
-- Views decorated with :data:`limit_signin` or :data:`limit_reports` (or
-  ``named_limit(kind)``) also count against a bucket of their own, shared by every view with
-  the same kind: ``Config.rate_limit_signin`` per address, ``Config.rate_limit_reports`` per
-  caller (client, else address)::
+- Views decorated with :data:`limit_reports` (or ``named_limit(kind)``) also count against a
+  bucket of their own, shared by every view with the same kind: ``Config.rate_limit_reports``
+  per caller (client, else address)::
 
-      from api.limits import limit_reports, limit_signin
+      from api.limits import limit_reports
 
-      class SignIn(MethodView):
-          @limit_signin                  # outermost: invalid attempts count too
-          @blp.arguments(SignInSchema)
-          @blp.response(200, TokenSchema, headers=RATE_LIMIT_HEADERS)
+      class Reports(MethodView):
+          @limit_reports                 # outermost: invalid attempts count too
+          @blp.arguments(ReportSchema)
+          @blp.response(201, ReportAnswerSchema, headers=RATE_LIMIT_HEADERS)
           @rate_limited(blp)             # api.smorest: documents the 429
           def post(self, args): ...
 
-  Put at most one named limit on a view. ``named_limit("signin", key_func=...)`` keys the
-  bucket differently (``key_func`` returns a non-empty string). A view that answers a breach
-  itself (an HTML page) calls ``count_attempt("signin", address_key(), f"email:{email}")``
-  instead: it returns the seconds to wait, or None.
+  Put at most one named limit on a view. ``named_limit("reports", key_func=...)`` keys the
+  bucket differently (``key_func`` returns a non-empty string). Sign-in pages count failures,
+  not attempts (below).
 
 Failures (a wrong password, a wrong client secret) are counted apart from requests, with
 exponential backoff (:func:`failure_wait`, :func:`record_failure`, :func:`clear_failures`,
@@ -73,7 +71,7 @@ LIMIT_HEADER = "RateLimit-Limit"
 REMAINING_HEADER = "RateLimit-Remaining"
 RESET_HEADER = "RateLimit-Reset"
 # Named limits and the Config field holding each one's limit string.
-NAMED_LIMITS = {"signin": "rate_limit_signin", "reports": "rate_limit_reports"}
+NAMED_LIMITS = {"reports": "rate_limit_reports"}
 # Redis that does not answer must not hold requests for long: the fallback takes over.
 REDIS_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
@@ -111,7 +109,7 @@ class RateLimits:
     _views: dict[tuple[Callable[..., Any], str, Callable[[], str]], Callable[..., Any]] = field(
         default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    # Counts attempts (count_attempt) while the limiter's storage fails.
+    # Counts failures (the backoff below) while the limiter's storage fails.
     memory_fallback: FixedWindowRateLimiter = field(
         default_factory=lambda: FixedWindowRateLimiter(MemoryStorage()))
 
@@ -146,15 +144,14 @@ class RateLimits:
 
 def named_limit(kind: str, *, key_func: Callable[[], str] | None = None
                 ) -> Callable[[View], View]:
-    """A view decorator applying the limit *kind* (``signin`` or ``reports``) of the app.
+    """A view decorator applying the limit *kind* (``reports``) of the app.
 
-    ``signin`` counts per address (:func:`address_key`), ``reports`` per caller
-    (:func:`request_key`), unless *key_func* says otherwise. The bucket is shared by every view
-    with the same kind. The limit string is read from the app's Config at each request.
+    It counts per caller (:func:`request_key`) unless *key_func* says otherwise. The bucket is
+    shared by every view with the same kind. The limit string is read from the app's Config at each request.
     """
     if kind not in NAMED_LIMITS:
         raise ValueError(f"unknown rate limit {kind!r}; one of {sorted(NAMED_LIMITS)}")
-    key = key_func or (address_key if kind == "signin" else request_key)
+    key = key_func or request_key
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
@@ -169,42 +166,7 @@ def named_limit(kind: str, *, key_func: Callable[[], str] | None = None
     return decorate
 
 
-limit_signin = named_limit("signin")
 limit_reports = named_limit("reports")
-
-
-def count_attempt(kind: str, *keys: str) -> int | None:
-    """Count one attempt of the named limit *kind* for each of *keys*; seconds to wait or None.
-
-    For views that answer a breach themselves (an HTML sign-in page) rather than with the 429
-    problem+json of :func:`named_limit`. Keys are caller-chosen non-empty strings, e.g.
-    ``address_key()`` and ``f"email:{email}"``; counting stops at the first key over the
-    limit. Counters use the app's storage and key prefix; when the storage fails, attempts
-    are counted in this process's memory instead (logged), never an error. None when rate
-    limits are disabled.
-    """
-    limits: RateLimits | None = current_app.extensions.get(EXTENSION)
-    if kind not in NAMED_LIMITS:
-        raise ValueError(f"unknown rate limit {kind!r}; one of {sorted(NAMED_LIMITS)}")
-    if limits is None or not limits.limiter.enabled:
-        return None
-    items = parse_many(getattr(limits.config, NAMED_LIMITS[kind]))
-    prefix = limits.config.rate_limit_key_prefix
-    for key in keys:
-        for item in items:
-            args = (prefix, key, f"attempt:{kind}")
-            try:
-                strategy = limits.limiter.limiter
-                allowed = strategy.hit(item, *args)
-                reset_at = None if allowed else strategy.get_window_stats(item, *args).reset_time
-            except Exception:  # noqa: BLE001 - storage down: count in memory, keep answering
-                log.warning("rate limit storage failed; counting %s attempts in memory", kind,
-                            exc_info=True)
-                allowed = limits.memory_fallback.hit(item, *args)
-                reset_at = None if allowed else limits.memory_fallback.get_window_stats(item, *args)[0]
-            if reset_at is not None:
-                return _seconds_until(reset_at)
-    return None
 
 
 # Failure backoff: counts expire an hour after a key's first failure; waits double from 1 s.

@@ -22,14 +22,11 @@ from flask.views import MethodView
 from api import create_app
 from api.config import TESTING_RATE_LIMIT, Config
 from api.limits import (
-    address_key,
     backoff_seconds,
     clear_failures,
-    count_attempt,
     failure_wait,
     first_attempt_wait,
     limit_reports,
-    limit_signin,
     named_limit,
     record_failure,
 )
@@ -256,38 +253,32 @@ def test_redis_going_away_while_serving_keeps_answering(make_app, private_redis)
 
 
 def _add_named_limit_views(app: Flask) -> None:
-    class SignIn(MethodView):
-        @limit_signin
+    class Report(MethodView):
+        @limit_reports
         def post(self):
-            return {"signed_in": True}
-
-    @limit_signin
-    def other_sign_in():
-        return {"signed_in": True}
+            return {"reported": True}
 
     @limit_reports
-    def report():
+    def other_report():
         return {"reported": True}
 
-    app.add_url_rule("/oauth/test-signin", view_func=SignIn.as_view("test_signin"))
-    app.add_url_rule("/oauth/test-other-signin", view_func=other_sign_in, methods=["POST"])
-    app.add_url_rule("/v1/test-report", view_func=report, methods=["POST"])
+    app.add_url_rule("/v1/test-report", view_func=Report.as_view("test_report"))
+    app.add_url_rule("/v1/test-other-report", view_func=other_report, methods=["POST"])
 
 
-def test_the_signin_limit_is_per_address_and_shared_by_signin_views(make_app, storage):
-    app = make_app(rate_limit_signin="3/minute", redis_url=storage)
+def test_a_named_limit_is_one_bucket_shared_by_its_views(make_app, storage):
+    app = make_app(rate_limit_reports="3/minute", redis_url=storage)
     _add_named_limit_views(app)
     client = app.test_client()
-    assert [client.post("/oauth/test-signin").status_code for _ in range(2)] == [200, 200]
-    response = client.post("/oauth/test-other-signin")
+    assert [client.post("/v1/test-report").status_code for _ in range(2)] == [200, 200]
+    response = client.post("/v1/test-other-report")
     assert response.status_code == 200 and response.headers["RateLimit-Remaining"] == "0"
-    refused = client.post("/oauth/test-signin")
+    refused = client.post("/v1/test-report")
     assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
     assert refused.get_json()["detail"].startswith("Too many requests: 3 per 1 minute; retry after")
     assert refused.headers["Retry-After"] and refused.headers["RateLimit-Limit"] == "3"
     other = {"REMOTE_ADDR": "203.0.113.7"}
-    assert client.post("/oauth/test-signin", environ_base=other).status_code == 200
-    assert statuses(client, times=3) == [200, 200, 200]  # the API's own bucket is untouched
+    assert client.post("/v1/test-report", environ_base=other).status_code == 200
 
 
 def test_the_reports_limit_counts_per_client_on_top_of_the_default(make_app, storage):
@@ -310,37 +301,6 @@ def test_the_reports_limit_counts_per_client_on_top_of_the_default(make_app, sto
 def test_named_limits_know_only_their_kinds():
     with pytest.raises(ValueError, match="unknown rate limit"):
         named_limit("everything")
-
-
-def test_count_attempt_counts_per_key_and_says_how_long_to_wait(make_app, storage):
-    app = make_app(rate_limit_signin="2/minute", redis_url=storage)
-    with app.test_request_context("/oauth/authorize", environ_base={"REMOTE_ADDR": "192.0.2.9"}):
-        assert count_attempt("signin", address_key(), "email:a@example.com") is None
-        assert count_attempt("signin", address_key(), "email:b@example.com") is None
-        wait = count_attempt("signin", address_key(), "email:c@example.com")
-        assert wait is not None and 1 <= wait <= 60  # this address tried too often
-        assert count_attempt("signin", "addr:192.0.2.10", "email:a@example.com") is None
-        assert count_attempt("signin", "addr:192.0.2.11", "email:a@example.com")  # 3rd for a@
-        with pytest.raises(ValueError, match="unknown rate limit"):
-            count_attempt("everything", address_key())
-    # Another app (another key prefix) on the same storage starts from zero.
-    other = make_app(rate_limit_signin="2/minute", redis_url=storage)
-    with other.test_request_context("/", environ_base={"REMOTE_ADDR": "192.0.2.9"}):
-        assert count_attempt("signin", address_key()) is None
-
-
-def test_count_attempt_goes_on_in_memory_when_redis_is_unreachable(make_app):
-    closed = f"redis://127.0.0.1:{free_port()}/0"
-    app = make_app(rate_limit_signin="2/minute", redis_url=closed)
-    with app.test_request_context("/"):
-        assert [count_attempt("signin", "addr:x") for _ in range(2)] == [None, None]
-        assert count_attempt("signin", "addr:x")
-
-
-def test_count_attempt_is_a_no_op_when_limits_are_disabled(make_app):
-    app = make_app(rate_limit_signin="1/minute", rate_limits_enabled=False)
-    with app.test_request_context("/"):
-        assert [count_attempt("signin", "addr:x") for _ in range(3)] == [None, None, None]
 
 
 def test_failures_close_a_key_with_exponential_backoff(make_app, storage):
@@ -372,7 +332,7 @@ def test_failures_are_counted_in_memory_when_redis_is_unreachable(make_app):
 
 
 def test_disabled_limits_send_no_headers_and_never_refuse(make_app):
-    app = make_app(rate_limit_anonymous="1/minute", rate_limit_signin="1/minute",
+    app = make_app(rate_limit_anonymous="1/minute", rate_limit_reports="1/minute",
                    rate_limits_enabled=False)
     _add_named_limit_views(app)
     client = app.test_client()
@@ -380,7 +340,7 @@ def test_disabled_limits_send_no_headers_and_never_refuse(make_app):
         response = client.get("/v1/industries")
         assert response.status_code == 200
         assert not any(name in response.headers for name in RATE_HEADERS)
-        assert client.post("/oauth/test-signin").status_code == 200
+        assert client.post("/v1/test-report").status_code == 200
 
 
 def test_a_bad_limit_string_is_refused_when_the_app_is_built(make_app):
@@ -391,12 +351,12 @@ def test_a_bad_limit_string_is_refused_when_the_app_is_built(make_app):
 def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_ANONYMOUS", "60/minute")
     monkeypatch.setenv("RATE_LIMIT_CLIENT", "600/minute")
-    monkeypatch.setenv("RATE_LIMIT_SIGNIN", "5/minute")
+    monkeypatch.setenv("RATE_LIMIT_OAUTH", "5/minute")
     monkeypatch.setenv("RATE_LIMIT_REPORTS", "10/hour")
     monkeypatch.setenv("RATE_LIMIT_KEY_PREFIX", "c800-staging")
     monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
     config = Config.from_env()
-    assert (config.rate_limit_anonymous, config.rate_limit_client, config.rate_limit_signin,
+    assert (config.rate_limit_anonymous, config.rate_limit_client, config.rate_limit_oauth,
             config.rate_limit_reports) == ("60/minute", "600/minute", "5/minute", "10/hour")
     assert config.rate_limit_key_prefix == "c800-staging" and config.rate_limits_enabled is False
     monkeypatch.setenv("RATE_LIMITS_ENABLED", "maybe")
@@ -405,16 +365,16 @@ def test_settings_come_from_the_environment(monkeypatch):
 
 
 def test_production_defaults_and_generous_test_limits(monkeypatch):
-    for name in ("RATE_LIMIT_ANONYMOUS", "RATE_LIMIT_CLIENT", "RATE_LIMIT_SIGNIN",
+    for name in ("RATE_LIMIT_ANONYMOUS", "RATE_LIMIT_CLIENT", "RATE_LIMIT_OAUTH",
                  "RATE_LIMIT_REPORTS", "RATE_LIMIT_KEY_PREFIX", "RATE_LIMITS_ENABLED"):
         monkeypatch.delenv(name, raising=False)
     config = Config.from_env()
-    assert (config.rate_limit_anonymous, config.rate_limit_client, config.rate_limit_signin,
-            config.rate_limit_reports) == ("120/minute", "1200/minute", "10/minute", "20/hour")
+    assert (config.rate_limit_anonymous, config.rate_limit_client, config.rate_limit_oauth,
+            config.rate_limit_reports) == ("120/minute", "1200/minute", "120/minute", "20/hour")
     assert config.rate_limit_key_prefix == "c800" and config.rate_limits_enabled is True
-    testing = Config.from_env(testing=True, rate_limit_signin="2/minute")
-    assert testing.rate_limit_anonymous == testing.rate_limit_reports == TESTING_RATE_LIMIT
-    assert testing.rate_limit_signin == "2/minute"
+    testing = Config.from_env(testing=True, rate_limit_reports="2/minute")
+    assert testing.rate_limit_anonymous == testing.rate_limit_client == TESTING_RATE_LIMIT
+    assert testing.rate_limit_reports == "2/minute"
 
 
 def test_every_v1_operation_documents_the_429_and_the_rate_limit_headers(make_app):

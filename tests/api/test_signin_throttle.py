@@ -15,10 +15,8 @@ ADA = "ada@example.com"
 
 @pytest.fixture(params=BACKEND_PARAMS[:1])
 def app(request, tmp_path_factory):
-    # RATE_LIMIT_SIGNIN as tight as the old per-address limit that counted successes too
-    app, state, generator = _app(request, tmp_path_factory, rate_limit_signin="4/minute",
-                                 auth_failures_free=3, auth_failures_free_per_address=6,
-                                 auth_failures_account_delay_after=4)
+    app, state, generator = _app(request, tmp_path_factory, auth_failures_free=3,
+                                 auth_failures_free_per_address=6, auth_failures_account_delay_after=4)
     yield app
     state.engine.dispose()
     next(generator, None)
