@@ -25,6 +25,7 @@ import pytest
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -150,3 +151,22 @@ def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def gone(element: WebElement) -> Callable[[WebDriver], bool]:
+    """A wait condition: *element* has left the page (the browser navigated away).
+
+    selenium's ``staleness_of`` waits for StaleElementReferenceException only; while a page is
+    being replaced chromedriver may instead answer "Node ... does not belong to the document",
+    which ``staleness_of`` lets escape (seen once as a failure). Both mean the same here.
+    """
+    from selenium.common.exceptions import WebDriverException
+
+    def condition(_driver: WebDriver) -> bool:
+        try:
+            element.is_enabled()
+        except WebDriverException:  # stale, or detached while the next page loads
+            return True
+        return False
+    return condition
+

@@ -36,10 +36,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 
 from api.cli import upgrade_database
-from tests.browser import WAIT_TIMEOUT, PageHandler, chromium, http_server, wait_for
+from tests.browser import WAIT_TIMEOUT, PageHandler, chromium, gone, http_server, wait_for
 from tests.live import ROOT, gunicorn
 
 EMAIL = "ada@example.com"
@@ -227,7 +226,7 @@ def submit_sign_in(browser: WebDriver, email: str, password: str) -> None:
         field.clear()
         field.send_keys(value)
     browser.find_element(By.ID, "signin-submit").click()
-    wait_for(browser, expected_conditions.staleness_of(form), "the sign-in form to be submitted")
+    wait_for(browser, gone(form), "the sign-in form to be submitted")
 
 
 def consent_form(browser: WebDriver) -> WebElement:
