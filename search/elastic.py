@@ -190,8 +190,8 @@ class _Plan:
             self.filters.append({"term": {"industries": query.industry}})
         if query.channel:
             self.filters.append({"term": {"channels": query.channel}})
-        if query.region:
-            self.filters.append({"terms": {"regions": query.regions}})
+        if query.regions:
+            self.filters.append({"terms": {"regions": query.region_filter}})
         # Each Han run: all its grams among the names, or all among the other fields; each
         # word: a prefix of a key, a name term or another term. These clauses alone score.
         self.match = [

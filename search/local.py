@@ -335,8 +335,8 @@ class _Query:
             filters.append(self._tag(codes, "i", [query.industry]))
         if query.channel:
             filters.append(self._tag(codes, "c", [query.channel]))
-        if query.region:
-            filters.append(self._tag(codes, "r", query.regions))
+        if query.regions:
+            filters.append(self._tag(codes, "r", query.region_filter))
         self.filters = filters
         self.full = " AND ".join([*full, *filters])
         self.names = " AND ".join([*names, *filters])
