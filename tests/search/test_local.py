@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import search.local as local
+import search.local.backend as local
 from search.base import SearchQuery
 from search.documents import make_document
 from search.local import LocalBackend
