@@ -12,11 +12,18 @@ from pathlib import Path
 
 from search.base import SearchBackend, SearchQuery, SearchResults, SearchUnavailable
 from search.documents import SearchDocument
-from search.local import writing
 from search.local.counting import facets
 from search.local.files import IndexFiles
 from search.local.query import QueryPlan, expansions
 from search.local.ranking import ids_of, rank, suggestions
+from search.local.writing import (
+    BATCH,
+    batched,
+    delete_documents,
+    delete_everything,
+    fill_generation,
+    replace_documents,
+)
 from search.text import compact
 
 log = logging.getLogger("c800.search")
@@ -40,26 +47,26 @@ class LocalBackend(SearchBackend):
     # --- writing ------------------------------------------------------------------------------
     def index(self, documents: Iterable[SearchDocument]) -> int:
         written = 0
-        for batch in writing.batched(documents, writing.BATCH):
+        for batch in batched(documents, BATCH):
             latest = {str(doc["id"]): doc for doc in batch}  # the last version of an id wins
             written += self.files.write(
-                lambda conn, latest=latest: writing.replace_documents(conn, latest))
+                lambda conn, latest=latest: replace_documents(conn, latest))
         return written
 
     def delete(self, ids: Iterable[str]) -> None:
         wanted = list(dict.fromkeys(str(ident) for ident in ids))
         if wanted:
-            self.files.write(lambda conn: writing.delete_documents(conn, wanted))
+            self.files.write(lambda conn: delete_documents(conn, wanted))
 
     def reset(self) -> None:
-        self.files.write(writing.delete_everything)
+        self.files.write(delete_everything)
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> int:
         """Build the next generation in a new file, then swap the pointer to it (searches
-        keep reading the live generation meanwhile; see :func:`writing.fill_generation`)."""
+        keep reading the live generation meanwhile; see :func:`search.local.writing.fill_generation`)."""
         generation, conn = self.files.create_next()
         try:
-            written, load_s, optimize_s = writing.fill_generation(conn, documents)
+            written, load_s, optimize_s = fill_generation(conn, documents)
             conn.close()
         except BaseException:
             conn.close()
