@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Config
 from directory.db import make_engine, make_session_factory
+from directory.indexing.indexer import Indexer
 from directory.outbox import track_listing_changes
 from search import open_backend
 from search.base import SearchBackend
-from search.indexer import Indexer
 
 
 @dataclass

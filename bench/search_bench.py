@@ -291,7 +291,7 @@ class Corpus:
 
 
 def _industry_table() -> dict[str, tuple[list[str], list[str]]]:
-    """Leaf industry -> ([leaf, parent], names of both), as search.documents.industry_table."""
+    """Leaf industry -> ([leaf, parent], names of both), as directory.indexing.documents.industry_table."""
     rows = {row["id"]: row for row in json.loads((ROOT / "directory/data/industries.json").read_text())}
     table = {}
     for ident, row in rows.items():

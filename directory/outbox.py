@@ -3,8 +3,8 @@
 Search indexes are projections of the database. Rather than calling a search engine while a
 transaction is open (and losing the change if the engine is down), a flush that touches an
 enterprise, its channels or regions, or an industry adds one ``listing_changes`` row per
-enterprise concerned. Consumers (``search.indexer``) read the rows after commit, apply them
-and mark them applied; rows left behind by an outage are applied later.
+enterprise concerned. Consumers (``directory.indexing.indexer``) read the rows after commit,
+apply them and mark them applied; rows left behind by an outage are applied later.
 
 :func:`track_listing_changes` installs this on a session factory; :func:`on_commit` lets a
 consumer hear that a transaction which wrote rows has committed.

@@ -1,6 +1,9 @@
-"""Search: one port (``base.py``), two adapters (``local.py`` embedded, ``elastic.py``), the
-shared Chinese text handling (``text.py``), listing -> document (``documents.py``) and the
-outbox indexer (``indexer.py``).
+"""Search: one port (``base.py``: SearchBackend, SearchQuery, SearchResults), the document
+every engine indexes (``documents.py``), the shared Chinese text handling (``text.py``) and
+two engines: ``local`` (embedded, SQLite FTS5) and ``elastic`` (Elasticsearch).
+
+Nothing here imports the directory: listings become documents, and the outbox is drained,
+in :mod:`directory.indexing`.
 """
 
 from __future__ import annotations

@@ -4,13 +4,15 @@ Search returns enterprise ids in rank order; the API hydrates them from the data
 answers are identical whichever backend served them.
 
 Every backend implements the same behaviour over documents from :mod:`search.documents`
-and queries analysed by :func:`search.text.analyze_query`:
+and queries analysed by :func:`search.text.analyze_query`. Nothing here knows the directory:
+the caller turns its listings into documents and gives a query its filters ready to compare
+(a region already expanded to the regions containing it).
 
 Matching — a document matches when every Han run of the query has all its bigrams (a
 one-character run: that character) among the ``name_han`` runs' grams, or all among the
 ``other_han`` runs' grams, and every word of the query is a prefix of a term in
 ``keys``/``name_terms``/``other_terms``; then the filters: industry (in ``industries``),
-channel kind (in ``channels``), region (any of the region's ancestors, or ``*``).
+channel kind (in ``channels``), regions (any of the query's ``regions``, or ``*``).
 
 Ranking — by tier, best first:
   4. the query's key equals one of the document's ``keys`` (exact name, alias, pinyin,
@@ -25,11 +27,11 @@ names weighted above other fields), then id.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
+from search.documents import ANY_REGION, SearchDocument
 from search.text import AnalyzedQuery, analyze_query
 
 MAX_WINDOW = 5000  # deepest result a page may reach (offset + limit)
@@ -41,10 +43,18 @@ class SearchUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class SearchQuery:
+    """One search: the text as typed, the filters, the page.
+
+    *industry*: a document's ``industries`` must hold it; *channel*: its ``channels``;
+    *regions*: the region a result must serve and every region containing it, expanded by
+    the caller (``()``: any region) — a document matches when it serves one of them or
+    everywhere.
+    """
+
     text: str
     industry: str | None = None
     channel: str | None = None
-    region: str | None = None
+    regions: tuple[str, ...] = ()
     limit: int = 20
     offset: int = 0
 
@@ -53,11 +63,10 @@ class SearchQuery:
         return analyze_query(self.text)
 
     @property
-    def regions(self) -> list[str]:
-        """Region codes a matching document may list: the region, its ancestors, ``*``."""
-        from directory.regions import region_ancestors
-
-        return [*region_ancestors(self.region), "*"] if self.region else []
+    def region_filter(self) -> list[str]:
+        """Region codes a matching document may list: the query's regions and ``*``; empty
+        when the query names no region (no filter)."""
+        return [*self.regions, ANY_REGION] if self.regions else []
 
 
 @dataclass
@@ -76,7 +85,7 @@ class SearchBackend(ABC):
     name: str = "search"
 
     @abstractmethod
-    def index(self, documents: Iterable[Mapping[str, Any]]) -> int:
+    def index(self, documents: Iterable[SearchDocument]) -> int:
         """Add or replace documents; returns how many were written."""
 
     @abstractmethod
@@ -103,7 +112,7 @@ class SearchBackend(ABC):
     def count(self) -> int:
         """How many documents the index holds (raises SearchUnavailable when unreachable)."""
 
-    def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
+    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
         """Replace the whole index with *documents*; searches keep working meanwhile.
 
         The default resets and refills; backends that can build aside and swap do so.

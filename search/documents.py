@@ -1,4 +1,6 @@
-"""Listing -> search document: the one engine-neutral form every backend indexes.
+"""The search document: the one engine-neutral form every backend indexes, and
+:func:`make_document`, which builds it from plain fields (the directory's listings through
+:mod:`directory.indexing.documents`, the benchmark's synthetic ones directly).
 
 A document holds already-analysed text (see :mod:`search.text`), so the embedded index and
 Elasticsearch index the same keys, Han runs and terms:
@@ -16,38 +18,29 @@ Elasticsearch index the same keys, Han runs and terms:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from typing import TypedDict
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
-
-from directory.models import Enterprise, Industry
 from search.text import compact, fold, phone_terms, pinyin_keys, pinyin_terms, split_tokens
 
-ANY_REGION = "*"
-PHONE_KINDS = frozenset({"phone", "sms"})
+ANY_REGION = "*"  # in a document's ``regions``: served everywhere (or unknown)
 
 
-@dataclass(frozen=True)
-class IndustryInfo:
-    path: tuple[str, ...]  # the industry first, then its ancestors
-    names: tuple[str, ...]  # every name of every industry on the path
+class SearchDocument(TypedDict):
+    """What :func:`make_document` returns and every backend's ``index()`` takes."""
 
-
-def industry_table(session: Session) -> dict[str, IndustryInfo]:
-    """Path and names of every industry, for building many documents."""
-    rows = {row.id: row for row in session.scalars(select(Industry))}
-    table: dict[str, IndustryInfo] = {}
-    for ident in rows:
-        path, names, current = [], [], rows.get(ident)
-        while current is not None and current.id not in path:
-            path.append(current.id)
-            names.extend([current.name_zh_hans, current.name_zh_hant, current.name_en])
-            current = rows.get(current.parent_id) if current.parent_id else None
-        table[ident] = IndustryInfo(tuple(path), tuple(names))
-    return table
+    id: str
+    keys: list[str]
+    name_han: list[str]
+    name_terms: list[str]
+    other_han: list[str]
+    other_terms: list[str]
+    industry: str | None
+    industries: list[str]
+    channels: list[str]
+    regions: list[str]
+    verified: bool
+    popularity: int
 
 
 def make_document(
@@ -65,8 +58,13 @@ def make_document(
     regions: Sequence[str] = (),
     verified: bool = False,
     popularity: int = 0,
-) -> dict[str, Any]:
-    """Build a search document from a listing's plain fields (also used by the benchmark)."""
+) -> SearchDocument:
+    """Build a search document from a listing's plain fields.
+
+    *industries*: the listing's industry first, then its ancestors; *industry_names*: their
+    names; *channels*: the kinds a person can use; *regions*: the codes served (none: every
+    region); *phones*: numbers as stored, indexed as digits in every form people type.
+    """
     folded_names = list(dict.fromkeys(fold(text) for text in (*names, *aliases) if text))
     keys: dict[str, None] = {}
     name_terms: dict[str, None] = {}
@@ -98,56 +96,3 @@ def make_document(
         "verified": bool(verified),
         "popularity": int(popularity),
     }
-
-
-def document_for(enterprise: Enterprise, industries: dict[str, IndustryInfo]) -> dict[str, Any] | None:
-    """The search document of a listing, or None when it must not be searchable."""
-    if enterprise.status != "active":
-        return None
-    info = industries.get(enterprise.industry_id, IndustryInfo((enterprise.industry_id,), ()))
-    visible = [channel for channel in enterprise.channels if not channel.hidden]
-    return make_document(
-        id=enterprise.id,
-        names=[n for n in (enterprise.name_zh_hans, enterprise.name_zh_hant, enterprise.name_en) if n],
-        aliases=enterprise.aliases or [],
-        industries=info.path,
-        industry_names=info.names,
-        description=enterprise.description,
-        domains=enterprise.domains or [],
-        labels=[channel.label for channel in visible if channel.label],
-        phones=[channel.value for channel in visible if channel.kind in PHONE_KINDS],
-        channels=[channel.kind for channel in visible if channel.direction == "contact"],
-        regions=[row.code for row in enterprise.region_rows],
-        verified=enterprise.verified,
-    )
-
-
-def iter_documents(
-    session: Session, ids: Iterable[str] | None = None, batch: int = 500
-) -> Iterator[tuple[str, dict[str, Any] | None]]:
-    """``(id, document or None)`` for *ids* (every listing when None), loaded in batches.
-
-    None means the listing is gone or not public: the backend must delete it.
-    """
-    industries = industry_table(session)
-    options = (selectinload(Enterprise.channels), selectinload(Enterprise.region_rows))
-    if ids is None:
-        after = ""
-        while True:
-            rows = list(session.scalars(
-                select(Enterprise).options(*options).where(Enterprise.id > after)
-                .order_by(Enterprise.id).limit(batch)))
-            if not rows:
-                return
-            for enterprise in rows:
-                yield enterprise.id, document_for(enterprise, industries)
-            after = rows[-1].id
-            session.expunge_all()
-    wanted = list(dict.fromkeys(ids))
-    for start in range(0, len(wanted), batch):
-        chunk = wanted[start:start + batch]
-        found = {e.id: e for e in session.scalars(
-            select(Enterprise).options(*options).where(Enterprise.id.in_(chunk)))}
-        for ident in chunk:
-            enterprise = found.get(ident)
-            yield ident, (document_for(enterprise, industries) if enterprise is not None else None)

@@ -37,12 +37,13 @@ from api.resources.enterprises import EnterpriseListArgsSchema, EnterpriseSummar
 from api.smorest import READ_HEADERS, Blueprint, public_read, unavailable
 from api.state import app_state, db_session
 from directory.experiences import expected_waits
+from directory.indexing.queries import listing_query
 from directory.listings import industry_exists
 from directory.models import Enterprise, Industry
 from directory.phones import display_phone
 from directory.reach import channels_for
-from search.base import MAX_WINDOW, SearchQuery, SearchUnavailable
-from search.documents import PHONE_KINDS
+from directory.validation import PHONE_KINDS
+from search.base import MAX_WINDOW, SearchUnavailable
 from search.text import MAX_QUERY_LENGTH, AnalyzedQuery, fold, highlight_spans, phone_terms, pinyin_terms
 
 blp = Blueprint("search", __name__, url_prefix="/v1",
@@ -260,8 +261,8 @@ class Search(MethodView):
                   errors={"query": {"industry": ["No such industry."]}})
         offset = _offset(args["cursor"])
         limit = min(args["limit"], MAX_WINDOW - offset)
-        query = SearchQuery(text=args["q"], industry=args["industry"], channel=args["channel"],
-                            region=args["region"], limit=limit, offset=offset)
+        query = listing_query(args["q"], industry=args["industry"], channel=args["channel"],
+                              region=args["region"], limit=limit, offset=offset)
         language = preferred_language()
         if query.analyzed.empty:
             ids, total, facets, exact = [], 0, {}, True

@@ -7,7 +7,7 @@ import pytest
 from api.cli import BUNDLED_DATA, upgrade_database
 from directory.db import make_engine, make_session_factory
 from directory.importer import import_directory
-from search.documents import iter_documents
+from directory.indexing.documents import iter_documents
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-import search.local as local
-from search.base import SearchQuery
+from search.base import SearchQuery, SearchUnavailable
 from search.documents import make_document
-from search.local import LocalBackend
+from search.local import LocalBackend, counting, query, ranking, schema, writing
+from search.local.files import POINTER_MAGIC
 from tests.search.conformance import SAMPLE, BackendConformance, ids, sample_documents
 
 FORK = multiprocessing.get_context("fork")
@@ -62,7 +62,7 @@ def generation_file(path: Path) -> Path:
 
 # --- files, WAL, generations --------------------------------------------------------------------
 def test_wal_mode_and_pointer(backend: LocalBackend, path: Path) -> None:
-    assert path.read_text().startswith(local.POINTER_MAGIC)
+    assert path.read_text().startswith(POINTER_MAGIC)
     with sqlite3.connect(generation_file(path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
@@ -135,7 +135,7 @@ def test_rebuild_and_index_keep_the_last_duplicate(path: Path) -> None:
 
 
 def test_rebuild_keeps_the_last_duplicate_across_batches(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local, "BULK_BATCH", 3)
+    monkeypatch.setattr(writing, "BULK_BATCH", 3)
     backend = LocalBackend(path)
     changed = make_document(**{**SAMPLE[0], "names": ["招商银行信用卡"], "aliases": []})
     assert backend.rebuild([sample_documents()[0], *sample_documents()[1:], changed]) == len(SAMPLE)
@@ -149,7 +149,7 @@ def test_rebuild_keeps_the_last_duplicate_across_batches(path: Path, monkeypatch
 def test_not_a_pointer(tmp_path: Path) -> None:
     path = tmp_path / "search.sqlite3"
     sqlite3.connect(path).execute("CREATE TABLE x (y)").connection.close()
-    with pytest.raises(local.SearchUnavailable):
+    with pytest.raises(SearchUnavailable):
         LocalBackend(path).count()
 
 
@@ -157,7 +157,7 @@ def test_not_a_pointer(tmp_path: Path) -> None:
 def _child_search(backend: LocalBackend, inherited: int, results: multiprocessing.Queue) -> None:
     try:
         found = ids(backend, "工行")
-        conn = backend._conn()
+        conn = backend.files.conn()
         backend.index([make_document(id="ent_child", names=["子进程公司"])])
         results.put((found, id(conn) != inherited, backend.count()))
     except BaseException as error:  # reported to the parent
@@ -166,7 +166,7 @@ def _child_search(backend: LocalBackend, inherited: int, results: multiprocessin
 
 def test_fork_opens_its_own_connection(backend: LocalBackend) -> None:
     assert ids(backend, "招行")[0] == "ent_cmb"
-    inherited = id(backend._conn())
+    inherited = id(backend.files.conn())
     results = FORK.Queue()
     child = FORK.Process(target=_child_search, args=(backend, inherited, results))
     child.start()
@@ -233,7 +233,7 @@ def test_threads_have_their_own_connections(backend: LocalBackend) -> None:
         try:
             for _ in range(30):
                 assert ids(backend, "招行")[0] == "ent_cmb"
-            connections.add(id(backend._conn()))
+            connections.add(id(backend.files.conn()))
         except BaseException as error:
             errors.append(error)
 
@@ -249,7 +249,7 @@ def test_threads_have_their_own_connections(backend: LocalBackend) -> None:
 
 # --- ranking details ----------------------------------------------------------------------------
 def test_long_ties_page_stably(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local, "TIE_CHUNK", 3)
+    monkeypatch.setattr(ranking, "TIE_CHUNK", 3)
     backend = LocalBackend(path)
     docs = [make_document(id=f"ent_{n:02d}", names=[f"测试{'长' * (n % 5)}公司{n}"], popularity=n % 2)
             for n in range(23)]
@@ -311,7 +311,7 @@ def test_tokenizer_keeps_every_term_whole(path: Path) -> None:
     chars = [chr(c) for c in range(0x20, 0x30000) if not 0xD800 <= c <= 0xDFFF
              and _TOKEN.fullmatch(chr(c)) and fold(chr(c)) == chr(c)]
     conn = sqlite3.connect(":memory:")
-    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(a, detail=column, tokenize=\"{local.TOKENIZE}\")")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(a, detail=column, tokenize=\"{schema.TOKENIZE}\")")
     conn.execute("INSERT INTO t(a) VALUES (?)", (" ".join(chars),))
     conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'row')")
     terms = {row[0] for row in conn.execute("SELECT term FROM v")}
@@ -338,8 +338,8 @@ def test_totals_and_facets_above_the_exact_limit_are_sampled(path: Path,
     exact = backend.search(SearchQuery(text="样本", limit=5))
     assert exact.exact and exact.total == 4000
     assert exact.facets["industry"] == {f"ind{n}": 1000 for n in range(4)}
-    monkeypatch.setattr(local, "EXACT_LIMIT", 500)
-    monkeypatch.setattr(local, "SAMPLE_SIZE", 1500)
+    monkeypatch.setattr(counting, "EXACT_LIMIT", 500)
+    monkeypatch.setattr(counting, "SAMPLE_SIZE", 1500)
     sampled = backend.search(SearchQuery(text="样本", limit=5))
     assert sampled.ids == exact.ids  # the page does not depend on counting
     assert not sampled.exact
@@ -357,7 +357,7 @@ def test_long_prefixes_as_term_lists_match_as_prefixes(local_bundled: LocalBacke
     texts = ["china m", "industrial and", "merchants", "bank", "telecom", "zhongguo", "zhaoshangy",
              "airlines c"]
     expanded = [local_bundled.search(SearchQuery(text=text, limit=50)) for text in texts]
-    monkeypatch.setattr(local, "EXPAND", 0)  # every word as a prefix phrase
+    monkeypatch.setattr(query, "EXPAND", 0)  # every word as a prefix phrase
     for text, before in zip(texts, expanded, strict=True):
         after = local_bundled.search(SearchQuery(text=text, limit=50))
         assert (after.total, after.facets, after.ids) == (before.total, before.facets, before.ids), text
@@ -366,20 +366,20 @@ def test_long_prefixes_as_term_lists_match_as_prefixes(local_bundled: LocalBacke
 def test_bm25_is_fts5s(local_bundled: LocalBackend) -> None:
     """The tie-break score computed from stored terms is FTS5's bm25() (up to the IDF factor
     of a one-phrase query), as bm25() computes it on a table that keeps its content."""
-    conn = local_bundled._conn()
+    conn = local_bundled.files.conn()
     reference = sqlite3.connect(":memory:")
-    reference.execute(f"CREATE VIRTUAL TABLE fts USING fts5({', '.join(local.COLUMNS)}, detail=column, "
-                      f"tokenize=\"{local.TOKENIZE}\")")
+    reference.execute(f"CREATE VIRTUAL TABLE fts USING fts5({', '.join(schema.COLUMNS)}, detail=column, "
+                      f"tokenize=\"{schema.TOKENIZE}\")")
     records = [json.loads(body) for (body,) in conn.execute("SELECT body FROM docs")]
-    reference.executemany(f"INSERT INTO fts(rowid, {', '.join(local.COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          [(record[0], *record[local.NH:local.KEYS]) for record in records])
-    weights = ", ".join(str(w) for w in local.WEIGHTS)
+    reference.executemany(f"INSERT INTO fts(rowid, {', '.join(schema.COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          [(record[0], *record[schema.NH:schema.KEYS]) for record in records])
+    weights = ", ".join(str(w) for w in schema.WEIGHTS)
     for text in ("银行", "中国银行", "ban", "中国 b", "工商银行 icb", "招商 ban", "南方航空"):
-        plan = local._Query(SearchQuery(text=text), local_bundled._codes(conn),
-                            lambda word: local_bundled._terms(conn, word))
+        plan = query.QueryPlan(SearchQuery(text=text), local_bundled.files.codes(conn),
+                               lambda word: query.expansions(conn, word))
         theirs = dict(reference.execute(f"SELECT rowid, -bm25(fts, {weights}) FROM fts WHERE fts MATCH ?",
                                         (plan.full,)))
-        ours = local_bundled._bm25(conn, plan, list(theirs))
+        ours = ranking.bm25(conn, plan, list(theirs), local_bundled.files.local)
         assert theirs and set(ours) == set(theirs), text
         factor = max(theirs.values()) / max(ours.values()) if len(plan.phrases) == 1 else 1.0
         for rid, score in theirs.items():
@@ -390,7 +390,7 @@ def test_an_index_of_another_schema_is_unavailable_until_rebuilt(backend: LocalB
     with sqlite3.connect(generation_file(path)) as conn:
         conn.execute("UPDATE meta SET value = 1 WHERE name = 'schema'")
     other = LocalBackend(path)
-    with pytest.raises(local.SearchUnavailable, match="reindex"):
+    with pytest.raises(SearchUnavailable, match="reindex"):
         other.count()
     assert other.rebuild(sample_documents()) == len(SAMPLE)
     assert other.count() == len(SAMPLE) and ids(other, "招行") == ["ent_cmb"]

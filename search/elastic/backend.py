@@ -1,27 +1,6 @@
-"""The Elasticsearch adapter of the search port, for a stock cluster (Elastic Cloud included).
-
-Documents arrive already analysed by :mod:`search.text` (folded, pinyin, phone digits), so the
-index needs built-in analysis only:
-
-- ``name_han`` / ``other_han``: Han runs, indexed with ``cjk_bigram`` + ``output_unigrams``
-  (a one-character query finds its unigram, a longer run its bigrams); the search analyzer
-  emits bigrams only, and the backend asks for every bigram of each query run (the grams of
-  :func:`search.text.cjk_bigrams`, as term queries, so both backends compare the same grams);
-- ``keys`` / ``name_terms`` / ``other_terms``: keywords, each with a ``prefix`` subfield
-  indexed with ``edge_ngram`` (words typed so far are prefixes of terms; a term query on the
-  subfield is a prefix match, nothing is n-grammed at search time);
-- ``suggest``: a ``completion`` field whose inputs are the keys, weighted so the suggester's
-  own order is verified, then popularity, then the shortest key;
-- filters and facets on keyword fields, ``verified`` boolean, ``popularity`` long.
-
-Ranking (see :mod:`search.base`) is exact rather than packed into one float ``_score``. The
-tiers (exact key, key prefix, names only, other fields) are disjoint filters. One search finds
-every match with the total, the facets and each tier's size (a ``filters`` aggregation); its
-tier clauses are also named queries, so each hit says its tier. With at most
-``RANK_IN_PYTHON`` matches they all come back in that one search and are ordered here by
-(tier, verified, popularity, ``_score``, id). Otherwise one ``_msearch`` fetches the page from
-the tiers it spans, each search filtered to one tier and sorted by ``verified``,
-``popularity``, ``_score`` (BM25 of the matching clauses, names boosted) and ``id``.
+"""The Elasticsearch backend of the search port, for a stock cluster (Elastic Cloud included):
+the index's settings and mapping are in :mod:`search.elastic.mapping`, the query DSL in
+:mod:`search.elastic.query`; here, the cluster.
 
 The index is versioned behind an alias (``c800-listings`` -> ``c800-listings-<version>``):
 :meth:`ElasticBackend.rebuild` fills a new index while searches keep reading the old one,
@@ -29,7 +8,7 @@ then swaps the alias in one atomic ``update_aliases`` call and deletes the old i
 Writes go through ``helpers.streaming_bulk`` with retries and exponential backoff on 429,
 and are refreshed before ``index()``/``delete()`` return (read-your-writes for editors).
 Every failure of the cluster surfaces as :class:`search.base.SearchUnavailable` naming the
-cluster's URL (credentials hidden).
+cluster's URL (credentials hidden); the outbox indexer logs it and retries later.
 """
 
 from __future__ import annotations
@@ -44,76 +23,17 @@ from urllib.parse import urlsplit, urlunsplit
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from search.base import MAX_WINDOW, SearchBackend, SearchQuery, SearchResults, SearchUnavailable
-from search.text import analyze_query, cjk_bigrams
+from search.documents import SearchDocument
+from search.elastic.mapping import KEYWORD_LIMIT, MAPPINGS, MAX_GRAM, SETTINGS, to_source
+from search.elastic.query import MAX_QUERY_TERMS, QueryPlan, grams_of, page_windows, prefixed, rank_key
+from search.text import analyze_query
 
-MAX_GRAM = 64  # longest prefix answered by the edge_ngram subfields (longer: a prefix query)
-# Longest term compared whole: keyword ignore_above (far under Lucene's 32766-byte terms) and
-# Elasticsearch's limit on a prefix query (index.max_regex_length, 1000 by default). Longer
-# keys and terms are not indexed as keywords, so longer query words and keys match nothing.
-KEYWORD_LIMIT = 1000
-MAX_QUERY_TERMS = 128  # distinct grams + words; any query the API accepts (100 chars) fits
-NAME_BOOST = 2.0  # names weigh above other fields in the text score
-FACET_SIZE = 1000  # buckets per facet: more than there are industries or channel kinds
 RANK_IN_PYTHON = 100  # up to this many matches: one search, ranked here; more: a search per tier
 BULK_CHUNK = 500
 BULK_RETRIES = 5  # per chunk, on 429 (and 502-504), backoff 0.5 s doubling up to 30 s
 ADMIN_TIMEOUT = 30.0  # creating, swapping and deleting indices
 BULK_TIMEOUT = 60.0
 COUNT_TIMEOUT = 2.0
-# Completion weights: verified (bit 23), popularity (15 bits), 255 - key length (8 bits); kept
-# below 2**24 so the float `_score` a suggestion carries is the exact weight.
-_POPULARITY_CAP = (1 << 15) - 1
-_COMPLETION_RESERVED = ("\x00", "\x1e", "\x1f")
-_DOC_FIELDS = ("id", "keys", "name_han", "name_terms", "other_han", "other_terms", "industry",
-               "industries", "channels", "regions", "verified", "popularity")
-
-
-def _prefixed_keyword() -> dict[str, Any]:
-    return {"type": "keyword", "ignore_above": KEYWORD_LIMIT, "fields": {"prefix": {
-        "type": "text", "analyzer": "c800_prefix", "search_analyzer": "keyword",
-        "index_options": "freqs"}}}
-
-
-SETTINGS: dict[str, Any] = {
-    "number_of_shards": 1,  # ~1M small documents; one shard keeps BM25 and facets exact
-    "analysis": {
-        "filter": {
-            "c800_bigrams_unigrams": {"type": "cjk_bigram", "output_unigrams": True},
-            "c800_bigrams": {"type": "cjk_bigram", "output_unigrams": False},
-            "c800_edge": {"type": "edge_ngram", "min_gram": 1, "max_gram": MAX_GRAM},
-        },
-        "analyzer": {
-            "c800_han": {"type": "custom", "tokenizer": "standard",
-                         "filter": ["cjk_width", "lowercase", "c800_bigrams_unigrams"]},
-            "c800_han_search": {"type": "custom", "tokenizer": "standard",
-                                "filter": ["cjk_width", "lowercase", "c800_bigrams"]},
-            "c800_prefix": {"type": "custom", "tokenizer": "keyword", "filter": ["c800_edge"]},
-        },
-    },
-}
-
-MAPPINGS: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "id": {"type": "keyword"},
-        "keys": _prefixed_keyword(),
-        "name_han": {"type": "text", "analyzer": "c800_han", "search_analyzer": "c800_han_search"},
-        "name_terms": _prefixed_keyword(),
-        "other_han": {"type": "text", "analyzer": "c800_han", "search_analyzer": "c800_han_search"},
-        "other_terms": _prefixed_keyword(),
-        "industry": {"type": "keyword", "ignore_above": KEYWORD_LIMIT},
-        "industries": {"type": "keyword", "ignore_above": KEYWORD_LIMIT},
-        "channels": {"type": "keyword", "ignore_above": KEYWORD_LIMIT},
-        "regions": {"type": "keyword", "ignore_above": KEYWORD_LIMIT},
-        "verified": {"type": "boolean"},
-        "popularity": {"type": "long"},
-        "suggest": {"type": "completion", "analyzer": "keyword", "max_input_length": MAX_GRAM,
-                    "preserve_separators": False, "preserve_position_increments": False},
-    },
-}
-
-_TIER_SORT = [{"verified": "desc"}, {"popularity": "desc"}, {"_score": "desc"}, {"id": "asc"}]
-_MATCH_NONE: dict[str, Any] = {"match_none": {}}
 
 
 def redact(url: str) -> str:
@@ -139,136 +59,6 @@ def _describe(exc: Exception) -> str:
         detail = exc.body if isinstance(exc.body, str) and exc.body else "no details (is it Elasticsearch?)"
         return f"HTTP {exc.status_code}: {detail}"[:500]
     return (getattr(exc, "message", None) or str(exc) or type(exc).__name__)[:500]
-
-
-def _suggest_weight(doc: Mapping[str, Any], key: str) -> int:
-    popularity = min(max(int(doc.get("popularity") or 0), 0), _POPULARITY_CAP)
-    return (bool(doc.get("verified")) << 23) | (popularity << 8) | (255 - min(len(key), 255))
-
-
-def to_source(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The indexed form of a search document: its fields plus the completion inputs."""
-    source = {name: doc.get(name) for name in _DOC_FIELDS}
-    source["popularity"] = min(max(int(doc.get("popularity") or 0), -(1 << 63)), (1 << 63) - 1)
-    source["suggest"] = [
-        {"input": [key], "weight": _suggest_weight(doc, key)}
-        for key in doc.get("keys") or ()
-        if key and not any(ch in key for ch in _COMPLETION_RESERVED)
-    ]
-    return source
-
-
-# --- query building ------------------------------------------------------------------------
-def _prefix(field: str, value: str, boost: float = 1.0) -> dict[str, Any]:
-    """*value* is a prefix of a term of *field* (a term on the edge_ngram subfield)."""
-    if len(value) <= MAX_GRAM:
-        return {"term": {f"{field}.prefix": {"value": value, "boost": boost}}}
-    if len(value) > KEYWORD_LIMIT:
-        return _MATCH_NONE
-    # Longer than any indexed gram: the longest gram narrows, a prefix query decides.
-    return {"bool": {"must": [{"term": {f"{field}.prefix": {"value": value[:MAX_GRAM], "boost": boost}}}],
-                     "filter": [{"prefix": {field: value}}]}}
-
-
-def _all_grams(field: str, run: str, boost: float = 1.0) -> dict[str, Any]:
-    """Every bigram of the Han *run* (a one-character run: that character) is in *field*."""
-    grams = dict.fromkeys(cjk_bigrams(run))
-    return {"bool": {"must": [{"term": {field: gram}} for gram in grams], "boost": boost}}
-
-
-def _grams_of(analyzed_han: Iterable[str]) -> set[str]:
-    return {gram for run in analyzed_han for gram in cjk_bigrams(run)}
-
-
-class _Plan:
-    """The clauses of one analysed query: filters, matching, and the four ranking tiers."""
-
-    def __init__(self, query: SearchQuery) -> None:
-        analyzed = query.analyzed
-        self.filters: list[dict[str, Any]] = []
-        if query.industry:
-            self.filters.append({"term": {"industries": query.industry}})
-        if query.channel:
-            self.filters.append({"term": {"channels": query.channel}})
-        if query.region:
-            self.filters.append({"terms": {"regions": query.regions}})
-        # Each Han run: all its grams among the names, or all among the other fields; each
-        # word: a prefix of a key, a name term or another term. These clauses alone score.
-        self.match = [
-            {"bool": {"should": [_all_grams("name_han", run, NAME_BOOST), _all_grams("other_han", run)],
-                      "minimum_should_match": 1}}
-            for run in analyzed.han
-        ] + [
-            {"bool": {"should": [_prefix("name_terms", word, NAME_BOOST), _prefix("keys", word, NAME_BOOST),
-                                 _prefix("other_terms", word)],
-                      "minimum_should_match": 1}}
-            for word in analyzed.words
-        ]
-        names = [_all_grams("name_han", run) for run in analyzed.han]
-        names += [_prefix("name_terms", word) for word in analyzed.words]
-        key = analyzed.key
-        self.exact = {"term": {"keys": key}} if len(key) <= KEYWORD_LIMIT else _MATCH_NONE
-        self.key_prefix = _prefix("keys", key)
-        self.in_names = {"bool": {"filter": names}}
-
-    def tier_clauses(self, tier: int) -> dict[str, Any]:
-        """Tier 4, 3, 2 or 1 alone (the tiers are disjoint and cover every match)."""
-        return {
-            4: {"bool": {"filter": [self.exact]}},
-            3: {"bool": {"filter": [self.key_prefix], "must_not": [self.exact]}},
-            2: {"bool": {"filter": [self.in_names], "must_not": [self.key_prefix]}},
-            1: {"bool": {"must_not": [self.key_prefix, self.in_names]}},
-        }[tier]
-
-    def overview(self, size: int) -> dict[str, Any]:
-        """Every match: total, facets, tier sizes, and the first *size* hits with their tiers."""
-        probes = [{"bool": {"filter": [clause], "_name": f"tier{tier}"}}
-                  for tier, clause in ((4, self.exact), (3, self.key_prefix), (2, self.in_names))]
-        return {
-            "query": {"bool": {"filter": [*self.filters, {"bool": {"should": [*probes, {"match_all": {}}]}}],
-                               "must": self.match}},
-            "size": size,
-            "_source": False,
-            "docvalue_fields": ["verified", "popularity"],
-            "track_total_hits": True,
-            "aggs": {
-                "industry": {"terms": {"field": "industry", "size": FACET_SIZE}},
-                "channel": {"terms": {"field": "channels", "size": FACET_SIZE}},
-                "tiers": {"filters": {"filters": {str(tier): self.tier_clauses(tier) for tier in (4, 3, 2)}}},
-            },
-        }
-
-    def page(self, tier: int, start: int, size: int) -> dict[str, Any]:
-        """Hits [start, start + size) of one tier, in rank order."""
-        return {
-            "query": {"bool": {"filter": [*self.filters, self.tier_clauses(tier)], "must": self.match}},
-            "sort": _TIER_SORT,
-            "from": start,
-            "size": size,
-            "_source": False,
-            "track_total_hits": False,
-        }
-
-
-def _rank_key(hit: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The order of the tier searches (tier, verified, popularity, text score, id), in Python."""
-    named = hit.get("matched_queries") or ()
-    tier = next((tier for tier in (4, 3, 2) if f"tier{tier}" in named), 1)
-    fields = hit.get("fields") or {}
-    verified = bool((fields.get("verified") or [False])[0])
-    popularity = int((fields.get("popularity") or [0])[0])
-    return (-tier, not verified, -popularity, -float(hit.get("_score") or 0.0), hit["_id"])
-
-
-def _page_windows(counts: list[int], start: int, end: int) -> list[tuple[int, int, int]]:
-    """``(tier, from, to)`` of each tier's hits that fall in the global page [start, end)."""
-    windows, before = [], 0
-    for tier, count in enumerate(counts):
-        low, high = max(start - before, 0), min(end - before, count)
-        if low < high:
-            windows.append((tier, low, high))
-        before += count
-    return windows
 
 
 class IndexingFailed(SearchUnavailable):
@@ -424,7 +214,7 @@ class ElasticBackend(SearchBackend):
         return responses
 
     # --- the port ---------------------------------------------------------------------------
-    def index(self, documents: Iterable[Mapping[str, Any]]) -> int:
+    def index(self, documents: Iterable[SearchDocument]) -> int:
         return self._write(({"_id": doc["id"], "_source": to_source(doc)} for doc in documents),
                            "index documents")
 
@@ -435,23 +225,23 @@ class ElasticBackend(SearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResults:
         analyzed = query.analyzed
-        if analyzed.empty or len(_grams_of(analyzed.han)) + len(analyzed.words) > MAX_QUERY_TERMS:
+        if analyzed.empty or len(grams_of(analyzed.han)) + len(analyzed.words) > MAX_QUERY_TERMS:
             return SearchResults(ids=[], total=0, facets={"industry": {}, "channel": {}})
         start = max(query.offset, 0)
         end = min(start + max(query.limit, 0), MAX_WINDOW)
-        plan = _Plan(query)
+        plan = QueryPlan(query)
         self._ensure()
         with self._errors("search"):
             overview = self._msearch([plan.overview(self.rank_in_python)])[0]
             total = overview["hits"]["total"]["value"]
             if total <= self.rank_in_python:
                 # Every match is here: rank them exactly as the tier searches would.
-                ids = [hit["_id"] for hit in sorted(overview["hits"]["hits"], key=_rank_key)[start:end]]
+                ids = [hit["_id"] for hit in sorted(overview["hits"]["hits"], key=rank_key)[start:end]]
             else:
                 tiers = overview["aggregations"]["tiers"]["buckets"]
                 counts = [tiers[str(tier)]["doc_count"] for tier in (4, 3, 2)]
                 counts.append(total - sum(counts))
-                windows = _page_windows(counts, start, end)
+                windows = page_windows(counts, start, end)
                 pages = self._msearch([plan.page(4 - tier, low, high - low)
                                        for tier, low, high in windows]) if windows else []
                 ids = [hit["_id"] for page in pages for hit in page["hits"]["hits"]]
@@ -495,7 +285,7 @@ class ElasticBackend(SearchBackend):
         """Keys longer than the completion inputs: exact keys first, then prefixes (rare)."""
         response = self._client.search(
             index=self.alias, size=limit, source=False,
-            query={"bool": {"filter": [_prefix("keys", key)],
+            query={"bool": {"filter": [prefixed("keys", key)],
                             "should": [{"constant_score": {"filter": {"term": {"keys": key}}}}]}},
             sort=[{"_score": "desc"}, {"verified": "desc"}, {"popularity": "desc"}, {"id": "asc"}])
         return [hit["_id"] for hit in response["hits"]["hits"]]
@@ -506,7 +296,7 @@ class ElasticBackend(SearchBackend):
             self._create_index(name)
             self._swap_alias(name)
 
-    def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
+    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
         """Fill a new versioned index aside, then swap the alias to it and drop the old one.
 
         Searches (and writes) keep going to the old index until the swap; writes made

@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import sessionmaker
 
+from directory.indexing.documents import iter_documents
 from directory.models import Enterprise, utcnow
 from directory.outbox import ListingChange, on_commit
 from search.base import SearchBackend, SearchUnavailable
-from search.documents import iter_documents
+from search.documents import SearchDocument
 
 log = logging.getLogger("c800.search")
 
@@ -160,7 +161,7 @@ class Indexer:
         return written
 
     @staticmethod
-    def _documents(session, progress: Callable[[int], Any] | None) -> Iterable[dict]:
+    def _documents(session, progress: Callable[[int], Any] | None) -> Iterable[SearchDocument]:
         for _, document in iter_documents(session):
             if document is not None:
                 if progress is not None:

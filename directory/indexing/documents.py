@@ -1,0 +1,92 @@
+"""Listing -> search document: the directory's listings in the engine-neutral form that
+:func:`search.documents.make_document` builds (see there for its fields).
+
+Which listings are searchable (active ones), which channels count (visible ones; the kinds a
+person can use), an industry's path and names, the regions served: directory facts, decided
+here, so the search engines never read the directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from directory.models import Enterprise, Industry
+from directory.validation import PHONE_KINDS
+from search.documents import SearchDocument, make_document
+
+
+@dataclass(frozen=True)
+class IndustryInfo:
+    path: tuple[str, ...]  # the industry first, then its ancestors
+    names: tuple[str, ...]  # every name of every industry on the path
+
+
+def industry_table(session: Session) -> dict[str, IndustryInfo]:
+    """Path and names of every industry, for building many documents."""
+    rows = {row.id: row for row in session.scalars(select(Industry))}
+    table: dict[str, IndustryInfo] = {}
+    for ident in rows:
+        path, names, current = [], [], rows.get(ident)
+        while current is not None and current.id not in path:
+            path.append(current.id)
+            names.extend([current.name_zh_hans, current.name_zh_hant, current.name_en])
+            current = rows.get(current.parent_id) if current.parent_id else None
+        table[ident] = IndustryInfo(tuple(path), tuple(names))
+    return table
+
+
+def document_for(enterprise: Enterprise, industries: dict[str, IndustryInfo]) -> SearchDocument | None:
+    """The search document of a listing, or None when it must not be searchable."""
+    if enterprise.status != "active":
+        return None
+    info = industries.get(enterprise.industry_id, IndustryInfo((enterprise.industry_id,), ()))
+    visible = [channel for channel in enterprise.channels if not channel.hidden]
+    return make_document(
+        id=enterprise.id,
+        names=[n for n in (enterprise.name_zh_hans, enterprise.name_zh_hant, enterprise.name_en) if n],
+        aliases=enterprise.aliases or [],
+        industries=info.path,
+        industry_names=info.names,
+        description=enterprise.description,
+        domains=enterprise.domains or [],
+        labels=[channel.label for channel in visible if channel.label],
+        phones=[channel.value for channel in visible if channel.kind in PHONE_KINDS],
+        channels=[channel.kind for channel in visible if channel.direction == "contact"],
+        regions=[row.code for row in enterprise.region_rows],
+        verified=enterprise.verified,
+    )
+
+
+def iter_documents(
+    session: Session, ids: Iterable[str] | None = None, batch: int = 500
+) -> Iterator[tuple[str, SearchDocument | None]]:
+    """``(id, document or None)`` for *ids* (every listing when None), loaded in batches.
+
+    None means the listing is gone or not public: the backend must delete it.
+    """
+    industries = industry_table(session)
+    options = (selectinload(Enterprise.channels), selectinload(Enterprise.region_rows))
+    if ids is None:
+        after = ""
+        while True:
+            rows = list(session.scalars(
+                select(Enterprise).options(*options).where(Enterprise.id > after)
+                .order_by(Enterprise.id).limit(batch)))
+            if not rows:
+                return
+            for enterprise in rows:
+                yield enterprise.id, document_for(enterprise, industries)
+            after = rows[-1].id
+            session.expunge_all()
+    wanted = list(dict.fromkeys(ids))
+    for start in range(0, len(wanted), batch):
+        chunk = wanted[start:start + batch]
+        found = {e.id: e for e in session.scalars(
+            select(Enterprise).options(*options).where(Enterprise.id.in_(chunk)))}
+        for ident in chunk:
+            enterprise = found.get(ident)
+            yield ident, (document_for(enterprise, industries) if enterprise is not None else None)
