@@ -284,8 +284,8 @@ def users_set_password(email: str, password_stdin: bool) -> None:
 
     The user is signed out everywhere: browser sessions end, and the access and refresh tokens
     issued to them are revoked (apps sign in again)."""
-    from api.oauth.models import revoke_user_grants
     from directory.accounts import AccountError, set_password
+    from directory.credentials import revoke_user_grants
 
     password = _stdin_password()
     session = db_session()
@@ -304,8 +304,8 @@ def users_set_password(email: str, password_stdin: bool) -> None:
 def users_sign_out(email: str) -> None:
     """Sign a user out everywhere (a lost phone, a stolen session): every browser session ends
     and every access and refresh token issued to them is revoked. The password stays."""
-    from api.oauth.models import revoke_user_grants
     from directory.accounts import end_all_sessions, find_user
+    from directory.credentials import revoke_user_grants
 
     session = db_session()
     user = find_user(session, email)
@@ -323,7 +323,7 @@ def clients_new_secret(client_id: str) -> None:
     """Give a confidential client a new secret (the old one stops working); prints it once."""
     import secrets as _secrets
 
-    from api.oauth.models import OAuthClient, digest
+    from directory.credentials import OAuthClient, digest
 
     session = db_session()
     client = session.get(OAuthClient, client_id)
@@ -355,8 +355,8 @@ def clients_create(name: str, grants: tuple[str, ...], scope: str, redirect_uris
     """Register a client; prints its id and, once, its secret, as JSON."""
     import secrets as _secrets
 
-    from api.oauth.models import SCOPES, OAuthClient, digest
     from directory.accounts import find_user
+    from directory.credentials import SCOPES, OAuthClient, digest
 
     scopes = scope.split()
     unknown = [s for s in scopes if s not in SCOPES]

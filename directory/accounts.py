@@ -129,7 +129,7 @@ def create_user(session: Session, email: str, password: str, *, admin: bool = Fa
 
 def set_password(session: Session, email: str, password: str) -> User:
     """Give the user with *email* a new password and end every browser session of theirs (the
-    caller commits, and revokes the user's OAuth grants: ``api.oauth.models.revoke_user_grants``);
+    caller commits, and revokes the user's OAuth grants: ``directory.credentials.revoke_user_grants``);
     AccountError if unknown."""
     check_password_rules(password)
     user = find_user(session, email)

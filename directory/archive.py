@@ -69,8 +69,8 @@ NO_PASSWORD = "!restored-without-password"
 # Every module declaring tables, so that Base.metadata knows all of them.
 MODEL_MODULES = ("directory.models", "directory.accounts", "directory.claims", "directory.contacts",
                  "directory.experiences", "directory.lookup", "directory.members", "directory.outbox",
-                 "directory.reviews", "directory.versions", "directory.webhooks", "api.oauth.models",
-                 "api.idempotency")
+                 "directory.reviews", "directory.versions", "directory.webhooks", "directory.credentials",
+                 "directory.idempotency_records")
 
 # Tables exported, in foreign-key order (parents first), each with the columns left out.
 EXPORTED: dict[str, dict[str, str]] = {

@@ -5,6 +5,9 @@ their SHA-256 digests are stored (a slow hash adds nothing for secrets of that e
 copy of the database lets no one call the API. Each row of ``oauth_tokens`` is one issue: an
 access token and, for user grants, a refresh token; rows issued from one authorization share a
 ``family`` so that a replayed refresh token can revoke all of them.
+
+The tables are the domain's (the model registry knows them); the authorization server that
+issues and checks them is ``api/oauth``.
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-import api.idempotency  # noqa: F401 - the idempotency_keys table
-import api.oauth.models  # noqa: F401 - OAuth2 clients, codes and tokens
 import directory.accounts  # noqa: F401 - users and memberships
 import directory.claims  # noqa: F401 - claims and reports
 import directory.contacts  # noqa: F401 - follows, handoffs, callback requests, channel days
+import directory.credentials  # noqa: F401 - OAuth2 clients, codes and tokens
 import directory.experiences  # noqa: F401 - experiences, their counters, live statuses
+import directory.idempotency_records  # noqa: F401 - the idempotency_keys table
 import directory.lookup  # noqa: F401 - the lookup_keys table
 import directory.members  # noqa: F401 - invitations to join a listing
 import directory.models  # noqa: F401 - registers the tables on Base.metadata

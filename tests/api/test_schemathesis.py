@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from api.oauth.models import OAuthClient, digest
 from directory.accounts import Membership, User, add_member, create_user
 from directory.claims import Claim, Report
 from directory.contacts import CallbackRequest, Handoff, normalize_code
 from directory.contacts import digest as handoff_digest
+from directory.credentials import OAuthClient, digest
 from directory.db import make_engine, make_session_factory
 from directory.experiences import record_experience
 from directory.importer import import_directory
