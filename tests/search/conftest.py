@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from api.cli import BUNDLED_DATA, upgrade_database
-from directory.db import make_engine, make_session_factory
+from directory.db import make_engine
 from directory.importer import import_directory
+from directory.sessions import make_session_factory
 from search.documents import iter_documents
 
 
