@@ -117,7 +117,8 @@ def directory_export(output: str) -> None:
     client secrets, tokens, webhook secrets; the header's "excluded" says what and why).
     `flask directory import FILE` restores it into an empty database.
     """
-    from directory.archive import ArchiveError, export_archive
+    from directory.archive import ArchiveError
+    from directory.archive_export import export_archive
 
     state = app_state()
     with state.engine.connect() as connection:
@@ -143,7 +144,8 @@ def directory_export(output: str) -> None:
 
 
 def _import_archive(path: Path) -> None:
-    from directory.archive import ArchiveError, import_archive
+    from directory.archive import ArchiveError
+    from directory.archive_import import import_archive
 
     session = db_session()
     try:

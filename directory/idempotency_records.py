@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.db import Base, UTCDateTime
+from directory.db import EXCLUDED, Base, UTCDateTime, table_facts
 from directory.models import JsonType, utcnow
 
 
@@ -21,6 +21,7 @@ class IdempotencyRecord(Base):
     ``key`` is the key's digest, ``fingerprint`` a MAC of the request, ``body`` sealed."""
 
     __tablename__ = "idempotency_keys"
+    __table_args__ = table_facts(public=False, archive=EXCLUDED, why="24-hour replay cache of POST answers")
 
     principal: Mapped[str] = mapped_column(String(80), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -30,7 +30,7 @@ from directory.contacts import CallbackRequest, ChannelDay, Follow, Handoff
 from directory.credentials import OAuthClient, OAuthToken, digest
 from directory.experiences import Experience, LiveStatus, ReachCount, WaitCount
 from directory.importer import import_directory
-from directory.lookup import LookupKey
+from directory.lookup_keys import LookupKey
 from directory.members import Invitation
 from directory.models import Channel, Enterprise, Notice
 from directory.reviews import FactReview
