@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import IO, Any
 
 from sqlalchemy import Column, Connection, Engine, String, Table, Text, select
@@ -26,9 +27,31 @@ from directory.archive import (
 )
 
 
+def _holder(value: Any, path: str) -> tuple[dict[str, Any] | None, str]:
+    """The object inside the JSON *value* that holds *path*'s last key (None if none), the key."""
+    *parents, key = path.split(".")
+    for name in parents:
+        value = value.get(name) if isinstance(value, dict) else None
+    return (value if isinstance(value, dict) else None), key
+
+
+def _redact(value: Any, paths: Iterable[str], when: str) -> Any:
+    """*value* (a fresh copy) with each of *paths* nulled, when the path *when* holds something."""
+    holder, key = _holder(value, when)
+    if holder is None or holder.get(key) is None:
+        return value
+    for path in paths:
+        holder, key = _holder(value, path)
+        if holder is not None:
+            holder[key] = None
+    return value
+
+
 def _redactions(columns: list[Column]) -> list[tuple[str, Callable[[Any], Any]]]:
     """(column, redact) for the JSON columns whose values have parts withheld (``REDACTED``)."""
-    return [(column.name, column.info["redact"]) for column in columns if "redact" in column.info]
+    return [(column.name, partial(_redact, paths=list(column.info["redacted"]),
+                                  when=column.info["redacted_when"]))
+            for column in columns if "redacted" in column.info]
 
 
 def _order(connection: Connection, table: Table) -> list:

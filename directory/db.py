@@ -59,11 +59,11 @@ def withheld(why: str, *, restore: Callable[[], Any] | None = None) -> dict[str,
     return {"withheld": why, "restore": restore}
 
 
-def redacted(why: dict[str, str], redact: Callable[[Any], Any]) -> dict[str, Any]:
+def redacted(why: dict[str, str], *, when: str) -> dict[str, Any]:
     """The ``info`` of a JSON column whose archived values have parts withheld: *why* maps each
-    path inside the value (``data.code``) to the reason; ``redact(value)`` nulls them (in place,
-    on a copy the archive made)."""
-    return {"redacted": why, "redact": redact}
+    path inside the value (``data.code``) to the reason; the archive writes them as null in the
+    values where the path *when* holds something."""
+    return {"redacted": why, "redacted_when": when}
 
 
 class UTCDateTime(TypeDecorator):

@@ -61,6 +61,10 @@ class WebhookError(ValueError):
         super().__init__(message)
 
 
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
 class Webhook(Base):
     __tablename__ = "webhooks"
     __table_args__ = table_facts(public=False)
@@ -73,7 +77,7 @@ class Webhook(Base):
     # The shared secret must be kept to sign with (it is never shown again after creation).
     secret: Mapped[str] = mapped_column(String(64), info=withheld(
         "a secret: restored webhooks sign with a new secret their receivers do not know; the "
-        "enterprise re-registers them", restore=lambda: new_secret()))
+        "enterprise re-registers them", restore=new_secret))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -91,7 +95,7 @@ class WebhookDelivery(Base):
         "data.code": "the short code of a handoff.created event, a secret (it no longer opens a "
                      "restored handoff)",
         "data.url": "the handoff.created event's URL, which carries the short code"},
-        redact=lambda payload: _without_handoff_code(payload)))
+        when="data.code"))
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
@@ -210,20 +214,6 @@ def check_target(url: str, *, allowed: Networks = (), resolve: Resolver = system
 
 
 # --- registration and events -----------------------------------------------------------------
-
-def new_secret() -> str:
-    """A webhook's signing secret."""
-    return "whsec_" + secrets.token_urlsafe(32)
-
-
-def _without_handoff_code(payload: Any) -> Any:
-    """*payload* with a handoff.created event's short code and the URL that carries it nulled
-    (in place): what the archive keeps of a delivery."""
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if isinstance(data, dict) and data.get("code") is not None:
-        data["code"] = data["url"] = None
-    return payload
-
 
 def register_webhook(session: Session, enterprise_id: str, url: str, events: list[str],
                      created_by: str, *, allowed: Networks = (),
