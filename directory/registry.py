@@ -52,10 +52,6 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
 metadata: MetaData = Base.metadata
 
 
-class RegistryError(Exception):
-    """A table does not say what it is, or says it wrongly."""
-
-
 def _module_of() -> dict[str, str]:
     return {mapper.local_table.name: mapper.class_.__module__ for mapper in Base.registry.mappers
             if isinstance(mapper.local_table, Table)}
@@ -105,10 +101,3 @@ def problems(every: Iterable[Table] | None = None) -> list[str]:
                 found.append(f"{table.name}.{column.name}: withheld, not nullable, and nothing "
                              "restores it")
     return found
-
-
-def check() -> None:
-    """Raise :class:`RegistryError` when any table's facts are missing or wrong."""
-    found = problems()
-    if found:
-        raise RegistryError("; ".join(found))
