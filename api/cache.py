@@ -7,7 +7,8 @@ the bodies it answered with, for that key, until one of these happens:
 
 - **any data behind them changes.** Every commit that writes a table public answers read
   (listings, channels, notices, wait counters, live statuses, the search outbox... every table
-  but those of :data:`PRIVATE_TABLES`) made by the app's sessions replaces the *change
+  but those of :data:`PRIVATE_TABLES`, the ones that declare ``table_facts(public=False)``,
+  read through ``directory/registry.py``) made by the app's sessions replaces the *change
   stamp*, 8 random bytes in ``DATA_DIR/response-cache.stamp`` shared through ``mmap`` by every
   process of this host (workers, ``flask`` commands). A cached answer is used only while the
   stamp is the one read before it was computed: a request that follows a write, in any
@@ -51,18 +52,14 @@ from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+import directory.registry as registry
 from api.http import preferred_language
 
 log = logging.getLogger(__name__)
 EXTENSION = "c800_response_cache"
 CACHED_HEADERS = ("Content-Type", "ETag", "Vary", "Content-Language", "Link", "Cache-Control")
 # Tables no public read looks at: writing them leaves cached answers valid.
-PRIVATE_TABLES = frozenset({
-    "users", "memberships", "oauth_clients", "oauth_codes", "oauth_tokens", "idempotency_keys",
-    "claims", "reports", "follows", "handoffs", "callback_requests", "channel_days", "webhooks",
-    "webhook_deliveries", "experiences", "fact_reviews", "member_invitations", "user_sessions",
-    "experience_voices",
-})
+PRIVATE_TABLES = registry.private_tables()
 CACHE_RESULTS = Counter("c800_response_cache_total", "Public reads answered from the response cache "
                         "(hit), computed (miss) or computed because the shared stamp was "
                         "unreadable (bypass).", ["result"])

@@ -21,7 +21,7 @@ import hmac
 import os
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -30,13 +30,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Response, current_app, g, make_response, request
 from flask_smorest import abort
-from sqlalchemy import Integer, String, Text, delete
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
 from api.state import app_state
-from directory.db import Base, UTCDateTime
-from directory.models import JsonType, utcnow
+from directory.idempotency_records import IdempotencyRecord
+from directory.models import utcnow
 
 KEEP = timedelta(hours=24)
 # A first request still "running" after this long died with its worker or its database (gunicorn
@@ -57,21 +56,6 @@ HEADER = {
 
 
 SEALED = "v1."  # prefix of an encrypted body
-
-
-class IdempotencyRecord(Base):
-    """The first answer to a POST made with an Idempotency-Key (status null: still running);
-    ``key`` is the key's digest, ``fingerprint`` a MAC of the request, ``body`` sealed."""
-
-    __tablename__ = "idempotency_keys"
-
-    principal: Mapped[str] = mapped_column(String(80), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    body: Mapped[str | None] = mapped_column(Text, nullable=True)
-    headers: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 def _principal() -> str:

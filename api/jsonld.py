@@ -22,7 +22,7 @@ from typing import Any
 
 from directory.links import deep_links_for
 from directory.models import Channel, Enterprise
-from directory.phones import classify_phone
+from directory.phones import PHONE_KINDS, classify_phone
 from directory.regions import get_region
 from directory.reviews import website_is_checked
 
@@ -82,7 +82,7 @@ def contact_point(channel: Channel, language: str) -> dict[str, Any] | None:
     point: dict[str, Any] = {"@type": "ContactPoint",
                              "contactType": channel.purpose or channel.label or "customer service"}
     options = []
-    if channel.kind in ("phone", "sms", "whatsapp"):
+    if channel.kind in PHONE_KINDS or channel.kind == "whatsapp":  # always a number
         info = classify_phone(channel.value)
         point["telephone"] = info.international or channel.value
         if info.toll_free:

@@ -12,9 +12,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Config
-from directory.db import make_engine, make_session_factory
+from directory.db import make_engine
 from directory.indexing.indexer import Indexer
 from directory.outbox import track_listing_changes
+from directory.sessions import make_session_factory
 from search import open_backend
 from search.base import SearchBackend
 

@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from api import create_app  # noqa: E402
 from api.cli import BUNDLED_DATA, upgrade_database  # noqa: E402
 from api.config import Config  # noqa: E402
-from directory.db import make_engine, make_session_factory  # noqa: E402
+from directory.db import make_engine  # noqa: E402
 from directory.importer import import_directory  # noqa: E402
+from directory.sessions import make_session_factory  # noqa: E402
 
 ICBC = "ent_9f7532f6acdd"
 CASES = {

@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from directory.db import Base, UTCDateTime
+from directory.db import EXCLUDED, Base, UTCDateTime, table_facts, withheld
 from directory.models import Enterprise, utcnow
 
 ROLES = ("owner", "editor")
@@ -44,6 +44,11 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
+# What a user restored from an archive has for a password hash: no password verifies against
+# it (argon2 refuses it as malformed) until `flask users set-password` gives them one.
+NO_PASSWORD = "!restored-without-password"
+
+
 class AccountError(ValueError):
     """An account operation that cannot be done as asked (a message says why)."""
 
@@ -52,10 +57,13 @@ class User(Base):
     """Someone who signs in: a consumer, an enterprise's editor, or an administrator."""
 
     __tablename__ = "users"
+    __table_args__ = table_facts(public=False)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255), info=withheld(
+        "a secret: restored users have no working password until `flask users set-password` "
+        "gives them one", restore=lambda: NO_PASSWORD))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -70,6 +78,8 @@ class UserSession(Base):
     """A browser signed in as a user, known by the SHA-256 digest of the id its cookie holds."""
 
     __tablename__ = "user_sessions"
+    __table_args__ = table_facts(public=False, archive=EXCLUDED, why=(
+        "browser sessions of the sign-in pages (digests), 12 hours at most: everyone signs in again"))
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"),
@@ -83,7 +93,8 @@ class Membership(Base):
     """A user's role on one enterprise's listing."""
 
     __tablename__ = "memberships"
-    __table_args__ = (CheckConstraint("role IN ('owner', 'editor')", name="ck_memberships_role"),)
+    __table_args__ = (CheckConstraint("role IN ('owner', 'editor')", name="ck_memberships_role"),
+                      table_facts(public=False))
 
     user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
@@ -129,7 +140,7 @@ def create_user(session: Session, email: str, password: str, *, admin: bool = Fa
 
 def set_password(session: Session, email: str, password: str) -> User:
     """Give the user with *email* a new password and end every browser session of theirs (the
-    caller commits, and revokes the user's OAuth grants: ``api.oauth.models.revoke_user_grants``);
+    caller commits, and revokes the user's OAuth grants: ``directory.credentials.revoke_user_grants``);
     AccountError if unknown."""
     check_password_rules(password)
     user = find_user(session, email)

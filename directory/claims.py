@@ -26,8 +26,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.accounts import Membership, User
 from directory.addresses import AddressError, parse_mailbox
-from directory.db import Base, UTCDateTime
-from directory.lookup import registrable_domain
+from directory.db import Base, UTCDateTime, table_facts, withheld
+from directory.lookup_keys import registrable_domain
 from directory.mailboxes import is_mailbox_provider
 from directory.models import Enterprise, utcnow
 
@@ -56,6 +56,7 @@ class Claim(Base):
         CheckConstraint("method IN ('email', 'admin')", name="ck_claims_method"),
         CheckConstraint("status IN ('pending', 'verified', 'approved', 'rejected')",
                         name="ck_claims_status"),
+        table_facts(public=False),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -65,7 +66,8 @@ class Claim(Base):
                                          index=True)
     method: Mapped[str] = mapped_column(String(16))
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, info=withheld(
+        "a secret (the digest of a mailed claim link): pending e-mail claims' links stop working"))
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -78,7 +80,7 @@ class Report(Base):
 
     __tablename__ = "reports"
     __table_args__ = (CheckConstraint("status IN ('open', 'resolved', 'dismissed')",
-                                      name="ck_reports_status"),)
+                                      name="ck_reports_status"), table_facts(public=False))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     enterprise_id: Mapped[str] = mapped_column(

@@ -34,9 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.accounts import lock_account
+from directory.channel_time import channel_zone, local_day
 from directory.counters import increment
-from directory.db import Base, UTCDateTime
-from directory.experiences import channel_zone, local_day
+from directory.db import Base, UTCDateTime, table_facts, withheld
 from directory.models import Channel, Enterprise, JsonType, Notice, utcnow
 from directory.validation import CALLBACK_KINDS
 
@@ -72,10 +72,16 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _unknown_digest() -> str:
+    """A digest no token or code has (what a restored handoff's are)."""
+    return hashlib.sha256(secrets.token_bytes(32)).hexdigest()
+
+
 class Follow(Base):
     """A consumer follows an enterprise: its notices reach them in GET /v1/me/notices."""
 
     __tablename__ = "follows"
+    __table_args__ = table_facts(public=False)
 
     user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
@@ -88,6 +94,7 @@ class ChannelDay(Base):
     """Counts per channel and local day: opens from the app, handoffs, reports, callbacks."""
 
     __tablename__ = "channel_days"
+    __table_args__ = table_facts(public=False)
 
     channel_id: Mapped[str] = mapped_column(String(32), ForeignKey("channels.id", ondelete="CASCADE"),
                                             primary_key=True)
@@ -116,10 +123,15 @@ class Handoff(Base):
     """What a consumer shared before contacting a channel, for that enterprise's agents."""
 
     __tablename__ = "handoffs"
+    __table_args__ = table_facts(public=False)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=withheld(
+        "a secret (digest of the handoff token): handoffs still live cannot be read by token "
+        "after a restore", restore=_unknown_digest))
+    code_hash: Mapped[str] = mapped_column(String(64), index=True, info=withheld(
+        "a secret (digest of the short code): handoffs still live cannot be read by code after "
+        "a restore", restore=_unknown_digest))
     enterprise_id: Mapped[str] = mapped_column(
         String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
     channel_id: Mapped[str] = mapped_column(String(32), ForeignKey("channels.id", ondelete="CASCADE"))
@@ -182,7 +194,7 @@ class CallbackRequest(Base):
     __tablename__ = "callback_requests"
     __table_args__ = (CheckConstraint(
         "status IN ('requested', 'accepted', 'completed', 'declined', 'cancelled')",
-        name="ck_callback_requests_status"),)
+        name="ck_callback_requests_status"), table_facts(public=False))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     enterprise_id: Mapped[str] = mapped_column(

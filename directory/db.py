@@ -1,4 +1,5 @@
-"""Database engines and sessions for SQLite (embedded default) and PostgreSQL.
+"""Database engines for SQLite (embedded default) and PostgreSQL, the declarative base of every
+table and the facts each table declares about itself (:func:`table_facts`, :func:`withheld`).
 
 Engines are created per process: gunicorn runs without ``--preload`` so every worker opens
 its own connections after the fork.
@@ -13,18 +14,56 @@ answers 503, see api/problems.py) from programming errors (500).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):
-    """Declarative base of every c800 table."""
+    """Declarative base of every c800 table (``directory/registry.py`` imports them all)."""
+
+
+# --- what each table is to the code that treats every table alike ----------------------------
+# The response cache, the archive and the migrations read these through directory/registry.py;
+# tests/directory/test_registry.py fails for a table that does not say them.
+
+KEPT, EXCLUDED, DERIVED = "kept", "excluded", "derived"
+ARCHIVE_TREATMENTS = (KEPT, EXCLUDED, DERIVED)
+
+
+def table_facts(*, public: bool, archive: str = KEPT, why: str | None = None,
+                rebuild: Callable[[Any], None] | None = None) -> dict[str, Any]:
+    """The ``info`` of a table, as ``__table_args__`` (or its last item):
+
+    - *public*: whether a public read shows its rows. A commit that writes only tables no
+      public read shows keeps the response cache's answers (``api/cache.py``).
+    - *archive*: what ``flask directory export`` does with it: ``kept`` (every row, without
+      the columns marked :func:`withheld`), ``excluded`` (left out: secrets, short-lived state;
+      *why* says why in the archive's header) or ``derived`` (left out, *why*, and made again
+      from the kept tables by *rebuild(connection)* once an import has written them).
+    """
+    return {"info": {"public": public, "archive": archive, "why": why, "rebuild": rebuild}}
+
+
+def withheld(why: str, *, restore: Callable[[], Any] | None = None) -> dict[str, Any]:
+    """The ``info`` of a column a kept table's archive leaves out (a secret, or what cannot
+    outlive one): *why* is said in the archive's header; an import gives the column
+    ``restore()`` (NULL without it)."""
+    return {"withheld": why, "restore": restore}
+
+
+def redacted(why: dict[str, str], *, when: str) -> dict[str, Any]:
+    """The ``info`` of a JSON column whose archived values have parts withheld: *why* maps each
+    path inside the value (``data.code``) to the reason; the archive writes them as null in the
+    values where the path *when* holds something."""
+    return {"redacted": why, "redacted_when": when}
 
 
 class UTCDateTime(TypeDecorator):
@@ -128,12 +167,3 @@ def connection_still_good(error: BaseException) -> bool:
     original = getattr(error, "orig", None)
     code = getattr(original, "sqlite_errorcode", None) if isinstance(original, sqlite3.Error) else None
     return code is not None and code & 0xFF in (5, 6)
-
-
-def make_session_factory(engine: Engine) -> sessionmaker:
-    """Sessions on *engine* that keep the derived ``lookup_keys`` table in step with each flush."""
-    from directory.lookup import track_lookup_keys  # imports the models, which import this module
-
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    track_lookup_keys(factory)
-    return factory

@@ -23,16 +23,13 @@ so the checks and counters hold under concurrent writers on SQLite and PostgreSQ
 An enterprise may publish a live status per channel (open / closed / incident, an estimated
 wait, a message) that expires; while it is fresh it beats the crowd's reports.
 
-Percentiles are nearest-rank: the p-th percentile of n waits is the smallest wait w such that
-at least ceil(p * n / 100) reports waited w minutes or less.
+What the counters add up to (percentiles, shares, the wait to expect) is read by
+``directory.experience_summaries``.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     Boolean,
@@ -43,24 +40,22 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     delete,
-    func,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.accounts import User, lock_account
+from directory.channel_time import channel_zone, hour_of_week, local_day
+from directory.contacts import count_day
 from directory.counters import increment
-from directory.db import Base, UTCDateTime
+from directory.db import Base, UTCDateTime, table_facts
 from directory.models import Channel, utcnow
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Channels answered in real time are waited on for minutes; the others (mail, forms) for days.
 SLOW_KINDS = ("email", "sms", "web_form", "social")
 MAX_WAIT = {"fast": 8 * 60, "slow": 14 * 24 * 60}
 REPORT_WINDOW = timedelta(hours=24)  # how far back an experience may be reported
 CLOCK_SKEW = timedelta(minutes=5)
-SMALL_SAMPLE = 10  # fewer distinct accounts than this: the answer says the sample is small
-HOURLY_MINIMUM = 5  # an hour of week with fewer distinct accounts falls back to all hours
 ALL_HOURS = 168  # the hour of week of voices counted over every hour
 FULL_WEIGHT, NEW_ACCOUNT_WEIGHT = 4, 1
 NEW_ACCOUNT_AGE = timedelta(days=7)
@@ -85,6 +80,7 @@ class Experience(Base):
         UniqueConstraint("user_id", "channel_id", "day", name="uq_experiences_once_a_day"),
         UniqueConstraint("user_id", "channel_id", "counted_week", name="uq_experiences_counted_weekly"),
         CheckConstraint("waited_minutes >= 0", name="ck_experiences_wait"),
+        table_facts(public=False),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -112,6 +108,7 @@ class WaitCount(Base):
     ``minutes``."""
 
     __tablename__ = "wait_counts"
+    __table_args__ = table_facts(public=True)
 
     channel_id: Mapped[str] = mapped_column(String(32), ForeignKey("channels.id", ondelete="CASCADE"),
                                             primary_key=True)
@@ -125,6 +122,7 @@ class ReachCount(Base):
     of those that reached a person, that said whether it was resolved, that was."""
 
     __tablename__ = "reach_counts"
+    __table_args__ = table_facts(public=True)
 
     channel_id: Mapped[str] = mapped_column(String(32), ForeignKey("channels.id", ondelete="CASCADE"),
                                             primary_key=True)
@@ -141,6 +139,7 @@ class ExperienceVoice(Base):
     in any): what tells a new voice from one heard before."""
 
     __tablename__ = "experience_voices"
+    __table_args__ = table_facts(public=False)
 
     channel_id: Mapped[str] = mapped_column(String(32), ForeignKey("channels.id", ondelete="CASCADE"),
                                             primary_key=True)
@@ -155,6 +154,7 @@ class VoiceCount(Base):
     (``ALL_HOURS``: in any) come from."""
 
     __tablename__ = "voice_counts"
+    __table_args__ = table_facts(public=True)
 
     channel_id: Mapped[str] = mapped_column(String(32), ForeignKey("channels.id", ondelete="CASCADE"),
                                             primary_key=True)
@@ -167,7 +167,7 @@ class LiveStatus(Base):
 
     __tablename__ = "live_statuses"
     __table_args__ = (CheckConstraint("state IN ('open', 'closed', 'incident')",
-                                      name="ck_live_statuses_state"),)
+                                      name="ck_live_statuses_state"), table_facts(public=True))
 
     channel_id: Mapped[str] = mapped_column(String(32), ForeignKey("channels.id", ondelete="CASCADE"),
                                             primary_key=True)
@@ -181,26 +181,6 @@ class LiveStatus(Base):
 
     def fresh_at(self, at: datetime) -> bool:
         return self.updated_at - CLOCK_SKEW <= at < self.expires_at
-
-
-# --- time ------------------------------------------------------------------------------------
-
-def channel_zone(channel: Channel) -> ZoneInfo:
-    name = (channel.hours or {}).get("timezone") or DEFAULT_TIMEZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
-
-
-def hour_of_week(at: datetime, zone: ZoneInfo) -> int:
-    """0 for Monday 00:00-00:59 ... 167 for Sunday 23:00-23:59, in *zone*'s wall-clock time."""
-    local = at.astimezone(zone)
-    return local.weekday() * 24 + local.hour
-
-
-def local_day(at: datetime, zone: ZoneInfo) -> date:
-    return at.astimezone(zone).date()
 
 
 def max_wait(channel: Channel) -> int:
@@ -226,8 +206,6 @@ def record_experience(session: Session, channel: Channel, user_id: str, *, waite
                       experience_id: str, now: datetime | None = None) -> Experience:
     """Store a report and, when it is the account's first on the channel this week, add it to
     the channel's counters (the caller commits)."""
-    from directory.contacts import count_day
-
     now = now or utcnow()
     at = at or now
     if at > now + CLOCK_SKEW:
@@ -301,8 +279,6 @@ def _promote(session: Session, user_id: str, channel_id: str, week: date) -> Non
 def withdraw_experience(session: Session, experience: Experience, channel: Channel) -> None:
     """Delete a report and take it out of every counter it added to; another report of the same
     account, channel and week is counted in its place (the caller commits)."""
-    from directory.contacts import count_day
-
     lock_account(session, experience.user_id)
     reached, resolved = experience.reached_person, experience.resolved
     if experience.weight:
@@ -321,160 +297,6 @@ def withdraw_experience(session: Session, experience: Experience, channel: Chann
                                                   ExperienceVoice.reports <= 0))
     session.execute(delete(VoiceCount).where(VoiceCount.channel_id == mine, VoiceCount.accounts <= 0))
     session.flush()
-
-
-# --- aggregates ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class WaitSummary:
-    sample_size: int  # counted reports
-    accounts: int  # the distinct accounts they come from
-    median_minutes: int | None
-    p90_minutes: int | None
-    reached_person_share: float | None
-    resolved_share: float | None
-
-    @property
-    def small_sample(self) -> bool:
-        return self.accounts < SMALL_SAMPLE
-
-
-def percentile(histogram: list[tuple[int, int]], p: float) -> int | None:
-    """Nearest-rank *p*-th percentile of (minutes, weight) pairs sorted by minutes: the smallest
-    wait at or below which at least p % of the weight lies."""
-    total = sum(count for _, count in histogram)
-    if total == 0:
-        return None
-    rank = max(1, math.ceil(p * total / 100))
-    seen = 0
-    for minutes, count in histogram:
-        seen += count
-        if seen >= rank:
-            return minutes
-    return histogram[-1][0]
-
-
-Reach = tuple[int, int, int, int, int]  # reports, weight, reached_person, resolved_known, resolved
-_NO_REACH: Reach = (0, 0, 0, 0, 0)
-
-
-def _summary(histogram: list[tuple[int, int]], reach: Reach, accounts: int) -> WaitSummary:
-    reports, weight, reached, resolved_known, resolved = reach
-    return WaitSummary(
-        sample_size=reports, accounts=accounts, median_minutes=percentile(histogram, 50),
-        p90_minutes=percentile(histogram, 90),
-        reached_person_share=round(reached / weight, 3) if weight else None,
-        resolved_share=round(resolved / resolved_known, 3) if resolved_known else None)
-
-
-def _accounts(session: Session, channel_ids: list[str], hour: int) -> dict[str, int]:
-    return dict(session.execute(select(VoiceCount.channel_id, VoiceCount.accounts).where(
-        VoiceCount.channel_id.in_(channel_ids), VoiceCount.hour_of_week == hour)).all())
-
-
-def wait_summaries(session: Session, channel_ids: list[str], hour: int | None = None
-                   ) -> dict[str, WaitSummary]:
-    """Each channel's summary over all hours, or over the hour of week *hour*."""
-    if not channel_ids:
-        return {}
-    waits = select(WaitCount.channel_id, WaitCount.minutes, func.sum(WaitCount.count)).where(
-        WaitCount.channel_id.in_(channel_ids))
-    reach = select(ReachCount.channel_id, func.sum(ReachCount.reports), func.sum(ReachCount.weight),
-                   func.sum(ReachCount.reached_person), func.sum(ReachCount.resolved_known),
-                   func.sum(ReachCount.resolved)).where(ReachCount.channel_id.in_(channel_ids))
-    if hour is not None:
-        waits = waits.where(WaitCount.hour_of_week == hour)
-        reach = reach.where(ReachCount.hour_of_week == hour)
-    reaches = {row[0]: tuple(int(v or 0) for v in row[1:])
-               for row in session.execute(reach.group_by(ReachCount.channel_id))}
-    reported = [ident for ident in channel_ids if reaches.get(ident, _NO_REACH)[0] > 0]
-    histograms: dict[str, list[tuple[int, int]]] = {}
-    accounts: dict[str, int] = {}
-    if reported:  # most channels have no report: one query, not three
-        for channel_id, minutes, count in session.execute(
-                waits.where(WaitCount.channel_id.in_(reported))
-                .group_by(WaitCount.channel_id, WaitCount.minutes).order_by(WaitCount.minutes)):
-            histograms.setdefault(channel_id, []).append((minutes, int(count)))
-        accounts = _accounts(session, reported, ALL_HOURS if hour is None else hour)
-    return {ident: _summary(histograms.get(ident, []), reaches.get(ident, _NO_REACH),
-                            accounts.get(ident, 0)) for ident in channel_ids}
-
-
-def hourly_summaries(session: Session, channel_id: str) -> dict[int, WaitSummary]:
-    """The channel's summary for every hour of week that has reports."""
-    histograms: dict[int, list[tuple[int, int]]] = {}
-    for hour, minutes, count in session.execute(
-            select(WaitCount.hour_of_week, WaitCount.minutes, WaitCount.count)
-            .where(WaitCount.channel_id == channel_id)
-            .order_by(WaitCount.hour_of_week, WaitCount.minutes)):
-        histograms.setdefault(hour, []).append((minutes, count))
-    accounts = dict(session.execute(select(VoiceCount.hour_of_week, VoiceCount.accounts).where(
-        VoiceCount.channel_id == channel_id, VoiceCount.hour_of_week < ALL_HOURS)).all())
-    summaries = {}
-    for row in session.scalars(select(ReachCount).where(ReachCount.channel_id == channel_id)
-                               .order_by(ReachCount.hour_of_week)):
-        summaries[row.hour_of_week] = _summary(histograms.get(row.hour_of_week, []), (
-            row.reports, row.weight, row.reached_person, row.resolved_known, row.resolved),
-            accounts.get(row.hour_of_week, 0))
-    return summaries
-
-
-@dataclass(frozen=True)
-class ExpectedWait:
-    """What to expect on a channel at an instant, and what that rests on."""
-
-    basis: str  # live, reported or unknown
-    minutes: int | None = None
-    p90_minutes: int | None = None
-    sample_size: int = 0
-    hour_of_week: int | None = None  # the hour of week the reports are from; None: all hours
-    reached_person_share: float | None = None
-    live: LiveStatus | None = None
-    accounts: int = 0
-
-    @property
-    def small_sample(self) -> bool:
-        return self.basis == "reported" and self.accounts < SMALL_SAMPLE
-
-
-def live_statuses(session: Session, channel_ids: list[str], at: datetime) -> dict[str, LiveStatus]:
-    """The fresh live statuses of *channel_ids* at *at*."""
-    if not channel_ids:
-        return {}
-    rows = session.scalars(select(LiveStatus).where(LiveStatus.channel_id.in_(channel_ids)))
-    return {row.channel_id: row for row in rows if row.fresh_at(at)}
-
-
-def expected_waits(session: Session, channels: list[Channel], at: datetime) -> dict[str, ExpectedWait]:
-    """Per channel: the live estimate while fresh, else the reports of the hour of week of *at*
-    (when enough accounts made them), else the reports of all hours, else unknown."""
-    ids = [c.id for c in channels]
-    live = live_statuses(session, ids, at)
-    overall = wait_summaries(session, ids)
-    found: dict[str, ExpectedWait] = {}
-    by_hour: dict[int, list[Channel]] = {}
-    for channel in channels:
-        by_hour.setdefault(hour_of_week(at, channel_zone(channel)), []).append(channel)
-    hourly: dict[str, tuple[int, WaitSummary]] = {}
-    for hour, group in by_hour.items():
-        wanted = [c.id for c in group if overall[c.id].accounts >= HOURLY_MINIMUM]
-        for ident, summary in wait_summaries(session, wanted, hour).items():
-            hourly[ident] = (hour, summary)
-    for channel in channels:
-        status = live.get(channel.id)
-        if status is not None and status.wait_minutes is not None:
-            found[channel.id] = ExpectedWait("live", status.wait_minutes, live=status)
-            continue
-        hour, summary = hourly.get(channel.id, (None, None))
-        if summary is None or summary.accounts < HOURLY_MINIMUM:
-            hour, summary = None, overall[channel.id]
-        if summary.sample_size == 0:
-            found[channel.id] = ExpectedWait("unknown", live=status)
-            continue
-        found[channel.id] = ExpectedWait(
-            "reported", summary.median_minutes, summary.p90_minutes, summary.sample_size, hour,
-            summary.reached_person_share, live=status, accounts=summary.accounts)
-    return found
 
 
 # --- live status -----------------------------------------------------------------------------

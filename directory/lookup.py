@@ -1,23 +1,18 @@
 """"Is this official?": match what a person pastes against the directory's channels and domains.
 
 Input is whatever reached someone: a phone number in any format, a URL, a bare domain or an
-e-mail address. Phone numbers match channels by their canonical forms (a number stored as
-``02160876100`` also matches ``+86 21 6087 6100``); e-mail addresses match listed addresses
-exactly, then by domain; URLs and domains match by *registrable domain* under the Public
-Suffix List (``www.icbc.com.cn`` and ``icbc.com.cn`` are ICBC's; ``icbc.com.cn.secure-login.top``
-is ``secure-login.top``'s and is reported as an imitation).
+e-mail address (read by ``directory.lookup_input``). Phone numbers match channels by their
+canonical forms (a number stored as ``02160876100`` also matches ``+86 21 6087 6100``); e-mail
+addresses match listed addresses exactly, then by domain; URLs and domains match by
+*registrable domain* under the Public Suffix List (``www.icbc.com.cn`` and ``icbc.com.cn`` are
+ICBC's; ``icbc.com.cn.secure-login.top`` is ``secure-login.top``'s and is reported as an
+imitation).
 
-Matching reads ``lookup_keys``, a table derived from the listings: :func:`track_lookup_keys`
-refreshes the keys of every enterprise a flush touched, inside the same transaction, so the
-table never disagrees with the listings it indexes. Keys are ``tel:<canonical number>``,
-``mail:<address>`` and ``dom:<registrable domain>``.
-
-Keys are made from *checked* facts only (``directory.reviews``): a channel's
-``checked_kind``/``checked_value`` and a listing's ``checked_website``/``checked_domains``.
-An enterprise's own change of a number, address or domain is shown on its listing but is
-never called official until an administrator approves it; until then the value checked
-before it stays official, unless the enterprise took it off (a hidden channel, a removed
-website or domain).
+Matching reads ``lookup_keys`` (``directory.lookup_keys``), derived from the listings' *checked*
+facts only (``directory.reviews``). An enterprise's own change of a number, address or domain
+is shown on its listing but is never called official until an administrator approves it;
+until then the value checked before it stays official, unless the enterprise took it off (a
+hidden channel, a removed website or domain).
 
 Nothing unknown is ever called official. Domains where anyone can get an address or publish a
 page (public mailboxes, social platforms, shop platforms) prove nothing about who is behind an
@@ -26,30 +21,20 @@ address there unless that exact address or page is listed.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import urlsplit
 
-from publicsuffixlist import PublicSuffixList
-from sqlalchemy import BigInteger, Connection, ForeignKey, Integer, String, delete, event, insert, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from directory.db import Base
+from directory.lookup_input import LookupInputError, ParsedInput, parse_input
+from directory.lookup_keys import LookupKey, ascii_host, public_suffix, registrable_domain
 from directory.mailboxes import MAILBOX_PROVIDERS  # where anyone can have a mailbox (a package's list)
 from directory.models import Channel, Enterprise
-from directory.phones import PHONE_TYPES, classify_phone, equivalent_forms, kind_hint, parse_phone_input
+from directory.phones import NUMBER_KINDS, PHONE_TYPES, classify_phone, equivalent_forms, kind_hint
 
-PHONE_CHANNEL_KINDS = ("phone", "sms", "whatsapp", "facetime")
 URL_CHANNEL_KINDS = ("webchat", "video", "app", "social", "web_form", "callback", "wechat")
-KEY_LENGTH = 255
-# What fits in one request line (gunicorn refuses lines over 8190 bytes) even when every
-# character is a 4-byte one, percent-encoded to 12 bytes: 600 x 12 + the rest of the line.
-MAX_INPUT = 600
-
 # Platforms where anyone can publish a page, a profile or a shop.
 USER_CONTENT_PLATFORMS = frozenset({
     "weibo.com", "weibo.cn", "douyin.com", "kuaishou.com", "bilibili.com", "zhihu.com",
@@ -61,226 +46,7 @@ USER_CONTENT_PLATFORMS = frozenset({
     "wjx.cn", "jinshuju.net", "mikecrm.com",
 })
 SHARED_DOMAINS = MAILBOX_PROVIDERS | USER_CONTENT_PLATFORMS
-
-_EMAIL = re.compile(r"^[^@\s]{1,64}@([^@\s]{1,253})$")
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]{0,31}):")
-_HOSTISH = re.compile(r"^[^\s/?#@:]+\.[^\s/?#@:]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-INPUT_KINDS = ("phone", "email", "url", "domain", "link", "unknown")
 MATCHED_BY = ("phone", "email", "url", "domain")
-
-
-class LookupInputError(ValueError):
-    """The text cannot be looked up: empty, too long, or holding control characters."""
-
-
-class LookupKey(Base):
-    """One way to recognise an enterprise: a number, an address or a registrable domain."""
-
-    __tablename__ = "lookup_keys"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
-    key: Mapped[str] = mapped_column(String(KEY_LENGTH), index=True)
-    enterprise_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
-    # the channel the key comes from; None for the enterprise's website and domains
-    channel_id: Mapped[str | None] = mapped_column(String(32))
-
-
-# --- keys --------------------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def _psl() -> PublicSuffixList:
-    return PublicSuffixList()
-
-
-def ascii_host(host: str) -> str | None:
-    """*host* lower-cased and IDNA-encoded, without a trailing dot; None if it is not a name."""
-    host = host.strip().rstrip(".").lower()
-    if not host or len(host) > 253:
-        return None
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return None
-
-
-def registrable_domain(host: str) -> str | None:
-    """The registrable domain of *host* (``www.icbc.com.cn`` → ``icbc.com.cn``), else None."""
-    name = ascii_host(host)
-    if name is None:
-        return None
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-        return None
-    except ValueError:
-        pass
-    return _psl().privatesuffix(name)
-
-
-def _url_host(url: str) -> str | None:
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None
-
-
-def channel_keys(kind: str, value: str) -> list[str]:
-    """Lookup keys of a channel's value."""
-    keys: list[str] = []
-    if kind in PHONE_CHANNEL_KINDS:
-        if "@" in value:  # a FaceTime address
-            keys.append(f"mail:{value.lower()}")
-        else:
-            keys.append(f"tel:{value}")
-    elif kind == "email":
-        keys.append(f"mail:{value.lower()}")
-        domain = registrable_domain(value.rpartition("@")[2])
-        if domain:
-            keys.append(f"dom:{domain}")
-    elif value.lower().startswith(("https://", "http://")):
-        domain = registrable_domain(_url_host(value) or "")
-        if domain:
-            keys.append(f"dom:{domain}")
-    return [key for key in keys if len(key) <= KEY_LENGTH]
-
-
-def enterprise_keys(website: str | None, domains: Iterable[str]) -> list[str]:
-    """Lookup keys of an enterprise's own website and domains."""
-    hosts = list(domains)
-    if website:
-        hosts.append(_url_host(website) or "")
-    found = (registrable_domain(host) for host in hosts if host)
-    return list(dict.fromkeys(f"dom:{d}" for d in found if d and len(d) + 4 <= KEY_LENGTH))
-
-
-def checked_enterprise_keys(website: str | None, domains: Iterable[str] | None,
-                            checked_website: str | None, checked_domains: Iterable[str] | None
-                            ) -> list[str]:
-    """Keys of the checked website and domains the listing still shows (a website changed and
-    not yet checked leaves the checked one in force; one removed takes it away)."""
-    shown = set(domains or [])
-    return enterprise_keys(checked_website if website else None,
-                           [d for d in checked_domains or [] if d in shown])
-
-
-def refresh_lookup_keys(connection: Connection, enterprise_ids: Iterable[str]) -> None:
-    """Rebuild the keys of *enterprise_ids* from the checked facts the database holds now."""
-    ids = sorted(set(enterprise_ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        connection.execute(delete(LookupKey).where(LookupKey.enterprise_id.in_(chunk)))
-        rows: list[dict[str, str | None]] = []
-        for ident, website, domains, checked_website, checked_domains in connection.execute(
-                select(Enterprise.id, Enterprise.website, Enterprise.domains,
-                       Enterprise.checked_website, Enterprise.checked_domains)
-                .where(Enterprise.id.in_(chunk))):
-            rows.extend({"key": key, "enterprise_id": ident, "channel_id": None}
-                        for key in checked_enterprise_keys(website, domains, checked_website,
-                                                           checked_domains))
-        for ident, enterprise_id, kind, value in connection.execute(
-                select(Channel.id, Channel.enterprise_id, Channel.checked_kind, Channel.checked_value)
-                .where(Channel.enterprise_id.in_(chunk), Channel.checked_value.is_not(None))):
-            rows.extend({"key": key, "enterprise_id": enterprise_id, "channel_id": ident}
-                        for key in channel_keys(kind, value))
-        if rows:
-            connection.execute(insert(LookupKey), rows)
-
-
-_PENDING = "lookup_keys_pending"
-
-
-def _collect(session: Session, _context, _instances) -> None:
-    pending: set[str] = session.info.setdefault(_PENDING, set())
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Enterprise) and obj.id:
-            pending.add(obj.id)
-        elif isinstance(obj, Channel) and obj.enterprise_id:
-            pending.add(obj.enterprise_id)
-
-
-def _refresh(session: Session, _context) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        refresh_lookup_keys(session.connection(), pending)
-
-
-def track_lookup_keys(factory: sessionmaker) -> None:
-    """Keep ``lookup_keys`` in step with every flush of a *factory* session."""
-    if not event.contains(factory, "before_flush", _collect):
-        event.listen(factory, "before_flush", _collect)
-        event.listen(factory, "after_flush", _refresh)
-        event.listen(factory, "after_soft_rollback",
-                     lambda session, _previous: session.info.pop(_PENDING, None))
-
-
-# --- reading the input -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ParsedInput:
-    kind: str            # phone | email | url | domain | link | unknown
-    normalized: str      # canonical number, lower-case address, host, the scheme of a link,
-                         # or the text itself when it is none of these
-    host: str | None = None
-    domain: str | None = None      # registrable domain
-    path: str = ""
-    trick: str | None = None       # user_info | ip_address | unsafe_scheme
-
-
-def parse_input(text: str) -> ParsedInput:
-    """Classify what was pasted (``unknown`` when it is not a number, link, domain or address);
-    raise :class:`LookupInputError` for empty or overlong text and control characters."""
-    if not text.strip() or len(text) > MAX_INPUT or _CONTROL.search(text):
-        raise LookupInputError("paste a phone number, a URL, a domain or an e-mail address, "
-                               f"at most {MAX_INPUT} characters without control characters")
-    text = unicodedata.normalize("NFKC", text).strip()  # full-width digits and letters
-    unknown = ParsedInput("unknown", text[:MAX_INPUT])
-    if not text or _CONTROL.search(text):
-        return unknown
-    if text.lower().startswith("mailto:"):
-        text = text[7:].split("?", 1)[0]
-    number = parse_phone_input(text)
-    if number is not None:
-        return ParsedInput("phone", number)
-    email = _EMAIL.match(text)
-    if email and "/" not in text:
-        host = ascii_host(email.group(1))
-        if host is None or "." not in host:
-            return unknown
-        return ParsedInput("email", f"{text.rsplit('@', 1)[0].lower()}@{host}", host,
-                           registrable_domain(host))
-    scheme = _SCHEME.match(text)
-    if scheme and "." in scheme.group(1) and _HOSTISH.match(text):
-        scheme = None  # "example.com:8080/..." is a host with a port, not a scheme
-    if scheme and scheme.group(1).lower() not in ("http", "https"):
-        return ParsedInput("link", scheme.group(1).lower() + ":", trick="unsafe_scheme")
-    kind = "url"
-    if not scheme:
-        if text.startswith("//"):
-            text = "https:" + text
-        elif _HOSTISH.match(text):
-            kind = "domain" if not re.search(r"[/?#]", text) else "url"
-            text = "https://" + text
-        else:
-            return unknown
-    try:
-        parts = urlsplit(text)
-        hostname = parts.hostname
-    except ValueError:
-        return unknown
-    host = ascii_host(hostname or "")
-    if host is None:
-        return unknown
-    trick = "user_info" if "@" in parts.netloc else None
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        domain = registrable_domain(host)
-    else:
-        return ParsedInput(kind, host, host, None, parts.path, trick or "ip_address")
-    return ParsedInput(kind, host, host, domain, parts.path, trick)
 
 
 # --- answering -----------------------------------------------------------------------------
@@ -336,7 +102,7 @@ def _phone(session: Session, parsed: ParsedInput) -> LookupResult:
     info = classify_phone(parsed.normalized)
     forms = sorted(equivalent_forms(parsed.normalized) | {parsed.normalized})
     matches = [m for m in _load(session, _keys(session, [f"tel:{f}" for f in forms]), "phone")
-               if m.channel is not None and m.channel.checked_kind in PHONE_CHANNEL_KINDS]
+               if m.channel is not None and m.channel.checked_kind in NUMBER_KINDS]
     result = LookupResult(parsed, bool(matches), matches, phone_type=info.kind)
     if not matches:
         result.hint_code = info.kind
@@ -357,7 +123,7 @@ def _imitated(session: Session, parsed: ParsedInput) -> Match | None:
     """A listed domain written into another host: ``icbc.com.cn.secure-login.top``,
     ``www-icbc-com-cn.top``."""
     host = parsed.host or ""
-    suffix = _psl().publicsuffix(host) or ""
+    suffix = public_suffix(host)
     labels = [label for label in re.split(r"[.\-_]", host[: -len(suffix)] if suffix else host)
               if label][:12]
     candidates = set()

@@ -28,7 +28,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.accounts import ROLES, Membership, User, find_user
-from directory.db import Base, UTCDateTime
+from directory.db import Base, UTCDateTime, table_facts, withheld
 from directory.mail import carried_as_is
 from directory.models import Enterprise, utcnow
 from directory.versions import ensure_base_version, record_version
@@ -83,6 +83,7 @@ class Invitation(Base):
     __table_args__ = (
         CheckConstraint("role IN ('owner', 'editor')", name="ck_member_invitations_role"),
         CheckConstraint("status IN ('pending', 'accepted', 'revoked')", name="ck_member_invitations_status"),
+        table_facts(public=False),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -90,7 +91,9 @@ class Invitation(Base):
         String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(16))
-    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, info=withheld(
+        "a secret (the digest of a mailed invitation): pending invitations stop working; owners "
+        "invite again"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     invited_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.db import Base, UTCDateTime
+from directory.db import Base, UTCDateTime, table_facts
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -59,6 +59,7 @@ class Industry(Base):
     """A consumer-facing industry; leaves hold enterprises, parents group leaves."""
 
     __tablename__ = "industries"
+    __table_args__ = table_facts(public=True)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name_zh_hans: Mapped[str] = mapped_column(String(100))
@@ -84,6 +85,7 @@ class Enterprise(Base):
             "name_zh_hans IS NOT NULL OR name_zh_hant IS NOT NULL OR name_en IS NOT NULL",
             name="ck_enterprises_has_name",
         ),
+        table_facts(public=True),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -138,6 +140,7 @@ class EnterpriseRegion(Base):
     """A region an enterprise serves: an ISO 3166-1 country or a GB/T 2260 division code."""
 
     __tablename__ = "enterprise_regions"
+    __table_args__ = table_facts(public=True)
 
     enterprise_id: Mapped[str] = mapped_column(
         String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True
@@ -153,6 +156,7 @@ class Channel(Base):
         CheckConstraint(_in("kind", CHANNEL_KINDS), name="ck_channels_kind"),
         CheckConstraint(_in("direction", DIRECTIONS), name="ck_channels_direction"),
         Index("ix_channels_kind_enterprise", "kind", "enterprise_id"),
+        table_facts(public=True),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -198,7 +202,8 @@ class Notice(Base):
     """A notice an enterprise publishes on its listing ("flight cancelled: rebook here")."""
 
     __tablename__ = "notices"
-    __table_args__ = (CheckConstraint(_in("severity", SEVERITIES), name="ck_notices_severity"),)
+    __table_args__ = (CheckConstraint(_in("severity", SEVERITIES), name="ck_notices_severity"),
+                      table_facts(public=True))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     enterprise_id: Mapped[str] = mapped_column(

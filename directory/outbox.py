@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from directory.db import Base, UTCDateTime
+from directory.db import EXCLUDED, Base, UTCDateTime, table_facts
 from directory.models import Channel, Enterprise, EnterpriseRegion, Industry, utcnow
 
 _FLAG = "listing_changes_written"
@@ -28,6 +28,8 @@ class ListingChange(Base):
     """One enterprise whose search document must be rebuilt (or removed)."""
 
     __tablename__ = "listing_changes"
+    __table_args__ = table_facts(public=True, archive=EXCLUDED,
+                                  why="the search outbox; the search index is rebuilt after the import")
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)

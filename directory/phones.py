@@ -1,9 +1,18 @@
-"""Phone numbers: canonical dialable values and display forms.
+"""Phone numbers: the one place that turns a typed number into its forms, and the one list of
+the channel kinds whose value is a number.
 
 Canonical values are digits, with a leading ``+`` and country code for numbers outside
 mainland China's domestic dialling plan (``95588``, ``4008208820``, ``02160876100``,
 ``+18774484824``). phonenumbers covers ordinary numbers; China's short service numbers
 (95xxx, 96xxx, 1xxxx) and 106… SMS senders are kept as dialled.
+
+- :func:`normalize_phone` — a typed number to its canonical value (channels' values);
+  :func:`parse_phone_input` the same for whatever a person pasted (``tel:``, ``0086-…``);
+  :func:`callback_number` a number one can be called back on, as E.164;
+- :func:`domestic_form`, :func:`international_form`, :func:`equivalent_forms` — the other
+  canonical forms of one number (national digits ⇄ E.164, a 95 number behind an area code);
+- :func:`classify_phone` — what a number is (mobile, landline, 400, 800, 95/96/1x service
+  numbers, 106 senders, emergency, international), its cost and reach; :func:`display_phone`.
 """
 
 from __future__ import annotations
@@ -14,6 +23,13 @@ from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import PhoneNumberType, shortnumberinfo
+
+# Channel kinds whose value is a phone number in canonical form: dialled or texted.
+PHONE_KINDS = ("phone", "sms")
+# ... and every kind whose value may be a number: apps reached by an international number
+# (``+`` and the country code; a FaceTime value may also be an e-mail address). Lookup knows
+# a number by any of them.
+NUMBER_KINDS = (*PHONE_KINDS, "whatsapp", "facetime")
 
 _SEPARATORS = re.compile(r"[\s\-().\u00a0\u3000/]")
 CANONICAL = re.compile(r"^\+?[0-9]{3,20}$")
@@ -284,3 +300,18 @@ def parse_phone_input(text: str) -> str | None:
         return normalize_phone(text)
     except PhoneNumberError:
         return None
+
+
+_CALLABLE_BACK = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def callback_number(text: str) -> str | None:
+    """The E.164 form of *text* when it is a mobile or landline number one can be called back
+    on (mainland numbers may be written without ``+86``); None otherwise."""
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _CALLABLE_BACK:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -12,10 +12,8 @@ from datetime import datetime
 
 from directory.hours import status_at
 from directory.models import Channel, Enterprise
-from directory.phones import classify_phone
+from directory.phones import PHONE_KINDS, classify_phone
 from directory.regions import serves
-
-PHONE_VALUE_KINDS = ("phone", "sms")
 
 
 def reaches_person(channel: Channel) -> bool | None:
@@ -29,7 +27,7 @@ def reaches_person(channel: Channel) -> bool | None:
 def cost_rank(channel: Channel) -> int:
     """0 a toll-free call, 1 the usual cost (a local-rate or 400 call, an online channel on the
     phone's data), 2 an international call."""
-    if channel.kind not in PHONE_VALUE_KINDS:
+    if channel.kind not in PHONE_KINDS:
         return 1
     info = classify_phone(channel.value)
     if info.toll_free:

@@ -33,17 +33,11 @@ from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.claims import Claim
-from directory.db import Base, UTCDateTime
-from directory.lookup import (
-    PHONE_CHANNEL_KINDS,
-    SHARED_DOMAINS,
-    LookupKey,
-    channel_keys,
-    enterprise_keys,
-    registrable_domain,
-)
+from directory.db import Base, UTCDateTime, table_facts
+from directory.lookup import SHARED_DOMAINS
+from directory.lookup_keys import LookupKey, channel_keys, enterprise_keys, registrable_domain
 from directory.models import Channel, Enterprise, JsonType, utcnow
-from directory.phones import equivalent_forms
+from directory.phones import NUMBER_KINDS, equivalent_forms
 from directory.validation import CALLBACK_KINDS, TOPIC_PARAM_KINDS
 from directory.versions import ensure_base_version, record_version, snapshot
 
@@ -65,6 +59,7 @@ class FactReview(Base):
     administrator: a channel's kind and value, or the listing's website and domains."""
 
     __tablename__ = "fact_reviews"
+    __table_args__ = table_facts(public=False)
 
     # time-ordered, so that the queue in id order is oldest first
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -158,7 +153,7 @@ class Conflict:
 def fact_keys(kind: str, value: str) -> list[str]:
     """The lookup keys a channel of *kind* and *value* would hold, each form of a number."""
     keys = channel_keys(kind, value)
-    if kind in PHONE_CHANNEL_KINDS and "@" not in value:
+    if kind in NUMBER_KINDS and "@" not in value:
         keys += [f"tel:{form}" for form in sorted(equivalent_forms(value))]
     return keys
 

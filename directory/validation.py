@@ -23,7 +23,7 @@ from directory.hosts import host_name_problem
 from directory.hours import HoursError, validate_hours
 from directory.instants import BODY_RANGE, Instant
 from directory.models import CHANNEL_KINDS, DIRECTIONS, LANGUAGES, STATUSES
-from directory.phones import CANONICAL, PhoneNumberError, normalize_phone
+from directory.phones import CANONICAL, PHONE_KINDS, PhoneNumberError, normalize_phone
 from directory.regions import is_known_region
 from directory.urls import UnsafeURLError, check_web_url, is_valid_hostname
 
@@ -34,7 +34,6 @@ LANGUAGE_TAG_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@([a-z0-9-]+(\.[a-z0-9-]+)+)$")
 WECHAT_ID = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{5,19}$")
 URL_KINDS = ("webchat", "video", "app", "social", "web_form", "callback")
-PHONE_KINDS = ("phone", "sms")
 # Kinds whose URL can take the consumer's topic in a query parameter the listing names.
 TOPIC_PARAM_KINDS = ("webchat", "video", "web_form", "callback")
 # A menu's key sequence: steps of keys separated by commas ("2,1", "1,*", "9,123#").

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from directory.db import Base, UTCDateTime
+from directory.db import Base, UTCDateTime, table_facts
 from directory.models import Channel, Enterprise, JsonType, Notice, utcnow
 from directory.records import (
     CHANNEL_FIELDS,
@@ -33,7 +33,8 @@ class ListingVersion(Base):
     """One state of a listing after a change."""
 
     __tablename__ = "listing_versions"
-    __table_args__ = (UniqueConstraint("enterprise_id", "number", name="uq_listing_versions_number"),)
+    __table_args__ = (UniqueConstraint("enterprise_id", "number", name="uq_listing_versions_number"),
+                      table_facts(public=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     enterprise_id: Mapped[str] = mapped_column(

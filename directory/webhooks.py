@@ -37,7 +37,7 @@ import urllib3
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from directory.db import Base, UTCDateTime
+from directory.db import Base, UTCDateTime, redacted, table_facts, withheld
 from directory.models import JsonType, utcnow
 from directory.urls import UnsafeURLError, check_web_url
 
@@ -61,8 +61,13 @@ class WebhookError(ValueError):
         super().__init__(message)
 
 
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
 class Webhook(Base):
     __tablename__ = "webhooks"
+    __table_args__ = table_facts(public=False)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     enterprise_id: Mapped[str] = mapped_column(
@@ -70,7 +75,9 @@ class Webhook(Base):
     url: Mapped[str] = mapped_column(String(2048))
     events: Mapped[list[str]] = mapped_column(JsonType, default=list)
     # The shared secret must be kept to sign with (it is never shown again after creation).
-    secret: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(64), info=withheld(
+        "a secret: restored webhooks sign with a new secret their receivers do not know; the "
+        "enterprise re-registers them", restore=new_secret))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -78,12 +85,17 @@ class Webhook(Base):
 
 class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
+    __table_args__ = table_facts(public=False)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     webhook_id: Mapped[str] = mapped_column(String(32), ForeignKey("webhooks.id", ondelete="CASCADE"),
                                             index=True)
     event: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType, info=redacted({
+        "data.code": "the short code of a handoff.created event, a secret (it no longer opens a "
+                     "restored handoff)",
+        "data.url": "the handoff.created event's URL, which carries the short code"},
+        when="data.code"))
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
@@ -215,7 +227,7 @@ def register_webhook(session: Session, enterprise_id: str, url: str, events: lis
     if count >= MAX_WEBHOOKS:
         raise WebhookError(f"A listing has at most {MAX_WEBHOOKS} webhooks.", field=None, status=409)
     webhook = Webhook(id=f"whk_{secrets.token_hex(8)}", enterprise_id=enterprise_id, url=url,
-                      events=list(events), secret="whsec_" + secrets.token_urlsafe(32),
+                      events=list(events), secret=new_secret(),
                       active=True, created_by=created_by, created_at=utcnow())
     session.add(webhook)
     session.flush()

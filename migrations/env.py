@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import api.idempotency  # noqa: F401 - the idempotency_keys table
-import api.oauth.models  # noqa: F401 - OAuth2 clients, codes and tokens
-import directory.accounts  # noqa: F401 - users and memberships
-import directory.claims  # noqa: F401 - claims and reports
-import directory.contacts  # noqa: F401 - follows, handoffs, callback requests, channel days
-import directory.experiences  # noqa: F401 - experiences, their counters, live statuses
-import directory.lookup  # noqa: F401 - the lookup_keys table
-import directory.members  # noqa: F401 - invitations to join a listing
-import directory.models  # noqa: F401 - registers the tables on Base.metadata
-import directory.outbox  # noqa: F401 - the listing_changes table
-import directory.reviews  # noqa: F401 - fact_reviews
-import directory.versions  # noqa: F401 - listing_versions
-import directory.webhooks  # noqa: F401 - webhooks and their deliveries
-from directory.db import Base, make_engine
+from directory.db import make_engine
+from directory.registry import metadata  # every model module: Base.metadata holds every table
 
-target_metadata = Base.metadata
+target_metadata = metadata
 config = context.config
 
 

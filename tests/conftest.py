@@ -21,8 +21,9 @@ from sqlalchemy.engine import make_url
 from api import create_app
 from api.cli import BUNDLED_DATA, upgrade_database
 from api.config import Config
-from directory.db import make_engine, make_session_factory
+from directory.db import make_engine
 from directory.importer import import_directory
+from directory.sessions import make_session_factory
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

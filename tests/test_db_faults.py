@@ -28,8 +28,9 @@ from api import create_app
 from api.cli import upgrade_database
 from api.config import Config
 from directory.claims import Report
-from directory.db import make_engine, make_session_factory
+from directory.db import make_engine
 from directory.importer import import_directory
+from directory.sessions import make_session_factory
 from tests.conftest import _drop_schema, _postgres_schema_url
 from tests.directory.test_importer import enterprise, write_data
 from tests.live import MASTERS, free_port, gunicorn, worker_pids

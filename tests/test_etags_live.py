@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import requests
 
-from api.oauth.models import OAuthClient, digest
 from directory.accounts import add_member, create_user
+from directory.credentials import OAuthClient, digest
 from tests.live import gunicorn
 from tests.test_faults import LISTING, one_listing
 

@@ -22,8 +22,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
 from directory.claims import Report
-from directory.db import make_engine, make_session_factory
+from directory.db import make_engine
 from directory.importer import import_directory
+from directory.sessions import make_session_factory
 from tests.directory.test_importer import enterprise, write_data
 from tests.live import MASTERS, gunicorn, worker_pids
 

@@ -13,8 +13,9 @@ import socket
 
 import pytest
 
-from directory.db import make_engine, make_session_factory
+from directory.db import make_engine
 from directory.importer import import_directory
+from directory.sessions import make_session_factory
 from tests.directory.test_importer import enterprise, write_data
 from tests.live import gunicorn
 

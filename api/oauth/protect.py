@@ -19,10 +19,10 @@ from flask import Flask, current_app, g, request
 from flask_smorest import abort
 from sqlalchemy import select
 
-from api.oauth.models import OAuthToken, digest
 from api.oauth.server import acting_user
 from api.state import db_session
 from directory.accounts import User
+from directory.credentials import OAuthToken, digest
 
 REALM = "c800"
 READ_SCOPE = "directory:read"

@@ -21,9 +21,9 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import Flask, g
 from sqlalchemy import delete, select, update
 
-from api.oauth.models import SCOPES, AuthorizationCode, OAuthClient, OAuthToken, digest
 from api.state import app_state, db_session
 from directory.accounts import User
+from directory.credentials import SCOPES, AuthorizationCode, OAuthClient, OAuthToken, digest
 
 PUBLIC_AND_CONFIDENTIAL = ["client_secret_basic", "client_secret_post", "none"]
 CONFIDENTIAL = ["client_secret_basic", "client_secret_post"]

@@ -13,12 +13,13 @@ from datetime import datetime
 from marshmallow import Schema, fields, validate
 
 from api.cache import not_after
-from directory.experiences import LIVE_STATES, ExpectedWait, LiveStatus
+from directory.experience_summaries import ExpectedWait
+from directory.experiences import LIVE_STATES, LiveStatus
 from directory.hours import status_at
 from directory.links import PLATFORMS, ROLES, DeepLink, deep_links_for, menu_links
 from directory.models import CHANNEL_KINDS, CHECKERS, DIRECTIONS, REVIEW_STATUSES, Channel, Enterprise
-from directory.phones import PhoneInfo, classify_phone
-from directory.reach import PHONE_VALUE_KINDS, numbers_for_abroad, reaches_person
+from directory.phones import PHONE_KINDS, PhoneInfo, classify_phone
+from directory.reach import numbers_for_abroad, reaches_person
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class ChannelContext:
     topic: str | None = None
     # the enterprise's numbers callable from abroad, offered beside numbers that are not
     abroad_numbers: list[Channel] = field(default_factory=list)
-    # per channel id: the wait to expect at ``at`` (directory.experiences.expected_waits)
+    # per channel id: the wait to expect at ``at`` (directory.experience_summaries.expected_waits)
     waits: dict[str, ExpectedWait] = field(default_factory=dict)
 
 
@@ -290,7 +291,7 @@ def link_dump(link: DeepLink, language: str) -> dict:
 
 
 def phone_info(channel: Channel) -> PhoneInfo | None:
-    if channel.kind not in PHONE_VALUE_KINDS:
+    if channel.kind not in PHONE_KINDS:
         return None
     return classify_phone(channel.value)
 

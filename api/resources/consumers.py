@@ -25,6 +25,7 @@ from api.resources.manage import NoticeLinkSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter, public_read
 from api.state import db_session
 from api.writes import domain_failed, load_body, newest_page, no_store, protected_doc, yours
+from directory.channel_time import channel_zone
 from directory.contacts import (
     MAX_FOLLOWS,
     MAX_OPEN_CALLBACKS,
@@ -36,16 +37,8 @@ from directory.contacts import (
     request_callback,
     start_contact,
 )
-from directory.experiences import (
-    Experience,
-    ExperienceError,
-    channel_zone,
-    expected_waits,
-    hourly_summaries,
-    record_experience,
-    wait_summaries,
-    withdraw_experience,
-)
+from directory.experience_summaries import expected_waits, hourly_summaries, wait_summaries
+from directory.experiences import Experience, ExperienceError, record_experience, withdraw_experience
 from directory.instants import Instant
 from directory.links import PLATFORMS, HandoffRef, deep_links_for
 from directory.listings import get_public_enterprise

@@ -35,7 +35,7 @@ from api.resources.channels import (
 from api.resources.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema, names_dump
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
 from api.state import db_session
-from directory.experiences import expected_waits
+from directory.experience_summaries import expected_waits
 from directory.instants import Instant
 from directory.listings import (
     ListingFilter,

@@ -11,16 +11,8 @@ from api.resources.common import CONTROL, SPACE, SpecPattern
 from api.resources.enterprises import SUMMARY_EXAMPLE, EnterpriseSummarySchema, summary_dump
 from api.smorest import READ_HEADERS, Blueprint, public_read
 from api.state import db_session
-from directory.lookup import (
-    HINT_CODES,
-    INPUT_KINDS,
-    MATCHED_BY,
-    MAX_INPUT,
-    LookupInputError,
-    LookupResult,
-    hint_text,
-    lookup,
-)
+from directory.lookup import HINT_CODES, MATCHED_BY, LookupResult, hint_text, lookup
+from directory.lookup_input import INPUT_KINDS, MAX_INPUT, LookupInputError
 from directory.models import CHANNEL_KINDS, DIRECTIONS
 from directory.phones import PHONE_TYPES, classify_phone
 

@@ -14,11 +14,11 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from api.http import MAX_FORM_FIELDS
 from api.limits import client_quota_wait, count_client_request
-from api.oauth.models import SCOPES
 from api.oauth.server import oauth_server, oauth_values_ok, server_metadata
 from api.oauth.throttle import client_auth_failed, client_auth_succeeded, client_auth_wait
 from api.problems import PROBLEM_MEDIA_TYPE, problem_response
 from api.smorest import RATE_LIMIT_HEADERS, RETRY_AFTER
+from directory.credentials import SCOPES
 
 oauth = Blueprint("oauth", __name__)
 

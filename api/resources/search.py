@@ -36,13 +36,12 @@ from api.resources.common import NAMES_EXAMPLE, NOT_BLANK, NamesSchema, names_du
 from api.resources.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema, summary_dump
 from api.smorest import READ_HEADERS, Blueprint, public_read, unavailable
 from api.state import app_state, db_session
-from directory.experiences import expected_waits
+from directory.experience_summaries import expected_waits
 from directory.indexing.queries import listing_query
 from directory.listings import industry_exists
 from directory.models import Enterprise, Industry
-from directory.phones import display_phone
+from directory.phones import PHONE_KINDS, display_phone
 from directory.reach import channels_for
-from directory.validation import PHONE_KINDS
 from search.base import MAX_WINDOW, SearchUnavailable
 from search.text import MAX_QUERY_LENGTH, AnalyzedQuery, fold, highlight_spans, phone_terms, pinyin_terms
 

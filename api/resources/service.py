@@ -33,6 +33,7 @@ from api.writes import (
     status_arg,
 )
 from directory.accounts import memberships_of
+from directory.channel_time import channel_zone
 from directory.claims import REPORT_STATUSES, REPORT_TOPICS
 from directory.contacts import (
     CALLBACK_STATUSES,
@@ -43,7 +44,7 @@ from directory.contacts import (
     insights,
     move_callback,
 )
-from directory.experiences import LIVE_STATES, ExperienceError, LiveStatus, channel_zone, set_live_status
+from directory.experiences import LIVE_STATES, ExperienceError, LiveStatus, set_live_status
 from directory.instants import Day, Instant
 from directory.links import PLATFORMS
 from directory.models import Channel, utcnow

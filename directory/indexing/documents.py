@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from directory.models import Enterprise, Industry
-from directory.validation import PHONE_KINDS
+from directory.phones import PHONE_KINDS
 from search.documents import SearchDocument, make_document
 
 

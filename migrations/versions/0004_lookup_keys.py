@@ -27,7 +27,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_lookup_keys_key'), ['key'], unique=False)
 
     # The keys of the listings already stored are derived by 0008 (from their checked facts,
-    # which today's directory.lookup reads and this revision's schema does not have yet).
+    # which today's directory.lookup_keys reads and this revision's schema does not have yet).
 
 
 def downgrade() -> None:

@@ -68,7 +68,7 @@ def upgrade() -> None:
         "web_review = 'checked', web_checked_by = 'source'"))
     _open_reviews(connection, json_type)
 
-    from directory.lookup import refresh_lookup_keys  # keys from checked facts only
+    from directory.lookup_keys import refresh_lookup_keys  # keys from checked facts only
 
     refresh_lookup_keys(connection, [row[0] for row in connection.execute(sa.text("SELECT id FROM enterprises"))])
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from api import create_app
 from api.config import Config
-from api.oauth.models import OAuthClient, digest
 from directory.accounts import Membership
+from directory.credentials import OAuthClient, digest
 from directory.models import Enterprise
 
 

@@ -30,9 +30,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
-from api.oauth.models import OAuthClient, OAuthToken, digest
 from directory.accounts import Membership, add_member, create_user
 from directory.contacts import CallbackRequest, Handoff
+from directory.credentials import OAuthClient, OAuthToken, digest
 from directory.experiences import Experience, LiveStatus
 from directory.members import Invitation
 from directory.webhooks import EVENTS, Webhook

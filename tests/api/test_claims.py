@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from api.oauth.models import OAuthClient, digest
 from directory.accounts import create_user
 from directory.claims import Claim
+from directory.credentials import OAuthClient, digest
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
 

@@ -14,11 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
-from api.idempotency import IdempotencyRecord
-from api.oauth.models import OAuthClient, digest
 from directory.accounts import add_member, create_user
 from directory.contacts import CallbackRequest, ContactError, Handoff, purge_expired, request_callback
+from directory.credentials import OAuthClient, digest
 from directory.experiences import Experience, record_experience
+from directory.idempotency_records import IdempotencyRecord
 from directory.models import Channel
 from tests.api.test_enterprises import EXTREME_INSTANTS
 from tests.api.test_self_service import _token

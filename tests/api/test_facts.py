@@ -13,8 +13,8 @@ import json
 
 import pytest
 
-from api.oauth.models import OAuthClient, digest
 from directory.accounts import add_member, create_user
+from directory.credentials import OAuthClient, digest
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from directory.lookup import LookupKey
+from directory.lookup_keys import LookupKey
 from directory.models import Channel, Enterprise
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select, update
 
-from api.oauth.models import OAuthClient, digest
 from directory.accounts import Membership, User, add_member, create_user
+from directory.credentials import OAuthClient, digest
 from directory.experiences import LiveStatus
 from directory.members import Asker, Invitation, MemberError, change_role
 from directory.models import Enterprise, utcnow

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from api import create_app
 from api.config import Config
-from api.oauth.models import OAuthClient, OAuthToken, digest
 from directory.accounts import User, authenticate, create_user
+from directory.credentials import OAuthClient, OAuthToken, digest
 from tests.conftest import BACKEND_PARAMS, _fresh
 
 REDIRECT = "http://127.0.0.1:53682/callback"

@@ -20,17 +20,18 @@ from pathlib import Path
 
 import pytest
 
-from api.oauth.models import OAuthClient, digest
 from directory.accounts import Membership, User, add_member, create_user
 from directory.claims import Claim, Report
 from directory.contacts import CallbackRequest, Handoff, normalize_code
 from directory.contacts import digest as handoff_digest
-from directory.db import make_engine, make_session_factory
+from directory.credentials import OAuthClient, digest
+from directory.db import make_engine
 from directory.experiences import record_experience
 from directory.importer import import_directory
 from directory.members import Invitation
 from directory.models import Channel, Notice, utcnow
 from directory.reviews import FactReview
+from directory.sessions import make_session_factory
 from directory.webhooks import Webhook
 from tests.conftest import BACKENDS, BUNDLED_DATA, _fresh
 from tests.live import gunicorn

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from api.idempotency import ABANDONED, IdempotencyRecord, key_digest
-from api.oauth.models import OAuthClient, digest
+from api.idempotency import ABANDONED, key_digest
 from directory.accounts import Membership, add_member, create_user
+from directory.credentials import OAuthClient, digest
+from directory.idempotency_records import IdempotencyRecord
 from directory.importer import import_directory
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.directory.test_importer import enterprise, write_data

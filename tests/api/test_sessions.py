@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from api.oauth.models import OAuthToken
 from directory.accounts import User, find_user, session_user, start_session
+from directory.credentials import OAuthToken
 from tests.api.test_oauth import (
     PASSWORD,
     _app,

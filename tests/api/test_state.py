@@ -8,7 +8,8 @@ import time
 import api.state
 from api.config import Config
 from api.state import AppState
-from directory.db import make_engine, make_session_factory
+from directory.db import make_engine
+from directory.sessions import make_session_factory
 
 
 def test_threads_asking_at_once_share_one_search_backend(tmp_path, monkeypatch):

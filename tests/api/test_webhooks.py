@@ -22,10 +22,10 @@ import trustme
 from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import delete, select
 
-from api.idempotency import IdempotencyRecord
-from api.oauth.models import OAuthClient, digest
 from api.resources.service import WebhookPayloadSchema
 from directory.accounts import Membership, add_member, create_user
+from directory.credentials import OAuthClient, digest
+from directory.idempotency_records import IdempotencyRecord
 from directory.webhooks import (
     RETRY_DELAYS,
     DeliverySettings,

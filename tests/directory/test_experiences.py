@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.accounts import create_user
+from directory.channel_time import hour_of_week
 from directory.contacts import ChannelDay
+from directory.experience_summaries import percentile, wait_summaries
 from directory.experiences import (
     ALL_HOURS,
     FULL_WEIGHT,
@@ -24,10 +26,7 @@ from directory.experiences import (
     ReachCount,
     VoiceCount,
     WaitCount,
-    hour_of_week,
-    percentile,
     record_experience,
-    wait_summaries,
     withdraw_experience,
 )
 from directory.importer import import_directory

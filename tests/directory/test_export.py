@@ -23,14 +23,14 @@ from sqlalchemy import func, inspect, select
 from api import create_app
 from api.cli import BUNDLED_DATA
 from api.config import Config
-from api.oauth.models import OAuthClient, OAuthToken, digest
 from directory import archive
 from directory.accounts import Membership, User, add_member, authenticate, create_user
 from directory.claims import Claim, Report
 from directory.contacts import CallbackRequest, ChannelDay, Follow, Handoff
+from directory.credentials import OAuthClient, OAuthToken, digest
 from directory.experiences import Experience, LiveStatus, ReachCount, WaitCount
 from directory.importer import import_directory
-from directory.lookup import LookupKey
+from directory.lookup_keys import LookupKey
 from directory.members import Invitation
 from directory.models import Channel, Enterprise, Notice
 from directory.reviews import FactReview

@@ -7,6 +7,7 @@ import pytest
 
 from directory.phones import (
     PHONE_HINTS,
+    callback_number,
     classify_phone,
     equivalent_forms,
     kind_hint,
@@ -93,3 +94,13 @@ def test_pasted_numbers(pasted, canonical):
 @pytest.mark.parametrize("pasted", ["12", "hello", "95588abc", "icbc.com.cn", "+", "+86 abc", "", "1-2"])
 def test_text_that_is_not_a_number(pasted):
     assert parse_phone_input(pasted) is None
+
+
+@pytest.mark.parametrize(("typed", "e164"), [
+    ("13912345678", "+8613912345678"), ("+86 139 1234 5678", "+8613912345678"),
+    ("021 6087 6100", "+862160876100"), ("+1 877 448 4824", None), ("+44 20 7946 0018", "+442079460018"),
+    ("95588", None), ("4008208820", None), ("110", None), ("hello", None), ("", None),
+])
+def test_numbers_one_can_be_called_back_on(typed, e164):
+    """Mobiles and landlines only, as E.164 (what the callback endpoint takes)."""
+    assert callback_number(typed) == e164

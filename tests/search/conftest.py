@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from api.cli import BUNDLED_DATA, upgrade_database
-from directory.db import make_engine, make_session_factory
+from directory.db import make_engine
 from directory.importer import import_directory
 from directory.indexing.documents import iter_documents
+from directory.sessions import make_session_factory
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,9 @@ their SHA-256 digests are stored (a slow hash adds nothing for secrets of that e
 copy of the database lets no one call the API. Each row of ``oauth_tokens`` is one issue: an
 access token and, for user grants, a refresh token; rows issued from one authorization share a
 ``family`` so that a replayed refresh token can revoke all of them.
+
+The tables are the domain's (the model registry knows them); the authorization server that
+issues and checks them is ``api/oauth``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from directory.db import Base, UTCDateTime
+from directory.db import EXCLUDED, Base, UTCDateTime, table_facts, withheld
 from directory.models import JsonType, utcnow
 
 SCOPES = ("directory:read", "listings:write", "me", "admin")
@@ -33,9 +36,12 @@ class OAuthClient(Base):
     """A registered client: the first-party app (public) or a third party (confidential)."""
 
     __tablename__ = "oauth_clients"
+    __table_args__ = table_facts(public=False)
 
     client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, info=withheld(
+        "a secret: restored confidential clients cannot authenticate until `flask clients "
+        "new-secret` gives them one (public clients have none)"))
     name: Mapped[str] = mapped_column(String(200))
     grant_types: Mapped[list[str]] = mapped_column(JsonType, default=list)
     redirect_uris: Mapped[list[str]] = mapped_column(JsonType, default=list)
@@ -88,6 +94,8 @@ class AuthorizationCode(Base):
     """A one-time code of the authorization code grant (its digest), with its PKCE challenge."""
 
     __tablename__ = "oauth_codes"
+    __table_args__ = table_facts(public=False, archive=EXCLUDED,
+                                  why="one-time authorization codes (digests), valid for 10 minutes")
 
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), ForeignKey("oauth_clients.client_id",
@@ -120,6 +128,8 @@ class OAuthToken(Base):
     """One issued access token (and refresh token), stored as digests."""
 
     __tablename__ = "oauth_tokens"
+    __table_args__ = table_facts(public=False, archive=EXCLUDED,
+                                  why="access and refresh tokens (digests): everyone signs in again")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client_id: Mapped[str] = mapped_column(String(64), ForeignKey("oauth_clients.client_id",

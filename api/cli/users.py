@@ -1,0 +1,81 @@
+"""``flask users``: people who sign in — create, set a password, sign out everywhere."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from api.state import db_session
+
+users_cli = AppGroup("users", help="People who sign in.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="The user's e-mail address (their sign-in name).")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from the command line).")
+@click.option("--admin", is_flag=True, help="A c800 administrator.")
+def users_create(email: str, password_stdin: bool, admin: bool) -> None:
+    """Create a user; prints its id and address as JSON."""
+    from directory.accounts import AccountError, create_user
+
+    password = _stdin_password()
+    session = db_session()
+    try:
+        user = create_user(session, email, password, admin=admin)
+    except AccountError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(json.dumps({"id": user.id, "email": user.email, "is_admin": user.is_admin}))
+
+
+def _stdin_password() -> str:
+    password = sys.stdin.read()
+    password = password[:-1] if password.endswith("\n") else password
+    return password[:-1] if password.endswith("\r") else password
+
+
+@users_cli.command("set-password")
+@click.option("--email", required=True, help="The user's e-mail address.")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from the command line).")
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Give a user a new password (users restored from an archive have none).
+
+    The user is signed out everywhere: browser sessions end, and the access and refresh tokens
+    issued to them are revoked (apps sign in again)."""
+    from directory.accounts import AccountError, set_password
+    from directory.credentials import revoke_user_grants
+
+    password = _stdin_password()
+    session = db_session()
+    try:
+        user = set_password(session, email, password)
+    except AccountError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    revoked = revoke_user_grants(session, user.id)
+    session.commit()
+    click.echo(json.dumps({"id": user.id, "email": user.email, "tokens_revoked": revoked}))
+
+
+@users_cli.command("sign-out")
+@click.option("--email", required=True, help="The user's e-mail address.")
+def users_sign_out(email: str) -> None:
+    """Sign a user out everywhere (a lost phone, a stolen session): every browser session ends
+    and every access and refresh token issued to them is revoked. The password stays."""
+    from directory.accounts import end_all_sessions, find_user
+    from directory.credentials import revoke_user_grants
+
+    session = db_session()
+    user = find_user(session, email)
+    if user is None:
+        raise click.ClickException(f"no user has the address {email}")
+    end_all_sessions(session, user)
+    revoked = revoke_user_grants(session, user.id)
+    session.commit()
+    click.echo(json.dumps({"id": user.id, "email": user.email, "tokens_revoked": revoked}))
