@@ -256,13 +256,14 @@ def openapi_export(check: bool) -> None:
 @click.option("--admin", is_flag=True, help="A c800 administrator.")
 def users_create(email: str, password_stdin: bool, admin: bool) -> None:
     """Create a user; prints its id and address as JSON."""
-    from directory.accounts import AccountError, create_user
+    from directory.accounts import create_user
+    from directory.errors import DomainError
 
     password = _stdin_password()
     session = db_session()
     try:
         user = create_user(session, email, password, admin=admin)
-    except AccountError as exc:
+    except DomainError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     session.commit()
@@ -285,13 +286,14 @@ def users_set_password(email: str, password_stdin: bool) -> None:
     The user is signed out everywhere: browser sessions end, and the access and refresh tokens
     issued to them are revoked (apps sign in again)."""
     from api.oauth.models import revoke_user_grants
-    from directory.accounts import AccountError, set_password
+    from directory.accounts import set_password
+    from directory.errors import DomainError
 
     password = _stdin_password()
     session = db_session()
     try:
         user = set_password(session, email, password)
-    except AccountError as exc:
+    except DomainError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     revoked = revoke_user_grants(session, user.id)
@@ -409,7 +411,8 @@ def _redirect_uri_ok(uri: str) -> bool:
 
 def _member_change(enterprise_id: str, change):  # noqa: ANN001, ANN202 - change(session, enterprise, asker)
     """Run *change* as an administrator on ENTERPRISE_ID and commit; a ClickException when refused."""
-    from directory.members import Asker, MemberError
+    from directory.errors import DomainError
+    from directory.members import Asker
     from directory.models import Enterprise
 
     session = db_session()
@@ -418,7 +421,7 @@ def _member_change(enterprise_id: str, change):  # noqa: ANN001, ANN202 - change
         raise click.ClickException(f"no enterprise has the id {enterprise_id!r}")
     try:
         result = change(session, enterprise, Asker(None, admin=True))
-    except MemberError as exc:
+    except DomainError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     session.commit()

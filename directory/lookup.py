@@ -39,6 +39,7 @@ from sqlalchemy import BigInteger, Connection, ForeignKey, Integer, String, dele
 from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload, sessionmaker
 
 from directory.db import Base
+from directory.errors import InvalidInput
 from directory.mailboxes import MAILBOX_PROVIDERS  # where anyone can have a mailbox (a package's list)
 from directory.models import Channel, Enterprise
 from directory.phones import PHONE_TYPES, classify_phone, equivalent_forms, kind_hint, parse_phone_input
@@ -71,7 +72,7 @@ INPUT_KINDS = ("phone", "email", "url", "domain", "link", "unknown")
 MATCHED_BY = ("phone", "email", "url", "domain")
 
 
-class LookupInputError(ValueError):
+class LookupInputError(InvalidInput):
     """The text cannot be looked up: empty, too long, or holding control characters."""
 
 

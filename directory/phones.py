@@ -15,11 +15,13 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberType, shortnumberinfo
 
+from directory.errors import InvalidInput
+
 _SEPARATORS = re.compile(r"[\s\-().\u00a0\u3000/]")
 CANONICAL = re.compile(r"^\+?[0-9]{3,20}$")
 
 
-class PhoneNumberError(ValueError):
+class PhoneNumberError(InvalidInput):
     """The text is not a phone number c800 can store."""
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from api.http import pick_name, preferred_language
@@ -16,7 +15,6 @@ from directory.lookup import (
     INPUT_KINDS,
     MATCHED_BY,
     MAX_INPUT,
-    LookupInputError,
     LookupResult,
     hint_text,
     lookup,
@@ -175,9 +173,7 @@ class Lookup(MethodView):
         official. Domains are compared by registrable domain (Public Suffix List):
         `www.icbc.com.cn` is ICBC's, `icbc.com.cn.secure-login.top` is not.
         """
-        try:
-            result = lookup(db_session(), args["q"])
-        except LookupInputError as exc:
-            abort(422, message="The request's parameters are not valid.",
-                  errors={"query": {"q": [str(exc)]}})
+        # q's validators refuse all the domain refuses (LookupInputError: empty, overlong, control
+        # characters) with the same 422, naming the parameter
+        result = lookup(db_session(), args["q"])
         return _dump(result, args["q"], preferred_language())
