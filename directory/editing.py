@@ -204,7 +204,8 @@ def update_enterprise(session: Session, enterprise: Enterprise, changes: dict[st
     except ValidationError as exc:
         raise EditError(_errors(exc)) from exc
     if session.get(Industry, loaded["industry"]) is None:
-        raise EditError({"industry": [f"No such industry {loaded['industry']!r}; see GET /v1/industries."]})
+        raise EditError({"industry": [
+            f"No such industry {loaded['industry']!r}; see the list of industries."]})
     ensure_base_version(session, enterprise)
     apply_snapshot(enterprise, {**before, **{key: loaded[key] for key in ENTERPRISE_FIELDS}})
     _finish(session, enterprise, actor, "update", before)
