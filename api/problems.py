@@ -1,17 +1,37 @@
-"""RFC 9457 problem details: every error the API answers is ``application/problem+json``."""
+"""RFC 9457 problem details: every error the API answers is ``application/problem+json``.
+
+The one map from the domain's refusals (``directory.errors``) to answers is here: the kind of
+error decides the status (:data:`KIND_STATUS`), its message the detail, its ``field`` or
+``errors`` the per-field ``errors``, and its details the headers (``Retry-After``, ``ETag``).
+Routes never catch domain errors.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, g, json
+from flask import Flask, Response, g, json, request
 from marshmallow import Schema, fields
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from directory.db import connection_still_good, database_unavailable
+from directory.errors import (
+    Conflict,
+    DomainError,
+    Gone,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    StaleVersion,
+    TooMany,
+    Unavailable,
+    VersionRequired,
+)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -98,6 +118,15 @@ _DETAILS = {
 MAX_LISTED_ERRORS = 50
 
 
+def _listed(detail: str, errors: list[dict[str, str]] | None) -> tuple[str, list | None]:
+    """*detail* and *errors* with at most :data:`MAX_LISTED_ERRORS` errors (the detail says so)."""
+    if errors is not None and len(errors) > MAX_LISTED_ERRORS:
+        detail = (f"{detail} The first {MAX_LISTED_ERRORS} of {len(errors)} errors are listed; "
+                  "the rest were left out.")
+        errors = errors[:MAX_LISTED_ERRORS]
+    return detail, errors
+
+
 def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
@@ -108,10 +137,66 @@ def handle_http_exception(error: HTTPException) -> Response:
     detail = data.get("message") or (
         _DETAILS.get(status) if error.description == type(error).description else error.description
     ) or HTTPStatus(status).phrase
-    if errors is not None and len(errors) > MAX_LISTED_ERRORS:
-        detail = (f"{detail} The first {MAX_LISTED_ERRORS} of {len(errors)} errors are listed; "
-                  "the rest were left out.")
-        errors = errors[:MAX_LISTED_ERRORS]
+    detail, errors = _listed(detail, errors)
+    if status >= 500:
+        log.error("request failed with %s: %s", status, error)
+    return problem_response(status, detail, errors=errors, headers=headers)
+
+
+# The kind of a domain error decides its status, and nothing else does. A DomainError of no
+# kind below (none is raised) is answered as a bad request.
+KIND_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422, NotFound: 404, NotAllowed: 403, Conflict: 409, StaleVersion: 412,
+    VersionRequired: 428, Gone: 410, TooMany: 429, Unavailable: 503, DomainError: 400,
+}
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status answering *error*: that of its kind."""
+    return next(KIND_STATUS[kind] for kind in type(error).__mro__ if kind in KIND_STATUS)
+
+
+def invalid_input_detail(detail: str) -> Callable:
+    """Decorate a view (innermost): an :class:`InvalidInput` it raises is answered with *detail*
+    as the problem's detail, the per-field ``errors`` carrying the error's own message."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            g.invalid_input_detail = detail
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    """A use case's refusal as a problem. Nothing of the request is kept: its session is rolled
+    back here (and closed at teardown). Field errors are where the request carried its input:
+    the JSON body of a POST, PUT or PATCH, the query otherwise."""
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except SQLAlchemyError:  # the connection is gone: teardown discards the session
+            log.debug("rolling back after a refusal failed", exc_info=True)
+    status = status_of(error)
+    detail = str(error)
+    if isinstance(error, InvalidInput):
+        detail = g.get("invalid_input_detail") or detail
+    per_field = error.errors if error.errors is not None else (
+        {error.field: [str(error)]} if error.field else None)
+    location = "json" if request.method in ("POST", "PUT", "PATCH") else "query"
+    detail, errors = _listed(detail, field_errors({location: per_field}) if per_field is not None
+                             else None)
+    headers = {}
+    retry_after = error.details.get("retry_after")
+    if retry_after is not None and isinstance(error, (TooMany, Unavailable)):
+        headers["Retry-After"] = str(retry_after)
+    version = error.details.get("version")
+    if version is not None and isinstance(error, StaleVersion):
+        headers["ETag"] = f'"v{version}"'
     if status >= 500:
         log.error("request failed with %s: %s", status, error)
     return problem_response(status, detail, errors=errors, headers=headers)
@@ -155,5 +240,6 @@ def handle_database_error(error: SQLAlchemyError) -> Response:
 
 def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(SQLAlchemyError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,5 +1,5 @@
-"""What every write shares: the JSON body, the listing's version ETag and If-Match, who may
-edit a listing, and turning domain errors into RFC 9457 problems.
+"""What every write shares: the JSON body, the listing's version ETag and If-Match, and who
+may edit a listing. (The domain's refusals become problems in api/problems.py.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, rate_limited
 from api.state import db_session
 from directory.accounts import role_of
-from directory.editing import Actor, EditError
+from directory.editing import Actor
 from directory.instants import bounded_instant
 from directory.listings import ENTERPRISE_ID
 from directory.models import Enterprise
@@ -159,21 +159,6 @@ def json_body_doc(schema: type, example: dict) -> dict:
     """``blp.doc`` arguments documenting a required JSON body of *schema* with *example*."""
     return {"requestBody": {"required": True, "content": {"application/json": {
         "schema": schema, "example": example}}}}
-
-
-def edit_failed(exc: EditError) -> None:
-    message = ("The listing has this channel already." if exc.status == 409
-               else "The change is not valid; nothing was changed.")
-    abort(exc.status, message=message, errors={"json": exc.errors})
-
-
-def domain_failed(exc: Exception, *, invalid: str | None = None) -> None:
-    """A domain error (``status``, ``field``, its text) as a problem naming the field; *invalid*
-    replaces the detail of a 422."""
-    field = getattr(exc, "field", None)
-    errors = {"json": {field: [str(exc)]}} if field else None
-    status = exc.status  # type: ignore[attr-defined]
-    abort(status, message=invalid if invalid and status == 422 else str(exc), errors=errors)
 
 
 def actor() -> Actor:

@@ -25,6 +25,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, de
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from directory.db import EXCLUDED, Base, UTCDateTime, table_facts, withheld
+from directory.errors import Conflict, InvalidInput, NotFound
 from directory.models import Enterprise, utcnow
 
 ROLES = ("owner", "editor")
@@ -49,8 +50,9 @@ def _dummy_hash() -> str:
 NO_PASSWORD = "!restored-without-password"
 
 
-class AccountError(ValueError):
-    """An account operation that cannot be done as asked (a message says why)."""
+class AccountError(InvalidInput):
+    """An address, password or role that is not one an account takes (a message says why); an
+    address taken is a :class:`~directory.errors.Conflict`, an unknown one ``NotFound``."""
 
 
 class User(Base):
@@ -126,11 +128,12 @@ def check_password_rules(password: str) -> None:
 
 
 def create_user(session: Session, email: str, password: str, *, admin: bool = False) -> User:
-    """Add a user (the caller commits); AccountError when the address is taken or bad."""
+    """Add a user (the caller commits); AccountError when the address or password is bad,
+    Conflict when the address is taken."""
     email = normalize_email(email)
     check_password_rules(password)
     if find_user(session, email) is not None:
-        raise AccountError(f"a user with the address {email} exists")
+        raise Conflict(f"a user with the address {email} exists")
     user = User(id=f"usr_{secrets.token_hex(8)}", email=email,
                 password_hash=_hasher.hash(password), is_admin=admin)
     session.add(user)
@@ -141,11 +144,11 @@ def create_user(session: Session, email: str, password: str, *, admin: bool = Fa
 def set_password(session: Session, email: str, password: str) -> User:
     """Give the user with *email* a new password and end every browser session of theirs (the
     caller commits, and revokes the user's OAuth grants: ``directory.credentials.revoke_user_grants``);
-    AccountError if unknown."""
+    AccountError for a bad password, NotFound for an unknown address."""
     check_password_rules(password)
     user = find_user(session, email)
     if user is None:
-        raise AccountError(f"no user has the address {email}")
+        raise NotFound(f"no user has the address {email}")
     user.password_hash = _hasher.hash(password)
     end_all_sessions(session, user)
     return user
@@ -238,10 +241,10 @@ def add_member(session: Session, enterprise_id: str, email: str, role: str) -> M
     if role not in ROLES:
         raise AccountError(f"role is one of {', '.join(ROLES)}")
     if session.get(Enterprise, enterprise_id) is None:
-        raise AccountError(f"no enterprise has the id {enterprise_id!r}")
+        raise NotFound(f"no enterprise has the id {enterprise_id!r}")
     user = find_user(session, email)
     if user is None:
-        raise AccountError(f"no user has the address {email}")
+        raise NotFound(f"no user has the address {email}")
     membership = session.get(Membership, (user.id, enterprise_id))
     if membership is None:
         membership = Membership(user_id=user.id, enterprise_id=enterprise_id, role=role)

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from directory.errors import InvalidInput
+
 MAX_ADDRESS = 254
 _LOCAL_PART = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 
 
-class AddressError(ValueError):
+class AddressError(InvalidInput):
     """The text is not one plain e-mail address; the message says why."""
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from directory.accounts import Membership, User
 from directory.addresses import AddressError, parse_mailbox
 from directory.db import Base, UTCDateTime, table_facts, withheld
+from directory.errors import Conflict, Gone, InvalidInput, NotFound
 from directory.lookup_keys import registrable_domain
 from directory.mailboxes import is_mailbox_provider
 from directory.models import Enterprise, utcnow
@@ -39,13 +40,9 @@ CLAIM_LINK_LIFETIME = timedelta(hours=72)
 CLAIM_ID = re.compile(r"clm_[0-9a-f]{16}")
 
 
-class ClaimError(ValueError):
-    """A claim that cannot be made or decided as asked; ``status`` is the HTTP-ish kind."""
-
-    def __init__(self, message: str, *, field: str | None = None, status: int = 422):
-        self.field = field
-        self.status = status
-        super().__init__(message)
+class ClaimError(InvalidInput):
+    """A claim or report whose input is not valid (``field`` says which); the other refusals
+    of claims are :class:`~directory.errors.Conflict`, ``NotFound`` and ``Gone``."""
 
 
 class Claim(Base):
@@ -149,11 +146,11 @@ def start_claim(session: Session, enterprise: Enterprise, user: User, method: st
                 email: str | None, note: str | None) -> StartedClaim:
     """Open a claim (the caller commits and, for e-mail claims, mails the link)."""
     if session.get(Membership, (user.id, enterprise.id)) is not None:
-        raise ClaimError("You are already a member of this listing.", status=409)
+        raise Conflict("You are already a member of this listing.")
     pending = session.scalar(select(Claim).where(
         Claim.enterprise_id == enterprise.id, Claim.user_id == user.id, Claim.status == "pending"))
     if pending is not None and not _expired(pending):
-        raise ClaimError(f"Your claim {pending.id} on this listing is pending.", status=409)
+        raise Conflict(f"Your claim {pending.id} on this listing is pending.")
     claim_id = f"clm_{secrets.token_hex(8)}"
     address = token = digest = None
     if method == "email":
@@ -197,14 +194,14 @@ def verify_claim(session: Session, token: str) -> Claim:
     if (claim is None or claim.status != "pending" or claim.method != "email" or not claim.email
             or not claim.token_hash
             or not hmac.compare_digest(claim.token_hash, _token_digest(claim.id, claim.email, secret))):
-        raise ClaimError("This link is not valid or was used already.", field="token", status=404)
+        raise NotFound("This link is not valid or was used already.", field="token")
     if _expired(claim):
-        raise ClaimError("This link has expired; claim the listing again.", field="token", status=410)
+        raise Gone("This link has expired; claim the listing again.", field="token")
     try:
         claim_address(session.get(Enterprise, claim.enterprise_id), claim.email)
     except ClaimError as exc:
-        raise ClaimError("The listing's domains changed since this link was mailed; claim it "
-                         "again.", field="token", status=409) from exc
+        raise Conflict("The listing's domains changed since this link was mailed; claim it "
+                       "again.", field="token") from exc
     claim.status, claim.decided_at, claim.decided_by = "verified", utcnow(), "email"
     claim.token_hash = None
     _grant(session, claim)
@@ -213,7 +210,7 @@ def verify_claim(session: Session, token: str) -> Claim:
 
 def decide_claim(session: Session, claim: Claim, approve: bool, admin: User, note: str | None) -> None:
     if claim.status != "pending":
-        raise ClaimError(f"The claim is {claim.status} already.", status=409)
+        raise Conflict(f"The claim is {claim.status} already.")
     claim.status = "approved" if approve else "rejected"
     claim.decided_at, claim.decided_by = utcnow(), f"admin:{admin.id}"
     claim.token_hash = None

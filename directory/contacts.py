@@ -37,6 +37,7 @@ from directory.accounts import lock_account
 from directory.channel_time import channel_zone, local_day
 from directory.counters import increment
 from directory.db import Base, UTCDateTime, table_facts, withheld
+from directory.errors import Conflict, InvalidInput, TooMany
 from directory.models import Channel, Enterprise, JsonType, Notice, utcnow
 from directory.validation import CALLBACK_KINDS
 
@@ -56,16 +57,9 @@ CALLBACK_DAY = timedelta(hours=24)
 MAX_FOLLOWS = 1000
 
 
-class ContactError(ValueError):
-    """A contact, handoff or callback that cannot be made or changed as asked; ``retry_after``
-    (seconds) when it can be asked again later."""
-
-    def __init__(self, message: str, *, field: str | None = None, status: int = 422,
-                 retry_after: int | None = None):
-        self.field = field
-        self.status = status
-        self.retry_after = retry_after
-        super().__init__(message)
+class ContactError(InvalidInput):
+    """A contact, handoff or callback whose input is not valid (``field`` says which); the
+    other refusals are :class:`~directory.errors.Conflict` and ``TooMany``."""
 
 
 def digest(secret: str) -> str:
@@ -229,8 +223,7 @@ def request_callback(session: Session, channel: Channel, user_id: str, *, phone:
                      ) -> CallbackRequest:
     now = utcnow()
     if not offers_callbacks(channel):
-        raise ContactError("This channel does not take callback requests.", field="channel_id",
-                           status=409)
+        raise Conflict("This channel does not take callback requests.", field="channel_id")
     if window_end <= window_start:
         raise ContactError("The window ends after it starts.", field="window_end")
     if window_start < now - timedelta(minutes=1):
@@ -245,11 +238,10 @@ def request_callback(session: Session, channel: Channel, user_id: str, *, phone:
         CallbackRequest.window_end > now)).all()
     pending = next((ident for ident, on in open_requests if on == channel.id), None)
     if pending is not None:
-        raise ContactError(f"Your callback request {pending} on this channel is still open.",
-                           status=409)
+        raise Conflict(f"Your callback request {pending} on this channel is still open.")
     if len(open_requests) >= MAX_OPEN_CALLBACKS:
-        raise ContactError(f"You have {MAX_OPEN_CALLBACKS} callback requests open; cancel one or "
-                           "wait until one is over.", status=409)
+        raise Conflict(f"You have {MAX_OPEN_CALLBACKS} callback requests open; cancel one or "
+                       "wait until one is over.")
     _check_daily_callbacks(session, user_id, now)
     callback = CallbackRequest(
         id=f"cbk_{secrets.token_hex(8)}", enterprise_id=channel.enterprise_id,
@@ -263,15 +255,16 @@ def request_callback(session: Session, channel: Channel, user_id: str, *, phone:
 
 
 def _check_daily_callbacks(session: Session, user_id: str, now: datetime) -> None:
-    """A 429 ContactError when the account made MAX_CALLBACKS_A_DAY requests in the last 24 h."""
+    """TooMany (``retry_after`` seconds) when the account made MAX_CALLBACKS_A_DAY requests in
+    the last 24 h."""
     recent = session.scalars(select(CallbackRequest.created_at).where(
         CallbackRequest.user_id == user_id, CallbackRequest.created_at > now - CALLBACK_DAY)
         .order_by(CallbackRequest.created_at.desc()).limit(MAX_CALLBACKS_A_DAY)).all()
     if len(recent) >= MAX_CALLBACKS_A_DAY:
         wait = recent[-1] + CALLBACK_DAY - now
-        raise ContactError(f"You made {MAX_CALLBACKS_A_DAY} callback requests in the last 24 hours "
-                           "(cancelled ones count); ask again later.", status=429,
-                           retry_after=max(1, math.ceil(wait.total_seconds())))
+        raise TooMany(f"You made {MAX_CALLBACKS_A_DAY} callback requests in the last 24 hours "
+                      "(cancelled ones count); ask again later.",
+                      retry_after=max(1, math.ceil(wait.total_seconds())))
 
 
 def move_callback(callback: CallbackRequest, status: str, note: str | None, *, by_consumer: bool) -> None:
@@ -281,7 +274,7 @@ def move_callback(callback: CallbackRequest, status: str, note: str | None, *, b
     if by_consumer and status != "cancelled":
         raise ContactError("You can only cancel a request.", field="status")
     if current not in allowed or (not by_consumer and status not in CALLBACK_MOVES[current]):
-        raise ContactError(f"The request is {current}; it cannot become {status}.", status=409)
+        raise Conflict(f"The request is {current}; it cannot become {status}.")
     callback.status, callback.updated_at = status, now
     if note is not None:
         callback.note = note

@@ -21,6 +21,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import Session
 
+from directory.errors import Conflict, InvalidInput
 from directory.instants import BODY_RANGE, Instant
 from directory.lookup import hint_text, warning_for
 from directory.models import SEVERITIES, Channel, Enterprise, Industry, Notice, utcnow
@@ -57,20 +58,18 @@ NOTICE_EDITABLE = ("title", "body", "severity", "valid_from", "valid_until", "li
 NOTICE_READ_ONLY = ("id", "created_at", "current")
 
 
-class EditError(ValueError):
+class EditError(InvalidInput):
     """An edit that is not valid: ``errors`` maps dotted field names to messages."""
 
-    def __init__(self, errors: dict[str, list[str]], *, status: int = 422):
-        self.errors = errors
-        self.status = status
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("The change is not valid; nothing was changed.", errors=errors)
 
 
-class EditConflict(EditError):
-    """The edit clashes with what is stored (a channel that repeats)."""
+class EditConflict(Conflict):
+    """The edit clashes with what is stored (a channel that repeats): ``errors`` says where."""
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors, status=409)
+        super().__init__("The listing has this channel already.", errors=errors)
 
 
 @dataclass(frozen=True)
@@ -205,7 +204,8 @@ def update_enterprise(session: Session, enterprise: Enterprise, changes: dict[st
     except ValidationError as exc:
         raise EditError(_errors(exc)) from exc
     if session.get(Industry, loaded["industry"]) is None:
-        raise EditError({"industry": [f"No such industry {loaded['industry']!r}; see GET /v1/industries."]})
+        raise EditError({"industry": [
+            f"No such industry {loaded['industry']!r}; see the list of industries."]})
     ensure_base_version(session, enterprise)
     apply_snapshot(enterprise, {**before, **{key: loaded[key] for key in ENTERPRISE_FIELDS}})
     _finish(session, enterprise, actor, "update", before)

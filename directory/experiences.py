@@ -49,6 +49,7 @@ from directory.channel_time import channel_zone, hour_of_week, local_day
 from directory.contacts import count_day
 from directory.counters import increment
 from directory.db import Base, UTCDateTime, table_facts
+from directory.errors import Conflict, InvalidInput
 from directory.models import Channel, utcnow
 
 # Channels answered in real time are waited on for minutes; the others (mail, forms) for days.
@@ -63,13 +64,9 @@ LIVE_STATES = ("open", "closed", "incident")
 MAX_LIVE = timedelta(hours=24)
 
 
-class ExperienceError(ValueError):
-    """An experience or live status that cannot be stored as sent; ``status`` is the HTTP kind."""
-
-    def __init__(self, message: str, *, field: str | None = None, status: int = 422):
-        self.field = field
-        self.status = status
-        super().__init__(message)
+class ExperienceError(InvalidInput):
+    """An experience or live status that cannot be stored as sent (``field`` says which); a
+    second report of a day is a :class:`~directory.errors.Conflict`."""
 
 
 class Experience(Base):
@@ -222,8 +219,8 @@ def record_experience(session: Session, channel: Channel, user_id: str, *, waite
     earlier = session.scalar(select(Experience.id).where(
         Experience.user_id == user_id, Experience.channel_id == channel.id, Experience.day == day))
     if earlier is not None:
-        raise ExperienceError(f"You reported on this channel for {day.isoformat()} already "
-                              f"({earlier}): one report per channel and day.", status=409)
+        raise Conflict(f"You reported on this channel for {day.isoformat()} already "
+                       f"({earlier}): one report per channel and day.")
     week = week_of(day)
     counted = session.scalar(select(Experience.id).where(
         Experience.user_id == user_id, Experience.channel_id == channel.id,

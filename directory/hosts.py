@@ -28,6 +28,8 @@ from functools import lru_cache
 import idna
 from confusable_homoglyphs import categories, confusables
 
+from directory.errors import InvalidInput
+
 # Scripts that never count as a script of their own (digits, the hyphen, combining marks).
 NEUTRAL_SCRIPTS = frozenset({"COMMON", "INHERITED"})
 # UTS #39 5.2 "highly restrictive": one script, or one of these mixes.
@@ -43,7 +45,7 @@ _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _PLAIN = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 
 
-class HostNameError(ValueError):
+class HostNameError(InvalidInput):
     """The host name is not valid IDNA, or can be mistaken for another name."""
 
 

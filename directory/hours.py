@@ -49,6 +49,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
 
+from directory.errors import InvalidInput
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 PUBLIC_HOLIDAYS = ("open", "closed")
@@ -65,7 +67,7 @@ _UTC = dt.UTC
 _DAY_MINUTES = 24 * 60
 
 
-class HoursError(ValueError):
+class HoursError(InvalidInput):
     """Opening hours that do not follow the documented shape."""
 
 

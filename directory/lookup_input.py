@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from directory.errors import InvalidInput
 from directory.lookup_keys import ascii_host, registrable_domain
 from directory.phones import parse_phone_input
 
@@ -23,7 +24,7 @@ _HOSTISH = re.compile(r"^[^\s/?#@:]+\.[^\s/?#@:]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-class LookupInputError(ValueError):
+class LookupInputError(InvalidInput):
     """The text cannot be looked up: empty, too long, or holding control characters."""
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.accounts import ROLES, Membership, User, find_user
 from directory.db import Base, UTCDateTime, table_facts, withheld
+from directory.errors import Conflict, Gone, InvalidInput, NotAllowed, NotFound, TooMany
 from directory.mail import carried_as_is
 from directory.models import Enterprise, utcnow
 from directory.versions import ensure_base_version, record_version
@@ -39,41 +40,8 @@ INVITATION_STATUSES = ("pending", "accepted", "revoked")
 DAY = timedelta(hours=24)
 
 
-class MemberError(ValueError):
-    """A change of members that cannot be made as asked; subclasses say which kind."""
-
-    def __init__(self, message: str, *, field: str | None = None, retry_after: int | None = None):
-        self.field = field
-        self.retry_after = retry_after
-        super().__init__(message)
-
-
-class InvalidMember(MemberError):
-    """The request itself is wrong (an address that is not one, an unknown role)."""
-
-
-class NotAllowed(MemberError):
-    """The one asking may not do this here (an editor managing members)."""
-
-
-class NotFound(MemberError):
-    """No such member, invitation or listing (or not one the asker may see)."""
-
-
-class Conflict(MemberError):
-    """The state does not allow it (a member already, an invitation already pending)."""
-
-
 class LastOwner(Conflict):
     """It would leave the listing without an owner."""
-
-
-class Expired(MemberError):
-    """The invitation expired."""
-
-
-class TooMany(MemberError):
-    """The listing sent as many invitations as a day allows; ``retry_after`` seconds."""
 
 
 class Invitation(Base):
@@ -129,15 +97,15 @@ def digest(token: str) -> str:
 def invitation_address(raw: str) -> str:
     """*raw* as exactly one plain address (no display name, comment, group or list), its
     domain IDNA-normalised and in ASCII when it can be (what is mailed to and shown: no
-    look-alike letters); InvalidMember otherwise."""
+    look-alike letters); InvalidInput otherwise."""
     try:
         parsed = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidMember(f"Not one plain e-mail address: {exc}", field="email") from exc
+        raise InvalidInput(f"Not one plain e-mail address: {exc}", field="email") from exc
     address = parsed.ascii_email or parsed.normalized
     if not carried_as_is(address):
-        raise InvalidMember("Not one plain e-mail address: a mail header would read it as "
-                            "another one.", field="email")
+        raise InvalidInput("Not one plain e-mail address: a mail header would read it as "
+                           "another one.", field="email")
     return address
 
 
@@ -215,7 +183,7 @@ def _owner_count(session: Session, enterprise_id: str) -> int:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise InvalidMember(f"A role is one of {', '.join(ROLES)}.", field="role")
+        raise InvalidInput(f"A role is one of {', '.join(ROLES)}.", field="role")
 
 
 def _losing_owner(session: Session, asker: Asker, enterprise: Enterprise, membership: Membership,
@@ -285,12 +253,12 @@ def add_member(session: Session, enterprise: Enterprise, email: str, role: str, 
     _check_role(role)
     user = find_user(session, email)
     if user is None:
-        raise NotFound(f"No user has the address {email}.", field="email")
+        raise NotFound(f"No user has the address {email}.")
     lock_members(session, enterprise.id)
     _require_owner(session, asker, enterprise.id)
     if fresh_role(session, user, enterprise.id) is not None:
         if only_new:
-            raise Conflict("The user is a member already: change the role instead.", field="email")
+            raise Conflict("The user is a member already: change the role instead.")
         membership, user = change_role(session, enterprise, user.id, role, asker, client_id)
         return membership, user, False
     membership = Membership(user_id=user.id, enterprise_id=enterprise.id, role=role,
@@ -313,12 +281,11 @@ def invite(session: Session, enterprise: Enterprise, email: str, role: str, aske
     now = utcnow()
     invitee = find_user(session, address)
     if invitee is not None and fresh_role(session, invitee, enterprise.id) is not None:
-        raise Conflict("This address belongs to a member of the listing already.", field="email")
+        raise Conflict("This address belongs to a member of the listing already.")
     if any(same_address(address, other.email) for other in session.scalars(select(Invitation).where(
             Invitation.enterprise_id == enterprise.id, Invitation.status == "pending",
             Invitation.expires_at > now))):
-        raise Conflict("An invitation to this address is pending; revoke it to send another.",
-                       field="email")
+        raise Conflict("An invitation to this address is pending; revoke it to send another.")
     _within_daily_bound(session, enterprise.id, now, per_day)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(id=f"inv_{secrets.token_hex(8)}", enterprise_id=enterprise.id,
@@ -368,13 +335,12 @@ def accept_invitation(session: Session, token: str, user: User) -> tuple[Members
     invitation = session.scalar(select(Invitation).where(Invitation.token_hash == digest(token))) \
         if 0 < len(token) <= 128 else None
     if invitation is None or invitation.status != "pending":
-        raise NotFound("This invitation is not valid, or was used or revoked.", field="token")
+        raise NotFound("This invitation is not valid, or was used or revoked.")
     if utcnow() >= invitation.expires_at:
-        raise Expired("This invitation has expired; ask the listing's owner for a new one.",
-                      field="token")
+        raise Gone("This invitation has expired; ask the listing's owner for a new one.")
     if not same_address(user.email, invitation.email):
         raise NotAllowed("This invitation is for another e-mail address: sign in with the account "
-                         "of the address it was sent to.", field="token")
+                         "of the address it was sent to.")
     lock_members(session, invitation.enterprise_id)
     done = session.execute(update(Invitation).where(
         Invitation.id == invitation.id, Invitation.status == "pending",
@@ -382,7 +348,7 @@ def accept_invitation(session: Session, token: str, user: User) -> tuple[Members
         .values(status="accepted", decided_at=utcnow(), accepted_by=user.id, token_hash=None)
         .execution_options(synchronize_session=False)).rowcount
     if not done:
-        raise NotFound("This invitation is not valid, or was used or revoked.", field="token")
+        raise NotFound("This invitation is not valid, or was used or revoked.")
     session.expire(invitation)
     membership = session.get(Membership, (user.id, invitation.enterprise_id), populate_existing=True)
     if membership is None:

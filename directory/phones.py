@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberType, shortnumberinfo
 
+from directory.errors import InvalidInput
+
 # Channel kinds whose value is a phone number in canonical form: dialled or texted.
 PHONE_KINDS = ("phone", "sms")
 # ... and every kind whose value may be a number: apps reached by an international number
@@ -35,7 +37,7 @@ _SEPARATORS = re.compile(r"[\s\-().\u00a0\u3000/]")
 CANONICAL = re.compile(r"^\+?[0-9]{3,20}$")
 
 
-class PhoneNumberError(ValueError):
+class PhoneNumberError(InvalidInput):
     """The text is not a phone number c800 can store."""
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.claims import Claim
 from directory.db import Base, UTCDateTime, table_facts
+from directory.errors import Conflict
 from directory.lookup import SHARED_DOMAINS
 from directory.lookup_keys import LookupKey, channel_keys, enterprise_keys, registrable_domain
 from directory.models import Channel, Enterprise, JsonType, utcnow
@@ -45,13 +46,8 @@ REVIEW_STATES = ("pending", "approved", "rejected", "withdrawn")
 FACTS = ("channel", "web")
 
 
-class ReviewError(ValueError):
-    """A review that cannot be decided as asked; ``status`` is the HTTP-ish kind."""
-
-    def __init__(self, message: str, *, status: int = 409):
-        self.status = status
-        self.field = None
-        super().__init__(message)
+class ReviewError(Conflict):
+    """A review that cannot be decided as asked: decided already, or the fact changed since."""
 
 
 class FactReview(Base):

@@ -11,6 +11,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from directory.errors import InvalidInput
 from directory.hosts import host_name_problem
 
 SAFE_SCHEMES = ("https", "http")
@@ -19,7 +20,7 @@ _HOST = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1
 _UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\\<>\"{}|^`]")
 
 
-class UnsafeURLError(ValueError):
+class UnsafeURLError(InvalidInput):
     """The text is not a URL c800 accepts."""
 
 

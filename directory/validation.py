@@ -46,7 +46,7 @@ def known_region(code: str) -> None:
     """A validator: *code* is a GB/T 2260 division in use or an ISO 3166-1 country."""
     if not is_known_region(code):
         raise ValidationError(f"{code!r} is neither a GB/T 2260 division in use nor an ISO 3166-1 "
-                              "country; see GET /v1/regions")
+                              "country; see the list of regions")
 
 
 _region = fields.String(validate=[validate.Regexp(REGION_PATTERN, error="not an ISO 3166-1 "

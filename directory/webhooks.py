@@ -38,6 +38,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, or_, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.db import Base, UTCDateTime, redacted, table_facts, withheld
+from directory.errors import Conflict, InvalidInput
 from directory.models import JsonType, utcnow
 from directory.urls import UnsafeURLError, check_web_url
 
@@ -54,11 +55,11 @@ CONNECT_TIMEOUT, READ_TIMEOUT = 5.0, 10.0
 USER_AGENT = "c800-webhooks/1"
 
 
-class WebhookError(ValueError):
-    def __init__(self, message: str, *, field: str | None = "url", status: int = 422):
-        self.field = field
-        self.status = status
-        super().__init__(message)
+class WebhookError(InvalidInput):
+    """A webhook that cannot be registered as sent; the field at fault is ``url`` unless said."""
+
+    def __init__(self, message: str, *, field: str | None = "url"):
+        super().__init__(message, field=field)
 
 
 def new_secret() -> str:
@@ -225,7 +226,7 @@ def register_webhook(session: Session, enterprise_id: str, url: str, events: lis
                            field="events")
     count = len(session.scalars(select(Webhook.id).where(Webhook.enterprise_id == enterprise_id)).all())
     if count >= MAX_WEBHOOKS:
-        raise WebhookError(f"A listing has at most {MAX_WEBHOOKS} webhooks.", field=None, status=409)
+        raise Conflict(f"A listing has at most {MAX_WEBHOOKS} webhooks.")
     webhook = Webhook(id=f"whk_{secrets.token_hex(8)}", enterprise_id=enterprise_id, url=url,
                       events=list(events), secret=new_secret(),
                       active=True, created_by=created_by, created_at=utcnow())

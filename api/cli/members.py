@@ -15,7 +15,8 @@ members_cli = AppGroup("members", help="Who keeps a listing, as an administrator
 
 def _member_change(enterprise_id: str, change):  # noqa: ANN001, ANN202 - change(session, enterprise, asker)
     """Run *change* as an administrator on ENTERPRISE_ID and commit; a ClickException when refused."""
-    from directory.members import Asker, MemberError
+    from directory.errors import DomainError
+    from directory.members import Asker
     from directory.models import Enterprise
 
     session = db_session()
@@ -24,7 +25,7 @@ def _member_change(enterprise_id: str, change):  # noqa: ANN001, ANN202 - change
         raise click.ClickException(f"no enterprise has the id {enterprise_id!r}")
     try:
         result = change(session, enterprise, Asker(None, admin=True))
-    except MemberError as exc:
+    except DomainError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     session.commit()

@@ -20,13 +20,14 @@ users_cli = AppGroup("users", help="People who sign in.")
 @click.option("--admin", is_flag=True, help="A c800 administrator.")
 def users_create(email: str, password_stdin: bool, admin: bool) -> None:
     """Create a user; prints its id and address as JSON."""
-    from directory.accounts import AccountError, create_user
+    from directory.accounts import create_user
+    from directory.errors import DomainError
 
     password = _stdin_password()
     session = db_session()
     try:
         user = create_user(session, email, password, admin=admin)
-    except AccountError as exc:
+    except DomainError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     session.commit()
@@ -48,14 +49,15 @@ def users_set_password(email: str, password_stdin: bool) -> None:
 
     The user is signed out everywhere: browser sessions end, and the access and refresh tokens
     issued to them are revoked (apps sign in again)."""
-    from directory.accounts import AccountError, set_password
+    from directory.accounts import set_password
     from directory.credentials import revoke_user_grants
+    from directory.errors import DomainError
 
     password = _stdin_password()
     session = db_session()
     try:
         user = set_password(session, email, password)
-    except AccountError as exc:
+    except DomainError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     revoked = revoke_user_grants(session, user.id)

@@ -21,9 +21,11 @@ from flask import Blueprint, Response, render_template, request, session
 
 from api.oauth.server import oauth_server, oauth_values_ok, user_scope
 from api.oauth.throttle import signin_failed, signin_succeeded, signin_wait
+from api.problems import status_of
 from api.state import app_state, db_session
 from directory.accounts import User, authenticate, end_session, session_user, start_session
-from directory.claims import ClaimError, verify_claim
+from directory.claims import verify_claim
+from directory.errors import DomainError
 
 pages = Blueprint("pages", __name__)
 
@@ -195,9 +197,9 @@ def confirm_claim() -> Response:
     session_ = db_session()
     try:
         verify_claim(session_, token)
-    except ClaimError as exc:
+    except DomainError as exc:  # an HTML page, not a problem: its status is the problem's
         session_.rollback()
-        return _message(t["error_title"], str(exc), exc.status)
+        return _message(t["error_title"], str(exc), status_of(exc))
     session_.commit()
     return _message(t["claim_title"], t["claim_done"], 200, is_error=False)
 

@@ -21,7 +21,6 @@ from api.resources.common import line, text
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
 from api.writes import (
-    domain_failed,
     id_page,
     json_body_doc,
     load_body,
@@ -35,7 +34,6 @@ from directory.claims import (
     REPORT_STATUSES,
     REPORT_TOPICS,
     Claim,
-    ClaimError,
     Report,
     decide_claim,
     file_report,
@@ -268,11 +266,7 @@ class Claims(MethodView):
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
         body = load_body(ClaimCreateSchema)
         method, email, note = body["method"], body["email"], body["note"]
-        try:
-            started = start_claim(session, enterprise, g.current_user, method, email, note)
-        except ClaimError as exc:
-            session.rollback()
-            domain_failed(exc)
+        started = start_claim(session, enterprise, g.current_user, method, email, note)
         if started.token:
             _mail_claim_link(started.claim, started.token, enterprise)
         session.commit()
@@ -321,11 +315,7 @@ class Reports(MethodView):
             abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
         body = load_body(ReportCreateSchema)
         topic, message, channel_id = body["topic"], body["message"], body["channel_id"]
-        try:
-            report = file_report(session, enterprise, topic, message, channel_id, optional_user())
-        except ClaimError as exc:
-            session.rollback()
-            domain_failed(exc)
+        report = file_report(session, enterprise, topic, message, channel_id, optional_user())
         # the enterprise hears of it too (its webhooks): what is reported, never who reported it
         # nor their words
         emit(session, enterprise.id, "report.filed", report_event(report))
@@ -388,11 +378,7 @@ class AdminClaimDecision(MethodView):
             abort(404, message=f"No claim has the id {claim_id!r}.")
         body = load_body(DecisionSchema)
         decision = body["decision"]
-        try:
-            decide_claim(session, claim, decision == "approve", admin, body["note"])
-        except ClaimError as exc:
-            session.rollback()
-            domain_failed(exc)
+        decide_claim(session, claim, decision == "approve", admin, body["note"])
         session.commit()
         return jsonify(ClaimSchema().dump(claim_dump(claim)))
 

@@ -24,13 +24,12 @@ from api.resources.common import PageArgsSchema, StrictBoolean, StrictInteger, l
 from api.resources.manage import NoticeLinkSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter, public_read
 from api.state import db_session
-from api.writes import domain_failed, load_body, newest_page, no_store, protected_doc, yours
+from api.writes import load_body, newest_page, no_store, protected_doc, yours
 from directory.channel_time import channel_zone
 from directory.contacts import (
     MAX_FOLLOWS,
     MAX_OPEN_CALLBACKS,
     CallbackRequest,
-    ContactError,
     Follow,
     followed_notices,
     move_callback,
@@ -38,7 +37,7 @@ from directory.contacts import (
     start_contact,
 )
 from directory.experience_summaries import expected_waits, hourly_summaries, wait_summaries
-from directory.experiences import Experience, ExperienceError, record_experience, withdraw_experience
+from directory.experiences import Experience, record_experience, withdraw_experience
 from directory.instants import Instant
 from directory.links import PLATFORMS, HandoffRef, deep_links_for
 from directory.listings import get_public_enterprise
@@ -293,9 +292,6 @@ class Experiences(MethodView):
                 reached_person=body["reached_person"], resolved=body["resolved"], at=body["at"],
                 experience_id=f"exp_{secrets.token_hex(8)}")
             session.commit()
-        except ExperienceError as exc:
-            session.rollback()
-            domain_failed(exc)
         except IntegrityError:  # a concurrent first report of the same day won
             session.rollback()
             abort(409, message="You reported on this channel for that day already.")
@@ -659,16 +655,10 @@ class Callbacks(MethodView):
         body = load_body(CallbackCreateSchema)
         phone = _phone(body["phone"])
         session = db_session()
-        try:
-            callback = request_callback(
-                session, channel, g.current_user.id, phone=phone, topic=body["topic"],
-                details=body["details"], window_start=body["window_start"],
-                window_end=body["window_end"])
-        except ContactError as exc:
-            session.rollback()
-            if exc.retry_after is not None:
-                abort(exc.status, message=str(exc), headers={"Retry-After": str(exc.retry_after)})
-            domain_failed(exc)
+        callback = request_callback(
+            session, channel, g.current_user.id, phone=phone, topic=body["topic"],
+            details=body["details"], window_start=body["window_start"],
+            window_end=body["window_end"])
         emit(session, channel.enterprise_id, "callback.requested", callback_event(callback))
         session.commit()
         response = no_store(CallbackSchema().dump(callback_dump(callback)), 201)
@@ -721,10 +711,7 @@ class MyCallbackCancel(MethodView):
         """
         session = db_session()
         callback = yours(CallbackRequest, callback_id, "callback request")
-        try:
-            move_callback(callback, "cancelled", None, by_consumer=True)
-        except ContactError as exc:
-            domain_failed(exc)
+        move_callback(callback, "cancelled", None, by_consumer=True)
         emit(session, callback.enterprise_id, "callback.cancelled", callback_event(callback))
         session.commit()
         return no_store(CallbackSchema().dump(callback_dump(callback)))

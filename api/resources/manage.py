@@ -23,7 +23,6 @@ from api.writes import (
     ETAG_HEADER,
     actor,
     check_if_match,
-    edit_failed,
     json_body,
     json_body_doc,
     kept_listing,
@@ -31,7 +30,6 @@ from api.writes import (
     with_etag,
 )
 from directory.editing import (
-    EditError,
     add_channel,
     add_notice,
     restore_version,
@@ -340,16 +338,13 @@ class ChannelCreate(MethodView):
 
 @contextmanager
 def editing(enterprise_id: str) -> Iterator[tuple[Session, Enterprise]]:
-    """The kept listing, its If-Match checked; an EditError inside is a problem, nothing kept."""
+    """The kept listing, its If-Match checked. A refused edit (EditError, EditConflict) is
+    answered by api/problems.py, which rolls the request's session back: nothing is kept."""
     session = db_session()
     enterprise = kept_listing(session, enterprise_id, write=False)
     check_if_match(enterprise)  # preconditions first: a write without If-Match is a 428
     kept_listing(session, enterprise_id)
-    try:
-        yield session, enterprise
-    except EditError as exc:
-        session.rollback()
-        edit_failed(exc)
+    yield session, enterprise
 
 
 def _find(items, ident: str, what: str):  # noqa: ANN001, ANN202

@@ -20,14 +20,13 @@ from api.resources.member_common import (
     RoleSchema,
     client_id,
     member_dump,
-    member_failed,
     members_page,
 )
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint
 from api.state import db_session
 from api.writes import json_body_doc, load_body, no_store, protected_doc
 from directory.listings import ENTERPRISE_ID
-from directory.members import Asker, MemberError, add_member, change_role, remove_member
+from directory.members import Asker, add_member, change_role, remove_member
 from directory.models import Enterprise
 
 
@@ -79,12 +78,9 @@ class AdminMembers(MethodView):
         session = db_session()
         enterprise = _admin_listing(enterprise_id)
         body = load_body(MemberAddSchema)
-        try:
-            membership, user, _new = add_member(session, enterprise, body["email"], body["role"],
-                                                Asker(g.current_user, admin=True), client_id(),
-                                                only_new=True)
-        except MemberError as exc:
-            member_failed(exc)
+        membership, user, _new = add_member(session, enterprise, body["email"], body["role"],
+                                            Asker(g.current_user, admin=True), client_id(),
+                                            only_new=True)
         session.commit()
         return no_store(MemberSchema().dump(member_dump(membership, user)), 201)
 
@@ -105,11 +101,8 @@ class AdminMember(MethodView):
         session = db_session()
         enterprise = _admin_listing(enterprise_id)
         role = load_body(RoleSchema)["role"]
-        try:
-            membership, user = change_role(session, enterprise, user_id, role,
-                                           Asker(g.current_user, admin=True), client_id())
-        except MemberError as exc:
-            member_failed(exc)
+        membership, user = change_role(session, enterprise, user_id, role,
+                                       Asker(g.current_user, admin=True), client_id())
         session.commit()
         return no_store(MemberSchema().dump(member_dump(membership, user)))
 
@@ -126,10 +119,7 @@ class AdminMember(MethodView):
         """
         session = db_session()
         enterprise = _admin_listing(enterprise_id)
-        try:
-            remove_member(session, enterprise, user_id, Asker(g.current_user, admin=True),
-                              client_id())
-        except MemberError as exc:
-            member_failed(exc)
+        remove_member(session, enterprise, user_id, Asker(g.current_user, admin=True),
+                      client_id())
         session.commit()
         return make_response("", 204)

@@ -1,26 +1,21 @@
 """What the owners' and the administrators' members resources share: the member and role
-schemas, a page of members, and the domain's refusals as problems.
+schemas, and a page of members.
 """
 
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from api.resources.common import line, page_of
 from api.smorest import path_parameter
-from api.state import db_session
 from api.writes import id_page
 from directory.accounts import ROLES, Membership, User
-from directory.members import Conflict, Expired, InvalidMember, MemberError, NotAllowed, NotFound, TooMany
 
 ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
 USER = path_parameter("user_id", "The member's user id.", "usr_0f3c9a7e1b2d4c5a")
-STATUSES = {InvalidMember: 422, NotAllowed: 403, NotFound: 404, Conflict: 409, Expired: 410,
-            TooMany: 429}
 
 
 class RoleSchema(Schema):
@@ -57,15 +52,6 @@ def member_dump(membership: Membership, user: User | None = None) -> dict:
     user = user or membership.user
     return {"user_id": membership.user_id, "email": user.email, "role": membership.role,
             "since": membership.created_at, "invited_by": membership.invited_by}
-
-
-def member_failed(exc: MemberError) -> None:
-    """The domain's refusal as a problem (nothing of the request is kept)."""
-    db_session().rollback()
-    status = next(code for kind, code in STATUSES.items() if isinstance(exc, kind))
-    errors = {"json": {exc.field: [str(exc)]}} if exc.field and status == 422 else None
-    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-    abort(status, message=str(exc), errors=errors, headers=headers)
 
 
 def client_id() -> str | None:

@@ -29,7 +29,6 @@ from api.resources.member_common import (
     RoleSchema,
     client_id,
     member_dump,
-    member_failed,
     members_page,
 )
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
@@ -40,7 +39,6 @@ from directory.members import (
     INVITATION_LIFETIME,
     Asker,
     Invitation,
-    MemberError,
     accept_invitation,
     change_role,
     find_invitation,
@@ -134,11 +132,8 @@ class Member(MethodView):
         session = db_session()
         enterprise = kept_listing(session, enterprise_id, owner=True)
         role = load_body(RoleSchema)["role"]
-        try:
-            membership, user = change_role(session, enterprise, user_id, role, Asker(g.current_user),
-                                           client_id())
-        except MemberError as exc:
-            member_failed(exc)
+        membership, user = change_role(session, enterprise, user_id, role, Asker(g.current_user),
+                                       client_id())
         session.commit()
         return no_store(MemberSchema().dump(member_dump(membership, user)))
 
@@ -156,10 +151,7 @@ class Member(MethodView):
         session = db_session()
         me = g.current_user
         enterprise = kept_listing(session, enterprise_id, write=False, owner=user_id != me.id)
-        try:
-            remove_member(session, enterprise, user_id, Asker(me), client_id())
-        except MemberError as exc:
-            member_failed(exc)
+        remove_member(session, enterprise, user_id, Asker(me), client_id())
         session.commit()
         return make_response("", 204)
 
@@ -200,11 +192,8 @@ class Invitations(MethodView):
         enterprise = kept_listing(session, enterprise_id, owner=True)
         body = load_body(InviteSchema)
         per_day = app_state().config.member_invitations_per_day
-        try:
-            invitation, token = invite(session, enterprise, body["email"], body["role"],
-                                       Asker(g.current_user), per_day=per_day)
-        except MemberError as exc:
-            member_failed(exc)
+        invitation, token = invite(session, enterprise, body["email"], body["role"],
+                                   Asker(g.current_user), per_day=per_day)
         _mail_invitation(invitation, token, enterprise)
         session.commit()
         response = no_store(InvitationSchema().dump(invitation_dump(invitation)), 201)
@@ -249,10 +238,7 @@ class InvitationOne(MethodView):
         """
         session = db_session()
         enterprise = kept_listing(session, enterprise_id, write=False, owner=True)
-        try:
-            invitation = find_invitation(session, enterprise.id, invitation_id)
-        except MemberError as exc:
-            member_failed(exc)
+        invitation = find_invitation(session, enterprise.id, invitation_id)
         return no_store(InvitationSchema().dump(invitation_dump(invitation)))
 
     @blp.response(204, description="Revoked: its code no longer works.", headers=RATE_LIMIT_HEADERS)
@@ -267,10 +253,7 @@ class InvitationOne(MethodView):
         """
         session = db_session()
         enterprise = kept_listing(session, enterprise_id, write=False, owner=True)
-        try:
-            revoke_invitation(session, enterprise, invitation_id, Asker(g.current_user))
-        except MemberError as exc:
-            member_failed(exc)
+        revoke_invitation(session, enterprise, invitation_id, Asker(g.current_user))
         session.commit()
         return make_response("", 204)
 
@@ -295,10 +278,7 @@ class InvitationAccept(MethodView):
         """
         session = db_session()
         token = load_body(AcceptSchema)["token"]
-        try:
-            membership, invitation = accept_invitation(session, token, g.current_user)
-        except MemberError as exc:
-            member_failed(exc)
+        membership, invitation = accept_invitation(session, token, g.current_user)
         session.commit()
         return no_store(AcceptedSchema().dump({"enterprise_id": membership.enterprise_id,
                                                "role": membership.role, "invitation_id": invitation.id}))

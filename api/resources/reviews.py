@@ -15,11 +15,11 @@ from api.oauth.protect import require_scope
 from api.resources.common import text
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, path_parameter
 from api.state import db_session
-from api.writes import domain_failed, id_page, json_body_doc, load_body, protected_doc
+from api.writes import id_page, json_body_doc, load_body, protected_doc
 from directory.accounts import User
 from directory.listings import ENTERPRISE_ID
 from directory.models import Channel, Enterprise
-from directory.reviews import FACTS, REVIEW_STATES, FactReview, ReviewError, decide_review, review_conflicts
+from directory.reviews import FACTS, REVIEW_STATES, FactReview, decide_review, review_conflicts
 
 blp = Blueprint("reviews", __name__, url_prefix="/v1",
                 description="Administration: check the numbers, addresses and domains enterprises "
@@ -180,12 +180,8 @@ class AdminFactDecision(MethodView):
         if review is None:
             abort(404, message=f"No review has the id {review_id!r}.")
         body = load_body(FactDecisionSchema)
-        try:
-            decide_review(session, review, body["decision"] == "approve", admin.id,
-                          g.oauth_token.client_id, body["note"])
-        except ReviewError as exc:
-            session.rollback()
-            domain_failed(exc)
+        decide_review(session, review, body["decision"] == "approve", admin.id,
+                      g.oauth_token.client_id, body["note"])
         session.commit()
         response = jsonify(FactReviewSchema().dump(fact_review_dump(review)))
         response.headers["Cache-Control"] = "no-store"

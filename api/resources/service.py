@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
+from api.problems import invalid_input_detail
 from api.resources.common import PageArgsSchema, StrictInteger, line, page_of, text
 from api.resources.consumers import (
     CallbackListSchema,
@@ -23,7 +24,6 @@ from api.resources.consumers import (
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
 from api.writes import (
-    domain_failed,
     kept_by_you,
     kept_listing,
     load_body,
@@ -39,16 +39,15 @@ from directory.contacts import (
     CALLBACK_STATUSES,
     INSIGHT_COUNTS,
     CallbackRequest,
-    ContactError,
     find_handoff,
     insights,
     move_callback,
 )
-from directory.experiences import LIVE_STATES, ExperienceError, LiveStatus, set_live_status
+from directory.experiences import LIVE_STATES, LiveStatus, set_live_status
 from directory.instants import Day, Instant
 from directory.links import PLATFORMS
 from directory.models import Channel, utcnow
-from directory.webhooks import EVENTS, Webhook, WebhookDelivery, WebhookError, register_webhook
+from directory.webhooks import EVENTS, Webhook, WebhookDelivery, register_webhook
 
 blp = Blueprint("service", __name__, url_prefix="/v1/manage",
                 description="Serving consumers: live status, handoffs, callback requests and "
@@ -138,6 +137,7 @@ class ChannelLiveStatus(MethodView):
                     "expires_at": "2026-12-02T20:00:00+08:00"}}}})
     @protected_doc(blp, not_found="No channel has this id.", conflict="The listing is suspended.")
     @require_scope("listings:write")
+    @invalid_input_detail(INVALID)
     def put(self, channel_id: str):
         """Set a channel's live status
 
@@ -149,14 +149,10 @@ class ChannelLiveStatus(MethodView):
         body = load_body(LiveStatusWriteSchema)
         session = db_session()
         token = g.get("oauth_token")
-        try:
-            status = set_live_status(session, channel, state=body["state"],
-                                     wait_minutes=body["wait_minutes"], message=body["message"],
-                                     expires_at=body["expires_at"], actor=g.current_user.id,
-                                     client_id=token.client_id if token is not None else None)
-        except ExperienceError as exc:
-            session.rollback()
-            domain_failed(exc, invalid=INVALID)
+        status = set_live_status(session, channel, state=body["state"],
+                                 wait_minutes=body["wait_minutes"], message=body["message"],
+                                 expires_at=body["expires_at"], actor=g.current_user.id,
+                                 client_id=token.client_id if token is not None else None)
         session.commit()
         return no_store(LiveStatusSchema().dump(_live_dump(status)))
 
@@ -288,6 +284,7 @@ class CallbackHandle(MethodView):
     @protected_doc(blp, not_found="No callback request to a listing you keep has this id.",
                    conflict="The request cannot move to this state from where it is.")
     @require_scope("listings:write")
+    @invalid_input_detail(INVALID)
     def patch(self, callback_id: str):
         """Accept, complete or decline a callback request
 
@@ -297,10 +294,7 @@ class CallbackHandle(MethodView):
         session = db_session()
         callback = kept_by_you(CallbackRequest, callback_id, "callback request")
         body = load_body(CallbackMoveSchema)
-        try:
-            move_callback(callback, body["status"], body["note"], by_consumer=False)
-        except ContactError as exc:
-            domain_failed(exc, invalid=INVALID)
+        move_callback(callback, body["status"], body["note"], by_consumer=False)
         session.commit()
         return no_store(CallbackSchema().dump(callback_dump(callback)))
 
@@ -448,6 +442,7 @@ class Webhooks(MethodView):
                    "suspended.")
     @require_scope("listings:write")
     @idempotent
+    @invalid_input_detail(INVALID)
     def post(self, enterprise_id: str):
         """Register a webhook
 
@@ -459,13 +454,9 @@ class Webhooks(MethodView):
         enterprise = kept_listing(session, enterprise_id, owner=True)
         body = load_body(WebhookCreateSchema)
         settings = app_state().webhook_settings
-        try:
-            webhook = register_webhook(session, enterprise.id, body["url"], body["events"],
-                                       g.current_user.id, allowed=settings.allowed,
-                                       resolve=settings.resolve)
-        except WebhookError as exc:
-            session.rollback()
-            domain_failed(exc, invalid=INVALID)
+        webhook = register_webhook(session, enterprise.id, body["url"], body["events"],
+                                   g.current_user.id, allowed=settings.allowed,
+                                   resolve=settings.resolve)
         session.commit()
         response = no_store(NewWebhookSchema().dump({**_webhook_dump(webhook),
                                                       "secret": webhook.secret}), 201)

@@ -14,9 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
+from api.problems import status_of
 from directory.accounts import add_member, create_user
-from directory.contacts import CallbackRequest, ContactError, Handoff, purge_expired, request_callback
+from directory.contacts import CallbackRequest, Handoff, purge_expired, request_callback
 from directory.credentials import OAuthClient, digest
+from directory.errors import DomainError
 from directory.experiences import Experience, record_experience
 from directory.idempotency_records import IdempotencyRecord
 from directory.models import Channel
@@ -685,8 +687,8 @@ def test_concurrent_requests_of_one_consumer_keep_to_the_limit(client):
                                  details=None, window_start=start, window_end=start + timedelta(hours=1))
                 session.commit()
                 outcomes.append(201)
-        except ContactError as exc:
-            outcomes.append(exc.status)
+        except DomainError as exc:
+            outcomes.append(status_of(exc))
         except BaseException as exc:  # noqa: BLE001 - reported below
             outcomes.append(exc)
 

@@ -20,8 +20,9 @@ from sqlalchemy import func, inspect, select, update
 
 from directory.accounts import Membership, User, add_member, create_user
 from directory.credentials import OAuthClient, digest
+from directory.errors import DomainError
 from directory.experiences import LiveStatus
-from directory.members import Asker, Invitation, MemberError, change_role
+from directory.members import Asker, Invitation, change_role
 from directory.models import Enterprise, utcnow
 from directory.webhooks import EVENTS, Webhook
 from tests.conftest import BACKEND_PARAMS, client_over_records
@@ -331,7 +332,7 @@ def test_two_owners_demoting_each_other_at_once_leave_one(client):
                             Asker(other.get(User, client.ids["bob"])))
                 other.commit()
                 outcome["bob"] = "done"
-            except MemberError as exc:
+            except DomainError as exc:
                 other.rollback()
                 outcome["bob"] = type(exc).__name__
 

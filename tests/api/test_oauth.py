@@ -321,6 +321,7 @@ def test_the_access_token_lifetime_is_configurable(short_lived):
 
 def test_passwords_are_checked_by_argon2_and_rules(oauth_app):
     from directory.accounts import AccountError
+    from directory.errors import Conflict
 
     with oauth_app.extensions["c800"].sessions() as session:
         assert authenticate(session, "ADA@example.com", PASSWORD) is not None
@@ -328,5 +329,5 @@ def test_passwords_are_checked_by_argon2_and_rules(oauth_app):
         assert authenticate(session, "nobody@example.com", PASSWORD) is None
         with pytest.raises(AccountError):
             create_user(session, "short@example.com", "short")
-        with pytest.raises(AccountError):
+        with pytest.raises(Conflict):
             create_user(session, "ada@example.com", PASSWORD)
