@@ -147,17 +147,16 @@ def _note_statement(state) -> None:  # noqa: ANN001 - an ORMExecuteState
         state.session.info[_FLAG] = True
 
 
-def track_public_writes(factory: sessionmaker, stamp: SharedStamp) -> None:
-    """Replace *stamp* after each commit of a *factory* session that wrote a public table."""
-
-    def _after_commit(session: Session) -> None:
-        if session.info.pop(_FLAG, False):
-            stamp.replace()
-
+def track_public_writes(factory: sessionmaker) -> None:
+    """Note in each *factory* session whether its transaction wrote a table public reads use."""
     event.listen(factory, "after_flush", _note_flush)
     event.listen(factory, "do_orm_execute", _note_statement)
-    event.listen(factory, "after_commit", _after_commit)
     event.listen(factory, "after_soft_rollback", lambda session, _tx: session.info.pop(_FLAG, None))
+
+
+def wrote_public_tables(session: Session) -> bool:
+    """Whether the transaction *session* just committed wrote a public table (asked once)."""
+    return bool(session.info.pop(_FLAG, False))
 
 
 @dataclass
@@ -243,7 +242,14 @@ def register_response_cache(app: Flask, data_dir: Path, *, entries: int, megabyt
         return
     stamp = SharedStamp(ChangeStamp(data_dir / "response-cache.stamp"), redis_url,
                         f"{key_prefix}:response-cache:stamp")
-    track_public_writes(app.extensions["c800"].sessions, stamp)
+    state = app.extensions["c800"]
+    track_public_writes(state.sessions)
+
+    def replace_stamp(session: Session) -> None:
+        if wrote_public_tables(session):
+            stamp.replace()
+
+    state.after_commit.append(replace_stamp)  # the second of AppState's named hooks
     app.extensions[EXTENSION] = ResponseCache(stamp, entries=entries, max_bytes=megabytes << 20,
                                               ttl=float(ttl))
 

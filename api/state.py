@@ -14,17 +14,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.config import Config
 from directory.db import make_engine
 from directory.indexing.indexer import Indexer
-from directory.outbox import track_listing_changes
-from directory.sessions import make_session_factory
+from directory.sessions import AfterCommit, make_session_factory
 from search import open_backend
 from search.base import SearchBackend
 
 
 @dataclass
 class AppState:
+    """One app's configuration, database and search engine.
+
+    ``after_commit`` names what runs after every commit of the app's sessions, in order: the
+    indexer drains the listing-change outbox (when the transaction wrote to it), then the
+    response cache replaces its change stamp (when the transaction wrote a table public reads
+    use; appended by ``api.cache.register_response_cache`` when the cache is on).
+    """
+
     config: Config
     engine: Engine
     sessions: sessionmaker
+    after_commit: list[AfterCommit] = field(default_factory=list)
     indexer: Indexer = field(init=False)
     _search: SearchBackend | None = field(default=None, init=False)
     _search_pid: int = field(default=0, init=False)
@@ -35,6 +43,7 @@ class AppState:
     def __post_init__(self) -> None:
         self.indexer = Indexer(self.sessions, lambda: self.search,
                                retry_seconds=self.config.search_retry_seconds)
+        self.after_commit.append(self.indexer.after_commit)
 
     @property
     def webhook_settings(self):  # noqa: ANN201 - a directory.webhooks.DeliverySettings
@@ -87,10 +96,9 @@ def init_state(app: Flask, config: Config) -> AppState:
                          connect_timeout=config.database_connect_timeout,
                          pool_timeout=config.database_pool_timeout,
                          statement_timeout_ms=config.database_statement_timeout_ms)
-    sessions = make_session_factory(engine)
-    track_listing_changes(sessions)
-    state = AppState(config=config, engine=engine, sessions=sessions)
-    state.indexer.attach()
+    after_commit: list[AfterCommit] = []
+    sessions = make_session_factory(engine, outbox=True, after_commit=after_commit)
+    state = AppState(config=config, engine=engine, sessions=sessions, after_commit=after_commit)
     app.extensions["c800"] = state
 
     @app.teardown_appcontext

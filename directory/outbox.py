@@ -6,13 +6,13 @@ enterprise, its channels or regions, or an industry adds one ``listing_changes``
 enterprise concerned. Consumers (``directory.indexing.indexer``) read the rows after commit,
 apply them and mark them applied; rows left behind by an outage are applied later.
 
-:func:`track_listing_changes` installs this on a session factory; :func:`on_commit` lets a
-consumer hear that a transaction which wrote rows has committed.
+:func:`track_listing_changes` installs this on a session factory
+(``directory.sessions.make_session_factory(outbox=True)``); :func:`wrote_changes` tells an
+after-commit hook whether the transaction that just committed wrote rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Integer, String, event, select
@@ -87,11 +87,7 @@ def track_listing_changes(factory: sessionmaker) -> None:
     event.listen(factory, "after_soft_rollback", lambda session, _previous: _after_rollback(session))
 
 
-def on_commit(factory: sessionmaker, callback: Callable[[], None]) -> None:
-    """Call *callback* after each commit of a *factory* session that wrote outbox rows."""
-
-    def _after_commit(session: Session) -> None:
-        if session.info.pop(_FLAG, False):
-            callback()
-
-    event.listen(factory, "after_commit", _after_commit)
+def wrote_changes(session: Session) -> bool:
+    """Whether the transaction *session* just committed wrote outbox rows (asked once: an
+    after-commit hook's question; the answer is forgotten)."""
+    return bool(session.info.pop(_FLAG, False))

@@ -20,11 +20,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from directory.indexing.documents import iter_documents
 from directory.models import Enterprise, utcnow
-from directory.outbox import ListingChange, on_commit
+from directory.outbox import ListingChange, wrote_changes
 from search.base import SearchBackend, SearchUnavailable
 from search.documents import SearchDocument
 
@@ -58,11 +58,11 @@ class Indexer:
         return self._backend()
 
     # --- outbox ---------------------------------------------------------------------------
-    def attach(self) -> None:
-        """Drain after every commit (of this indexer's session factory) that wrote rows."""
-        on_commit(self.sessions, self.after_commit)
-
-    def after_commit(self) -> None:
+    def after_commit(self, session: Session) -> None:
+        """An after-commit hook (``directory.sessions``): drain when the transaction *session*
+        committed wrote outbox rows, unless the engine failed less than ``retry_seconds`` ago."""
+        if not wrote_changes(session):
+            return
         if self._failed_at is not None and time.monotonic() - self._failed_at < self.retry_seconds:
             return
         report = self.drain()

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from directory.importer import import_directory
 from directory.indexing.documents import industry_table, iter_documents
@@ -118,10 +118,12 @@ class Flaky(LocalBackend):
 
 @pytest.fixture
 def engine_and_indexer(session_factory, tmp_path):
+    hooks: list = []
     track_listing_changes(session_factory)
+    event.listen(session_factory, "after_commit", lambda session: [hook(session) for hook in hooks])
     backend = Flaky(tmp_path / "search.sqlite3")
     indexer = Indexer(session_factory, lambda: backend, retry_seconds=0)
-    indexer.attach()
+    hooks.append(indexer.after_commit)  # as api.state.AppState names it
     yield backend, indexer
     backend.close()
 

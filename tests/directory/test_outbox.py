@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from directory.importer import import_directory
 from directory.models import Channel, Enterprise, Industry
-from directory.outbox import ListingChange, on_commit, track_listing_changes
+from directory.outbox import ListingChange, track_listing_changes, wrote_changes
+from directory.sessions import make_session_factory
 from tests.directory.test_importer import enterprise, write_data
 
 BACKENDS = pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
@@ -71,9 +72,10 @@ def test_channel_delete_and_industry_edits_are_changes(tracked, tmp_path):
         assert changes(session) == ["ent_000000000001"]
 
 
-def test_on_commit_runs_only_after_a_commit_that_wrote_rows(tracked, tmp_path):
+def test_an_after_commit_hook_hears_only_of_commits_that_wrote_rows(session_factory, tmp_path):
     calls: list[str] = []
-    on_commit(tracked, lambda: calls.append("commit"))
+    hooks = [lambda session: calls.append("commit") if wrote_changes(session) else None]
+    tracked = make_session_factory(session_factory.kw["bind"], outbox=True, after_commit=hooks)
     data = write_data(tmp_path / "d", [enterprise()])
     with tracked() as session:
         import_directory(session, data)
