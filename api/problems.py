@@ -196,7 +196,14 @@ def handle_domain_error(error: DomainError) -> Response:
         headers["Retry-After"] = str(retry_after)
     version = error.details.get("version")
     if version is not None and isinstance(error, StaleVersion):
+        # the version the domain names is the listing's ETag (api/writes.py): said in HTTP's terms
         headers["ETag"] = f'"v{version}"'
+        detail = (f'The listing changed since (it is at "v{version}"); read it again and redo '
+                  "the change.")
+    if isinstance(error, VersionRequired) and error.details.get("enterprise_id"):
+        detail = ("Send If-Match with the listing's ETag (GET /v1/manage/enterprises/"
+                  f"{error.details['enterprise_id']} gives it): writes never overwrite changes you "
+                  "have not seen.")
     if status >= 500:
         log.error("request failed with %s: %s", status, error)
     return problem_response(status, detail, errors=errors, headers=headers)

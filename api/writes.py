@@ -18,10 +18,10 @@ from sqlalchemy import and_, or_
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, rate_limited
 from api.state import db_session
-from directory.accounts import role_of
+from directory import keepers
 from directory.editing import Actor
 from directory.instants import bounded_instant
-from directory.listings import ENTERPRISE_ID
+from directory.keepers import require_version
 from directory.models import Enterprise
 
 CURSOR_RANGE = timedelta(days=36525)  # the instants of rows a page can hold: a century either way
@@ -48,12 +48,14 @@ def listing_etag(enterprise: Enterprise) -> str:
     return f'"v{enterprise.version}"'
 
 
-def check_if_match(enterprise: Enterprise) -> None:
+def if_match_versions() -> set[int] | None:
+    """The listing versions the request's ``If-Match`` names, as received (a content coding's
+    suffix ignored); None when it names none. ``If-Match: *`` is a 428 and a header that is not
+    such a tag a 422: HTTP's syntax, answered here; whether the version is current is the
+    domain's precondition (``directory.keepers.require_version``)."""
     sent = request.headers.get("If-Match")
     if sent is None or not sent.strip():
-        abort(428, message="Send If-Match with the listing's ETag (GET "
-                           f"/v1/manage/enterprises/{enterprise.id} gives it): writes never "
-                           "overwrite changes you have not seen.")
+        return None
     tags = [tag.strip() for tag in sent.split(",")]
     if "*" in tags:
         abort(428, message="If-Match: * would overwrite changes you have not seen; send the "
@@ -61,10 +63,12 @@ def check_if_match(enterprise: Enterprise) -> None:
     if not re.match(IF_MATCH_TAGS, sent.strip()):
         abort(422, message="If-Match is not the listing's ETag.", errors={"header": {
             "If-Match": ['An ETag of this API, like "v3" (several separated by commas).']}})
-    if listing_etag(enterprise) not in {CONTENT_CODING_SUFFIX.sub('"', tag) for tag in tags}:
-        abort(412, message=f"The listing changed since (it is at {listing_etag(enterprise)}); "
-                           "read it again and redo the change.",
-              headers={"ETag": listing_etag(enterprise)})
+    return {int(CONTENT_CODING_SUFFIX.sub('"', tag).strip('"')[1:]) for tag in tags}
+
+
+def check_if_match(enterprise: Enterprise) -> None:
+    """The edit's precondition on *enterprise*, from the request's If-Match."""
+    require_version(enterprise, if_match_versions())
 
 
 # A JSON body is refused before any schema looks at it when it holds more than MAX_JSON_VALUES
@@ -172,21 +176,8 @@ def actor() -> Actor:
 
 def kept_listing(session, enterprise_id: str, *, write: bool = True,  # noqa: ANN001
                  owner: bool = False) -> Enterprise:
-    """The enterprise the signed-in user keeps (owner or editor; an owner when *owner*); 404 /
-    403 otherwise, and 409 when *write* and the listing is suspended. The role is read from
-    the database on every request: a removed member's tokens stop at once."""
-    enterprise = session.get(Enterprise, enterprise_id) if ENTERPRISE_ID.match(enterprise_id) else None
-    if enterprise is None:
-        abort(404, message=f"No enterprise has the id {enterprise_id!r}.")
-    role = role_of(session, g.current_user, enterprise.id)
-    if role is None:
-        abort(403, message="You do not keep this listing: only its owners and editors may.")
-    if owner and role != "owner":
-        abort(403, message="Only the listing's owners may do this (its members and webhooks); "
-                           "editors edit its content.")
-    if write and enterprise.status == "suspended":
-        abort(409, message="The listing is suspended by the c800 team; it cannot be edited now.")
-    return enterprise
+    """The enterprise the signed-in user keeps (``directory.keepers.kept_listing``)."""
+    return keepers.kept_listing(session, g.current_user, enterprise_id, write=write, owner=owner)
 
 
 def no_store(body: dict[str, Any], status: int = 200) -> Response:
@@ -198,25 +189,15 @@ def no_store(body: dict[str, Any], status: int = 200) -> Response:
 
 
 def yours(model: type, ident: str, what: str):  # noqa: ANN201 - an instance of model
-    """The *model* row *ident* of the signed-in user (``user_id``), else a 404 that does not
-    say whether it exists."""
-    row = db_session().get(model, ident) if len(ident) <= 32 else None
-    if row is None or row.user_id != g.current_user.id:
-        abort(404, message=f"You have no {what} {ident!r}.")
-    return row
+    """The *model* row *ident* of the signed-in user (``directory.keepers.own_row``)."""
+    return keepers.own_row(db_session(), g.current_user, model, ident, what)
 
 
 def kept_by_you(model: type, ident: str, what: str, *, write: bool = True,  # noqa: ANN201
                 owner: bool = False):
-    """The *model* row *ident* of a listing (``enterprise_id``) the signed-in user keeps, else
-    a 404 (other listings' rows are not said to exist); 403 when *owner* and the user is an
-    editor; 409 when *write* and it is suspended."""
-    session = db_session()
-    row = session.get(model, ident) if len(ident) <= 32 else None
-    if row is None or role_of(session, g.current_user, row.enterprise_id) is None:
-        abort(404, message=f"No {what} of a listing you keep has the id {ident!r}.")
-    kept_listing(session, row.enterprise_id, write=write, owner=owner)
-    return row
+    """The *model* row *ident* of a listing the signed-in user keeps
+    (``directory.keepers.kept_row``)."""
+    return keepers.kept_row(db_session(), g.current_user, model, ident, what, write=write, owner=owner)
 
 
 def with_etag(body: dict[str, Any], enterprise: Enterprise, status: int = 200,
