@@ -7,24 +7,19 @@ from __future__ import annotations
 import json
 import re
 from copy import deepcopy
-from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, g, jsonify, request
 from flask_smorest import abort
 from marshmallow import RAISE, Schema, ValidationError
-from sqlalchemy import and_, or_
 
-from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, rate_limited
 from api.state import db_session
 from directory import keepers
 from directory.editing import Actor
-from directory.instants import bounded_instant
 from directory.keepers import require_version
 from directory.models import Enterprise
 
-CURSOR_RANGE = timedelta(days=36525)  # the instants of rows a page can hold: a century either way
 # A compressed answer's ETag names its content coding too (flask-compress: "v3" sent gzipped is
 # "v3:gzip"); the listing's version is the same whatever the coding, so either is accepted.
 CONTENT_CODING_SUFFIX = re.compile(r':(?:gzip|deflate|br|zstd)"$')
@@ -243,49 +238,6 @@ def protected_doc(blp: Blueprint, *, if_match: bool = False, idempotent: bool = 
         return view
 
     return decorate
-
-
-# --- small bodies and queues (accounts, consumers, enterprises' queues) ----------------------
-
-def id_page(query, key, args, dump, schema):  # noqa: ANN001, ANN202
-    after = decode_cursor(args["cursor"])
-    if after is not None:
-        query = query.where(key > after)
-    rows = list(db_session().scalars(query.order_by(key).limit(args["limit"] + 1)))
-    more = len(rows) > args["limit"]
-    rows = rows[:args["limit"]]
-    url = next_page_url(encode_cursor(getattr(rows[-1], key.key)), args) if more and rows else None
-    response = jsonify(schema().dump({"items": [dump(r) for r in rows], "next": url}))
-    response.headers["Cache-Control"] = "no-store"
-    set_link_next(response, url)
-    return response
-
-
-def newest_page(query, when, ident, args, dump, schema, *, rows=None):  # noqa: ANN001, ANN202
-    """A page of *query* newest first by (*when*, *ident*) columns, with a cursor after the
-    last row; *rows* maps the executed query to (row, when value, id value) triples."""
-    after = decode_cursor(args["cursor"])
-    if after is not None:
-        stamp, _, last = after.partition("|")
-        try:  # a forged cursor may hold any instant: one this API never made is refused
-            moment = bounded_instant(datetime.fromisoformat(stamp), CURSOR_RANGE)
-        except ValueError:
-            abort(422, message="The request's parameters are not valid.",
-                  errors={"query": {"cursor": ["Not a cursor returned by this API."]}})
-        query = query.where(or_(when < moment, and_(when == moment, ident < last)))
-    query = query.order_by(when.desc(), ident.desc()).limit(args["limit"] + 1)
-    found = rows(db_session().execute(query)) if rows else [
-        (row, getattr(row, when.key), getattr(row, ident.key)) for row in db_session().scalars(query)]
-    more = len(found) > args["limit"]
-    found = found[:args["limit"]]
-    url = None
-    if more and found:
-        _row, moment, last = found[-1]
-        url = next_page_url(encode_cursor(f"{moment.isoformat()}|{last}"), args)
-    response = jsonify(schema().dump({"items": [dump(row) for row, _, _ in found], "next": url}))
-    response.headers["Cache-Control"] = "no-store"
-    set_link_next(response, url)
-    return response
 
 
 def status_arg(args: dict, allowed: tuple[str, ...]) -> str | None:

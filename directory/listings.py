@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from directory.models import Channel, Enterprise, EnterpriseRegion, Industry
+from directory.pages import Key, KeyValue, Page, keyset_page
 from directory.regions import region_ancestors
 from directory.validation import ID_PATTERN
 
@@ -80,15 +82,13 @@ def _filtered(session: Session, where: ListingFilter):  # noqa: ANN202 - a Selec
     return query
 
 
-def list_enterprises(
-    session: Session, where: ListingFilter, after: str | None, limit: int
-) -> tuple[list[Enterprise], bool]:
-    """One page of public enterprises in id order after *after*; True when more follow."""
-    query = _filtered(session, where)
-    if after is not None:
-        query = query.where(Enterprise.id > after)
-    rows = list(session.scalars(query.order_by(Enterprise.id).limit(limit + 1)))
-    return rows[:limit], len(rows) > limit
+LISTING_ORDER = Key.ascending(Enterprise.id)
+
+
+def list_enterprises(session: Session, where: ListingFilter, after: Sequence[KeyValue] | None,
+                     limit: int) -> Page[Enterprise]:
+    """One page of public enterprises in id order after the key *after*."""
+    return keyset_page(session, _filtered(session, where), LISTING_ORDER, after, limit)
 
 
 def get_public_enterprise(session: Session, enterprise_id: str) -> Enterprise | None:

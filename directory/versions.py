@@ -149,15 +149,6 @@ def record_version(session: Session, enterprise: Enterprise, *, actor: str, acti
     return version
 
 
-def list_versions(session: Session, enterprise_id: str, before: int | None, limit: int
-                  ) -> tuple[list[ListingVersion], bool]:
-    query = select(ListingVersion).where(ListingVersion.enterprise_id == enterprise_id)
-    if before is not None:
-        query = query.where(ListingVersion.number < before)
-    rows = list(session.scalars(query.order_by(ListingVersion.number.desc()).limit(limit + 1)))
-    return rows[:limit], len(rows) > limit
-
-
 def get_version(session: Session, enterprise_id: str, number: int) -> ListingVersion | None:
     return session.scalar(select(ListingVersion).where(
         ListingVersion.enterprise_id == enterprise_id, ListingVersion.number == number))

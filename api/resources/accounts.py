@@ -17,11 +17,11 @@ from api.http import public_url
 from api.idempotency import idempotent
 from api.limits import limit_reports
 from api.oauth.protect import optional_user, require_scope
+from api.pagination import page_answer
 from api.resources.common import line, text
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
 from api.writes import (
-    id_page,
     json_body_doc,
     load_body,
     protected_doc,
@@ -43,6 +43,7 @@ from directory.claims import (
 from directory.listings import ENTERPRISE_ID, get_public_enterprise
 from directory.mail import MailError, compose, send
 from directory.models import Enterprise, utcnow
+from directory.pages import Key
 from directory.versions import ensure_base_version, record_version
 from directory.webhooks import emit
 
@@ -356,7 +357,7 @@ class AdminClaims(MethodView):
         query = select(Claim)
         if status:
             query = query.where(Claim.status == status)
-        return id_page(query, Claim.id, args, claim_dump, ClaimListSchema)
+        return page_answer(query, Key.ascending(Claim.id), args, claim_dump, ClaimListSchema)
 
 
 @blp.route("/admin/claims/<string:claim_id>/decision", parameters=[CLAIM])
@@ -399,7 +400,7 @@ class AdminReports(MethodView):
         query = select(Report)
         if status:
             query = query.where(Report.status == status)
-        return id_page(query, Report.id, args, report_dump, ReportListSchema)
+        return page_answer(query, Key.ascending(Report.id), args, report_dump, ReportListSchema)
 
 
 @blp.route("/admin/reports/<string:report_id>", parameters=[REPORT])

@@ -19,12 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from api.http import pick_name, preferred_language
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
+from api.pagination import page_answer
 from api.resources.channels import LinkSchema, link_dump, wait_dump
 from api.resources.common import PageArgsSchema, StrictBoolean, StrictInteger, line, page_of, text
 from api.resources.manage import NoticeLinkSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter, public_read
 from api.state import db_session
-from api.writes import load_body, newest_page, no_store, protected_doc, yours
+from api.writes import load_body, no_store, protected_doc, yours
 from directory.channel_time import channel_zone
 from directory.contacts import (
     MAX_FOLLOWS,
@@ -42,6 +43,7 @@ from directory.instants import Instant
 from directory.links import PLATFORMS, HandoffRef, deep_links_for
 from directory.listings import get_public_enterprise
 from directory.models import Channel, Enterprise, Notice, utcnow
+from directory.pages import Key
 from directory.webhooks import emit
 
 blp = Blueprint("consumers", __name__, url_prefix="/v1",
@@ -84,10 +86,9 @@ class Following(MethodView):
         """
         query = (select(Follow, Enterprise).join(Enterprise, Enterprise.id == Follow.enterprise_id)
                  .where(Follow.user_id == g.current_user.id, Enterprise.status == "active"))
-        return newest_page(query, Follow.created_at, Follow.enterprise_id, args,
-                           lambda pair: _follow_dump(*pair), FollowListSchema,
-                           rows=lambda result: [((f, e), f.created_at, f.enterprise_id)
-                                                for f, e in result])
+        return page_answer(query, Key.newest_first(Follow.created_at, Follow.enterprise_id), args,
+                           lambda pair: _follow_dump(*pair), FollowListSchema, scalars=False,
+                           key_of=lambda pair: (pair[0].created_at, pair[0].enterprise_id))
 
 
 def _public_enterprise(enterprise_id: str) -> Enterprise:
@@ -209,9 +210,9 @@ class MyNotices(MethodView):
                     "valid_from": notice.valid_from, "valid_until": notice.valid_until,
                     "links": list(notice.links or [])}
 
-        return newest_page(query, Notice.valid_from, Notice.id, args, dump,
-                           FollowedNoticeListSchema,
-                           rows=lambda result: [((n, e), n.valid_from, n.id) for n, e in result])
+        return page_answer(query, Key.newest_first(Notice.valid_from, Notice.id), args, dump,
+                           FollowedNoticeListSchema, scalars=False,
+                           key_of=lambda pair: (pair[0].valid_from, pair[0].id))
 
 
 # --- experiences and waits -------------------------------------------------------------------
@@ -322,8 +323,8 @@ class MyExperiences(MethodView):
         Newest first. Nobody else sees them: channels show only their aggregates.
         """
         query = select(Experience).where(Experience.user_id == g.current_user.id)
-        return newest_page(query, Experience.created_at, Experience.id, args, experience_dump,
-                           ExperienceListSchema)
+        return page_answer(query, Key.newest_first(Experience.created_at, Experience.id), args,
+                           experience_dump, ExperienceListSchema)
 
 
 @blp.route("/me/experiences/<string:experience_id>", parameters=[EXPERIENCE])
@@ -678,7 +679,7 @@ class MyCallbacks(MethodView):
         Newest first, with their status.
         """
         query = select(CallbackRequest).where(CallbackRequest.user_id == g.current_user.id)
-        return newest_page(query, CallbackRequest.created_at, CallbackRequest.id, args,
+        return page_answer(query, Key.newest_first(CallbackRequest.created_at, CallbackRequest.id), args,
                            callback_dump, CallbackListSchema)
 
 

@@ -12,15 +12,12 @@ from marshmallow import Schema, fields, validate
 
 from api.cache import not_after
 from api.http import (
-    decode_cursor,
-    encode_cursor,
-    next_page_url,
     pick_name,
     preferred_language,
     public_url,
-    set_link_next,
 )
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
+from api.pagination import cursor_values, page_response
 from api.resources.channels import (
     CHANNEL_EXAMPLE,
     PLATFORMS,
@@ -38,6 +35,7 @@ from api.state import db_session
 from directory.experience_summaries import expected_waits
 from directory.instants import Instant
 from directory.listings import (
+    LISTING_ORDER,
     ListingFilter,
     get_public_enterprise,
     industry_exists,
@@ -269,15 +267,11 @@ class Enterprises(MethodView):
                   errors={"query": {"industry": ["No such industry."]}})
         where = ListingFilter(industry=args["industry"], channel=args["channel"],
                               region=args["region"], verified=args["verified"])
-        rows, more = list_enterprises(session, where, decode_cursor(args["cursor"]),
-                                      args["limit"])
+        page = list_enterprises(session, where, cursor_values(LISTING_ORDER, args["cursor"]),
+                                args["limit"])
         language = preferred_language()
-        url = next_page_url(encode_cursor(rows[-1].id), args) if more and rows else None
-        body = _LIST_SCHEMA.dump(
-            {"items": [summary_dump(e, language, args["region"]) for e in rows], "next": url})
-        response = jsonify(body)
-        set_link_next(response, url)
-        return response
+        return page_response(page, args, lambda e: summary_dump(e, language, args["region"]),
+                             _LIST_SCHEMA, cache=True)
 
 
 @blp.route("/<string:enterprise_id>", parameters=[

@@ -7,15 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import jsonify, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
+from api.pagination import page_answer
 from api.resources.common import NAMES_EXAMPLE, NamesSchema, names_dump
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import db_session
@@ -38,7 +39,8 @@ from directory.editing import (
     update_notice,
 )
 from directory.models import CHANNEL_KINDS, CHECKERS, DIRECTIONS, REVIEW_STATUSES, SEVERITIES, Enterprise
-from directory.versions import ensure_base_version, get_version, list_versions, snapshot
+from directory.pages import Key
+from directory.versions import ListingVersion, ensure_base_version, get_version, snapshot
 
 blp = Blueprint("manage", __name__, url_prefix="/v1",
                 description="Enterprise self-service: keep your listing right (owners and editors).")
@@ -439,18 +441,9 @@ class Versions(MethodView):
         enterprise = kept_listing(session, enterprise_id, write=False)
         ensure_base_version(session, enterprise)
         session.commit()
-        before = decode_cursor(args["cursor"])
-        if before is not None and not before.isdigit():
-            abort(422, message="The request's parameters are not valid.",
-                  errors={"query": {"cursor": ["Not a cursor returned by this API."]}})
-        rows, more = list_versions(session, enterprise.id, int(before) if before else None,
-                                   args["limit"])
-        url = next_page_url(encode_cursor(str(rows[-1].number)), args) if more and rows else None
-        response = jsonify(VersionListSchema().dump({"items": [version_dump(v) for v in rows],
-                                                     "next": url}))
-        response.headers["Cache-Control"] = "no-store"
-        set_link_next(response, url)
-        return response
+        query = select(ListingVersion).where(ListingVersion.enterprise_id == enterprise.id)
+        return page_answer(query, Key.descending(ListingVersion.number), args, version_dump,
+                           VersionListSchema)
 
 
 @blp.route("/enterprises/<string:enterprise_id>/versions/<int:number>/restore",

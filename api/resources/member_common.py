@@ -9,10 +9,11 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from api.pagination import page_answer
 from api.resources.common import line, page_of
 from api.smorest import path_parameter
-from api.writes import id_page
 from directory.accounts import ROLES, Membership, User
+from directory.pages import Key
 
 ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
 USER = path_parameter("user_id", "The member's user id.", "usr_0f3c9a7e1b2d4c5a")
@@ -62,4 +63,4 @@ def client_id() -> str | None:
 def members_page(enterprise_id: str, args: dict):  # noqa: ANN202 - a response
     query = select(Membership).where(Membership.enterprise_id == enterprise_id) \
         .options(joinedload(Membership.user))
-    return id_page(query, Membership.user_id, args, member_dump, MemberListSchema)
+    return page_answer(query, Key.ascending(Membership.user_id), args, member_dump, MemberListSchema)

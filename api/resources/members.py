@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
+from api.pagination import page_answer
 from api.resources.common import PageArgsSchema, page_of
 from api.resources.member_common import (
     ENTERPRISE,
@@ -33,7 +34,7 @@ from api.resources.member_common import (
 )
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
-from api.writes import json_body_doc, kept_listing, load_body, newest_page, no_store, protected_doc
+from api.writes import json_body_doc, kept_listing, load_body, no_store, protected_doc
 from directory.mail import MailError, compose, send
 from directory.members import (
     INVITATION_LIFETIME,
@@ -47,6 +48,7 @@ from directory.members import (
     revoke_invitation,
 )
 from directory.models import Enterprise, utcnow
+from directory.pages import Key
 
 blp = Blueprint("members", __name__, url_prefix="/v1",
                 description="Who keeps a listing: owners manage members and invitations, an "
@@ -170,8 +172,8 @@ class Invitations(MethodView):
         enterprise = kept_listing(db_session(), enterprise_id, write=False, owner=True)
         query = select(Invitation).where(Invitation.enterprise_id == enterprise.id,
                                          Invitation.status == "pending")
-        return newest_page(query, Invitation.created_at, Invitation.id, args, invitation_dump,
-                           InvitationListSchema)
+        return page_answer(query, Key.newest_first(Invitation.created_at, Invitation.id), args,
+                           invitation_dump, InvitationListSchema)
 
     @blp.response(201, InvitationSchema, headers={**RATE_LIMIT_HEADERS, "Location": {
         "description": "The invitation.", "schema": {"type": "string"},

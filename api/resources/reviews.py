@@ -12,13 +12,15 @@ from sqlalchemy import select
 
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
+from api.pagination import page_answer
 from api.resources.common import text
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, path_parameter
 from api.state import db_session
-from api.writes import id_page, json_body_doc, load_body, protected_doc
+from api.writes import json_body_doc, load_body, protected_doc
 from directory.accounts import User
 from directory.listings import ENTERPRISE_ID
 from directory.models import Channel, Enterprise
+from directory.pages import Key
 from directory.reviews import FACTS, REVIEW_STATES, FactReview, decide_review, review_conflicts
 
 blp = Blueprint("reviews", __name__, url_prefix="/v1",
@@ -155,7 +157,7 @@ class AdminFacts(MethodView):
         query = select(FactReview).where(FactReview.status == args["status"])
         if args["enterprise_id"]:
             query = query.where(FactReview.enterprise_id == args["enterprise_id"])
-        return id_page(query, FactReview.id, args, fact_review_dump, FactReviewListSchema)
+        return page_answer(query, Key.ascending(FactReview.id), args, fact_review_dump, FactReviewListSchema)
 
 
 @blp.route("/admin/facts/<string:review_id>/decision", parameters=[REVIEW])

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
+from api.pagination import page_answer
 from api.problems import invalid_input_detail
 from api.resources.common import PageArgsSchema, StrictInteger, line, page_of, text
 from api.resources.consumers import (
@@ -27,7 +28,6 @@ from api.writes import (
     kept_by_you,
     kept_listing,
     load_body,
-    newest_page,
     no_store,
     protected_doc,
     status_arg,
@@ -47,6 +47,7 @@ from directory.experiences import LIVE_STATES, LiveStatus, set_live_status
 from directory.instants import Day, Instant
 from directory.links import PLATFORMS
 from directory.models import Channel, utcnow
+from directory.pages import Key
 from directory.webhooks import EVENTS, Webhook, WebhookDelivery, register_webhook
 
 blp = Blueprint("service", __name__, url_prefix="/v1/manage",
@@ -260,7 +261,7 @@ class CallbackQueue(MethodView):
         query = select(CallbackRequest).where(CallbackRequest.enterprise_id == enterprise.id)
         if status:
             query = query.where(CallbackRequest.status == status)
-        return newest_page(query, CallbackRequest.created_at, CallbackRequest.id, args,
+        return page_answer(query, Key.newest_first(CallbackRequest.created_at, CallbackRequest.id), args,
                            callback_dump, CallbackListSchema)
 
 
@@ -429,7 +430,7 @@ class Webhooks(MethodView):
         """
         enterprise = kept_listing(db_session(), enterprise_id, write=False, owner=True)
         query = select(Webhook).where(Webhook.enterprise_id == enterprise.id)
-        return newest_page(query, Webhook.created_at, Webhook.id, args, _webhook_dump,
+        return page_answer(query, Key.newest_first(Webhook.created_at, Webhook.id), args, _webhook_dump,
                            WebhookListSchema)
 
     @blp.response(201, NewWebhookSchema, headers={**RATE_LIMIT_HEADERS, "Location": {
@@ -530,7 +531,7 @@ class Deliveries(MethodView):
         """
         webhook = _kept_webhook(webhook_id, write=False)
         query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)
-        return newest_page(query, WebhookDelivery.created_at, WebhookDelivery.id, args,
+        return page_answer(query, Key.newest_first(WebhookDelivery.created_at, WebhookDelivery.id), args,
                            lambda d: {name: getattr(d, name) for name in (
                                "id", "event", "status", "attempts", "last_status_code",
                                "last_error", "next_attempt_at", "created_at", "delivered_at",

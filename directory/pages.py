@@ -1,0 +1,121 @@
+"""Keyset pages: the one way every list of the directory is cut into pages.
+
+A list has an order (:class:`Key`: columns, each ascending or descending, the last one unique)
+and a page is the rows after the last key of the previous page — never an offset, so a page
+costs the same deep in a list as at its start and a row written meanwhile is neither skipped
+nor shown twice. The API turns the last key into an opaque cursor (``api/pagination.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from directory.errors import InvalidInput
+from directory.instants import bounded_instant
+
+Row = TypeVar("Row")
+KeyValue = str | int | datetime
+# The instants a row of a list can hold: a century either way (a forged cursor may hold any).
+CURSOR_RANGE = timedelta(days=36525)
+
+
+class BadCursor(InvalidInput):
+    """A cursor this API never made."""
+
+    def __init__(self) -> None:
+        super().__init__("The request's parameters are not valid.",
+                         errors={"cursor": ["Not a cursor returned by this API."]})
+
+
+@dataclass(frozen=True)
+class Key:
+    """The order of a list: ``(column, descending)`` pairs, the last one unique per row."""
+
+    columns: tuple[tuple[Any, bool], ...]
+
+    @classmethod
+    def ascending(cls, column: Any) -> Key:
+        return cls(((column, False),))
+
+    @classmethod
+    def newest_first(cls, when: Any, ident: Any) -> Key:
+        return cls(((when, True), (ident, True)))
+
+    @classmethod
+    def descending(cls, column: Any) -> Key:
+        return cls(((column, True),))
+
+    def parse(self, parts: Sequence[str]) -> tuple[KeyValue, ...]:
+        """The key values a cursor's *parts* name, typed as the columns are; BadCursor else."""
+        if len(parts) != len(self.columns):
+            raise BadCursor()
+        values: list[KeyValue] = []
+        for (column, _desc), text in zip(self.columns, parts, strict=True):
+            python_type = _python_type(column)
+            try:
+                if python_type is datetime:
+                    values.append(bounded_instant(datetime.fromisoformat(text), CURSOR_RANGE))
+                elif python_type is int:
+                    if not text.isdigit():
+                        raise ValueError(text)
+                    values.append(int(text))
+                else:
+                    values.append(text)
+            except ValueError:
+                raise BadCursor() from None
+        return tuple(values)
+
+    def after(self, values: Sequence[KeyValue]) -> ColumnElement[bool]:
+        """The rows that come after the row whose key is *values*, in this order."""
+        clauses = []
+        for index, (column, descending) in enumerate(self.columns):
+            equal = [c == v for (c, _d), v in zip(self.columns[:index], values, strict=False)]
+            beyond = column < values[index] if descending else column > values[index]
+            clauses.append(and_(*equal, beyond))
+        return or_(*clauses)
+
+    def order_by(self) -> list[Any]:
+        return [column.desc() if descending else column for column, descending in self.columns]
+
+    def of(self, row: Any) -> tuple[KeyValue, ...]:
+        """The key values of *row* (an ORM instance holding the key's columns)."""
+        return tuple(getattr(row, column.key) for column, _desc in self.columns)
+
+
+def _python_type(column: Any) -> type:
+    kind = getattr(column.type, "impl_instance", None) or column.type  # a TypeDecorator's own type
+    try:
+        return kind.python_type
+    except NotImplementedError:
+        return str
+
+
+@dataclass
+class Page(Generic[Row]):
+    """One page: its rows, and the key of its last row when more rows follow (else None)."""
+
+    rows: list[Row]
+    next_key: tuple[KeyValue, ...] | None
+
+
+def keyset_page(session: Session, query: Select, key: Key, after: Sequence[KeyValue] | None,
+                limit: int, *, scalars: bool = True,
+                key_of: Callable[[Any], tuple[KeyValue, ...]] | None = None) -> Page:
+    """The page of *query* in *key*'s order after the key *after* (None: the first page), at
+    most *limit* rows. With *scalars* False the rows are result rows, and *key_of* says a row's
+    key."""
+    if after is not None:
+        query = query.where(key.after(after))
+    query = query.order_by(*key.order_by()).limit(limit + 1)
+    rows = list(session.scalars(query) if scalars else session.execute(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_key = (key_of or key.of)(rows[-1]) if more and rows else None
+    return Page(rows, next_key)
