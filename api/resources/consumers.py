@@ -20,9 +20,10 @@ from api.http import pick_name, preferred_language
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
 from api.pagination import page_answer
-from api.resources.channels import LinkSchema, link_dump, wait_dump
+from api.presenters.channels import link_dump, wait_dump
 from api.resources.common import PageArgsSchema, StrictBoolean, StrictInteger, line, page_of, text
-from api.resources.manage import NoticeLinkSchema
+from api.schemas.channels import LinkSchema
+from api.schemas.notices import NoticeLinkSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter, public_read
 from api.state import db_session
 from api.writes import load_body, no_store, protected_doc, yours

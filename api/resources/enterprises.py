@@ -18,22 +18,14 @@ from api.http import (
 )
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.pagination import cursor_values, page_response
-from api.resources.channels import (
-    CHANNEL_EXAMPLE,
-    PLATFORMS,
-    REVIEW_EXAMPLE,
-    ChannelSchema,
-    ReviewSchema,
-    channel_dump,
-    context_for,
-    public_source,
-    review_dump,
-)
+from api.presenters.channels import channel_dump, context_for, public_source, review_dump
 from api.resources.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema, names_dump
+from api.schemas.channels import CHANNEL_EXAMPLE, REVIEW_EXAMPLE, ChannelSchema, ReviewSchema
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
 from api.state import db_session
 from directory.experience_summaries import expected_waits
 from directory.instants import Instant
+from directory.links import PLATFORMS
 from directory.listings import (
     LISTING_ORDER,
     ListingFilter,

@@ -18,6 +18,7 @@ from api.idempotency import idempotent
 from api.oauth.protect import require_scope
 from api.pagination import page_answer
 from api.resources.common import NAMES_EXAMPLE, NamesSchema, names_dump
+from api.schemas.notices import NoticeLinkSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import db_session
 from api.writes import (
@@ -166,11 +167,6 @@ class ManagedChannelSchema(ChannelWriteSchema):
     verified_at = fields.String(allow_none=True, metadata={
         "description": "When the c800 team last verified it; cleared when its number or "
                        "address changes.", "example": None})
-
-
-class NoticeLinkSchema(Schema):
-    label = fields.String(metadata={"description": "Link text.", "example": "在线改签"})
-    url = fields.String(metadata={"description": "An https URL.", "example": "https://www.12306.cn/"})
 
 
 class NoticeWriteSchema(Schema):

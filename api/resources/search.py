@@ -24,20 +24,16 @@ from api.http import (
     set_link_next,
 )
 from api.observability import SEARCH_LATENCY
+from api.presenters.channels import channel_dump, context_for
 from api.problems import problem_response
-from api.resources.channels import (
-    CHANNEL_EXAMPLE,
-    PLATFORMS,
-    ChannelSchema,
-    channel_dump,
-    context_for,
-)
 from api.resources.common import NAMES_EXAMPLE, NOT_BLANK, NamesSchema, names_dump
 from api.resources.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema, summary_dump
+from api.schemas.channels import CHANNEL_EXAMPLE, ChannelSchema
 from api.smorest import READ_HEADERS, Blueprint, public_read, unavailable
 from api.state import app_state, db_session
 from directory.experience_summaries import expected_waits
 from directory.indexing.queries import listing_query
+from directory.links import PLATFORMS
 from directory.listings import industry_exists
 from directory.models import Enterprise, Industry
 from directory.phones import PHONE_KINDS, display_phone
