@@ -1,8 +1,9 @@
 """Webhooks: enterprises hear of callback requests, handoffs and reports as they happen.
 
-Here: the webhooks and their delivery log (models), the check of a receiver's address,
-registration, and events queued in the transaction that causes them (:func:`emit`, an outbox).
-Sending them is ``directory.webhook_delivery``'s.
+Here: the webhooks and their delivery log (models), the check of a receiver's address, events
+queued in the transaction that causes them (:func:`emit`, an outbox), and the use cases of a
+listing's owners (register, list, remove a webhook, read its delivery log). Sending them is
+``directory.webhook_delivery``'s.
 
 Only ``https`` URLs with a host name are accepted, and only when every address the name
 resolves to is public: loopback, private, link-local, shared, reserved and multicast ones are
@@ -27,9 +28,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from directory.accounts import User
 from directory.db import Base, UTCDateTime, redacted, table_facts, withheld
 from directory.errors import Conflict, InvalidInput
+from directory.keepers import kept_listing, kept_row
 from directory.models import JsonType, utcnow
+from directory.pages import Key, Listing
 from directory.urls import UnsafeURLError, check_web_url
 
 EVENTS = ("callback.requested", "callback.cancelled", "handoff.created", "report.filed")
@@ -245,3 +249,37 @@ def emit(session: Session, enterprise_id: str, event: str, data: dict[str, Any])
     return queued
 
 
+
+# --- the owners' use cases -------------------------------------------------------------------
+
+NEWEST_WEBHOOKS = Key.newest_first(Webhook.created_at, Webhook.id)
+NEWEST_DELIVERIES = Key.newest_first(WebhookDelivery.created_at, WebhookDelivery.id)
+
+
+def webhooks_of(session: Session, user: User, enterprise_id: str) -> Listing:
+    """The webhooks of a listing *user* owns, newest first."""
+    enterprise = kept_listing(session, user, enterprise_id, write=False, owner=True)
+    return Listing(select(Webhook).where(Webhook.enterprise_id == enterprise.id), NEWEST_WEBHOOKS)
+
+
+def add_webhook(session: Session, user: User, enterprise_id: str, url: str, events: list[str],
+                settings: DeliverySettings) -> Webhook:
+    """Register a webhook of a listing *user* owns (its secret is readable on the answer only)."""
+    enterprise = kept_listing(session, user, enterprise_id, owner=True)
+    webhook = register_webhook(session, enterprise.id, url, events, user.id,
+                               allowed=settings.allowed, resolve=settings.resolve)
+    session.commit()
+    return webhook
+
+
+def remove_webhook(session: Session, user: User, webhook_id: str) -> None:
+    """Remove a webhook of a listing *user* owns, and its pending deliveries with it."""
+    session.delete(kept_row(session, user, Webhook, webhook_id, "webhook", write=False, owner=True))
+    session.commit()
+
+
+def deliveries_of(session: Session, user: User, webhook_id: str) -> Listing:
+    """The delivery log of a webhook of a listing *user* owns, newest first."""
+    webhook = kept_row(session, user, Webhook, webhook_id, "webhook", write=False, owner=True)
+    return Listing(select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id),
+                   NEWEST_DELIVERIES)

@@ -22,7 +22,7 @@ import trustme
 from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import delete, select
 
-from api.resources.service import WebhookPayloadSchema
+from api.schemas.webhooks import WebhookPayloadSchema
 from directory.accounts import Membership, add_member, create_user
 from directory.credentials import OAuthClient, digest
 from directory.idempotency_records import IdempotencyRecord
