@@ -105,10 +105,15 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     api = Api(app)
     from api.resources import (
         accounts,
-        consumers,
+        callbacks,
+        contacts,
         enterprises,
+        experiences,
+        follows,
         health,
         industries,
+        insights,
+        live_status,
         lookup,
         manage,
         member_admin,
@@ -116,12 +121,13 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         regions,
         reviews,
         search,
-        service,
+        webhooks,
     )
     from api.resources.oauth import document_oauth, oauth
 
     for module in (health, industries, enterprises, search, lookup, regions, manage, accounts,
-                   consumers, service, reviews, members, member_admin):
+                   follows, experiences, contacts, callbacks, live_status, webhooks, insights,
+                   reviews, members, member_admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

@@ -22,7 +22,7 @@ from sqlalchemy import Select
 
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.state import db_session
-from directory.pages import Key, KeyValue, Page, keyset_page
+from directory.pages import Key, KeyValue, Listing, Page, keyset_page
 
 
 def cursor_values(key: Key, cursor: str | None) -> tuple[KeyValue, ...] | None:
@@ -51,6 +51,13 @@ def page_answer(query: Select, key: Key, args: dict[str, Any], dump: Callable[[A
     page = keyset_page(db_session(), query, key, cursor_values(key, args.get("cursor")),
                        args["limit"], scalars=scalars, key_of=key_of)
     return page_response(page, args, dump, schema, cache=cache)
+
+
+def listing_answer(listing: Listing, args: dict[str, Any], dump: Callable[[Any], dict],
+                   schema: type[Schema], *, cache: bool = False) -> Response:
+    """The page of a use case's *listing* the request asks for (see :func:`page_answer`)."""
+    return page_answer(listing.query, listing.key, args, dump, schema,
+                       scalars=listing.key_of is None, key_of=listing.key_of, cache=cache)
 
 
 def page_response(page: Page, args: dict[str, Any], dump: Callable[[Any], dict],

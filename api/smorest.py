@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http
 from copy import deepcopy
+from typing import NamedTuple
 
 import flask_smorest
 from apispec import BasePlugin
@@ -21,8 +22,30 @@ class StrictParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE}
 
 
+class Tag(NamedTuple):
+    """A group of operations in the docs (the spec's ``tags``): several resources may share one."""
+
+    name: str
+    description: str
+
+
 class Blueprint(flask_smorest.Blueprint):
+    """A resource. Its operations are tagged with its *tag* when it gives one (resources that
+    are one group in the docs), else with its name; a route may name other ``tags``."""
+
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, name: str, import_name: str, *args, tag: Tag | None = None,  # noqa: ANN002, ANN003
+                 **kwargs) -> None:
+        if tag is not None:
+            kwargs["description"] = tag.description
+        super().__init__(name, import_name, *args, **kwargs)
+        self.tag = tag.name if tag is not None else name
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None,  # noqa: ANN001, ANN003, ANN201
+                     provide_automatic_options=None, *, parameters=None, tags=None, **options):
+        return super().add_url_rule(rule, endpoint, view_func, provide_automatic_options,
+                                    parameters=parameters, tags=tags or [self.tag], **options)
 
 
 class NoQuerySchema(Schema):
@@ -79,9 +102,18 @@ class NoControlCharactersPlugin(BasePlugin):
 
 
 class Api(flask_smorest.Api):
-    """The API object: error responses documented as RFC 9457 problem+json."""
+    """The API object: error responses documented as RFC 9457 problem+json; each tag listed
+    once, with the description of the first resource registered that carries it."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def register_blueprint(self, blp, *, parameters=None, **options):  # noqa: ANN001, ANN003, ANN201
+        super().register_blueprint(blp, parameters=parameters, **options)
+        listed = self.spec._tags  # apispec's list; flask-smorest just appended the blueprint's name
+        added = listed.pop()
+        tag = getattr(blp, "tag", added["name"])
+        if all(known["name"] != tag for known in listed):
+            listed.append({**added, "name": tag})
 
     def _init_spec(self, *, extra_plugins=None, **options):  # noqa: ANN001, ANN003, ANN202
         # After flask-smorest's Marshmallow plugin: it turns argument schemas into parameters.

@@ -56,7 +56,7 @@ class AppState:
         """What every served worker runs beside requests: search drains, webhook deliveries,
         erasing what consumers shared once it is no longer needed."""
         from directory.contacts import purge_expired
-        from directory.webhooks import start_background
+        from directory.webhook_delivery import start_background
 
         self._stop_background.clear()
         self._background = [

@@ -1,45 +1,36 @@
-"""A consumer in touch with an enterprise: follows, contacts with a handoff, callback requests,
-and the counts per channel and day enterprises see as insights.
+"""A consumer in touch with an enterprise: the rows of follows, contacts with a handoff,
+callback requests and the counts per channel and day enterprises see as insights; the use
+cases of contacts and handoffs (those of follows, callback requests and insights are in
+``directory.follows``, ``directory.callbacks`` and ``directory.insights``).
 
 A *handoff* is what the consumer chose to share before contacting a channel (a topic, a few
 details): the deep links carry its token where the channel can take one, and the consumer can
 read its short code to an agent. Only the enterprise of the listing reads it, for 24 hours;
 after that its contents are erased (the count stays). A *callback request* asks the enterprise
-to call back in a time window; its phone number is erased once the request is over. A consumer
-has at most ``MAX_OPEN_CALLBACKS`` requests open at once across all channels, and makes at most
-``MAX_CALLBACKS_A_DAY`` in any 24 hours (cancelled ones count: cancelling frees a place among
-the open ones, not in the day's).
+to call back in a time window; its phone number is erased once the request is over.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    CheckConstraint,
-    ForeignKey,
-    Integer,
-    Select,
-    String,
-    Text,
-    and_,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from directory.accounts import lock_account
+from directory.accounts import User, memberships_of
 from directory.channel_time import channel_zone, local_day
 from directory.counters import increment
 from directory.db import Base, UTCDateTime, table_facts, withheld
-from directory.errors import Conflict, InvalidInput, TooMany
-from directory.models import Channel, Enterprise, JsonType, Notice, utcnow
-from directory.validation import CALLBACK_KINDS
+from directory.errors import Gone, InvalidInput, NotFound
+from directory.links import DeepLink, HandoffRef, deep_links_for
+from directory.listings import public_enterprise
+from directory.models import Channel, Enterprise, JsonType, utcnow
+from directory.webhooks import emit
 
 HANDOFF_LIFETIME = timedelta(hours=24)
 # Crockford's base32 without I, L, O, U: short codes read aloud over the phone.
@@ -47,19 +38,14 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
 CALLBACK_STATUSES = ("requested", "accepted", "completed", "declined", "cancelled")
 CALLBACK_OPEN = ("requested", "accepted")
-# What the enterprise may do from each state; the consumer may cancel an open request.
-CALLBACK_MOVES = {"requested": ("accepted", "declined"), "accepted": ("completed", "declined")}
-MIN_WINDOW, MAX_WINDOW = timedelta(minutes=15), timedelta(hours=12)
-MAX_AHEAD = timedelta(days=14)
-MAX_OPEN_CALLBACKS = 3  # open requests of one consumer at once, across channels
-MAX_CALLBACKS_A_DAY = 5  # requests one consumer makes in any 24 hours, cancelled ones included
-CALLBACK_DAY = timedelta(hours=24)
-MAX_FOLLOWS = 1000
 
 
 class ContactError(InvalidInput):
     """A contact, handoff or callback whose input is not valid (``field`` says which); the
     other refusals are :class:`~directory.errors.Conflict` and ``TooMany``."""
+
+
+INVALID_BODY = "The body is not valid; nothing was changed."
 
 
 def digest(secret: str) -> str:
@@ -182,6 +168,64 @@ def find_handoff(session: Session, token_or_code: str, enterprise_ids: set[str])
         Handoff.created_at.desc())).first()
 
 
+def handoff_event(handoff: Handoff, code: str, url: str) -> dict:
+    """The ``handoff.created`` webhook's data: ids, the short code, when, and where to read it
+    (*url*), never what the consumer wrote (the delivery log outlives the handoff)."""
+    return {"handoff_id": handoff.id, "channel_id": handoff.channel_id, "code": code,
+            "platform": handoff.platform, "created_at": handoff.created_at.isoformat(),
+            "expires_at": handoff.expires_at.isoformat(), "url": url}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact started: the handoff kept, its token and short code (shown once), the
+    enterprise and channel, and the channel's links carrying the topic and the handoff."""
+
+    handoff: Handoff
+    token: str
+    code: str
+    enterprise: Enterprise
+    channel: Channel
+    links: list[DeepLink]
+
+
+def contact_enterprise(session: Session, user: User, enterprise_id: str, *, channel_id: str,
+                       topic: str, details: dict[str, str | None] | None, platform: str,
+                       read_at: Callable[[str], str]) -> Contact:
+    """*user* contacts a channel of a listed enterprise with *topic* and what else they share;
+    counted as an open of the channel. The keepers hear of it by webhook, with where to read it
+    (``read_at``: the address the caller gives for a short code)."""
+    enterprise = public_enterprise(session, enterprise_id)
+    channel = next((c for c in enterprise.channels if c.id == channel_id), None)
+    if channel is None or channel.hidden or channel.direction != "contact":
+        raise InvalidInput(INVALID_BODY, errors={
+            "channel_id": ["The listing has no channel with this id one can contact."]})
+    shared = {k: v for k, v in (details or {}).items() if v is not None}
+    handoff, token, code = start_contact(session, enterprise, channel, user.id, topic=topic,
+                                         details=shared, platform=platform)
+    emit(session, enterprise.id, "handoff.created", handoff_event(handoff, code, read_at(code)))
+    session.commit()
+    links = deep_links_for(channel, platform, topic, HandoffRef(token, code))
+    return Contact(handoff, token, code, enterprise, channel, links)
+
+
+def read_handoff(session: Session, user: User, token_or_code: str) -> tuple[Handoff, datetime | None]:
+    """The handoff a token or short code names, of a listing *user* keeps, and when it was first
+    read before (None: this is the first read, now noted); NotFound, or Gone once expired."""
+    kept = {m.enterprise_id for m in memberships_of(session, user)}
+    handoff = find_handoff(session, token_or_code, kept) if 4 <= len(token_or_code) <= 64 else None
+    if handoff is None:
+        raise NotFound("No handoff of a listing you keep has this token or code.")
+    now = utcnow()
+    if handoff.expired(now):
+        raise Gone("This handoff expired and was erased.")
+    first_read_at = handoff.first_read_at
+    if first_read_at is None:
+        handoff.first_read_at = now
+        session.commit()
+    return handoff, first_read_at
+
+
 class CallbackRequest(Base):
     """A consumer asks the enterprise to call back within a time window."""
 
@@ -213,87 +257,6 @@ class CallbackRequest(Base):
         return self.status
 
 
-def offers_callbacks(channel: Channel) -> bool:
-    return (channel.accepts_callbacks and channel.kind in CALLBACK_KINDS
-            and channel.direction == "contact" and not channel.hidden)
-
-
-def request_callback(session: Session, channel: Channel, user_id: str, *, phone: str, topic: str,
-                     details: str | None, window_start: datetime, window_end: datetime
-                     ) -> CallbackRequest:
-    now = utcnow()
-    if not offers_callbacks(channel):
-        raise Conflict("This channel does not take callback requests.", field="channel_id")
-    if window_end <= window_start:
-        raise ContactError("The window ends after it starts.", field="window_end")
-    if window_start < now - timedelta(minutes=1):
-        raise ContactError("The window starts in the past.", field="window_start")
-    if window_start > now + MAX_AHEAD:
-        raise ContactError("The window starts within 14 days.", field="window_start")
-    if not MIN_WINDOW <= window_end - window_start <= MAX_WINDOW:
-        raise ContactError("A window lasts 15 minutes to 12 hours.", field="window_end")
-    lock_account(session, user_id)  # the counts below hold against this account's other requests
-    open_requests = session.execute(select(CallbackRequest.id, CallbackRequest.channel_id).where(
-        CallbackRequest.user_id == user_id, CallbackRequest.status.in_(CALLBACK_OPEN),
-        CallbackRequest.window_end > now)).all()
-    pending = next((ident for ident, on in open_requests if on == channel.id), None)
-    if pending is not None:
-        raise Conflict(f"Your callback request {pending} on this channel is still open.")
-    if len(open_requests) >= MAX_OPEN_CALLBACKS:
-        raise Conflict(f"You have {MAX_OPEN_CALLBACKS} callback requests open; cancel one or "
-                       "wait until one is over.")
-    _check_daily_callbacks(session, user_id, now)
-    callback = CallbackRequest(
-        id=f"cbk_{secrets.token_hex(8)}", enterprise_id=channel.enterprise_id,
-        channel_id=channel.id, user_id=user_id, phone=phone, topic=topic, details=details,
-        window_start=window_start, window_end=window_end, status="requested", created_at=now,
-        updated_at=now)
-    session.add(callback)
-    session.flush()
-    count_day(session, channel, now, callbacks=1)
-    return callback
-
-
-def _check_daily_callbacks(session: Session, user_id: str, now: datetime) -> None:
-    """TooMany (``retry_after`` seconds) when the account made MAX_CALLBACKS_A_DAY requests in
-    the last 24 h."""
-    recent = session.scalars(select(CallbackRequest.created_at).where(
-        CallbackRequest.user_id == user_id, CallbackRequest.created_at > now - CALLBACK_DAY)
-        .order_by(CallbackRequest.created_at.desc()).limit(MAX_CALLBACKS_A_DAY)).all()
-    if len(recent) >= MAX_CALLBACKS_A_DAY:
-        wait = recent[-1] + CALLBACK_DAY - now
-        raise TooMany(f"You made {MAX_CALLBACKS_A_DAY} callback requests in the last 24 hours "
-                      "(cancelled ones count); ask again later.",
-                      retry_after=max(1, math.ceil(wait.total_seconds())))
-
-
-def move_callback(callback: CallbackRequest, status: str, note: str | None, *, by_consumer: bool) -> None:
-    now = utcnow()
-    current = callback.shown_status(now)
-    allowed = CALLBACK_OPEN if by_consumer else tuple(CALLBACK_MOVES)
-    if by_consumer and status != "cancelled":
-        raise ContactError("You can only cancel a request.", field="status")
-    if current not in allowed or (not by_consumer and status not in CALLBACK_MOVES[current]):
-        raise Conflict(f"The request is {current}; it cannot become {status}.")
-    callback.status, callback.updated_at = status, now
-    if note is not None:
-        callback.note = note
-    if status not in CALLBACK_OPEN:
-        callback.phone = None  # the number was shared for this call only
-
-
-# --- notices of followed enterprises ----------------------------------------------------------
-
-def followed_notices(user_id: str, at: datetime) -> Select:
-    """The query of the current notices (with their enterprise) of listings *user_id* follows."""
-    return (select(Notice, Enterprise)
-            .join(Enterprise, Enterprise.id == Notice.enterprise_id)
-            .join(Follow, and_(Follow.enterprise_id == Enterprise.id, Follow.user_id == user_id))
-            .where(Enterprise.status == "active", Notice.hidden.is_(False),
-                   Notice.valid_from <= at,
-                   or_(Notice.valid_until.is_(None), Notice.valid_until > at)))
-
-
 # --- housekeeping -----------------------------------------------------------------------------
 
 def purge_expired(session: Session, now: datetime | None = None) -> dict[str, int]:
@@ -306,10 +269,3 @@ def purge_expired(session: Session, now: datetime | None = None) -> dict[str, in
         CallbackRequest.window_end <= now - timedelta(hours=24),
         CallbackRequest.phone.is_not(None)).values(phone=None)).rowcount
     return {"handoffs": handoffs or 0, "callback_phones": phones or 0}
-
-
-def insights(session: Session, enterprise_id: str, first: date, last: date) -> list[ChannelDay]:
-    """The enterprise's counts per channel and day from *first* to *last* (local days)."""
-    return list(session.scalars(select(ChannelDay).where(
-        ChannelDay.enterprise_id == enterprise_id, ChannelDay.day >= first, ChannelDay.day <= last)
-        .order_by(ChannelDay.day, ChannelDay.channel_id)))

@@ -1,7 +1,8 @@
 """What the crowd's reports add up to per channel: weighted wait percentiles, reach and
 resolution shares (:func:`wait_summaries`, :func:`hourly_summaries`), and the wait to expect
 at an instant (:func:`expected_waits`: a fresh live status first, then the reports of that hour
-of week, then of all hours). The counters they read are kept by ``directory.experiences``.
+of week, then of all hours), and what the public reads of a channel (:func:`channel_waits`).
+The counters they read are kept by ``directory.experiences``.
 
 Percentiles are nearest-rank: the p-th percentile of n waits is the smallest wait w such that
 at least ceil(p * n / 100) reports waited w minutes or less.
@@ -11,14 +12,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory.channel_time import channel_zone, hour_of_week
 from directory.experiences import ALL_HOURS, LiveStatus, ReachCount, VoiceCount, WaitCount
-from directory.models import Channel
+from directory.listings import public_channel
+from directory.models import Channel, Enterprise
 
 SMALL_SAMPLE = 10  # fewer distinct accounts than this: the answer says the sample is small
 HOURLY_MINIMUM = 5  # an hour of week with fewer distinct accounts falls back to all hours
@@ -174,3 +176,26 @@ def expected_waits(session: Session, channels: list[Channel], at: datetime) -> d
             "reported", summary.median_minutes, summary.p90_minutes, summary.sample_size, hour,
             summary.reached_person_share, live=status, accounts=summary.accounts)
     return found
+
+
+@dataclass(frozen=True)
+class ChannelWaits:
+    """What people reported on a channel: over all reports and per hour of week (in the
+    channel's time zone), and the wait to expect at an instant."""
+
+    enterprise: Enterprise
+    channel: Channel
+    timezone: str
+    overall: WaitSummary
+    by_hour_of_week: dict[int, WaitSummary]  # hours of week that have reports, in order
+    expected: ExpectedWait
+
+
+def channel_waits(session: Session, channel_id: str, at: datetime | None = None) -> ChannelWaits:
+    """The waits of a listed channel, with the wait to expect at *at* (default now)."""
+    enterprise, channel = public_channel(session, channel_id)
+    expected = expected_waits(session, [channel], at or datetime.now(UTC))[channel.id]
+    hourly = hourly_summaries(session, channel.id)
+    return ChannelWaits(enterprise, channel, channel_zone(channel).key,
+                        wait_summaries(session, [channel.id])[channel.id],
+                        dict(sorted(hourly.items())), expected)

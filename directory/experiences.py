@@ -21,14 +21,17 @@ and nothing is recomputed from the raw reports; the account's row is locked whil
 so the checks and counters hold under concurrent writers on SQLite and PostgreSQL.
 
 An enterprise may publish a live status per channel (open / closed / incident, an estimated
-wait, a message) that expires; while it is fresh it beats the crowd's reports.
+wait, a message) that expires; while it is fresh it beats the crowd's reports. Its rows are
+here, its use cases in ``directory.live_status``.
 
-What the counters add up to (percentiles, shares, the wait to expect) is read by
+The consumer's use cases (report, list, withdraw their reports) close this module. What the
+counters add up to (percentiles, shares, the wait to expect) is read by
 ``directory.experience_summaries``.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -42,6 +45,7 @@ from sqlalchemy import (
     delete,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.accounts import User, lock_account
@@ -50,7 +54,10 @@ from directory.contacts import count_day
 from directory.counters import increment
 from directory.db import Base, UTCDateTime, table_facts
 from directory.errors import Conflict, InvalidInput
+from directory.keepers import own_row
+from directory.listings import public_channel
 from directory.models import Channel, utcnow
+from directory.pages import Key, Listing
 
 # Channels answered in real time are waited on for minutes; the others (mail, forms) for days.
 SLOW_KINDS = ("email", "sms", "web_form", "social")
@@ -61,7 +68,6 @@ ALL_HOURS = 168  # the hour of week of voices counted over every hour
 FULL_WEIGHT, NEW_ACCOUNT_WEIGHT = 4, 1
 NEW_ACCOUNT_AGE = timedelta(days=7)
 LIVE_STATES = ("open", "closed", "incident")
-MAX_LIVE = timedelta(hours=24)
 
 
 class ExperienceError(InvalidInput):
@@ -296,28 +302,34 @@ def withdraw_experience(session: Session, experience: Experience, channel: Chann
     session.flush()
 
 
-# --- live status -----------------------------------------------------------------------------
+# --- the consumer's use cases ----------------------------------------------------------------
 
-def set_live_status(session: Session, channel: Channel, *, state: str, wait_minutes: int | None,
-                    message: str | None, expires_at: datetime, actor: str,
-                    client_id: str | None) -> LiveStatus:
-    now = utcnow()
-    if state not in LIVE_STATES:
-        raise ExperienceError(f"`state` is one of {', '.join(LIVE_STATES)}.", field="state")
-    if expires_at <= now:
-        raise ExperienceError("`expires_at` must be in the future.", field="expires_at")
-    if expires_at > now + MAX_LIVE:
-        raise ExperienceError("A live status lasts at most 24 hours; send it again to extend it.",
-                              field="expires_at")
-    if wait_minutes is not None and not 0 <= wait_minutes <= max_wait(channel):
-        raise ExperienceError(f"`wait_minutes` is 0 to {max_wait(channel)} for a {channel.kind} "
-                              "channel.", field="wait_minutes")
-    if wait_minutes is not None and state == "closed":
-        raise ExperienceError("A closed channel has no wait.", field="wait_minutes")
-    status = session.get(LiveStatus, channel.id) or LiveStatus(channel_id=channel.id)
-    status.state, status.wait_minutes, status.message = state, wait_minutes, message
-    status.expires_at, status.updated_at = expires_at, now
-    status.updated_by, status.client_id = actor, client_id
-    session.add(status)
-    session.flush()
-    return status
+NEWEST_EXPERIENCES = Key.newest_first(Experience.created_at, Experience.id)
+
+
+def report_experience(session: Session, user: User, channel_id: str, *, waited_minutes: int,
+                      reached_person: bool, resolved: bool | None, at: datetime | None) -> Experience:
+    """*user* reports how a contact through a listed channel went (see :func:`record_experience`);
+    a second report of the same day is a Conflict, also when a concurrent one won."""
+    _enterprise, channel = public_channel(session, channel_id)
+    try:
+        experience = record_experience(
+            session, channel, user.id, waited_minutes=waited_minutes, reached_person=reached_person,
+            resolved=resolved, at=at, experience_id=f"exp_{secrets.token_hex(8)}")
+        session.commit()
+    except IntegrityError:  # a concurrent first report of the same day won
+        session.rollback()
+        raise Conflict("You reported on this channel for that day already.") from None
+    return experience
+
+
+def my_experiences(user: User) -> Listing:
+    """*user*'s reports, newest first (nobody else sees them: channels show aggregates only)."""
+    return Listing(select(Experience).where(Experience.user_id == user.id), NEWEST_EXPERIENCES)
+
+
+def withdraw_report(session: Session, user: User, experience_id: str) -> None:
+    """*user* withdraws a report of theirs (see :func:`withdraw_experience`)."""
+    experience = own_row(session, user, Experience, experience_id, "report")
+    withdraw_experience(session, experience, session.get(Channel, experience.channel_id))
+    session.commit()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from directory.errors import NotFound
 from directory.models import Channel, Enterprise, EnterpriseRegion, Industry
 from directory.pages import Key, KeyValue, Page, keyset_page
 from directory.regions import region_ancestors
@@ -99,6 +100,24 @@ def get_public_enterprise(session: Session, enterprise_id: str) -> Enterprise | 
     if enterprise is None or enterprise.status != "active":
         return None
     return enterprise
+
+
+def public_enterprise(session: Session, enterprise_id: str) -> Enterprise:
+    """The publicly listed enterprise *enterprise_id*; NotFound otherwise."""
+    enterprise = get_public_enterprise(session, enterprise_id)
+    if enterprise is None:
+        raise NotFound(f"No listed enterprise has the id {enterprise_id!r}.")
+    return enterprise
+
+
+def public_channel(session: Session, channel_id: str) -> tuple[Enterprise, Channel]:
+    """A channel people can use (shown, a way in) of a listed enterprise, with its enterprise;
+    NotFound otherwise."""
+    channel = session.get(Channel, channel_id) if len(channel_id) <= 32 else None
+    enterprise = get_public_enterprise(session, channel.enterprise_id) if channel else None
+    if channel is None or enterprise is None or channel.hidden or channel.direction != "contact":
+        raise NotFound(f"No listed channel has the id {channel_id!r}.")
+    return enterprise, channel
 
 
 def industry_exists(session: Session, industry_id: str) -> bool:

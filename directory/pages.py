@@ -97,6 +97,17 @@ def _python_type(column: Any) -> type:
         return str
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What a use case that lists answers, once it checked who asks: the query of the rows they
+    may see, in *key*'s order; with *key_of* its rows are result rows (several entities each)
+    and it says a row's key. Whoever shows it cuts it into pages after the key a cursor names."""
+
+    query: Select
+    key: Key
+    key_of: Callable[[Any], tuple[KeyValue, ...]] | None = None
+
+
 @dataclass
 class Page(Generic[Row]):
     """One page: its rows, and the key of its last row when more rows follow (else None)."""

@@ -1,10 +1,9 @@
 """Webhooks: enterprises hear of callback requests, handoffs and reports as they happen.
 
-Events are written to ``webhook_deliveries`` in the transaction that causes them (an outbox),
-then POSTed by a background loop of every served worker (or ``flask webhooks deliver``): JSON
-signed with HMAC-SHA256 of ``"<timestamp>.<body>"`` under the webhook's secret, sent in
-``C800-Signature: t=<timestamp>,v1=<hex>``. A failed delivery (no 2xx within the timeout) is
-retried with growing delays, then marked failed; the log stays readable for 30 days.
+Here: the webhooks and their delivery log (models), the check of a receiver's address, events
+queued in the transaction that causes them (:func:`emit`, an outbox), and the use cases of a
+listing's owners (register, list, remove a webhook, read its delivery log). Sending them is
+``directory.webhook_delivery``'s.
 
 Only ``https`` URLs with a host name are accepted, and only when every address the name
 resolves to is public: loopback, private, link-local, shared, reserved and multicast ones are
@@ -15,44 +14,30 @@ registration and again at each delivery, and the connection goes to the address 
 checked (no second lookup an attacker's DNS could answer differently). A refusal does not say
 what the name resolved to: an enterprise learns nothing of internal names from it.
 """
-
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
-import json
-import logging
 import secrets
 import socket
-import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import urllib3
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, or_, select, update
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from directory.accounts import User
 from directory.db import Base, UTCDateTime, redacted, table_facts, withheld
 from directory.errors import Conflict, InvalidInput
+from directory.keepers import kept_listing, kept_row
 from directory.models import JsonType, utcnow
+from directory.pages import Key, Listing
 from directory.urls import UnsafeURLError, check_web_url
-
-log = logging.getLogger(__name__)
 
 EVENTS = ("callback.requested", "callback.cancelled", "handoff.created", "report.filed")
 MAX_WEBHOOKS = 10
-# Delay before each retry; after the last one the delivery is marked failed.
-RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
-                timedelta(hours=1), timedelta(hours=6))
-KEEP_LOG = timedelta(days=30)
-LEASE = timedelta(seconds=60)
-CONNECT_TIMEOUT, READ_TIMEOUT = 5.0, 10.0
-USER_AGENT = "c800-webhooks/1"
 
 
 class WebhookError(InvalidInput):
@@ -180,6 +165,16 @@ class Target:
     address: str  # the checked address to connect to
 
 
+@dataclass(frozen=True)
+class DeliverySettings:
+    """Which private networks receivers may be in (WEBHOOK_ALLOWED_NETWORKS), the certificates
+    to trust, and how names are resolved."""
+
+    allowed: Networks = ()
+    ca_certs: str | None = None
+    resolve: Resolver = system_resolver
+
+
 def check_target(url: str, *, allowed: Networks = (), resolve: Resolver = system_resolver) -> Target:
     """Where *url* may be delivered to; WebhookError when it is not an allowed https URL."""
     if not isinstance(url, str) or not url.lower().startswith("https://"):
@@ -254,142 +249,37 @@ def emit(session: Session, enterprise_id: str, event: str, data: dict[str, Any])
     return queued
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+
+# --- the owners' use cases -------------------------------------------------------------------
+
+NEWEST_WEBHOOKS = Key.newest_first(Webhook.created_at, Webhook.id)
+NEWEST_DELIVERIES = Key.newest_first(WebhookDelivery.created_at, WebhookDelivery.id)
 
 
-# --- delivery --------------------------------------------------------------------------------
-
-@dataclass
-class Outcome:
-    status_code: int | None
-    error: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
+def webhooks_of(session: Session, user: User, enterprise_id: str) -> Listing:
+    """The webhooks of a listing *user* owns, newest first."""
+    enterprise = kept_listing(session, user, enterprise_id, write=False, owner=True)
+    return Listing(select(Webhook).where(Webhook.enterprise_id == enterprise.id), NEWEST_WEBHOOKS)
 
 
-def post(target: Target, body: bytes, headers: dict[str, str], *, ca_certs: str | None) -> Outcome:
-    """POST *body* to the checked address of *target*, verifying the certificate of its name."""
-    import certifi
-
-    pool = urllib3.HTTPSConnectionPool(
-        target.address, target.port, server_hostname=target.host, assert_hostname=target.host,
-        cert_reqs="CERT_REQUIRED", ca_certs=ca_certs or certifi.where(), retries=False,
-        timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT), maxsize=1)
-    host = target.host if target.port == 443 else f"{target.host}:{target.port}"
-    try:
-        response = pool.urlopen("POST", target.path, body=body, headers={**headers, "Host": host},
-                                redirect=False, preload_content=False)
-        response.read(4096)
-        response.release_conn()
-        return Outcome(response.status, None if 200 <= response.status < 300
-                       else f"HTTP {response.status}")
-    except urllib3.exceptions.HTTPError as exc:
-        return Outcome(None, type(exc).__name__ + ": " + str(exc)[:300])
-    finally:
-        pool.close()
-
-
-@dataclass(frozen=True)
-class DeliverySettings:
-    allowed: Networks = ()
-    ca_certs: str | None = None
-    resolve: Resolver = system_resolver
-
-
-def _lease(session: Session, now: datetime, limit: int) -> list[str]:
-    due = session.scalars(select(WebhookDelivery.id).where(
-        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
-        or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until < now))
-        .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
-    mine = []
-    for ident in due:  # another worker may take the same rows: only one update wins each
-        taken = session.execute(update(WebhookDelivery).where(
-            WebhookDelivery.id == ident, WebhookDelivery.status == "pending",
-            or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until < now))
-            .values(leased_until=now + LEASE)).rowcount
-        if taken:
-            mine.append(ident)
+def add_webhook(session: Session, user: User, enterprise_id: str, url: str, events: list[str],
+                settings: DeliverySettings) -> Webhook:
+    """Register a webhook of a listing *user* owns (its secret is readable on the answer only)."""
+    enterprise = kept_listing(session, user, enterprise_id, owner=True)
+    webhook = register_webhook(session, enterprise.id, url, events, user.id,
+                               allowed=settings.allowed, resolve=settings.resolve)
     session.commit()
-    return mine
+    return webhook
 
 
-def attempt(session: Session, delivery: WebhookDelivery, settings: DeliverySettings,
-            now: datetime) -> Outcome:
-    webhook = session.get(Webhook, delivery.webhook_id)
-    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
-    try:
-        target = check_target(webhook.url, allowed=settings.allowed, resolve=settings.resolve)
-    except WebhookError as exc:
-        outcome = Outcome(None, str(exc))
-    else:
-        timestamp = int(now.timestamp())
-        outcome = post(target, body, {
-            "Content-Type": "application/json", "User-Agent": USER_AGENT,
-            "C800-Event": delivery.event, "C800-Delivery": delivery.id,
-            "C800-Signature": signature(webhook.secret, timestamp, body)},
-            ca_certs=settings.ca_certs)
-    delivery.attempts += 1
-    delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
-    delivery.leased_until = None
-    if outcome.ok:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-    elif delivery.attempts > len(RETRY_DELAYS):
-        delivery.status, delivery.next_attempt_at = "failed", None
-    else:
-        delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
-    return outcome
+def remove_webhook(session: Session, user: User, webhook_id: str) -> None:
+    """Remove a webhook of a listing *user* owns, and its pending deliveries with it."""
+    session.delete(kept_row(session, user, Webhook, webhook_id, "webhook", write=False, owner=True))
+    session.commit()
 
 
-def deliver_due(session: Session, settings: DeliverySettings, now: datetime | None = None,
-                limit: int = 50) -> dict[str, int]:
-    """Attempt every delivery that is due (commits after each one)."""
-    now = now or utcnow()
-    counts = {"delivered": 0, "retrying": 0, "failed": 0}
-    for ident in _lease(session, now, limit):
-        delivery = session.get(WebhookDelivery, ident)
-        attempt(session, delivery, settings, now)
-        counts["delivered" if delivery.status == "delivered" else
-               "failed" if delivery.status == "failed" else "retrying"] += 1
-        session.commit()
-    return counts
-
-
-def forget_old_deliveries(session: Session, now: datetime | None = None) -> int:
-    """Drop the log of deliveries older than 30 days (the caller commits)."""
-    now = now or utcnow()
-    return session.execute(delete(WebhookDelivery).where(
-        WebhookDelivery.created_at < now - KEEP_LOG)).rowcount or 0
-
-
-HOUSEKEEPING_SECONDS = 60.0
-
-
-def start_background(sessions: Callable[[], Session], settings: DeliverySettings,
-                     housekeeping: Iterable[Callable[[Session], Any]] = (),
-                     interval: float = 5.0, stop: threading.Event | None = None) -> threading.Thread:
-    """Deliver due webhooks every *interval* seconds in a daemon thread, until *stop* is set;
-    once a minute also forget old deliveries and run *housekeeping* (each task commits)."""
-    stop = stop or threading.Event()
-    tasks = (forget_old_deliveries, *housekeeping)
-
-    def loop() -> None:
-        last_housekeeping = 0.0
-        while not stop.wait(interval):
-            try:
-                with sessions() as session:
-                    deliver_due(session, settings)
-                    if time.monotonic() - last_housekeeping >= HOUSEKEEPING_SECONDS:
-                        last_housekeeping = time.monotonic()
-                        for task in tasks:
-                            task(session)
-                            session.commit()
-            except Exception:  # noqa: BLE001 - the loop must outlive any one failure
-                log.exception("webhook delivery failed")
-
-    thread = threading.Thread(target=loop, name="webhook-delivery", daemon=True)
-    thread.start()
-    return thread
+def deliveries_of(session: Session, user: User, webhook_id: str) -> Listing:
+    """The delivery log of a webhook of a listing *user* owns, newest first."""
+    webhook = kept_row(session, user, Webhook, webhook_id, "webhook", write=False, owner=True)
+    return Listing(select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id),
+                   NEWEST_DELIVERIES)

@@ -16,7 +16,7 @@ webhooks_cli = AppGroup("webhooks", help="Webhook deliveries (served workers run
 def webhooks_deliver() -> None:
     """Attempt every due delivery once and erase expired handoffs; print what happened."""
     from directory.contacts import purge_expired
-    from directory.webhooks import deliver_due, forget_old_deliveries
+    from directory.webhook_delivery import deliver_due, forget_old_deliveries
 
     session = db_session()
     counts = deliver_due(session, app_state().webhook_settings)

@@ -1,10 +1,20 @@
-"""Schemas shared by several resources: names in three languages, pagination arguments."""
+"""What several resources share: names in three languages, pagination arguments, text rules,
+and the tags of the docs that group several resources."""
 
 from __future__ import annotations
 
 import re
 
 from marshmallow import Schema, ValidationError, fields, validate
+
+from api.smorest import Tag
+
+# Groups of the docs several resources make: the consumers' side of reaching an enterprise
+# (follows, experiences, contacts, callback requests) and the enterprise's side of it.
+CONSUMERS = Tag("consumers", "Consumers: follow enterprises and their notices, report how a "
+                             "contact went, share context with a contact, ask for a call back.")
+SERVICE = Tag("service", "Serving consumers: live status, handoffs, callback requests and "
+                         "insights (owners and editors), webhooks (owners).")
 
 NAMES_EXAMPLE = {"zh-Hans": "中国工商银行", "zh-Hant": "中國工商銀行",
                  "en": "Industrial and Commercial Bank of China"}

@@ -16,7 +16,8 @@ from sqlalchemy import func, select, update
 
 from api.problems import status_of
 from directory.accounts import add_member, create_user
-from directory.contacts import CallbackRequest, Handoff, purge_expired, request_callback
+from directory.callbacks import request_callback
+from directory.contacts import CallbackRequest, Handoff, purge_expired
 from directory.credentials import OAuthClient, digest
 from directory.errors import DomainError
 from directory.experiences import Experience, record_experience

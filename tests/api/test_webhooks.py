@@ -22,21 +22,12 @@ import trustme
 from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import delete, select
 
-from api.resources.service import WebhookPayloadSchema
+from api.schemas.webhooks import WebhookPayloadSchema
 from directory.accounts import Membership, add_member, create_user
 from directory.credentials import OAuthClient, digest
 from directory.idempotency_records import IdempotencyRecord
-from directory.webhooks import (
-    RETRY_DELAYS,
-    DeliverySettings,
-    WebhookDelivery,
-    WebhookError,
-    check_target,
-    deliver_due,
-    forget_old_deliveries,
-    parse_networks,
-    start_background,
-)
+from directory.webhook_delivery import RETRY_DELAYS, deliver_due, forget_old_deliveries, start_background
+from directory.webhooks import DeliverySettings, WebhookDelivery, WebhookError, check_target, parse_networks
 from tests.api.test_consumers import RECORDS, A, B, auth, channel, problem, with_people
 from tests.api.test_self_service import _token
 from tests.conftest import BACKEND_PARAMS, client_over_records
