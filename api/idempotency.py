@@ -33,7 +33,7 @@ from flask_smorest import abort
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from api.state import app_state
+from api.state import app_state, end_request_transaction
 from directory.idempotency_records import IdempotencyRecord
 from directory.models import utcnow
 
@@ -144,8 +144,10 @@ def idempotent(view: Callable) -> Callable:
         try:
             response = make_response(view(*args, **kwargs))
         except BaseException:
+            end_request_transaction()
             _forget(principal, key)
             raise
+        end_request_transaction()  # the view committed what it keeps
         if response.status_code >= 500:
             _forget(principal, key)
             return response

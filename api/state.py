@@ -119,3 +119,12 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = app_state().sessions()
     return g.db_session
+
+
+def end_request_transaction() -> None:
+    """Roll back what the request's session left uncommitted (a view that failed after a write)
+    before the request writes through another session: on SQLite the uncommitted write holds the
+    database's one write lock, which that other session would wait for in vain."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()

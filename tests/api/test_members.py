@@ -12,6 +12,7 @@ import email
 import email.policy
 import hashlib
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from tests.directory.test_importer import enterprise
 PROBLEM = "application/problem+json"
 PEOPLE = ("ann", "bob", "cat", "dan", "eve", "root")
 LISTINGS = {name: f"ent_members_{name}" for name in (
-    "list", "invite", "expiry", "hostile", "bound", "roles", "removal", "race", "takeover", "mailfail")}
+    "list", "invite", "expiry", "hostile", "bound", "roles", "removal", "race", "takeover", "refused", "mailfail")}
 
 
 def _record(number: int, ident: str) -> dict:
@@ -391,6 +392,26 @@ def test_an_administrator_removes_an_owner_a_takeover_installed(client):
     versions = call(client, "GET", f"/v1/enterprises/{ident}/versions", "ann").get_json()["items"]
     assert [v["action"] for v in versions[:2]] == ["unowned", "unowned"]
     assert versions[0]["actor"] == f"admin:{client.ids['root']}"
+
+
+def test_a_refused_idempotent_write_answers_its_refusal_and_may_be_sent_again(client):
+    """A view that wrote, then refused (a member already), used to leave its write lock held
+    while the Idempotency-Key was forgotten through another session: on SQLite that waited
+    out busy_timeout and answered 503."""
+    ident = team(client, "refused", ann="owner")
+    admin = f"/v1/admin/enterprises/{ident}/members"
+    body = {"email": "ann@example.com", "role": "editor"}
+    for _ in range(2):  # the refusal is not stored: the same key runs again
+        started = time.monotonic()
+        problem(call(client, "POST", admin, "root", body, **{"Idempotency-Key": "again-1"}), 409)
+        assert time.monotonic() - started < 4  # no wait for a lock the request itself held
+    added = call(client, "POST", admin, "root", {"email": "bob@example.com", "role": "editor"},
+                 **{"Idempotency-Key": "again-2"})
+    assert added.status_code == 201, added.get_json()
+    replay = call(client, "POST", admin, "root", {"email": "bob@example.com", "role": "editor"},
+                  **{"Idempotency-Key": "again-2"})
+    assert replay.status_code == 201 and replay.get_json() == added.get_json()
+    assert roles_of(client, ident) == {"ann": "owner", "bob": "editor"}
 
 
 def test_an_invitation_whose_mail_cannot_be_sent_is_not_kept(client, monkeypatch):
