@@ -6,8 +6,9 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from api.http import pick_name, preferred_language
+from api.presenters.enterprises import summary_dump
 from api.resources.common import CONTROL, SPACE, SpecPattern
-from api.resources.enterprises import SUMMARY_EXAMPLE, EnterpriseSummarySchema, summary_dump
+from api.schemas.enterprises import SUMMARY_EXAMPLE, EnterpriseSummarySchema
 from api.smorest import READ_HEADERS, Blueprint, public_read
 from api.state import db_session
 from directory.lookup import HINT_CODES, MATCHED_BY, LookupResult, hint_text, lookup

@@ -25,10 +25,11 @@ from api.http import (
 )
 from api.observability import SEARCH_LATENCY
 from api.presenters.channels import channel_dump, context_for
+from api.presenters.enterprises import summary_dump
 from api.problems import problem_response
 from api.resources.common import NAMES_EXAMPLE, NOT_BLANK, NamesSchema, names_dump
-from api.resources.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema, summary_dump
 from api.schemas.channels import CHANNEL_EXAMPLE, ChannelSchema
+from api.schemas.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema
 from api.smorest import READ_HEADERS, Blueprint, public_read, unavailable
 from api.state import app_state, db_session
 from directory.experience_summaries import expected_waits

@@ -1,0 +1,63 @@
+"""Listings as the public reads them: a listing's summary, the review of its website and
+domains, what its verification rests on, and its current notices. The shapes are
+``api/schemas/enterprises.py``'s."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from api.cache import not_after
+from api.http import pick_name
+from api.presenters.channels import review_dump
+from api.resources.common import names_dump
+from directory.models import Enterprise
+from directory.reach import serves_region
+from directory.reviews import unchecked_web, verification_of
+
+
+def _channel_kinds(enterprise: Enterprise, region: str | None) -> list[str]:
+    kinds = [c.kind for c in enterprise.channels if c.direction == "contact" and not c.hidden
+             and serves_region(c, region)]
+    return list(dict.fromkeys(kinds))
+
+
+def summary_dump(enterprise: Enterprise, language: str, region: str | None = None) -> dict:
+    """The summary of *enterprise*; with *region*, its channel kinds are those serving it."""
+    names = enterprise.names()
+    return {
+        "id": enterprise.id,
+        "name": pick_name(names, language),
+        "names": names_dump(names),
+        "aliases": list(enterprise.aliases or []),
+        "industry": enterprise.industry_id,
+        "verified": enterprise.verified,
+        "website": enterprise.website,
+        "channel_kinds": _channel_kinds(enterprise, region),
+    }
+
+
+def web_review_dump(enterprise: Enterprise) -> dict:
+    return {**review_dump(enterprise.web_review, enterprise.web_checked_by, enterprise.web_checked_at),
+            "unchecked": unchecked_web(enterprise)}
+
+
+def verification_dump(session, enterprise: Enterprise) -> dict | None:  # noqa: ANN001 - a Session
+    found = verification_of(session, enterprise)
+    if found is None:
+        return None
+    return {"method": found.method, "domain": found.domain, "verified_at": found.at}
+
+
+_SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def current_notices(enterprise: Enterprise, at: datetime) -> list[dict]:
+    for notice in enterprise.notices:  # a cached answer lasts until the next one starts or ends
+        not_after(notice.valid_from)
+        not_after(notice.valid_until)
+    notices = [n for n in enterprise.notices if n.is_current(at)]
+    notices.sort(key=lambda n: n.valid_from, reverse=True)
+    notices.sort(key=lambda n: _SEVERITY_ORDER.get(n.severity, 3))
+    return [{"id": n.id, "title": n.title, "body": n.body, "severity": n.severity,
+             "valid_from": n.valid_from, "valid_until": n.valid_until, "links": list(n.links or [])}
+            for n in notices]
