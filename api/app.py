@@ -106,6 +106,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     from api.resources import (
         accounts,
         callbacks,
+        channels,
         contacts,
         enterprises,
         experiences,
@@ -118,16 +119,18 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         manage,
         member_admin,
         members,
+        notices,
         regions,
         reviews,
         search,
+        versions,
         webhooks,
     )
     from api.resources.oauth import document_oauth, oauth
 
-    for module in (health, industries, enterprises, search, lookup, regions, manage, accounts,
-                   follows, experiences, contacts, callbacks, live_status, webhooks, insights,
-                   reviews, members, member_admin):
+    for module in (health, industries, enterprises, search, lookup, regions, manage, channels,
+                   notices, versions, accounts, follows, experiences, contacts, callbacks,
+                   live_status, webhooks, insights, reviews, members, member_admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
@@ -17,8 +18,8 @@ from api.smorest import RATE_LIMIT_HEADERS, Blueprint, rate_limited
 from api.state import db_session
 from directory import keepers
 from directory.editing import Actor
-from directory.keepers import require_version
 from directory.models import Enterprise
+from directory.self_service import Edit
 
 # A compressed answer's ETag names its content coding too (flask-compress: "v3" sent gzipped is
 # "v3:gzip"); the listing's version is the same whatever the coding, so either is accepted.
@@ -59,11 +60,6 @@ def if_match_versions() -> set[int] | None:
         abort(422, message="If-Match is not the listing's ETag.", errors={"header": {
             "If-Match": ['An ETag of this API, like "v3" (several separated by commas).']}})
     return {int(CONTENT_CODING_SUFFIX.sub('"', tag).strip('"')[1:]) for tag in tags}
-
-
-def check_if_match(enterprise: Enterprise) -> None:
-    """The edit's precondition on *enterprise*, from the request's If-Match."""
-    require_version(enterprise, if_match_versions())
 
 
 # A JSON body is refused before any schema looks at it when it holds more than MAX_JSON_VALUES
@@ -158,6 +154,13 @@ def json_body_doc(schema: type, example: dict) -> dict:
     """``blp.doc`` arguments documenting a required JSON body of *schema* with *example*."""
     return {"requestBody": {"required": True, "content": {"application/json": {
         "schema": schema, "example": example}}}}
+
+
+def edit(changes: Callable[[], dict[str, Any]] = dict) -> Edit:
+    """The request as an edit of a listing: the signed-in user acting through the token, the
+    versions its If-Match names, and the change (*changes*, e.g. :func:`json_body`) — read by
+    the use case after it checked who asks and the version."""
+    return Edit(g.current_user, actor(), if_match_versions, changes)
 
 
 def actor() -> Actor:

@@ -1,6 +1,6 @@
 """Listings as the public reads them: a listing's summary, the review of its website and
-domains, what its verification rests on, and its current notices. The shapes are
-``api/schemas/enterprises.py``'s."""
+domains, what its verification rests on, and its current notices; and as its owners and
+editors read it (everything they may change). The shapes are ``api/schemas/enterprises.py``'s."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from api.resources.common import names_dump
 from directory.models import Enterprise
 from directory.reach import serves_region
 from directory.reviews import unchecked_web, verification_of
+from directory.versions import snapshot
 
 
 def _channel_kinds(enterprise: Enterprise, region: str | None) -> list[str]:
@@ -61,3 +62,11 @@ def current_notices(enterprise: Enterprise, at: datetime) -> list[dict]:
     return [{"id": n.id, "title": n.title, "body": n.body, "severity": n.severity,
              "valid_from": n.valid_from, "valid_until": n.valid_until, "links": list(n.links or [])}
             for n in notices]
+
+
+def managed_dump(enterprise: Enterprise) -> dict:
+    """The listing as its owners and editors read it: hidden channels and notices included."""
+    state = snapshot(enterprise)
+    state["names"] = names_dump(state["names"])
+    return {"id": enterprise.id, "version": enterprise.version, "verified": enterprise.verified,
+            "status": enterprise.status, **state}

@@ -331,7 +331,7 @@ def report_event(report: Report) -> dict:
     the listing; never the reporter's message (see the WebhookPayload schema)."""
     return {"id": report.id, "channel_id": report.channel_id, "topic": report.topic,
             "status": report.status, "created_at": report.created_at.isoformat(),
-            "url": url_for("manage.ListingEdit", enterprise_id=report.enterprise_id)}
+            "url": url_for("enterprises.EnterpriseDetail", enterprise_id=report.enterprise_id)}
 
 
 def _require_admin() -> User:

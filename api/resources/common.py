@@ -15,6 +15,7 @@ CONSUMERS = Tag("consumers", "Consumers: follow enterprises and their notices, r
                              "contact went, share context with a contact, ask for a call back.")
 SERVICE = Tag("service", "Serving consumers: live status, handoffs, callback requests and "
                          "insights (owners and editors), webhooks (owners).")
+MANAGE = Tag("manage", "Enterprise self-service: keep your listing right (owners and editors).")
 
 NAMES_EXAMPLE = {"zh-Hans": "中国工商银行", "zh-Hant": "中國工商銀行",
                  "en": "Industrial and Commercial Bank of China"}

@@ -1,4 +1,5 @@
-"""Enterprises: filtered, paginated listing and the full listing with its channels."""
+"""Enterprises: filtered, paginated listing, the full listing with its channels, and its
+owners' and editors' edit of it (PATCH, documented with the self-service operations)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,29 @@ from flask_smorest import abort
 
 from api.http import preferred_language, public_url
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
+from api.oauth.protect import require_scope
 from api.pagination import cursor_values, page_response
 from api.presenters.channels import channel_dump, context_for, public_source
-from api.presenters.enterprises import current_notices, summary_dump, verification_dump, web_review_dump
+from api.presenters.enterprises import (
+    current_notices,
+    managed_dump,
+    summary_dump,
+    verification_dump,
+    web_review_dump,
+)
+from api.resources.common import MANAGE
 from api.schemas.enterprises import (
     ICBC_ID,
     DetailArgsSchema,
     EnterpriseListArgsSchema,
     EnterpriseListSchema,
+    EnterprisePatchSchema,
     EnterpriseSchema,
+    ManagedListingSchema,
 )
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
 from api.state import db_session
+from api.writes import ETAG_HEADER, edit, json_body, json_body_doc, protected_doc, with_etag
 from directory.experience_summaries import expected_waits
 from directory.listings import (
     LISTING_ORDER,
@@ -32,6 +44,7 @@ from directory.listings import (
     list_enterprises,
 )
 from directory.reach import channels_for
+from directory.self_service import edit_listing
 
 blp = Blueprint("enterprises", __name__, url_prefix="/v1/enterprises",
                 description="Listed enterprises and every channel to reach them.")
@@ -121,6 +134,24 @@ class EnterpriseDetail(MethodView):
         }))
         response.headers["Vary"] = "Accept"
         return response
+
+    @blp.response(200, ManagedListingSchema, headers=ETAG_HEADER)
+    @blp.doc(tags=[MANAGE.name],
+             **json_body_doc(EnterprisePatchSchema, {"website": "https://www.icbc.com.cn/"}))
+    @protected_doc(blp, if_match=True, conflict="The listing is suspended.")
+    @require_scope("listings:write")
+    def patch(self, enterprise_id: str):
+        """Edit your listing
+
+        A JSON merge patch of the listing's own fields, validated by the same rules as the
+        import. Read-only fields (`id`, `verified`, `version`, `status`, `source`, ...) are
+        refused with 422, as are unknown ones. The change is stored as a new version. A new
+        website or domain is shown at once but waits for a c800 administrator before lookup
+        calls it yours (`web_review`); one another listing holds, one that mixes scripts or
+        can pass for another name, or one lookup calls an imitation is refused with 422.
+        """
+        enterprise = edit_listing(db_session(), edit(json_body), enterprise_id)
+        return with_etag(ManagedListingSchema().dump(managed_dump(enterprise)), enterprise)
 
 
 def _wants_jsonld() -> bool:

@@ -1,5 +1,6 @@
 """The schemas of a channel as the API shows it: links per platform, phone facts, menus,
-status now, the wait to expect, and the review of its trusted facts."""
+status now, the wait to expect, and the review of its trusted facts; and as its owners and
+editors write and read it (its review, provenance)."""
 
 from __future__ import annotations
 
@@ -249,3 +250,89 @@ class ChannelSchema(Schema):
     expected_wait = fields.Nested(ExpectedWaitSchema, metadata={
         "description": "The wait to expect at `at` and what the estimate rests on.",
         "example": CHANNEL_EXAMPLE["expected_wait"]})
+
+
+# A channel as its enterprise writes and reads it
+
+HOURS_EXAMPLE = {"timezone": "Asia/Shanghai", "weekly": {
+    day: [{"open": "09:00", "close": "18:00"}] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "public_holidays": "closed"}
+MENU_EXAMPLE = [{"intent": "信用卡挂失", "keys": "2,1"}]
+
+
+class MenuOptionSchema(Schema):
+    intent = fields.String(metadata={"description": "What the option is for.", "example": "信用卡挂失"})
+    keys = fields.String(metadata={"description": "Key steps separated by commas.", "example": "2,1"})
+
+
+class ChannelWriteSchema(Schema):
+    """A channel as an owner writes it (the import's rules; provenance is set by the system)."""
+
+    kind = fields.String(validate=validate.OneOf(CHANNEL_KINDS), metadata={
+        "description": "The kind of channel.", "example": "phone"})
+    value = fields.String(metadata={
+        "description": "Number (digits, + for abroad), address, URL or WeChat id, by kind.",
+        "example": "95588"})
+    label = fields.String(allow_none=True, metadata={"description": "Short label.",
+                                                     "example": "客服热线"})
+    purpose = fields.String(allow_none=True, metadata={"description": "What it is for.",
+                                                       "example": "信用卡"})
+    regions = fields.List(fields.String(), metadata={
+        "description": "Regions the channel serves; empty for everywhere the listing serves.",
+        "example": []})
+    languages = fields.List(fields.String(), metadata={"description": "BCP 47 language tags.",
+                                                       "example": ["zh", "en"]})
+    hours = fields.Dict(allow_none=True, metadata={
+        "description": "Opening hours: `timezone` with `always_open`, or `weekly` intervals per "
+                       "day (`mon`..`sun`), `public_holidays` (`open`/`closed`), dated "
+                       "`exceptions`; null when unknown.", "example": HOURS_EXAMPLE})
+    direction = fields.String(validate=validate.OneOf(DIRECTIONS), metadata={
+        "description": "`contact`, or `outbound_only` for numbers that only send or call out.",
+        "example": "contact"})
+    menu = fields.List(fields.Nested(MenuOptionSchema), metadata={
+        "description": "The phone menu: which keys reach what.", "example": MENU_EXAMPLE})
+    to_person = fields.String(allow_none=True, metadata={
+        "description": "Key steps that reach a person.", "example": "0"})
+    reaches_person = fields.Boolean(allow_none=True, metadata={
+        "description": "Whether a human answers.", "example": True})
+    topic_param = fields.String(allow_none=True, metadata={
+        "description": "Query parameter of a webchat/web form/video URL that takes the topic.",
+        "example": "q"})
+    accepts_callbacks = fields.Boolean(metadata={
+        "description": "You take callback requests on this channel (phone and callback "
+                       "channels): consumers ask with POST /v1/channels/{channel_id}/callbacks, "
+                       "you handle them under /v1/manage/.../callbacks.", "example": False})
+    hidden = fields.Boolean(metadata={"description": "Hidden from the public (reversible).",
+                                      "example": False})
+
+
+class ManagedReviewSchema(Schema):
+    status = fields.String(validate=validate.OneOf(REVIEW_STATUSES), metadata={
+        "description": "`checked`: c800 vouches for `kind` and `value`; `pending`: your change "
+                       "waits for a c800 administrator (shown on the listing, marked unchecked; "
+                       "lookup keeps vouching for `checked_value`); `rejected`: an administrator "
+                       "refused it and the channel was hidden (showing it again asks again).",
+        "example": "pending"})
+    checked_by = fields.String(allow_none=True, validate=validate.OneOf(CHECKERS), metadata={
+        "description": "Who checked `checked_value`: `source` (a data set) or `admin`.",
+        "example": "source"})
+    checked_at = fields.String(allow_none=True, metadata={
+        "description": "When (RFC 3339); null when never checked.", "example": "2026-11-23T10:00:00+00:00"})
+    checked_kind = fields.String(allow_none=True, metadata={
+        "description": "The kind of the checked value.", "example": "phone"})
+    checked_value = fields.String(allow_none=True, metadata={
+        "description": "The value lookup vouches for (the last checked one); null when none was "
+                       "ever checked.", "example": "95588"})
+
+
+class ManagedChannelSchema(ChannelWriteSchema):
+    id = fields.String(metadata={"description": "Opaque channel id.", "example": "ch_5dd08e23240d7f37"})
+    review = fields.Nested(ManagedReviewSchema, metadata={
+        "description": "The review of the channel's kind and value (set by the system).",
+        "example": {"status": "checked", "checked_by": "source", "checked_at": None,
+                    "checked_kind": "phone", "checked_value": "95588"}})
+    source = fields.String(allow_none=True, metadata={
+        "description": "Provenance, set by the system.", "example": "self-service:usr_0f3c9a7e1b2d4c5a"})
+    verified_at = fields.String(allow_none=True, metadata={
+        "description": "When the c800 team last verified it; cleared when its number or "
+                       "address changes.", "example": None})

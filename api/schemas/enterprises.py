@@ -1,16 +1,23 @@
-"""The schemas of listings as the public reads them: the browse filters, a listing's summary
-(also in search and lookup answers), the full listing with its channels, notices and reviews."""
+"""The schemas of listings as the public reads them (the browse filters, a listing's summary
+also in search and lookup answers, the full listing with its channels, notices and reviews),
+and as its owners and editors change and read it (the merge patch, the managed listing)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 from api.resources.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema
-from api.schemas.channels import CHANNEL_EXAMPLE, REVIEW_EXAMPLE, ChannelSchema, ReviewSchema
-from api.schemas.notices import PublicNoticeSchema
+from api.schemas.channels import (
+    CHANNEL_EXAMPLE,
+    REVIEW_EXAMPLE,
+    ChannelSchema,
+    ManagedChannelSchema,
+    ReviewSchema,
+)
+from api.schemas.notices import NoticeSchema, PublicNoticeSchema
 from directory.instants import Instant
 from directory.links import PLATFORMS
-from directory.models import CHANNEL_KINDS
+from directory.models import CHANNEL_KINDS, CHECKERS
 from directory.regions import known_region_codes
 from directory.validation import SLUG_PATTERN
 
@@ -164,3 +171,76 @@ class DetailArgsSchema(Schema):
         "description": "Only the national channels and those serving this region (a city "
                        "inherits its province's): a GB/T 2260 code from `GET /v1/regions`, or "
                        "CN.", "example": "440300"})
+
+
+# A listing as its owners and editors change and read it
+
+
+class EnterprisePatchSchema(Schema):
+    """The fields an owner or editor may change (a JSON merge patch: give only what changes)."""
+
+    names = fields.Nested(NamesSchema, metadata={
+        "description": "Names by language; the languages given replace the stored ones.",
+        "example": {"en": "ICBC"}})
+    aliases = fields.List(fields.String(), metadata={
+        "description": "Abbreviations and other names (replaces the list).", "example": ["工行", "ICBC"]})
+    industry = fields.String(metadata={"description": "Industry id from GET /v1/industries.",
+                                       "example": "banking"})
+    description = fields.String(allow_none=True, metadata={
+        "description": "What the enterprise does.", "example": "个人及企业银行服务"})
+    website = fields.String(allow_none=True, metadata={
+        "description": "Official website (https).", "example": "https://www.icbc.com.cn/"})
+    domains = fields.List(fields.String(), metadata={
+        "description": "Web domains of the enterprise.", "example": ["icbc.com.cn"]})
+    regions = fields.List(fields.String(), metadata={
+        "description": "Regions served (CN, a GB/T 2260 code from GET /v1/regions).",
+        "example": ["CN"]})
+
+
+class ManagedWebReviewSchema(Schema):
+    status = fields.String(validate=validate.OneOf(("checked", "pending")), metadata={
+        "description": "`pending` while a website or domain you added or changed waits for a c800 "
+                       "administrator; lookup vouches only for `checked_website` and "
+                       "`checked_domains` (those the listing still shows).", "example": "checked"})
+    checked_by = fields.String(allow_none=True, validate=validate.OneOf(CHECKERS), metadata={
+        "description": "Who checked them last: `source` or `admin`.", "example": "source"})
+    checked_at = fields.String(allow_none=True, metadata={
+        "description": "When (RFC 3339).", "example": "2026-11-23T10:00:00+00:00"})
+    checked_website = fields.String(allow_none=True, metadata={
+        "description": "The checked website.", "example": "https://www.icbc.com.cn/"})
+    checked_domains = fields.List(fields.String(), metadata={
+        "description": "The checked domains.", "example": ["icbc.com.cn"]})
+
+
+class ManagedListingSchema(Schema):
+    id = fields.String(metadata={"description": "Opaque enterprise id.", "example": "ent_9f7532f6acdd"})
+    version = fields.Integer(metadata={"description": "The listing's version (its ETag is "
+                                       "`\"v<version>\"`).", "example": 3})
+    verified = fields.Boolean(metadata={"description": "A claim proved that someone acts for the "
+                                        "enterprise (see the public listing's `verification`).",
+                                        "example": True})
+    status = fields.String(metadata={"description": "`active`, `hidden` or `suspended`.",
+                                     "example": "active"})
+    names = fields.Nested(NamesSchema, metadata={"description": "Names by language.",
+                                                      "example": NAMES_EXAMPLE})
+    aliases = fields.List(fields.String(), metadata={"description": "Other names.",
+                                                     "example": ["工行"]})
+    industry = fields.String(metadata={"description": "Industry id.", "example": "banking"})
+    description = fields.String(allow_none=True, metadata={"description": "Description.",
+                                                           "example": None})
+    website = fields.String(allow_none=True, metadata={"description": "Website.",
+                                                       "example": "https://www.icbc.com.cn/"})
+    domains = fields.List(fields.String(), metadata={"description": "Domains.",
+                                                     "example": ["icbc.com.cn"]})
+    regions = fields.List(fields.String(), metadata={"description": "Regions served.",
+                                                     "example": ["CN"]})
+    web_review = fields.Nested(ManagedWebReviewSchema, metadata={
+        "description": "The review of `website` and `domains` (set by the system).",
+        "example": {"status": "checked", "checked_by": "source", "checked_at": None,
+                    "checked_website": "https://www.icbc.com.cn/", "checked_domains": ["icbc.com.cn"]}})
+    channels = fields.List(fields.Nested(ManagedChannelSchema), metadata={
+        "description": "Every channel, hidden ones included, in the listing's order.",
+        "example": [{"id": "ch_5dd08e23240d7f37", "kind": "phone", "value": "95588",
+                     "hidden": False}]})
+    notices = fields.List(fields.Nested(NoticeSchema), metadata={
+        "description": "Every notice, hidden and past ones included.", "example": []})

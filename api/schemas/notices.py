@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from directory.models import SEVERITIES
 
 
 class NoticeLinkSchema(Schema):
@@ -28,3 +30,27 @@ class PublicNoticeSchema(Schema):
     links = fields.List(fields.Nested(PublicLinkSchema), metadata={
         "description": "Self-service links.", "example": [{"label": "在线退票",
                                                             "url": "https://www.12306.cn/"}]})
+
+
+class NoticeWriteSchema(Schema):
+    title = fields.String(metadata={"description": "Title, 1-200 characters.",
+                                    "example": "暴雨影响：部分列车停运"})
+    body = fields.String(metadata={"description": "Text, 1-5000 characters.",
+                                   "example": "停运车次可免费退票，请在线办理。"})
+    severity = fields.String(validate=validate.OneOf(SEVERITIES), metadata={
+        "description": "`info`, `warning` or `critical`.", "example": "warning"})
+    valid_from = fields.String(allow_none=True, metadata={
+        "description": "RFC 3339 start with an offset, within 10 years of now (default now).",
+        "example": "2026-12-02T08:00:00+08:00"})
+    valid_until = fields.String(allow_none=True, metadata={
+        "description": "RFC 3339 end with an offset, within 10 years of now; null for until "
+                       "hidden.", "example": "2026-12-05T00:00:00+08:00"})
+    links = fields.List(fields.Nested(NoticeLinkSchema), metadata={
+        "description": "Self-service links (at most 10).",
+        "example": [{"label": "在线退票", "url": "https://www.12306.cn/"}]})
+    hidden = fields.Boolean(metadata={"description": "Hidden from the public (reversible).",
+                                      "example": False})
+
+
+class NoticeSchema(NoticeWriteSchema):
+    id = fields.String(metadata={"description": "Opaque notice id.", "example": "nt_0c1d2e3f4a5b6c7d"})
