@@ -12,7 +12,7 @@ from flask_smorest import abort
 
 from api.problems import problem_response
 from api.state import app_state
-from directory.models import LANGUAGES
+from directory.listings import name_in
 
 DEFAULT_LANGUAGE = "zh-Hans"
 _LANGUAGE_ALIASES = {
@@ -49,8 +49,7 @@ def _negotiate_language() -> str:
 
 def pick_name(names: dict[str, str | None], language: str) -> str:
     """The name in *language*, falling back through the other languages."""
-    order = [language, *[lang for lang in LANGUAGES if lang != language]]
-    return next((names[lang] for lang in order if names.get(lang)), "")
+    return name_in(names, language)
 
 
 def encode_cursor(last_id: str) -> str:

@@ -10,12 +10,18 @@ from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from directory.errors import NotFound
-from directory.models import Channel, Enterprise, EnterpriseRegion, Industry
+from directory.models import LANGUAGES, Channel, Enterprise, EnterpriseRegion, Industry
 from directory.pages import Key, KeyValue, Page, keyset_page
 from directory.regions import region_ancestors
 from directory.validation import ID_PATTERN
 
 ENTERPRISE_ID = re.compile(ID_PATTERN)
+
+
+def name_in(names: dict[str, str | None], language: str) -> str:
+    """The name in *language* (of ``LANGUAGES``), falling back through the other languages."""
+    order = [language, *[lang for lang in LANGUAGES if lang != language]]
+    return next((names[lang] for lang in order if names.get(lang)), "")
 
 
 @dataclass(frozen=True)

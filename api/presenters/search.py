@@ -1,0 +1,43 @@
+"""Search's answers as the API shows them: each found listing's summary with its best channels,
+ready to open, and what matched; the facets with names in the answer's language; suggestions.
+The shapes are ``api/schemas/search.py``'s."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from api.http import pick_name
+from api.presenters.channels import channel_dump, context_for
+from api.presenters.enterprises import summary_dump
+from api.resources.common import names_dump
+from directory.models import Enterprise
+from directory.search_listings import FoundListings
+
+
+def found_dump(found: FoundListings, *, language: str, platform: str, region: str | None,
+               at: datetime) -> list[dict]:
+    """The found listings, each with its channels' links for *platform* at *at*."""
+    items = []
+    for item in found.items:
+        context = context_for(item.enterprise, language=language, at=at, platform=platform,
+                              waits=found.waits)
+        items.append({**summary_dump(item.enterprise, language, region),
+                      "channels": [channel_dump(c, context) for c in item.channels],
+                      "highlight": asdict(item.highlight)})
+    return items
+
+
+def facets_dump(found: FoundListings, language: str) -> dict:
+    return {
+        "industry": [{"id": row.id, "count": row.count,
+                      "name": pick_name(row.names, language) if row.names is not None else row.id}
+                     for row in found.industries],
+        "channel": [{"kind": kind, "count": count} for kind, count in found.channel_kinds],
+    }
+
+
+def suggestion_dump(enterprise: Enterprise, language: str) -> dict:
+    return {"id": enterprise.id, "name": pick_name(enterprise.names(), language),
+            "names": names_dump(enterprise.names()), "industry": enterprise.industry_id,
+            "verified": enterprise.verified}

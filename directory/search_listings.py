@@ -1,0 +1,123 @@
+"""Search's answer as listings: what the search port found (ids in rank order, facet counts)
+becomes the listings people see.
+
+The port answers ids only; the listings are read here from the database, in the port's order
+(ids it still had but are gone or no longer public are skipped), so every answer shows current
+data whichever engine ran. Each found listing comes with its best contact channels (the
+listing's own order: open now, reaches a person, cost), what matched (a highlight), and the
+facets' industries with their names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from directory.experience_summaries import ExpectedWait, expected_waits
+from directory.listings import name_in
+from directory.models import Channel, Enterprise, Industry
+from directory.phones import PHONE_KINDS, display_phone
+from directory.reach import channels_for
+from search.base import SearchResults
+from search.text import AnalyzedQuery, fold, highlight_spans, phone_terms, pinyin_terms
+
+MAIN_CHANNELS = 3
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Where the query matched a listing: ``name`` (in the answer's language), ``names.<lang>``,
+    ``aliases``, ``pinyin``, ``phone`` or ``other``; the text as shown (None for ``other``) and
+    the ``[start, end)`` code-point ranges of it that matched."""
+
+    field: str
+    text: str | None
+    spans: list[list[int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FoundListing:
+    enterprise: Enterprise
+    channels: list[Channel]  # its MAIN_CHANNELS best contact channels serving the region
+    highlight: Highlight
+
+
+@dataclass(frozen=True)
+class IndustryCount:
+    id: str
+    count: int
+    names: dict[str, str | None] | None  # None when the industry is gone
+
+
+@dataclass(frozen=True)
+class FoundListings:
+    """One page of a search as listings, and the counts over every match."""
+
+    items: list[FoundListing]
+    waits: dict[str, ExpectedWait]  # per shown channel
+    industries: list[IndustryCount]  # most matches first
+    channel_kinds: list[tuple[str, int]]  # most matches first
+
+
+def listings_in_order(session: Session, ids: Sequence[str]) -> list[Enterprise]:
+    """The public listings of *ids*, in that order (ids of listings gone or hidden: skipped)."""
+    if not ids:
+        return []
+    rows = session.scalars(select(Enterprise).options(selectinload(Enterprise.channels))
+                           .where(Enterprise.id.in_(ids), Enterprise.status == "active"))
+    found = {row.id: row for row in rows}
+    return [found[i] for i in ids if i in found]
+
+
+def highlight(enterprise: Enterprise, query: AnalyzedQuery, language: str) -> Highlight:
+    """What of *enterprise* matched *query*: the name, name or alias covering most of it, else
+    a number, else a pinyin reading, else something not shown (``other``)."""
+    names = enterprise.names()
+    texts = [("name", name_in(names, language))]
+    texts += [(f"names.{lang}", name) for lang, name in names.items() if name]
+    texts += [("aliases", alias) for alias in enterprise.aliases or []]
+    best: tuple[int, Highlight] | None = None
+    for field_name, text in texts:
+        spans = highlight_spans(text, query)
+        covered = sum(end - start for start, end in spans)
+        if spans and (best is None or covered > best[0]):
+            best = (covered, Highlight(field_name, text, [list(s) for s in spans]))
+    if best is not None:
+        return best[1]
+    if query.phone:
+        for channel in enterprise.channels:
+            if channel.kind in PHONE_KINDS and not channel.hidden and any(
+                    term.startswith(query.phone) for term in phone_terms(channel.value)):
+                display = display_phone(channel.value)
+                return Highlight("phone", display, [[0, len(display)]])
+    for _field_name, text in texts:
+        terms = pinyin_terms(fold(text))
+        if query.words and all(any(t.startswith(w) for t in terms) for w in query.words):
+            return Highlight("pinyin", text)
+    return Highlight("other", None)
+
+
+def _industries(session: Session, counts: dict[str, int]) -> list[IndustryCount]:
+    industries = {row.id: row for row in session.scalars(
+        select(Industry).where(Industry.id.in_(list(counts))))} if counts else {}
+    return [IndustryCount(ident, count, industries[ident].names() if ident in industries else None)
+            for ident, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def found_listings(session: Session, results: SearchResults, query: AnalyzedQuery, *,
+                   language: str, region: str | None, at: datetime) -> FoundListings:
+    """The listings the search port found (*results*), in its order, each with its best contact
+    channels serving *region* at *at* and what matched *query*; the facets' industries named."""
+    rows = listings_in_order(session, results.ids)
+    shown = {enterprise.id: [c for c in channels_for(enterprise, at, region)
+                             if c.direction == "contact"][:MAIN_CHANNELS] for enterprise in rows}
+    waits = expected_waits(session, [c for cs in shown.values() for c in cs], at)
+    items = [FoundListing(enterprise, shown[enterprise.id], highlight(enterprise, query, language))
+             for enterprise in rows]
+    kinds = sorted(results.facets.get("channel", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return FoundListings(items, waits, _industries(session, results.facets.get("industry", {})),
+                         kinds)
