@@ -191,13 +191,6 @@ def yours(model: type, ident: str, what: str):  # noqa: ANN201 - an instance of 
     return keepers.own_row(db_session(), g.current_user, model, ident, what)
 
 
-def kept_by_you(model: type, ident: str, what: str, *, write: bool = True,  # noqa: ANN201
-                owner: bool = False):
-    """The *model* row *ident* of a listing the signed-in user keeps
-    (``directory.keepers.kept_row``)."""
-    return keepers.kept_row(db_session(), g.current_user, model, ident, what, write=write, owner=owner)
-
-
 def with_etag(body: dict[str, Any], enterprise: Enterprise, status: int = 200,
               location: str | None = None) -> Response:
     response = jsonify(body)

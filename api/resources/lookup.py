@@ -14,7 +14,7 @@ from api.state import db_session
 from directory.lookup import HINT_CODES, MATCHED_BY, LookupResult, hint_text, lookup
 from directory.lookup_input import INPUT_KINDS, MAX_INPUT
 from directory.models import CHANNEL_KINDS, DIRECTIONS
-from directory.phones import PHONE_TYPES, classify_phone
+from directory.phones import PHONE_KINDS, PHONE_TYPES, classify_phone
 
 blp = Blueprint("lookup", __name__, url_prefix="/v1/lookup",
                 description="\"Is this official?\": check a number, link or address that reached you.")
@@ -139,7 +139,7 @@ def _dump(result: LookupResult, query: str, language: str) -> dict:
             "enterprise": summary_dump(match.enterprise, language),
             "channel": None if channel is None else {
                 "id": channel.id, "kind": kind, "value": value,
-                "display": classify_phone(value).display if kind in ("phone", "sms") else value,
+                "display": classify_phone(value).display if kind in PHONE_KINDS else value,
                 "label": channel.label, "direction": channel.direction},
             "matched_by": match.matched_by,
         })
