@@ -8,11 +8,12 @@ from datetime import datetime
 
 from api.cache import not_after
 from api.http import pick_name
-from api.presenters.channels import review_dump
+from api.presenters.channels import channel_dump, context_for, public_source, review_dump
 from api.resources.common import names_dump
+from directory.listing_detail import ListingDetail
 from directory.models import Enterprise
 from directory.reach import serves_region
-from directory.reviews import unchecked_web, verification_of
+from directory.reviews import Verification, unchecked_web
 from directory.versions import snapshot
 
 
@@ -42,8 +43,7 @@ def web_review_dump(enterprise: Enterprise) -> dict:
             "unchecked": unchecked_web(enterprise)}
 
 
-def verification_dump(session, enterprise: Enterprise) -> dict | None:  # noqa: ANN001 - a Session
-    found = verification_of(session, enterprise)
+def verification_dump(found: Verification | None) -> dict | None:
     if found is None:
         return None
     return {"method": found.method, "domain": found.domain, "verified_at": found.at}
@@ -70,3 +70,25 @@ def managed_dump(enterprise: Enterprise) -> dict:
     state["names"] = names_dump(state["names"])
     return {"id": enterprise.id, "version": enterprise.version, "verified": enterprise.verified,
             "status": enterprise.status, **state}
+
+
+def listing_dump(detail: ListingDetail, *, language: str, platform: str, topic: str | None,
+                 region: str | None, at: datetime) -> dict:
+    """The full listing: its channels' links for *platform* (carrying *topic*) at *at*."""
+    enterprise = detail.enterprise
+    context = context_for(enterprise, language=language, at=at, platform=platform, topic=topic,
+                          waits=detail.waits)
+    return {
+        **summary_dump(enterprise, language, region),
+        "description": enterprise.description,
+        "domains": list(enterprise.domains or []),
+        "regions": enterprise.regions,
+        "version": enterprise.version,
+        "source": [public_source(s) for s in enterprise.source or []],
+        "web_review": web_review_dump(enterprise),
+        "verification": verification_dump(detail.verification),
+        "created_at": enterprise.created_at,
+        "updated_at": enterprise.updated_at,
+        "channels": [channel_dump(c, context) for c in detail.channels],
+        "notices": current_notices(enterprise, at),
+    }

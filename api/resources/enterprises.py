@@ -14,14 +14,7 @@ from api.http import preferred_language, public_url
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.oauth.protect import require_scope
 from api.pagination import cursor_values, page_response
-from api.presenters.channels import channel_dump, context_for, public_source
-from api.presenters.enterprises import (
-    current_notices,
-    managed_dump,
-    summary_dump,
-    verification_dump,
-    web_review_dump,
-)
+from api.presenters.enterprises import listing_dump, managed_dump, summary_dump
 from api.resources.common import MANAGE
 from api.schemas.enterprises import (
     ICBC_ID,
@@ -35,15 +28,13 @@ from api.schemas.enterprises import (
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
 from api.state import db_session
 from api.writes import ETAG_HEADER, edit, json_body, json_body_doc, protected_doc, with_etag
-from directory.experience_summaries import expected_waits
+from directory.listing_detail import listing_detail
 from directory.listings import (
     LISTING_ORDER,
     ListingFilter,
-    get_public_enterprise,
     industry_exists,
     list_enterprises,
 )
-from directory.reach import channels_for
 from directory.self_service import edit_listing
 
 blp = Blueprint("enterprises", __name__, url_prefix="/v1/enterprises",
@@ -104,34 +95,17 @@ class EnterpriseDetail(MethodView):
         and its phone menu. Channels come best first. With `Accept: application/ld+json` the
         answer is schema.org JSON-LD (Organization + ContactPoint) instead.
         """
-        enterprise = get_public_enterprise(db_session(), enterprise_id)
-        if enterprise is None:
-            abort(404, message=f"No listed enterprise has the id {enterprise_id!r}.")
         language = preferred_language()
         at = args["at"] or datetime.now(UTC)
-        channels = channels_for(enterprise, at, args["region"])
-        context = context_for(enterprise, language=language, at=at, platform=args["platform"],
-                              topic=args["topic"],
-                              waits=expected_waits(db_session(), channels, at))
+        detail = listing_detail(db_session(), enterprise_id, at=at, region=args["region"])
         if _wants_jsonld():
-            body = organization(enterprise, channels, language, public_url(""))
+            body = organization(detail.enterprise, detail.channels, language, public_url(""))
             response = Response(json.dumps(body, ensure_ascii=False), mimetype=LD_JSON)
             response.headers["Vary"] = "Accept"
             return response
-        response = jsonify(_DETAIL_SCHEMA.dump({
-            **summary_dump(enterprise, language, args["region"]),
-            "description": enterprise.description,
-            "domains": list(enterprise.domains or []),
-            "regions": enterprise.regions,
-            "version": enterprise.version,
-            "source": [public_source(s) for s in enterprise.source or []],
-            "web_review": web_review_dump(enterprise),
-            "verification": verification_dump(db_session(), enterprise),
-            "created_at": enterprise.created_at,
-            "updated_at": enterprise.updated_at,
-            "channels": [channel_dump(c, context) for c in channels],
-            "notices": current_notices(enterprise, at),
-        }))
+        response = jsonify(_DETAIL_SCHEMA.dump(listing_dump(
+            detail, language=language, platform=args["platform"], topic=args["topic"],
+            region=args["region"], at=at)))
         response.headers["Vary"] = "Accept"
         return response
 
