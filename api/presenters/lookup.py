@@ -1,0 +1,35 @@
+"""Lookup's answer as the API shows it (``api/schemas/lookup.py``): each match's enterprise
+summary and the channel c800 vouches for, and the hint in the answer's language."""
+
+from __future__ import annotations
+
+from api.http import pick_name
+from api.presenters.enterprises import summary_dump
+from directory.lookup import LookupResult, hint_text
+from directory.phones import PHONE_KINDS, classify_phone
+
+
+def lookup_dump(result: LookupResult, query: str, language: str) -> dict:
+    first = result.matches[0].enterprise if result.matches else None
+    name = pick_name(first.names(), language) if first is not None else ""
+    matches = []
+    for match in result.matches:
+        channel = match.channel
+        # what lookup vouches for: the checked kind and value (the listing may show a newer,
+        # unchecked one)
+        kind, value = (channel.checked_kind, channel.checked_value) if channel is not None else (None, "")
+        matches.append({
+            "enterprise": summary_dump(match.enterprise, language),
+            "channel": None if channel is None else {
+                "id": channel.id, "kind": kind, "value": value,
+                "display": classify_phone(value).display if kind in PHONE_KINDS else value,
+                "label": channel.label, "direction": channel.direction},
+            "matched_by": match.matched_by,
+        })
+    parsed = result.input
+    return {
+        "query": query, "input_kind": parsed.kind, "normalized": parsed.normalized,
+        "registrable_domain": parsed.domain, "phone_type": result.phone_type,
+        "official": result.official, "matches": matches,
+        "hint": {"code": result.hint_code, "text": hint_text(result, language, name)},
+    }
