@@ -43,7 +43,7 @@ def next_url(page: Page, args: dict[str, Any]) -> str | None:
 
 
 def page_answer(query: Select, key: Key, args: dict[str, Any], dump: Callable[[Any], dict],
-                schema: type[Schema], *, scalars: bool = True,
+                schema: type[Schema] | Schema, *, scalars: bool = True,
                 key_of: Callable[[Any], tuple[KeyValue, ...]] | None = None,
                 cache: bool = False) -> Response:
     """The page of *query* the request's ``limit`` and ``cursor`` ask for, each row through
@@ -54,7 +54,7 @@ def page_answer(query: Select, key: Key, args: dict[str, Any], dump: Callable[[A
 
 
 def listing_answer(listing: Listing, args: dict[str, Any], dump: Callable[[Any], dict],
-                   schema: type[Schema], *, cache: bool = False) -> Response:
+                   schema: type[Schema] | Schema, *, cache: bool = False) -> Response:
     """The page of a use case's *listing* the request asks for (see :func:`page_answer`)."""
     return page_answer(listing.query, listing.key, args, dump, schema,
                        scalars=listing.key_of is None, key_of=listing.key_of, cache=cache)

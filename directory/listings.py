@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from directory.errors import NotFound
+from directory.errors import InvalidInput, NotFound
 from directory.models import LANGUAGES, Channel, Enterprise, EnterpriseRegion, Industry
-from directory.pages import Key, KeyValue, Page, keyset_page
+from directory.pages import Key, Listing
 from directory.regions import region_ancestors
 from directory.validation import ID_PATTERN
 
@@ -92,10 +91,18 @@ def _filtered(session: Session, where: ListingFilter):  # noqa: ANN202 - a Selec
 LISTING_ORDER = Key.ascending(Enterprise.id)
 
 
-def list_enterprises(session: Session, where: ListingFilter, after: Sequence[KeyValue] | None,
-                     limit: int) -> Page[Enterprise]:
-    """One page of public enterprises in id order after the key *after*."""
-    return keyset_page(session, _filtered(session, where), LISTING_ORDER, after, limit)
+def browse_listings(session: Session, where: ListingFilter) -> Listing:
+    """The public enterprises matching *where*, in id order; InvalidInput for an industry that
+    does not exist."""
+    require_industry(session, where.industry)
+    return Listing(_filtered(session, where), LISTING_ORDER)
+
+
+def require_industry(session: Session, industry_id: str | None) -> None:
+    """Nothing when *industry_id* is None or an industry's id; InvalidInput otherwise."""
+    if industry_id is not None and session.get(Industry, industry_id) is None:
+        raise InvalidInput("The request's parameters are not valid.",
+                           errors={"industry": ["No such industry."]})
 
 
 def get_public_enterprise(session: Session, enterprise_id: str) -> Enterprise | None:
@@ -124,7 +131,3 @@ def public_channel(session: Session, channel_id: str) -> tuple[Enterprise, Chann
     if channel is None or enterprise is None or channel.hidden or channel.direction != "contact":
         raise NotFound(f"No listed channel has the id {channel_id!r}.")
     return enterprise, channel
-
-
-def industry_exists(session: Session, industry_id: str) -> bool:
-    return session.get(Industry, industry_id) is not None

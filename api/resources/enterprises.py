@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 
 from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest import abort
 
 from api.http import preferred_language, public_url
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.oauth.protect import require_scope
-from api.pagination import cursor_values, page_response
+from api.pagination import listing_answer
 from api.presenters.enterprises import listing_dump, managed_dump, summary_dump
 from api.resources.common import MANAGE
 from api.schemas.enterprises import (
@@ -29,12 +28,7 @@ from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
 from api.state import db_session
 from api.writes import ETAG_HEADER, edit, json_body, json_body_doc, protected_doc, with_etag
 from directory.listing_detail import listing_detail
-from directory.listings import (
-    LISTING_ORDER,
-    ListingFilter,
-    industry_exists,
-    list_enterprises,
-)
+from directory.listings import ListingFilter, browse_listings
 from directory.self_service import edit_listing
 
 blp = Blueprint("enterprises", __name__, url_prefix="/v1/enterprises",
@@ -59,17 +53,12 @@ class Enterprises(MethodView):
 
         Filter by industry, channel kind, region and verified flag; pages are cursor-based.
         """
-        session = db_session()
-        if args["industry"] is not None and not industry_exists(session, args["industry"]):
-            abort(422, message="The request's parameters are not valid.",
-                  errors={"query": {"industry": ["No such industry."]}})
         where = ListingFilter(industry=args["industry"], channel=args["channel"],
                               region=args["region"], verified=args["verified"])
-        page = list_enterprises(session, where, cursor_values(LISTING_ORDER, args["cursor"]),
-                                args["limit"])
+        listing = browse_listings(db_session(), where)
         language = preferred_language()
-        return page_response(page, args, lambda e: summary_dump(e, language, args["region"]),
-                             _LIST_SCHEMA, cache=True)
+        return listing_answer(listing, args, lambda e: summary_dump(e, language, args["region"]),
+                              _LIST_SCHEMA, cache=True)
 
 
 @blp.route("/<string:enterprise_id>", parameters=[

@@ -26,7 +26,7 @@ from api.schemas.search import (
 from api.smorest import READ_HEADERS, Blueprint, public_read, unavailable
 from api.state import app_state, db_session
 from directory.indexing.queries import listing_query
-from directory.listings import industry_exists
+from directory.listings import require_industry
 from directory.search_listings import found_listings, listings_in_order
 from search.base import MAX_WINDOW, SearchResults, SearchUnavailable
 
@@ -70,9 +70,7 @@ class Search(MethodView):
         alias, name prefix, match in the name, match elsewhere; verified listings win ties.
         """
         session = db_session()
-        if args["industry"] is not None and not industry_exists(session, args["industry"]):
-            abort(422, message="The request's parameters are not valid.",
-                  errors={"query": {"industry": ["No such industry."]}})
+        require_industry(session, args["industry"])
         offset = _offset(args["cursor"])
         limit = min(args["limit"], MAX_WINDOW - offset)
         query = listing_query(args["q"], industry=args["industry"], channel=args["channel"],
