@@ -7,6 +7,7 @@ begins with.
   at once.
 - :func:`kept_row` / :func:`own_row`: a row of a listing the user keeps / of the user, else a
   NotFound that does not say whether it exists.
+- :func:`require_writable`: a suspended listing refuses its keepers' writes.
 - :func:`require_version`: the precondition of an edit — the listing is still at a version the
   caller has seen (the API reads them from ``If-Match``).
 """
@@ -40,9 +41,15 @@ def kept_listing(session: Session, user: User, enterprise_id: str, *, write: boo
     if owner and role != "owner":
         raise NotAllowed("Only the listing's owners may do this (its members and webhooks); "
                          "editors edit its content.")
-    if write and enterprise.status == "suspended":
-        raise Conflict("The listing is suspended by the c800 team; it cannot be edited now.")
+    if write:
+        require_writable(enterprise)
     return enterprise
+
+
+def require_writable(enterprise: Enterprise) -> None:
+    """Conflict when the c800 team suspended *enterprise*: its keepers cannot change it now."""
+    if enterprise.status == "suspended":
+        raise Conflict("The listing is suspended by the c800 team; it cannot be edited now.")
 
 
 def kept_row(session: Session, user: User, model: type[Row], ident: str, what: str, *,

@@ -27,7 +27,7 @@ from directory.editing import (
     update_notice,
 )
 from directory.errors import NotFound
-from directory.keepers import kept_listing, require_version
+from directory.keepers import kept_listing, require_version, require_writable
 from directory.models import Channel, Enterprise, Notice
 from directory.pages import Key, Listing
 from directory.versions import ListingVersion, ensure_base_version, get_version
@@ -56,7 +56,7 @@ def listing_to_edit(session: Session, user: User, enterprise_id: str) -> Enterpr
 def _kept_for_edit(session: Session, edit: Edit, enterprise_id: str) -> Enterprise:
     enterprise = kept_listing(session, edit.user, enterprise_id, write=False)
     require_version(enterprise, edit.seen())  # preconditions first: a write naming no version
-    kept_listing(session, edit.user, enterprise_id)  # then a suspended listing refuses writes
+    require_writable(enterprise)  # then a suspended listing refuses writes
     return enterprise
 
 
