@@ -104,8 +104,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
 
     api = Api(app)
     from api.resources import (
-        accounts,
         callbacks,
+        claims,
         contacts,
         enterprises,
         experiences,
@@ -113,21 +113,24 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         health,
         industries,
         insights,
+        listing_status,
         live_status,
         lookup,
         manage,
+        me,
         member_admin,
         members,
         regions,
+        reports,
         reviews,
         search,
         webhooks,
     )
     from api.resources.oauth import document_oauth, oauth
 
-    for module in (health, industries, enterprises, search, lookup, regions, manage, accounts,
-                   follows, experiences, contacts, callbacks, live_status, webhooks, insights,
-                   reviews, members, member_admin):
+    for module in (health, industries, enterprises, search, lookup, regions, manage, me, claims,
+                   reports, listing_status, follows, experiences, contacts, callbacks, live_status,
+                   webhooks, insights, reviews, members, member_admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)
