@@ -32,7 +32,8 @@ from tests.directory.test_importer import enterprise
 PROBLEM = "application/problem+json"
 PEOPLE = ("ann", "bob", "cat", "dan", "eve", "root")
 LISTINGS = {name: f"ent_members_{name}" for name in (
-    "list", "invite", "expiry", "hostile", "bound", "roles", "removal", "race", "takeover", "refused", "mailfail")}
+    "list", "invite", "expiry", "hostile", "bound", "roles", "removal", "race", "takeover", "refused",
+    "mailfail")}
 
 
 def _record(number: int, ident: str) -> dict:
