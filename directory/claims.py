@@ -215,6 +215,14 @@ def verify_claim(session: Session, token: str) -> Claim:
     return claim
 
 
+def confirm_claim_link(session: Session, token: str) -> Claim:
+    """Whoever opened an e-mail claim's link confirms it: the claim is verified, its claimant
+    an owner (see :func:`verify_claim`)."""
+    claim = verify_claim(session, token)
+    session.commit()
+    return claim
+
+
 def _decide(session: Session, claim: Claim, approve: bool, admin: User, note: str | None) -> None:
     if claim.status != "pending":
         raise Conflict(f"The claim is {claim.status} already.")
