@@ -104,9 +104,9 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
 
     api = Api(app)
     from api.resources import (
-        accounts,
         callbacks,
         channels,
+        claims,
         contacts,
         enterprises,
         experiences,
@@ -114,13 +114,16 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         health,
         industries,
         insights,
+        listing_status,
         live_status,
         lookup,
         manage,
+        me,
         member_admin,
         members,
         notices,
         regions,
+        reports,
         reviews,
         search,
         versions,
@@ -129,8 +132,9 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     from api.resources.oauth import document_oauth, oauth
 
     for module in (health, industries, enterprises, search, lookup, regions, manage, channels,
-                   notices, versions, accounts, follows, experiences, contacts, callbacks,
-                   live_status, webhooks, insights, reviews, members, member_admin):
+                   notices, versions, me, claims, reports, listing_status, follows, experiences,
+                   contacts, callbacks, live_status, webhooks, insights, reviews, members,
+                   member_admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.config import Config
 from directory.db import make_engine
 from directory.indexing.indexer import Indexer
+from directory.mail import Mailer
 from directory.sessions import AfterCommit, make_session_factory
 from search import open_backend
 from search.base import SearchBackend
@@ -44,6 +45,11 @@ class AppState:
         self.indexer = Indexer(self.sessions, lambda: self.search,
                                retry_seconds=self.config.search_retry_seconds)
         self.after_commit.append(self.indexer.after_commit)
+
+    @property
+    def mailer(self) -> Mailer:
+        """Where mail goes, as configured now (``MAIL_FROM``, ``DATA_DIR/mail``, ``MAIL_URL``)."""
+        return Mailer(self.config.mail_from, self.config.data_dir / "mail", self.config.mail_url)
 
     @property
     def webhook_settings(self):  # noqa: ANN201 - a directory.webhooks.DeliverySettings

@@ -172,6 +172,12 @@ def actor() -> Actor:
     return Actor(user.id, token.client_id if token is not None else None, admin)
 
 
+def client_id() -> str | None:
+    """The OAuth client the request's token was issued to (None without a token)."""
+    token = g.get("oauth_token")
+    return token.client_id if token is not None else None
+
+
 def kept_listing(session, enterprise_id: str, *, write: bool = True,  # noqa: ANN001
                  owner: bool = False) -> Enterprise:
     """The enterprise the signed-in user keeps (``directory.keepers.kept_listing``)."""

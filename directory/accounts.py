@@ -25,7 +25,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, de
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from directory.db import EXCLUDED, Base, UTCDateTime, table_facts, withheld
-from directory.errors import Conflict, InvalidInput, NotFound
+from directory.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from directory.models import Enterprise, utcnow
 
 ROLES = ("owner", "editor")
@@ -253,6 +253,13 @@ def add_member(session: Session, enterprise_id: str, email: str, role: str) -> M
         membership.role = role
     session.flush()
     return membership
+
+
+def require_admin(user: User) -> User:
+    """*user*, a c800 administrator; NotAllowed for anyone else."""
+    if not user.is_admin:
+        raise NotAllowed("Only c800 administrators may do this.")
+    return user
 
 
 def memberships_of(session: Session, user: User) -> list[Membership]:

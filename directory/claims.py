@@ -8,15 +8,18 @@ own domain is a mailbox provider's is claimed only through an administrator. The
 token names its claim and is bound to that claim's stored address, so a link verifies only the
 claim, and the address, it was mailed for.
 A verified or approved claim makes the user an owner and the listing ``verified`` and
-``managed``. Reports of wrong information wait in a queue for administrators.
+``managed``. Reports of wrong information (their rows are here; their use cases are
+``directory.reports``') wait in a queue for administrators.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -24,13 +27,16 @@ from urllib.parse import urlsplit
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from directory.accounts import Membership, User
+from directory.accounts import Membership, User, require_admin
 from directory.addresses import AddressError, parse_mailbox
 from directory.db import Base, UTCDateTime, table_facts, withheld
-from directory.errors import Conflict, Gone, InvalidInput, NotFound
+from directory.errors import Conflict, Gone, InvalidInput, NotFound, Unavailable
+from directory.listings import public_enterprise
 from directory.lookup_keys import registrable_domain
+from directory.mail import Mailer, MailError
 from directory.mailboxes import is_mailbox_provider
 from directory.models import Enterprise, utcnow
+from directory.pages import Key, Listing
 
 CLAIM_METHODS = ("email", "admin")
 CLAIM_STATUSES = ("pending", "verified", "approved", "rejected")
@@ -38,6 +44,7 @@ REPORT_STATUSES = ("open", "resolved", "dismissed")
 REPORT_TOPICS = ("wrong_number", "wrong_hours", "closed_channel", "scam", "wrong_details", "other")
 CLAIM_LINK_LIFETIME = timedelta(hours=72)
 CLAIM_ID = re.compile(r"clm_[0-9a-f]{16}")
+log = logging.getLogger(__name__)
 
 
 class ClaimError(InvalidInput):
@@ -208,7 +215,15 @@ def verify_claim(session: Session, token: str) -> Claim:
     return claim
 
 
-def decide_claim(session: Session, claim: Claim, approve: bool, admin: User, note: str | None) -> None:
+def confirm_claim_link(session: Session, token: str) -> Claim:
+    """Whoever opened an e-mail claim's link confirms it: the claim is verified, its claimant
+    an owner (see :func:`verify_claim`)."""
+    claim = verify_claim(session, token)
+    session.commit()
+    return claim
+
+
+def _decide(session: Session, claim: Claim, approve: bool, admin: User, note: str | None) -> None:
     if claim.status != "pending":
         raise Conflict(f"The claim is {claim.status} already.")
     claim.status = "approved" if approve else "rejected"
@@ -221,22 +236,67 @@ def decide_claim(session: Session, claim: Claim, approve: bool, admin: User, not
     session.flush()
 
 
-def file_report(session: Session, enterprise: Enterprise, topic: str, message: str,
-                channel_id: str | None, reporter: User | None) -> Report:
-    if channel_id is not None and channel_id not in {c.id for c in enterprise.channels}:
-        raise ClaimError("The listing has no channel with this id.", field="channel_id")
-    report = Report(id=f"rep_{secrets.token_hex(8)}", enterprise_id=enterprise.id,
-                    channel_id=channel_id, topic=topic, message=message,
-                    reporter_id=reporter.id if reporter else None, status="open", created_at=utcnow())
-    session.add(report)
-    session.flush()
-    return report
+# --- the use cases ---------------------------------------------------------------------------
+
+LinkFor = Callable[[str], str]  # a claim link's token -> the address of the page that verifies it
 
 
-def resolve_report(session: Session, report: Report, status: str, admin: User,
-                   resolution: str | None) -> None:
-    report.status = status
-    report.resolved_at = utcnow() if status != "open" else None
-    report.resolved_by = f"admin:{admin.id}" if status != "open" else None
-    report.resolution = resolution
-    session.flush()
+def claim_listing(session: Session, user: User, enterprise_id: str, *, method: str,
+                  email: str | None, note: str | None, mailer: Mailer, link_for: LinkFor) -> Claim:
+    """*user* claims the listed enterprise *enterprise_id*. An e-mail claim's link
+    (``link_for`` its token) is mailed first, then the claim kept: when the mail cannot be
+    handed over nothing is kept (Unavailable)."""
+    enterprise = public_enterprise(session, enterprise_id)
+    started = start_claim(session, enterprise, user, method, email, note)
+    if started.token:
+        _mail_link(mailer, started.claim, user, enterprise, link_for(started.token))
+    session.commit()
+    return started.claim
+
+
+def _mail_link(mailer: Mailer, claim: Claim, user: User, enterprise: Enterprise, link: str) -> None:
+    name = enterprise.name_zh_hans or enterprise.name_en or enterprise.id
+    body = (f"有人（{user.email}）申请在 c800 上管理「{name}」的企业信息。\n"
+            f"如果是你本人或你的同事，请打开下面的链接确认（72 小时内有效）：\n\n{link}\n\n"
+            f"Someone ({user.email}) asked to keep the c800 listing of {name}. If that "
+            f"was you or a colleague, open the link above within 72 hours to confirm. If not, "
+            f"ignore this message.\n")
+    try:
+        mailer.send(claim.email, f"c800: 确认认领 / confirm your claim — {name}", body)
+    except MailError as exc:
+        log.error("claim %s: %s", claim.id, exc)
+        raise Unavailable("The confirmation mail could not be sent; try again later.",
+                          retry_after=60) from exc
+
+
+def my_claim(session: Session, user: User, claim_id: str) -> Claim:
+    """One of *user*'s claims; NotFound otherwise."""
+    claim = session.get(Claim, claim_id)
+    if claim is None or claim.user_id != user.id:
+        raise NotFound(f"You have no claim {claim_id!r}.")
+    return claim
+
+
+def claims_queue(user: User, status: str | None) -> Listing:
+    """The claims an administrator decides (only those in *status* when given), oldest first."""
+    require_admin(user)
+    if status is not None and status not in CLAIM_STATUSES:
+        raise InvalidInput("The request's parameters are not valid.",
+                           errors={"status": [f"One of: {', '.join(CLAIM_STATUSES)}."]})
+    query = select(Claim)
+    if status:
+        query = query.where(Claim.status == status)
+    return Listing(query, Key.ascending(Claim.id))
+
+
+def decide_claim(session: Session, user: User, claim_id: str, *, approve: bool,
+                 note: str | None) -> Claim:
+    """An administrator approves (the claimant becomes an owner, the listing verified) or
+    rejects a pending claim, with a note the claimant reads."""
+    admin = require_admin(user)
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound(f"No claim has the id {claim_id!r}.")
+    _decide(session, claim, approve, admin, note)
+    session.commit()
+    return claim

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import smtplib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -77,3 +78,18 @@ def send(message: EmailMessage, *, mail_dir: Path, mail_url: str | None = None) 
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"SMTP delivery to {url.hostname}:{port} failed: {exc}") from exc
     return f"{url.hostname}:{port}"
+
+
+@dataclass(frozen=True)
+class Mailer:
+    """Where the app's mail goes: from *sender*, to the ``.eml`` outbox *mail_dir*, or through
+    the SMTP server *mail_url* when set."""
+
+    sender: str
+    mail_dir: Path
+    mail_url: str | None = None
+
+    def send(self, to: str, subject: str, body: str) -> str:
+        """Mail *body* to the one address *to*; MailError when it could not be handed over."""
+        return send(compose(self.sender, to, subject, body), mail_dir=self.mail_dir,
+                    mail_url=self.mail_url)

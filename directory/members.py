@@ -23,11 +23,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import CheckConstraint, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.accounts import ROLES, Membership, User, find_user
+from directory.addresses import AddressError, parse_mailbox
 from directory.db import Base, UTCDateTime, table_facts, withheld
 from directory.errors import Conflict, Gone, InvalidInput, NotAllowed, NotFound, TooMany
 from directory.mail import carried_as_is
@@ -95,14 +95,15 @@ def digest(token: str) -> str:
 
 
 def invitation_address(raw: str) -> str:
-    """*raw* as exactly one plain address (no display name, comment, group or list), its
-    domain IDNA-normalised and in ASCII when it can be (what is mailed to and shown: no
-    look-alike letters); InvalidInput otherwise."""
+    """*raw* as exactly one plain address (``directory.addresses.parse_mailbox``, not strict: no
+    display name, comment, group or list; the domain IDNA-normalised and in ASCII), its local
+    part as written (any a user may sign in with, but never one a mail header would read as
+    another address); InvalidInput otherwise."""
     try:
-        parsed = validate_email(raw.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise InvalidInput(f"Not one plain e-mail address: {exc}", field="email") from exc
-    address = parsed.ascii_email or parsed.normalized
+        mailbox = parse_mailbox(raw.strip(), strict=False)
+    except AddressError as exc:
+        raise InvalidInput(str(exc), field="email") from exc
+    address = mailbox.as_written
     if not carried_as_is(address):
         raise InvalidInput("Not one plain e-mail address: a mail header would read it as "
                            "another one.", field="email")
@@ -113,10 +114,9 @@ def same_address(first: str, second: str) -> bool:
     """Whether two addresses name the same mailbox (domains compared in ASCII, case ignored)."""
     def key(address: str) -> str:
         try:
-            parsed = validate_email(address, check_deliverability=False)
-        except EmailNotValidError:
+            return parse_mailbox(address.strip(), strict=False).address
+        except AddressError:
             return address.strip().lower()
-        return (parsed.ascii_email or parsed.normalized).lower()
     return key(first) == key(second)
 
 

@@ -24,7 +24,7 @@ from api.oauth.throttle import signin_failed, signin_succeeded, signin_wait
 from api.problems import status_of
 from api.state import app_state, db_session
 from directory.accounts import User, authenticate, end_session, session_user, start_session
-from directory.claims import verify_claim
+from directory.claims import confirm_claim_link
 from directory.errors import DomainError
 
 pages = Blueprint("pages", __name__)
@@ -196,11 +196,10 @@ def confirm_claim() -> Response:
                         form_action=request.path, token=token, button=t["claim_confirm"])
     session_ = db_session()
     try:
-        verify_claim(session_, token)
+        confirm_claim_link(session_, token)
     except DomainError as exc:  # an HTML page, not a problem: its status is the problem's
         session_.rollback()
         return _message(t["error_title"], str(exc), status_of(exc))
-    session_.commit()
     return _message(t["claim_title"], t["claim_done"], 200, is_error=False)
 
 

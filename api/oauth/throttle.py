@@ -1,6 +1,6 @@
 """Who may try a password or a client secret again, and when: failures count, successes never.
 
-Sign-in on the authorization page (keys in ``api.limits``' failure backoff):
+Sign-in on the authorization page (keys in ``api.limit_counts``' failure backoff):
 
 - per account and address: ``AUTH_FAILURES_FREE`` wrong passwords, then a wait doubling from
   1 s with every further one (at most 15 minutes): guessing one account from one address;
@@ -20,14 +20,14 @@ client and address, and per address.
 
 from __future__ import annotations
 
-from api.limits import (
-    address_key,
+from api.limit_counts import (
     clear_failures,
     failure_wait,
     failures_of,
     first_attempt_wait,
     record_failure,
 )
+from api.limits import address_key
 from api.state import app_state
 
 SIGNIN = "signin"

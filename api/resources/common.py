@@ -10,12 +10,16 @@ from marshmallow import Schema, ValidationError, fields, validate
 from api.smorest import Tag
 
 # Groups of the docs several resources make: the consumers' side of reaching an enterprise
-# (follows, experiences, contacts, callback requests) and the enterprise's side of it.
+# (follows, experiences, contacts, callback requests), the enterprise's side of it, and accounts
+# (me, claims, reports, listing status).
 CONSUMERS = Tag("consumers", "Consumers: follow enterprises and their notices, report how a "
                              "contact went, share context with a contact, ask for a call back.")
 SERVICE = Tag("service", "Serving consumers: live status, handoffs, callback requests and "
                          "insights (owners and editors), webhooks (owners).")
 MANAGE = Tag("manage", "Enterprise self-service: keep your listing right (owners and editors).")
+
+# People's accounts, their claims of listings and reports, and the administrators' queues.
+ACCOUNTS = Tag("accounts", "Your account, claims of listings, reports, and administration.")
 
 NAMES_EXAMPLE = {"zh-Hans": "中国工商银行", "zh-Hant": "中國工商銀行",
                  "en": "Industrial and Commercial Bank of China"}

@@ -6,48 +6,28 @@ from __future__ import annotations
 
 from flask import g, make_response
 from flask.views import MethodView
-from flask_smorest import abort
-from marshmallow import fields
 
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
-from api.resources.common import PageArgsSchema, line
-from api.resources.member_common import (
-    ENTERPRISE,
-    USER,
-    MemberListSchema,
-    MemberSchema,
-    RoleSchema,
-    client_id,
-    member_dump,
-    members_page,
-)
-from api.smorest import RATE_LIMIT_HEADERS, Blueprint
+from api.pagination import listing_answer
+from api.presenters.members import member_dump
+from api.resources.common import PageArgsSchema
+from api.schemas.members import MemberAddSchema, MemberListSchema, MemberSchema, RoleSchema
+from api.smorest import RATE_LIMIT_HEADERS, Blueprint, path_parameter
 from api.state import db_session
-from api.writes import json_body_doc, load_body, no_store, protected_doc
-from directory.listings import ENTERPRISE_ID
-from directory.members import Asker, add_member, change_role, remove_member
-from directory.models import Enterprise
-
-
-class MemberAddSchema(RoleSchema):
-    email = fields.String(required=True, validate=line(254), metadata={
-        "description": "The address of an existing user (their sign-in name).",
-        "example": "li.lei@icbc.com.cn"})
+from api.writes import client_id, json_body_doc, load_body, no_store, protected_doc
+from directory.listing_members import (
+    admin_add_member,
+    admin_listing_members,
+    admin_remove_member,
+    admin_set_member_role,
+)
 
 blp = Blueprint("member_admin", __name__, url_prefix="/v1",
                 description="Administrators: who keeps any listing (scope admin).")
 
-
-# --- administrators --------------------------------------------------------------------------
-
-def _admin_listing(enterprise_id: str) -> Enterprise:
-    if not g.current_user.is_admin:
-        abort(403, message="Only c800 administrators may do this.")
-    enterprise = db_session().get(Enterprise, enterprise_id) if ENTERPRISE_ID.match(enterprise_id) else None
-    if enterprise is None:
-        abort(404, message=f"No enterprise has the id {enterprise_id!r}.")
-    return enterprise
+ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
+USER = path_parameter("user_id", "The member's user id.", "usr_0f3c9a7e1b2d4c5a")
 
 
 @blp.route("/admin/enterprises/<string:enterprise_id>/members", parameters=[ENTERPRISE])
@@ -61,7 +41,8 @@ class AdminMembers(MethodView):
 
         Every owner and editor of any listing, suspended ones included.
         """
-        return members_page(_admin_listing(enterprise_id).id, args)
+        return listing_answer(admin_listing_members(db_session(), g.current_user, enterprise_id),
+                              args, member_dump, MemberListSchema)
 
     @blp.response(201, MemberSchema, headers=RATE_LIMIT_HEADERS)
     @blp.doc(**json_body_doc(MemberAddSchema, {"email": "li.lei@icbc.com.cn", "role": "owner"}))
@@ -75,13 +56,9 @@ class AdminMembers(MethodView):
         Makes the user with the address an owner or editor at once, no invitation needed
         (e.g. after a claim decided outside c800).
         """
-        session = db_session()
-        enterprise = _admin_listing(enterprise_id)
         body = load_body(MemberAddSchema)
-        membership, user, _new = add_member(session, enterprise, body["email"], body["role"],
-                                            Asker(g.current_user, admin=True), client_id(),
-                                            only_new=True)
-        session.commit()
+        membership, user = admin_add_member(db_session(), g.current_user, enterprise_id, **body,
+                                            client_id=client_id())
         return no_store(MemberSchema().dump(member_dump(membership, user)), 201)
 
 
@@ -98,12 +75,9 @@ class AdminMember(MethodView):
         The last owner may be made an editor: the listing is then unowned, no longer
         `verified` (until a claim or the team's data says so again), kept in its history.
         """
-        session = db_session()
-        enterprise = _admin_listing(enterprise_id)
         role = load_body(RoleSchema)["role"]
-        membership, user = change_role(session, enterprise, user_id, role,
-                                       Asker(g.current_user, admin=True), client_id())
-        session.commit()
+        membership, user = admin_set_member_role(db_session(), g.current_user, enterprise_id,
+                                                 user_id, role, client_id())
         return no_store(MemberSchema().dump(member_dump(membership, user)))
 
     @blp.response(204, description="Removed: the member's tokens no longer reach the listing.",
@@ -117,9 +91,5 @@ class AdminMember(MethodView):
         is then unowned, no longer `verified`, and the pending invitations that owner sent
         are revoked. Kept in the listing's history.
         """
-        session = db_session()
-        enterprise = _admin_listing(enterprise_id)
-        remove_member(session, enterprise, user_id, Asker(g.current_user, admin=True),
-                      client_id())
-        session.commit()
+        admin_remove_member(db_session(), g.current_user, enterprise_id, user_id, client_id())
         return make_response("", 204)

@@ -1,6 +1,6 @@
 """Who keeps a listing: its owners manage members and invitations, an invitee accepts with the
-mailed code, a member leaves (the rules: directory/members.py; administrators:
-api/resources/member_admin.py).
+mailed code, a member leaves (the use cases: directory/listing_members.py, the rules:
+directory/members.py; administrators: api/resources/member_admin.py).
 
 Invitations are accepted through the API (``POST /v1/me/invitations/accept`` with the code in
 the body): the mail carries the code and no link, so no secret sits in a URL (logs, Referer,
@@ -9,94 +9,45 @@ history) and no address is made from the request's Host header.
 
 from __future__ import annotations
 
-import logging
-
 from flask import g, make_response, url_for
 from flask.views import MethodView
-from flask_smorest import abort
-from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
-from api.pagination import page_answer
-from api.resources.common import PageArgsSchema, page_of
-from api.resources.member_common import (
-    ENTERPRISE,
-    USER,
+from api.pagination import listing_answer
+from api.presenters.members import invitation_dump, member_dump
+from api.resources.common import PageArgsSchema
+from api.schemas.members import (
+    AcceptedSchema,
+    AcceptSchema,
+    InvitationListSchema,
+    InvitationSchema,
     InviteSchema,
     MemberListSchema,
     MemberSchema,
     RoleSchema,
-    client_id,
-    member_dump,
-    members_page,
 )
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import app_state, db_session
-from api.writes import json_body_doc, kept_listing, load_body, no_store, protected_doc
-from directory.mail import MailError, compose, send
-from directory.members import (
-    INVITATION_LIFETIME,
-    Asker,
-    Invitation,
-    accept_invitation,
-    change_role,
-    find_invitation,
-    invite,
-    remove_member,
-    revoke_invitation,
+from api.writes import client_id, json_body_doc, load_body, no_store, protected_doc
+from directory.listing_members import (
+    invite_member,
+    join_listing,
+    listing_invitation,
+    listing_members,
+    pending_invitations,
+    remove_listing_member,
+    set_member_role,
+    withdraw_invitation,
 )
-from directory.models import Enterprise, utcnow
-from directory.pages import Key
 
 blp = Blueprint("members", __name__, url_prefix="/v1",
                 description="Who keeps a listing: owners manage members and invitations, an "
                             "invitee accepts, a member leaves (editors edit content only).")
-log = logging.getLogger(__name__)
 
+ENTERPRISE = path_parameter("enterprise_id", "Opaque id of the enterprise.", "ent_9f7532f6acdd")
+USER = path_parameter("user_id", "The member's user id.", "usr_0f3c9a7e1b2d4c5a")
 INVITATION = path_parameter("invitation_id", "Opaque id of the invitation.", "inv_3c4d5e6f7a8b9c0d")
-
-
-class AcceptSchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(1, 128), metadata={
-        "description": "The invitation code from the mail (works once, for 7 days).",
-        "example": "5VQm0fJ3kz8b2W1pXyRtN4aLcD7eHgUi9oSsKqBv6Mw"})
-
-
-class InvitationSchema(Schema):
-    id = fields.String(metadata={"description": "Opaque invitation id.", "example": "inv_3c4d5e6f7a8b9c0d"})
-    enterprise_id = fields.String(metadata={"description": "The listing.", "example": "ent_9f7532f6acdd"})
-    email = fields.String(metadata={"description": "The address invited (domain in ASCII).",
-                                    "example": "li.lei@icbc.com.cn"})
-    role = fields.String(metadata={"description": "The role it gives.", "example": "editor"})
-    status = fields.String(metadata={"description": "`pending`, `expired`, `accepted` or `revoked`.",
-                                     "example": "pending"})
-    invited_by = fields.String(allow_none=True, metadata={"description": "The inviting owner.",
-                                                          "example": "usr_7a8b9c0d1e2f3a4b"})
-    created_at = fields.DateTime(metadata={"description": "When it was sent.",
-                                           "example": "2026-12-02T09:00:00+00:00"})
-    expires_at = fields.DateTime(metadata={"description": "Until when it may be accepted.",
-                                           "example": "2026-12-09T09:00:00+00:00"})
-
-
-class AcceptedSchema(Schema):
-    enterprise_id = fields.String(metadata={"description": "The listing you keep now.",
-                                            "example": "ent_9f7532f6acdd"})
-    role = fields.String(metadata={"description": "Your role on it.", "example": "editor"})
-    invitation_id = fields.String(metadata={"description": "The invitation accepted.",
-                                            "example": "inv_3c4d5e6f7a8b9c0d"})
-
-
-InvitationListSchema = page_of("InvitationList", InvitationSchema,
-                               "Pending (and expired, not revoked) invitations, newest first.")
-
-
-def invitation_dump(invitation: Invitation) -> dict:
-    return {"id": invitation.id, "enterprise_id": invitation.enterprise_id, "email": invitation.email,
-            "role": invitation.role, "status": invitation.state_at(utcnow()),
-            "invited_by": invitation.invited_by, "created_at": invitation.created_at,
-            "expires_at": invitation.expires_at}
 
 
 # --- owners ----------------------------------------------------------------------------------
@@ -113,8 +64,8 @@ class Members(MethodView):
         Owners only: every owner and editor, with their address, role, since when and who
         invited them.
         """
-        enterprise = kept_listing(db_session(), enterprise_id, write=False, owner=True)
-        return members_page(enterprise.id, args)
+        return listing_answer(listing_members(db_session(), g.current_user, enterprise_id), args,
+                              member_dump, MemberListSchema)
 
 
 @blp.route("/manage/enterprises/<string:enterprise_id>/members/<string:user_id>",
@@ -131,12 +82,9 @@ class Member(MethodView):
         Owners only. The last owner cannot be made an editor (409): make someone else an
         owner first. An owner made editor loses the invitations they sent that are pending.
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id, owner=True)
         role = load_body(RoleSchema)["role"]
-        membership, user = change_role(session, enterprise, user_id, role, Asker(g.current_user),
-                                       client_id())
-        session.commit()
+        membership, user = set_member_role(db_session(), g.current_user, enterprise_id, user_id, role,
+                                           client_id())
         return no_store(MemberSchema().dump(member_dump(membership, user)))
 
     @blp.response(204, description="Removed: the member's tokens no longer reach the listing, "
@@ -150,11 +98,7 @@ class Member(MethodView):
         Owners remove anyone; any member removes themself (leaves). The last owner can do
         neither (409). What the member did stays: edits, webhooks, live statuses.
         """
-        session = db_session()
-        me = g.current_user
-        enterprise = kept_listing(session, enterprise_id, write=False, owner=user_id != me.id)
-        remove_member(session, enterprise, user_id, Asker(me), client_id())
-        session.commit()
+        remove_listing_member(db_session(), g.current_user, enterprise_id, user_id, client_id())
         return make_response("", 204)
 
 
@@ -169,11 +113,8 @@ class Invitations(MethodView):
 
         Owners only; newest first, expired ones included (as `expired`) until revoked.
         """
-        enterprise = kept_listing(db_session(), enterprise_id, write=False, owner=True)
-        query = select(Invitation).where(Invitation.enterprise_id == enterprise.id,
-                                         Invitation.status == "pending")
-        return page_answer(query, Key.newest_first(Invitation.created_at, Invitation.id), args,
-                           invitation_dump, InvitationListSchema)
+        return listing_answer(pending_invitations(db_session(), g.current_user, enterprise_id), args,
+                              invitation_dump, InvitationListSchema)
 
     @blp.response(201, InvitationSchema, headers={**RATE_LIMIT_HEADERS, "Location": {
         "description": "The invitation.", "schema": {"type": "string"},
@@ -190,40 +131,17 @@ class Invitations(MethodView):
         the account with that address); only its digest is stored. A listing sends at most
         `MEMBER_INVITATIONS_PER_DAY` invitations in 24 hours (20 by default; 429 after).
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id, owner=True)
         body = load_body(InviteSchema)
-        per_day = app_state().config.member_invitations_per_day
-        invitation, token = invite(session, enterprise, body["email"], body["role"],
-                                   Asker(g.current_user), per_day=per_day)
-        _mail_invitation(invitation, token, enterprise)
-        session.commit()
+        state = app_state()
+        invitation = invite_member(db_session(), g.current_user, enterprise_id, **body,
+                                   per_day=state.config.member_invitations_per_day,
+                                   mailer=state.mailer,
+                                   accept_with=f"POST {url_for('members.InvitationAccept')}")
         response = no_store(InvitationSchema().dump(invitation_dump(invitation)), 201)
-        response.headers["Location"] = url_for("members.InvitationOne", enterprise_id=enterprise.id,
+        response.headers["Location"] = url_for("members.InvitationOne",
+                                               enterprise_id=invitation.enterprise_id,
                                                invitation_id=invitation.id)
         return response
-
-
-def _mail_invitation(invitation: Invitation, token: str, enterprise: Enterprise) -> None:
-    config = app_state().config
-    name = enterprise.name_zh_hans or enterprise.name_en or enterprise.id
-    role = {"owner": "所有者 (owner)", "editor": "编辑 (editor)"}[invitation.role]
-    days = INVITATION_LIFETIME.days
-    body = (f"{g.current_user.email} 邀请你以「{role}」身份管理 c800 上「{name}」的企业信息。\n"
-            f"请用本邮箱（{invitation.email}）的 c800 账户登录，在应用中输入下面的邀请码"
-            f"（{days} 天内有效，只能使用一次）：\n\n{token}\n\n"
-            f"{g.current_user.email} invited you to keep the c800 listing of {name} as {role}. "
-            f"Sign in to c800 with the account of this address ({invitation.email}) and enter the "
-            f"code above within {days} days; it works once. (Apps accept it with "
-            f"POST /v1/me/invitations/accept.) If you do not know the sender, ignore this message.\n")
-    message = compose(config.mail_from, invitation.email, f"c800: 邀请 / invitation — {name}", body)
-    try:
-        send(message, mail_dir=config.data_dir / "mail", mail_url=config.mail_url)
-    except MailError as exc:
-        log.error("invitation %s: %s", invitation.id, exc)
-        db_session().rollback()
-        abort(503, message="The invitation mail could not be sent; nothing was kept. Try again "
-                           "later.", headers={"Retry-After": "60"})
 
 
 @blp.route("/manage/enterprises/<string:enterprise_id>/invitations/<string:invitation_id>",
@@ -238,9 +156,7 @@ class InvitationOne(MethodView):
 
         Owners only: its state (`pending`, `expired`, `accepted`, `revoked`).
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id, write=False, owner=True)
-        invitation = find_invitation(session, enterprise.id, invitation_id)
+        invitation = listing_invitation(db_session(), g.current_user, enterprise_id, invitation_id)
         return no_store(InvitationSchema().dump(invitation_dump(invitation)))
 
     @blp.response(204, description="Revoked: its code no longer works.", headers=RATE_LIMIT_HEADERS)
@@ -253,10 +169,7 @@ class InvitationOne(MethodView):
         Owners only; a pending or expired invitation. An accepted one is a 409: remove the
         member instead.
         """
-        session = db_session()
-        enterprise = kept_listing(session, enterprise_id, write=False, owner=True)
-        revoke_invitation(session, enterprise, invitation_id, Asker(g.current_user))
-        session.commit()
+        withdraw_invitation(db_session(), g.current_user, enterprise_id, invitation_id)
         return make_response("", 204)
 
 
@@ -278,9 +191,7 @@ class InvitationAccept(MethodView):
         member with the role it gives; a member already keeps their role or becomes an owner
         when invited as one.
         """
-        session = db_session()
         token = load_body(AcceptSchema)["token"]
-        membership, invitation = accept_invitation(session, token, g.current_user)
-        session.commit()
+        membership, invitation = join_listing(db_session(), g.current_user, token)
         return no_store(AcceptedSchema().dump({"enterprise_id": membership.enterprise_id,
                                                "role": membership.role, "invitation_id": invitation.id}))

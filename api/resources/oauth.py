@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from flask import Blueprint, Response, g, jsonify, request
 
 from api.http import MAX_FORM_FIELDS
-from api.limits import client_quota_wait, count_client_request
+from api.limit_counts import client_quota_wait, count_client_request
 from api.oauth.server import oauth_server, oauth_values_ok, server_metadata
 from api.oauth.throttle import client_auth_failed, client_auth_succeeded, client_auth_wait
 from api.problems import PROBLEM_MEDIA_TYPE, problem_response

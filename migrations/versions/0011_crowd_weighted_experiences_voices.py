@@ -22,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 ALL_HOURS = 168
-# What a report.filed event's data may hold (api/resources/accounts.py: report_event).
+# What a report.filed event's data may hold (directory/reports.py: report_event).
 REPORT_EVENT_FIELDS = ("id", "channel_id", "topic", "status", "created_at", "url")
 
 

@@ -150,6 +150,20 @@ def test_the_link_goes_to_the_parsed_address_alone(client):
     assert message["Cc"] is None and message["Bcc"] is None
 
 
+def test_a_claim_whose_mail_cannot_be_sent_is_not_kept(client, monkeypatch):
+    headers = sign_up(client)
+    monkeypatch.setattr(client.application.extensions["c800"].config, "mail_url", "smtp://127.0.0.1:9")
+    seen = mails(client)
+    answer = claim(client, "service@cmbchina.com", CMB, headers)
+    assert answer.status_code == 503 and answer.mimetype == PROBLEM
+    assert answer.headers["Retry-After"] == "60"
+    assert "could not be sent" in answer.get_json()["detail"]
+    assert mails(client) == seen
+    monkeypatch.undo()
+    again = claim(client, "service@cmbchina.com", CMB, headers)  # nothing pending blocks it
+    assert again.status_code == 202, again.get_json()
+
+
 def _link_token(path: Path) -> str:
     return re.search(r"/claims/verify\?token=(\S+)", read_mail(path).get_content()).group(1)
 

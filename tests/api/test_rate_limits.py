@@ -1,4 +1,5 @@
-"""Rate limits (api/limits.py) against real Redis on 127.0.0.1:6379 and against process memory.
+"""Rate limits (api/limits.py, api/limit_counts.py) against real Redis on 127.0.0.1:6379 and
+against process memory.
 
 Each app counts under its own key prefix, so tests never see each other's counters on the
 shared Redis. If that Redis is down it is started; if it still does not answer the Redis
@@ -21,15 +22,14 @@ from flask.views import MethodView
 
 from api import create_app
 from api.config import TESTING_RATE_LIMIT, Config
-from api.limits import (
+from api.limit_counts import (
     backoff_seconds,
     clear_failures,
     failure_wait,
     first_attempt_wait,
-    limit_reports,
-    named_limit,
     record_failure,
 )
+from api.limits import limit_reports, named_limit
 from tests.conftest import _fresh
 from tests.live import free_port
 
