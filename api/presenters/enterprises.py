@@ -9,7 +9,7 @@ from datetime import datetime
 from api.cache import not_after
 from api.http import pick_name
 from api.presenters.channels import channel_dump, context_for, public_source, review_dump
-from api.resources.common import names_dump
+from api.presenters.common import names_dump
 from directory.listing_detail import ListingDetail
 from directory.models import Enterprise
 from directory.reach import serves_region

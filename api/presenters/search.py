@@ -9,8 +9,8 @@ from datetime import datetime
 
 from api.http import pick_name
 from api.presenters.channels import channel_dump, context_for
+from api.presenters.common import names_dump
 from api.presenters.enterprises import summary_dump
-from api.resources.common import names_dump
 from directory.models import Enterprise
 from directory.search_listings import FoundListings
 

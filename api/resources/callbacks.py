@@ -13,7 +13,7 @@ from api.oauth.protect import require_scope
 from api.pagination import listing_answer
 from api.presenters.callbacks import callback_dump
 from api.problems import invalid_input_detail
-from api.resources.common import CONSUMERS, SERVICE, PageArgsSchema
+from api.resources.common import CONSUMERS, SERVICE
 from api.schemas.callbacks import (
     CallbackCreateSchema,
     CallbackListSchema,
@@ -21,6 +21,7 @@ from api.schemas.callbacks import (
     CallbackQueueArgsSchema,
     CallbackSchema,
 )
+from api.schemas.common import PageArgsSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import db_session
 from api.writes import json_body_doc, load_body, no_store, protected_doc

@@ -11,7 +11,8 @@ from api.idempotency import idempotent
 from api.oauth.protect import require_scope
 from api.pagination import listing_answer
 from api.presenters.experiences import experience_dump, waits_dump
-from api.resources.common import CONSUMERS, PageArgsSchema
+from api.resources.common import CONSUMERS
+from api.schemas.common import PageArgsSchema
 from api.schemas.experiences import (
     ExperienceCreateSchema,
     ExperienceListSchema,

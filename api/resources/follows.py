@@ -10,7 +10,8 @@ from api.http import preferred_language
 from api.oauth.protect import require_scope
 from api.pagination import listing_answer
 from api.presenters.follows import follow_dump, followed_notice_dump
-from api.resources.common import CONSUMERS, PageArgsSchema
+from api.resources.common import CONSUMERS
+from api.schemas.common import PageArgsSchema
 from api.schemas.follows import FollowedNoticeListSchema, FollowListSchema, FollowSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, NoQuerySchema, path_parameter
 from api.state import db_session

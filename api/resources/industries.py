@@ -6,7 +6,8 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from api.http import pick_name, preferred_language
-from api.resources.common import NamesSchema, names_dump
+from api.presenters.common import names_dump
+from api.schemas.common import NamesSchema
 from api.smorest import READ_HEADERS, Blueprint, NoQuerySchema, public_read
 from api.state import db_session
 from directory.listings import list_industries

@@ -11,7 +11,7 @@ from api.idempotency import idempotent
 from api.oauth.protect import require_scope
 from api.pagination import listing_answer
 from api.presenters.members import member_dump
-from api.resources.common import PageArgsSchema
+from api.schemas.common import PageArgsSchema
 from api.schemas.members import MemberAddSchema, MemberListSchema, MemberSchema, RoleSchema
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, path_parameter
 from api.state import db_session

@@ -16,7 +16,7 @@ from api.idempotency import idempotent
 from api.oauth.protect import require_scope
 from api.pagination import listing_answer
 from api.presenters.members import invitation_dump, member_dump
-from api.resources.common import PageArgsSchema
+from api.schemas.common import PageArgsSchema
 from api.schemas.members import (
     AcceptedSchema,
     AcceptSchema,

@@ -6,7 +6,8 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from api.http import pick_name, preferred_language
-from api.resources.common import NamesSchema, names_dump
+from api.presenters.common import names_dump
+from api.schemas.common import NamesSchema
 from api.smorest import READ_HEADERS, Blueprint, public_read
 from directory.regions import LEVELS, list_regions
 

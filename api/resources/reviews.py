@@ -13,7 +13,7 @@ from sqlalchemy import select
 from api.idempotency import idempotent
 from api.oauth.protect import require_scope
 from api.pagination import page_answer
-from api.resources.common import text
+from api.schemas.common import text
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, path_parameter
 from api.state import db_session
 from api.writes import json_body_doc, load_body, protected_doc

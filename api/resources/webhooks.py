@@ -11,7 +11,8 @@ from api.oauth.protect import require_scope
 from api.pagination import listing_answer
 from api.presenters.webhooks import delivery_dump, new_webhook_dump, webhook_dump
 from api.problems import invalid_input_detail
-from api.resources.common import SERVICE, PageArgsSchema
+from api.resources.common import SERVICE
+from api.schemas.common import PageArgsSchema
 from api.schemas.webhooks import (
     DeliveryListSchema,
     NewWebhookSchema,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import PageArgsSchema, line, page_of, text
+from api.schemas.common import PageArgsSchema, line, page_of, text
 from directory.instants import Instant
 
 

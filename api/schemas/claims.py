@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import line, text
+from api.schemas.common import line, text
 from directory.claims import CLAIM_METHODS
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import line, text
 from api.schemas.channels import LinkSchema
+from api.schemas.common import line, text
 from directory.links import PLATFORMS
 
 

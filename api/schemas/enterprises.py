@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema
 from api.schemas.channels import (
     CHANNEL_EXAMPLE,
     REVIEW_EXAMPLE,
@@ -14,6 +13,7 @@ from api.schemas.channels import (
     ManagedChannelSchema,
     ReviewSchema,
 )
+from api.schemas.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema
 from api.schemas.notices import NoticeSchema, PublicNoticeSchema
 from directory.instants import Instant
 from directory.links import PLATFORMS

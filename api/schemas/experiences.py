@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import StrictBoolean, StrictInteger, page_of
+from api.schemas.common import StrictBoolean, StrictInteger, page_of
 from directory.instants import Instant
 
 

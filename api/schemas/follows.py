@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from api.resources.common import page_of
+from api.schemas.common import page_of
 from api.schemas.notices import NoticeLinkSchema
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import text
+from api.schemas.common import text
 
 
 class StatusChangeSchema(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import StrictInteger, line
+from api.schemas.common import StrictInteger, line
 from directory.experiences import LIVE_STATES
 from directory.instants import Instant
 

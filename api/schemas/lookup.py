@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import CONTROL, SPACE, SpecPattern
+from api.schemas.common import CONTROL, SPACE, SpecPattern
 from api.schemas.enterprises import SUMMARY_EXAMPLE, EnterpriseSummarySchema
 from directory.lookup import HINT_CODES, MATCHED_BY
 from directory.lookup_input import INPUT_KINDS, MAX_INPUT

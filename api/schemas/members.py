@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import line, page_of
+from api.schemas.common import line, page_of
 from directory.accounts import ROLES
 
 

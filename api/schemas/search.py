@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import NAMES_EXAMPLE, NOT_BLANK, NamesSchema
 from api.schemas.channels import CHANNEL_EXAMPLE, ChannelSchema
+from api.schemas.common import NAMES_EXAMPLE, NOT_BLANK, NamesSchema
 from api.schemas.enterprises import EnterpriseListArgsSchema, EnterpriseSummarySchema
 from directory.links import PLATFORMS
 from directory.search_listings import MAIN_CHANNELS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import NAMES_EXAMPLE
+from api.schemas.common import NAMES_EXAMPLE
 
 
 class VersionSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.resources.common import page_of
+from api.schemas.common import page_of
 from directory.claims import REPORT_STATUSES, REPORT_TOPICS
 from directory.contacts import CALLBACK_STATUSES
 from directory.links import PLATFORMS
