@@ -36,7 +36,7 @@ from directory.lookup_keys import registrable_domain
 from directory.mail import Mailer, MailError
 from directory.mailboxes import is_mailbox_provider
 from directory.models import Enterprise, utcnow
-from directory.pages import Key, Listing
+from directory.pages import Listing, queue
 
 CLAIM_METHODS = ("email", "admin")
 CLAIM_STATUSES = ("pending", "verified", "approved", "rejected")
@@ -280,13 +280,7 @@ def my_claim(session: Session, user: User, claim_id: str) -> Claim:
 def claims_queue(user: User, status: str | None) -> Listing:
     """The claims an administrator decides (only those in *status* when given), oldest first."""
     require_admin(user)
-    if status is not None and status not in CLAIM_STATUSES:
-        raise InvalidInput("The request's parameters are not valid.",
-                           errors={"status": [f"One of: {', '.join(CLAIM_STATUSES)}."]})
-    query = select(Claim)
-    if status:
-        query = query.where(Claim.status == status)
-    return Listing(query, Key.ascending(Claim.id))
+    return queue(Claim, CLAIM_STATUSES, status)
 
 
 def decide_claim(session: Session, user: User, claim_id: str, *, approve: bool,

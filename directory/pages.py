@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -106,6 +106,18 @@ class Listing:
     query: Select
     key: Key
     key_of: Callable[[Any], tuple[KeyValue, ...]] | None = None
+
+
+def queue(model: Any, statuses: Sequence[str], status: str | None) -> Listing:
+    """The rows of *model* (only those in *status*, one of *statuses*, when given), oldest
+    first: the queues administrators work through."""
+    if status is not None and status not in statuses:
+        raise InvalidInput("The request's parameters are not valid.",
+                           errors={"status": [f"One of: {', '.join(statuses)}."]})
+    query = select(model)
+    if status:
+        query = query.where(model.status == status)
+    return Listing(query, Key.ascending(model.id))
 
 
 @dataclass

@@ -9,15 +9,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.accounts import User, require_admin
 from directory.claims import REPORT_STATUSES, ClaimError, Report
-from directory.errors import InvalidInput, NotFound
+from directory.errors import NotFound
 from directory.listings import public_enterprise
 from directory.models import Enterprise, utcnow
-from directory.pages import Key, Listing
+from directory.pages import Listing, queue
 from directory.webhooks import emit
 
 ListingAt = Callable[[str], str]  # an enterprise id -> where its keepers read their listing
@@ -60,13 +59,7 @@ def report_listing(session: Session, reporter: User | None, enterprise_id: str, 
 def reports_queue(user: User, status: str | None) -> Listing:
     """The reports administrators handle (only those in *status* when given), oldest first."""
     require_admin(user)
-    if status is not None and status not in REPORT_STATUSES:
-        raise InvalidInput("The request's parameters are not valid.",
-                           errors={"status": [f"One of: {', '.join(REPORT_STATUSES)}."]})
-    query = select(Report)
-    if status:
-        query = query.where(Report.status == status)
-    return Listing(query, Key.ascending(Report.id))
+    return queue(Report, REPORT_STATUSES, status)
 
 
 def handle_report(session: Session, user: User, report_id: str, *, status: str,
