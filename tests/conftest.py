@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -24,10 +25,15 @@ from api.config import Config
 from directory.db import make_engine
 from directory.importer import import_directory
 from directory.sessions import make_session_factory
+from tests.factories import write_data
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
+REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+               "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+               "--logfile", "/var/log/redis/ci.log"]
 
 
 def _postgres_answers(url: str) -> bool:
@@ -150,8 +156,6 @@ def client_over_records(request: pytest.FixtureRequest, tmp_path_factory: pytest
                         records: list[dict], **settings: object) -> Iterator:
     """A test client of an app over a fresh database (``request.param``) holding *records*,
     imported through the importer, with Config *settings*; ``client.application`` is the app."""
-    from tests.directory.test_importer import write_data
-
     folder = tmp_path_factory.mktemp("records")
     generator = _fresh(request, request.param, folder)
     url = next(generator)
@@ -166,3 +170,27 @@ def client_over_records(request: pytest.FixtureRequest, tmp_path_factory: pytest
     yield client
     state.engine.dispose()
     next(generator, None)
+
+
+# --- Redis: the machine's own; each app under test counts under a key prefix of its own ---------
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The URL of the machine's Redis; started if it was down."""
+    if redis_answers(REDIS_URL):
+        return REDIS_URL
+    result = subprocess.run(REDIS_START, capture_output=True, text=True, timeout=30, check=False)
+    for _ in range(30):
+        if redis_answers(REDIS_URL):
+            return REDIS_URL
+        time.sleep(0.3)
+    pytest.fail(f"Redis at {REDIS_URL} is down and could not be started: "
+                f"{result.stdout}{result.stderr}")
+

@@ -11,8 +11,8 @@ import requests
 
 from directory.accounts import add_member, create_user
 from directory.credentials import OAuthClient, digest
+from tests.factories import LISTING, one_listing
 from tests.live import gunicorn
-from tests.test_faults import LISTING, one_listing
 
 
 def _owner_with_a_client(sessions) -> None:  # noqa: ANN001 - a sessionmaker

@@ -16,7 +16,7 @@ import pytest
 from directory.db import make_engine
 from directory.importer import import_directory
 from directory.sessions import make_session_factory
-from tests.directory.test_importer import enterprise, write_data
+from tests.factories import enterprise, write_data
 from tests.live import gunicorn
 
 LISTING = "ent_000000000001"

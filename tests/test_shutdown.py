@@ -27,8 +27,8 @@ import time
 from sqlalchemy import select
 
 from directory.claims import Report
+from tests.factories import LISTING, one_listing
 from tests.live import MASTERS, PROCESSES, gunicorn, worker_pids
-from tests.test_faults import LISTING, one_listing
 
 GRACEFUL_TIMEOUT = 20  # gunicorn.conf.py
 

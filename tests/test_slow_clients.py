@@ -17,8 +17,8 @@ import socket
 import threading
 import time
 
+from tests.factories import LISTING, one_listing
 from tests.live import gunicorn
-from tests.test_faults import LISTING, one_listing
 
 SLOW_CLIENTS = 50
 PIPELINED = 10  # of them: a whole request first, then the trickled head of a second one

@@ -37,7 +37,7 @@ from directory.experiences import Experience, LiveStatus
 from directory.members import Invitation
 from directory.webhooks import EVENTS, Webhook
 from tests.conftest import BACKEND_PARAMS, client_over_records
-from tests.directory.test_importer import enterprise
+from tests.factories import enterprise
 
 A = "ent_authz_alpha"
 B = "ent_authz_beta"

@@ -27,12 +27,13 @@ from directory.members import Asker, Invitation, change_role
 from directory.models import Enterprise, utcnow
 from directory.webhooks import EVENTS, Webhook
 from tests.conftest import BACKEND_PARAMS, client_over_records
-from tests.directory.test_importer import enterprise
+from tests.factories import enterprise
 
 PROBLEM = "application/problem+json"
 PEOPLE = ("ann", "bob", "cat", "dan", "eve", "root")
 LISTINGS = {name: f"ent_members_{name}" for name in (
-    "list", "invite", "expiry", "hostile", "bound", "roles", "removal", "race", "takeover", "refused", "mailfail")}
+    "list", "invite", "expiry", "hostile", "bound", "roles", "removal", "race", "takeover", "refused",
+    "mailfail")}
 
 
 def _record(number: int, ident: str) -> dict:

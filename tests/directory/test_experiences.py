@@ -31,7 +31,7 @@ from directory.experiences import (
 )
 from directory.importer import import_directory
 from directory.models import Channel
-from tests.directory.test_importer import enterprise, write_data
+from tests.factories import enterprise, write_data
 
 BACKENDS = pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
 
