@@ -33,3 +33,18 @@ def own_database(request, tmp_path):
         engine.dispose()
         yield url
 
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test module that defines ``on_postgresql(item) -> bool`` keeps only the PostgreSQL rows
+    of its tests for which it answers True; the others are deselected (and reported so)."""
+    kept, dropped = [], []
+    for item in items:
+        rule = getattr(getattr(item, "module", None), "on_postgresql", None)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if rule is not None and "postgresql" in params.values() and not rule(item):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
