@@ -35,6 +35,8 @@ from tests.conftest import _drop_schema, _postgres_schema_url
 from tests.factories import enterprise, write_data
 from tests.live import MASTERS, free_port, gunicorn, worker_pids
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 LISTING = "ent_000000000001"
 REPORTS = f"/v1/enterprises/{LISTING}/reports"
 

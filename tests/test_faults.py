@@ -23,6 +23,8 @@ from directory.claims import Report
 from tests.factories import LISTING, one_listing
 from tests.live import MASTERS, gunicorn, worker_pids
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 BACKENDS = pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
 def _report(base: str, number: int) -> str | None:
     body = json.dumps({"topic": "other", "message": f"负载中的报告 {number}"}).encode()

@@ -19,6 +19,8 @@ from directory.sessions import make_session_factory
 from tests.factories import enterprise, write_data
 from tests.live import gunicorn
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 LISTING = "ent_000000000001"
 
 

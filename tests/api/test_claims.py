@@ -129,6 +129,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("address", HOSTILE)
 def test_a_hostile_address_is_a_422_naming_email_and_mails_nothing(client, address):
     seen = mails(client)

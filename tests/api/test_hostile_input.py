@@ -22,6 +22,8 @@ from api import create_app
 from api.config import Config
 from tests.factories import SPEC_ICBC as ICBC
 
+pytestmark = pytest.mark.slow
+
 # Appended to a parameter's example value: percent-encoded in the query and the path, as the
 # bytes a header carries (WSGI header strings are latin-1) in a header.
 QUERY_VARIANTS = {"NUL": "%00", "control": "%1F", "truncated UTF-8": "%C3%28", "not UTF-8": "%FF"}

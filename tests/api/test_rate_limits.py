@@ -214,6 +214,7 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
         process.wait(timeout=10)
 
 
+@pytest.mark.live
 def test_redis_going_away_while_serving_keeps_answering(make_app, private_redis):
     url, server = private_redis
     client = make_app(rate_limit_anonymous="5/minute", redis_url=url).test_client()

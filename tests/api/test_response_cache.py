@@ -90,6 +90,7 @@ def test_an_edit_through_the_api_is_read_at_once(client):
     assert [item["id"] for item in found][:1] == [B]
 
 
+@pytest.mark.slow
 def test_a_write_by_another_process_is_read_at_once(client):
     """Another process of the host (a worker, a `flask` command) replaces the shared stamp."""
     _description(client, B)  # cached

@@ -17,8 +17,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.factories import EVERY_SCOPE
 from tests.live import gunicorn
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.live, pytest.mark.slow]
 
 MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "20")
 # One worker: with two, hypothesis describes filter lambdas with ast.parse in two threads at

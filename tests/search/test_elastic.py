@@ -25,6 +25,8 @@ from tests.helpers.noida import noida_binary, wait_for_root
 from tests.live import free_port
 from tests.search.conformance import BackendConformance, ids, sample_documents
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 RUN = uuid.uuid4().hex[:8]
 _names = itertools.count()
 

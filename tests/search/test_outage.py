@@ -26,8 +26,9 @@ from tests.factories import enterprise, write_data
 from tests.helpers.noida import noida_binary, wait_for_root
 from tests.live import free_port
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("ELASTICSEARCH_URL")),
-                                reason="stops its own noida-db; a configured cluster is not stopped")
+pytestmark = [pytest.mark.live,
+              pytest.mark.skipif(bool(os.environ.get("ELASTICSEARCH_URL")),
+                                 reason="stops its own noida-db; a configured cluster is not stopped")]
 
 
 class Noida:
