@@ -1,9 +1,11 @@
-# c800 — two commands: `make run` and `make test`. See README.md.
+# c800 — two commands: `make run` and `make test` (and `make check`, the fast tier). See README.md.
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
+# pytest-xdist workers of `make test` and `make check` (auto: one per core)
+TEST_WORKERS ?= auto
 DATA_DIR ?= $(CURDIR)/var
 # Where `make run` is reached: every absolute URL the app makes (mail links, OAuth issuer) uses it.
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
@@ -13,7 +15,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test fuzz install install-test migrate import reindex serve openapi openapi-check data lint clean
+.PHONY: run test check fuzz install install-test migrate import reindex serve openapi openapi-check data lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,9 +50,14 @@ serve: install
 ## make run: install, migrate, load the bundled directory, serve on http://127.0.0.1:$(PORT)
 run: import serve
 
-## make test: install the test dependencies and run the whole suite
+## make test: install the test dependencies and run the whole suite, in parallel (pytest-xdist)
 test: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+
+## make check: the fast tier for everyday work (no slow, live-server or fuzz tests), under 2 minutes
+check: install-test
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder \
+		-m "not slow and not live and not fuzz"
 
 ## make fuzz: the schemathesis run of `make test` with many more examples per operation
 fuzz: install-test

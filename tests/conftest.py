@@ -8,6 +8,7 @@ cannot connect, the tests that need it fail loudly rather than being skipped.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -24,10 +26,15 @@ from api.config import Config
 from directory.db import make_engine
 from directory.importer import import_directory
 from directory.sessions import make_session_factory
+from tests.factories import write_data
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
+REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+               "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+               "--logfile", "/var/log/redis/ci.log"]
 
 
 def _postgres_answers(url: str) -> bool:
@@ -104,30 +111,50 @@ def _fresh(request: pytest.FixtureRequest, backend: str, directory: Path) -> Ite
         _drop_schema(server, schema)
 
 
+@pytest.fixture(scope="session")
+def _kept_per_backend() -> Iterator[dict]:
+    """What the session fixtures below made, kept for the whole session, with the cleanups to
+    run at its end. A parametrized session fixture is torn down and made again each time the
+    next test wants the other parameter; under pytest-xdist a worker switches backends between
+    groups, and the bundled directory takes about 20 s to load and index."""
+    kept: dict = {"cleanups": []}
+    yield kept
+    for cleanup in reversed(kept["cleanups"]):
+        cleanup()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def loaded_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                    ) -> Iterator[str]:
+def loaded_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                    _kept_per_backend: dict) -> str:
     """A migrated database of each backend holding the bundled directory (read-only tests)."""
-    directory = tmp_path_factory.mktemp(f"loaded-{request.param}")
-    for url in _fresh(request, request.param, directory):
+    key = ("database", request.param)
+    if key not in _kept_per_backend:
+        directory = tmp_path_factory.mktemp(f"loaded-{request.param}")
+        generator = _fresh(request, request.param, directory)
+        url = next(generator)
+        _kept_per_backend["cleanups"].append(lambda: next(generator, None))
         engine = make_engine(url)
         with make_session_factory(engine)() as session:
             import_directory(session, BUNDLED_DATA)
             session.commit()
         engine.dispose()
-        yield url
+        _kept_per_backend[key] = url
+    return _kept_per_backend[key]
 
 
 @pytest.fixture(scope="session")
-def app(loaded_database: str, tmp_path_factory: pytest.TempPathFactory):
+def app(loaded_database: str, tmp_path_factory: pytest.TempPathFactory, _kept_per_backend: dict):
     """The app over the bundled directory, once per database backend."""
-    data_dir = tmp_path_factory.mktemp("data")
-    application = create_app(Config.from_env(database_url=loaded_database, data_dir=data_dir,
-                                             testing=True))
-    with application.app_context():
-        application.extensions["c800"].indexer.sync()  # an empty index is built from the database
-    yield application
-    application.extensions["c800"].engine.dispose()
+    key = ("app", loaded_database)
+    if key not in _kept_per_backend:
+        data_dir = tmp_path_factory.mktemp("data")
+        application = create_app(Config.from_env(database_url=loaded_database, data_dir=data_dir,
+                                                 testing=True))
+        with application.app_context():
+            application.extensions["c800"].indexer.sync()  # an empty index is built from the database
+        _kept_per_backend["cleanups"].append(application.extensions["c800"].engine.dispose)
+        _kept_per_backend[key] = application
+    return _kept_per_backend[key]
 
 
 @pytest.fixture
@@ -150,8 +177,6 @@ def client_over_records(request: pytest.FixtureRequest, tmp_path_factory: pytest
                         records: list[dict], **settings: object) -> Iterator:
     """A test client of an app over a fresh database (``request.param``) holding *records*,
     imported through the importer, with Config *settings*; ``client.application`` is the app."""
-    from tests.directory.test_importer import write_data
-
     folder = tmp_path_factory.mktemp("records")
     generator = _fresh(request, request.param, folder)
     url = next(generator)
@@ -166,3 +191,77 @@ def client_over_records(request: pytest.FixtureRequest, tmp_path_factory: pytest
     yield client
     state.engine.dispose()
     next(generator, None)
+
+
+# --- Redis: the machine's own; each app under test counts under a key prefix of its own ---------
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The URL of the machine's Redis; started if it was down."""
+    if redis_answers(REDIS_URL):
+        return REDIS_URL
+    result = subprocess.run(REDIS_START, capture_output=True, text=True, timeout=30, check=False)
+    for _ in range(30):
+        if redis_answers(REDIS_URL):
+            return REDIS_URL
+        time.sleep(0.3)
+    pytest.fail(f"Redis at {REDIS_URL} is down and could not be started: "
+                f"{result.stdout}{result.stderr}")
+
+
+# --- tiers, and how a parallel run orders and groups the tests ---------------------------------
+
+# Module-level pytestmark puts each module in its tier: `fuzz`, `slow` (over about 5 s), `live`
+# (starts a real server process). `make check` runs what is in none of them.
+LONGEST_FIRST = ("fuzz", "slow", "live")
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_longest_first(items: list[pytest.Item]) -> None:
+    """Modules holding fuzz, then slow, then live tests run first (each module's tests in the
+    order pytest chose, after its grouping by fixture parameters), so that under pytest-xdist a
+    long test does not end the run alone while the other workers wait."""
+    rank: dict[str, int] = {}
+    for item in items:
+        tiers = [LONGEST_FIRST.index(m.name) for m in item.iter_markers() if m.name in LONGEST_FIRST]
+        module = item.nodeid.split("::")[0]
+        rank[module] = min([rank.get(module, len(LONGEST_FIRST)), *tiers])
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
+
+
+# Modules whose every test is a scope of its own under `--dist loadscope`: each runs for
+# minutes (the schemathesis runs), and side by side they end sooner.
+ONE_SCOPE_A_TEST = ("tests/api/test_schemathesis.py",)
+_POSTGRESQL_PARAMETER = re.compile(r"[\[-]postgresql[\]-]")
+
+
+def scope_of(nodeid: str) -> str:
+    """A test's scope under ``--dist loadscope`` (one worker runs a scope through, in order):
+    its module and database backend, so that a module's fixtures are built once per backend
+    and the tests that build on those before them see what they made; in ONE_SCOPE_A_TEST
+    the test itself."""
+    module = nodeid.split("::")[0]
+    if module in ONE_SCOPE_A_TEST:
+        return nodeid
+    return f"{module}:{'postgresql' if _POSTGRESQL_PARAMETER.search(nodeid) else 'sqlite'}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
+    """``--dist loadscope`` with the scopes of scope_of (make test and make check use it)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleAndBackend(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return ModuleAndBackend(config, log)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import threading
 import urllib.parse
 
+import pytest
 from selenium.webdriver.common.by import By
 
 from tests.browser import PageHandler, chromium, http_server, wait_for
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 PAGE = b"""<!doctype html>
 <html><head><meta charset="utf-8"><title>smoke</title></head>

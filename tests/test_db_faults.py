@@ -32,8 +32,10 @@ from directory.db import make_engine
 from directory.importer import import_directory
 from directory.sessions import make_session_factory
 from tests.conftest import _drop_schema, _postgres_schema_url
-from tests.directory.test_importer import enterprise, write_data
+from tests.factories import enterprise, write_data
 from tests.live import MASTERS, free_port, gunicorn, worker_pids
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 LISTING = "ent_000000000001"
 REPORTS = f"/v1/enterprises/{LISTING}/reports"

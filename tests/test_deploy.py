@@ -28,6 +28,7 @@ def test_the_production_gunicorn_settings_keep_the_hooks():
     assert settings["graceful_timeout"] < 30  # within the unit's TimeoutStopSec
 
 
+@pytest.mark.slow
 def test_gunicorn_accepts_the_production_settings(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "gunicorn", "--check-config", "--config", "deploy/gunicorn.conf.py",

@@ -7,12 +7,15 @@ edit answered works for the next edit. If-None-Match with the received value is 
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from directory.accounts import add_member, create_user
 from directory.credentials import OAuthClient, digest
+from tests.factories import LISTING, one_listing
 from tests.live import gunicorn
-from tests.test_faults import LISTING, one_listing
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 
 def _owner_with_a_client(sessions) -> None:  # noqa: ANN001 - a sessionmaker

@@ -15,33 +15,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import select
 
 from directory.claims import Report
-from directory.db import make_engine
-from directory.importer import import_directory
-from directory.sessions import make_session_factory
-from tests.directory.test_importer import enterprise, write_data
+from tests.factories import LISTING, one_listing
 from tests.live import MASTERS, gunicorn, worker_pids
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 BACKENDS = pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
-LISTING = "ent_000000000001"
-
-
-def one_listing(database_url: str, folder: Path) -> tuple[Engine, sessionmaker]:
-    """An engine and sessions on *database_url*, which now holds the listing LISTING."""
-    engine = make_engine(database_url)
-    sessions = make_session_factory(engine)
-    with sessions() as session:
-        import_directory(session, write_data(folder / "data", [enterprise(LISTING)]))
-        session.commit()
-    return engine, sessions
-
-
 def _report(base: str, number: int) -> str | None:
     body = json.dumps({"topic": "other", "message": f"负载中的报告 {number}"}).encode()
     request = urllib.request.Request(f"{base}/v1/enterprises/{LISTING}/reports", data=body,

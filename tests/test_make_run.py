@@ -18,6 +18,8 @@ import pytest
 
 from tests.live import free_port, wait_until_up
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 ICBC = "ent_9f7532f6acdd"
 

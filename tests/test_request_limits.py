@@ -16,8 +16,10 @@ import pytest
 from directory.db import make_engine
 from directory.importer import import_directory
 from directory.sessions import make_session_factory
-from tests.directory.test_importer import enterprise, write_data
+from tests.factories import enterprise, write_data
 from tests.live import gunicorn
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 LISTING = "ent_000000000001"
 

@@ -24,11 +24,14 @@ import socket
 import threading
 import time
 
+import pytest
 from sqlalchemy import select
 
 from directory.claims import Report
+from tests.factories import LISTING, one_listing
 from tests.live import MASTERS, PROCESSES, gunicorn, worker_pids
-from tests.test_faults import LISTING, one_listing
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 GRACEFUL_TIMEOUT = 20  # gunicorn.conf.py
 

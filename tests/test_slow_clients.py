@@ -17,8 +17,12 @@ import socket
 import threading
 import time
 
+import pytest
+
+from tests.factories import LISTING, one_listing
 from tests.live import gunicorn
-from tests.test_faults import LISTING, one_listing
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 SLOW_CLIENTS = 50
 PIPELINED = 10  # of them: a whole request first, then the trickled head of a second one

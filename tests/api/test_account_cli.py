@@ -15,7 +15,7 @@ from directory.models import Enterprise
 
 def _app(fresh_database, tmp_path):  # noqa: ANN001, ANN202
     from directory.importer import import_directory
-    from tests.directory.test_importer import enterprise, write_data
+    from tests.factories import enterprise, write_data
 
     app = create_app(Config.from_env(database_url=fresh_database, data_dir=tmp_path / "var", testing=True))
     with app.extensions["c800"].sessions() as session:

@@ -11,7 +11,7 @@ import chinese_calendar
 import pytest
 
 from tests.conftest import BACKEND_PARAMS, client_over_records
-from tests.directory.test_importer import enterprise
+from tests.factories import enterprise
 
 ID = "ent_000000000001"
 SHANGHAI_WEEKDAYS = {"timezone": "Asia/Shanghai",

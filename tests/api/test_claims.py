@@ -16,7 +16,7 @@ from directory.accounts import create_user
 from directory.claims import Claim
 from directory.credentials import OAuthClient, digest
 from tests.conftest import BACKEND_PARAMS, client_over_records
-from tests.directory.test_importer import enterprise
+from tests.factories import enterprise
 
 ICBC, CMB = "ent_000000000001", "ent_000000000002"
 MAILRU, NAVER, NETEASE, TENCENT, DAUM = (f"ent_00000000001{n}" for n in range(5))
@@ -129,6 +129,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("address", HOSTILE)
 def test_a_hostile_address_is_a_422_naming_email_and_mails_nothing(client, address):
     seen = mails(client)

@@ -15,73 +15,17 @@ import pytest
 from sqlalchemy import func, select, update
 
 from api.problems import status_of
-from directory.accounts import add_member, create_user
+from directory.accounts import create_user
 from directory.callbacks import request_callback
 from directory.contacts import CallbackRequest, Handoff, purge_expired
-from directory.credentials import OAuthClient, digest
 from directory.errors import DomainError
 from directory.experiences import Experience, record_experience
 from directory.idempotency_records import IdempotencyRecord
 from directory.models import Channel
-from tests.api.test_enterprises import EXTREME_INSTANTS
-from tests.api.test_self_service import _token
 from tests.conftest import BACKEND_PARAMS, client_over_records
-from tests.directory.test_importer import enterprise
-
-A, B, C = "ent_0000000000a1", "ent_0000000000b2", "ent_0000000000c3"
-HOURS = {"timezone": "Asia/Shanghai", "always_open": True}
-RECORDS = [
-    enterprise(A, channels=[
-        {"kind": "phone", "value": "95588", "source": "test:a", "hours": HOURS,
-         "accepts_callbacks": True},
-        {"kind": "email", "value": "service@icbc.com.cn", "source": "test:a"},
-        {"kind": "webchat", "value": "https://kefu.icbc.com.cn/chat", "topic_param": "q",
-         "source": "test:a"},
-        {"kind": "wechat", "value": "https://work.weixin.qq.com/kfid/kfc0123456789", "source": "test:a"},
-        {"kind": "phone", "value": "95599", "source": "test:a"},
-    ]),
-    enterprise(B, names={"zh-Hans": "招商银行", "en": "China Merchants Bank"}, aliases=["招行"],
-               website="https://www.cmbchina.com/", domains=["cmbchina.com"],
-               channels=[{"kind": "phone", "value": "95555", "source": "test:b",
-                          "accepts_callbacks": True}]),
-    # a third listing with several lines that call back (the limits per consumer)
-    enterprise(C, names={"zh-Hans": "中国国际航空", "en": "Air China"}, aliases=["国航"],
-               industry="banking", website="https://www.airchina.com.cn/", domains=["airchina.com.cn"],
-               channels=[{"kind": "phone", "value": value, "source": "test:c", "accepts_callbacks": True}
-                         for value in ("95583", "4008100999", "4006100666")]),
-]
-PEOPLE = ("owner_a", "owner_b", "ada", "bob")
-PROBLEM = "application/problem+json"
-
-
-def with_people(client):  # noqa: ANN001, ANN201 - a Flask test client
-    """Two owners (of A and of B) and two consumers, each with a client of their own; the
-    client learns their tokens, user ids, the channels' ids and the session factory."""
-    state = client.application.extensions["c800"]
-    client.user_ids, client.tokens, client.sessions = {}, {}, state.sessions
-    for name in PEOPLE:
-        add_person(client, name)
-    with client.application.app_context(), state.sessions() as session:
-        add_member(session, A, "owner_a@example.com", "owner")
-        add_member(session, B, "owner_b@example.com", "owner")
-        session.commit()
-        client.channels = {f"{c.enterprise_id}:{c.value}": c.id
-                           for c in session.scalars(select(Channel))}
-    return client
-
-
-def add_person(client, name: str) -> str:  # noqa: ANN001
-    """An account *name* with a client of its own; the client learns its token and user id."""
-    with client.application.app_context(), client.sessions() as session:
-        user = create_user(session, f"{name}@example.com", "a long enough password")
-        session.flush()
-        session.add(OAuthClient(client_id=f"cl_{name}", secret_hash=digest(f"{name}-secret"),
-                                name=name, grant_types=["client_credentials"],
-                                scope="directory:read me listings:write", user_id=user.id))
-        session.commit()
-        client.user_ids[name] = user.id
-    client.tokens[name] = _token(client, name)
-    return name
+from tests.factories import CONSUMER_RECORDS as RECORDS
+from tests.factories import EXTREME_INSTANTS, A, B, C
+from tests.helpers.api import add_person, auth, channel, iso, post_notice, problem, with_people
 
 
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
@@ -90,26 +34,8 @@ def client(request, tmp_path_factory):
         yield with_people(client)
 
 
-def auth(client, name: str, **headers) -> dict:
-    return {"Authorization": f"Bearer {client.tokens[name]}", **headers}
-
-
-def channel(client, value: str, ident: str = A) -> str:
-    return client.channels[f"{ident}:{value}"]
-
-
-def problem(answer, status: int) -> dict:  # noqa: ANN001
-    assert answer.status_code == status, (answer.status_code, answer.get_json())
-    assert answer.mimetype == PROBLEM
-    return answer.get_json()
-
-
 def fields_of(answer) -> set[str]:  # noqa: ANN001
     return {error["field"] for error in answer.get_json().get("errors", [])}
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
 
 
 def listing_channel(client, channel_id: str, enterprise_id: str = A, **query) -> dict:
@@ -145,27 +71,20 @@ def test_following_what_is_not_listed_is_404(client, ident):
     problem(client.put(f"/v1/me/following/{ident}", headers=auth(client, "ada")), 404)
 
 
-def _notice(client, enterprise_id: str, owner: str, **body) -> str:
-    manage = client.get(f"/v1/manage/enterprises/{enterprise_id}", headers=auth(client, owner))
-    answer = client.post(f"/v1/enterprises/{enterprise_id}/notices", json={"body": "详情见官网。", **body},
-                         headers=auth(client, owner, **{"If-Match": manage.headers["ETag"]}))
-    assert answer.status_code == 201, answer.get_json()
-    return answer.headers["Location"].rsplit("/", 1)[1]
-
-
 def test_my_notices_are_the_current_ones_of_followed_enterprises_newest_first(client):
     now = datetime.now(UTC)
-    older = _notice(client, A, "owner_a", title="旧通知", valid_from=iso(now - timedelta(hours=3)))
-    newer = _notice(client, A, "owner_a", title="航班取消：在线改签", severity="critical",
+    older = post_notice(client, A, "owner_a", title="旧通知", valid_from=iso(now - timedelta(hours=3)))
+    newer = post_notice(client, A, "owner_a", title="航班取消：在线改签", severity="critical",
                     valid_from=iso(now - timedelta(hours=1)))
-    _notice(client, A, "owner_a", title="过期", valid_from=iso(now - timedelta(days=2)),
+    post_notice(client, A, "owner_a", title="过期", valid_from=iso(now - timedelta(days=2)),
             valid_until=iso(now - timedelta(days=1)))
-    _notice(client, A, "owner_a", title="未开始", valid_from=iso(now + timedelta(days=1)))
-    hidden = _notice(client, A, "owner_a", title="撤回", valid_from=iso(now - timedelta(minutes=30)))
+    post_notice(client, A, "owner_a", title="未开始", valid_from=iso(now + timedelta(days=1)))
+    hidden = post_notice(client, A, "owner_a", title="撤回", valid_from=iso(now - timedelta(minutes=30)))
     manage = client.get(f"/v1/manage/enterprises/{A}", headers=auth(client, "owner_a"))
     assert client.patch(f"/v1/enterprises/{A}/notices/{hidden}", json={"hidden": True}, headers=auth(
         client, "owner_a", **{"If-Match": manage.headers["ETag"]})).status_code == 200
-    unfollowed = _notice(client, B, "owner_b", title="不关注的", valid_from=iso(now - timedelta(minutes=5)))
+    unfollowed = post_notice(client, B, "owner_b", title="不关注的",
+                             valid_from=iso(now - timedelta(minutes=5)))
 
     assert client.get("/v1/me/notices", headers=auth(client, "bob")).get_json()["items"] == []
     assert client.put(f"/v1/me/following/{A}", headers=auth(client, "bob")).status_code == 201

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.factories import EXTREME_INSTANTS
+
 ICBC = "ent_9f7532f6acdd"
 
 
@@ -117,14 +119,6 @@ def test_filters_on_a_parent_industry_include_its_children(client):
 def test_bad_parameters_are_422_problems_naming_the_field(client, query, field):
     body = problem(client.get(f"/v1/enterprises?{query}"), 422)
     assert any(e["field"] == field and e["location"] == "query" for e in body["errors"]), body
-
-
-# Instants at the ends of what RFC 3339 can say: year 1 and 9999, offsets of ±23:59 that move
-# them past the ends of Python's datetime once in UTC, and plain far ones.
-EXTREME_INSTANTS = ["9999-12-31T23:59:59+00:00", "9999-12-31T23:59:59-23:59",
-                    "0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00+23:59",
-                    "0001-01-01T00:00:00-23:59", "9999-12-31T00:00:00+23:59",
-                    "2100-01-01T00:00:00+08:00", "1900-01-01T00:00:00+08:00"]
 
 
 @pytest.mark.parametrize("at", EXTREME_INSTANTS)

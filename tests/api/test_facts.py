@@ -16,7 +16,7 @@ import pytest
 from directory.accounts import add_member, create_user
 from directory.credentials import OAuthClient, digest
 from tests.conftest import BACKEND_PARAMS, client_over_records
-from tests.directory.test_importer import enterprise
+from tests.factories import enterprise
 
 ICBC, CMB = "ent_000000000001", "ent_000000000002"
 RECORDS = [

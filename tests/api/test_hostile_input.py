@@ -4,7 +4,7 @@ operation of the spec, and NUL in every string of every JSON body example.
 Each is refused before any view sees it: a 4xx problem+json naming the parameter (422; 400
 under /oauth/ and /claims/, where 400 is the documented bad request), never a 500 (PostgreSQL
 refuses NUL in text with a DataError) and never a 2xx that stored it; nothing stored changes.
-Signed in with every scope over the rows the spec's examples name (tests/api/test_schemathesis.py's
+Signed in with every scope over the rows the spec's examples name (tests/api/conftest.py's
 own_database), on SQLite and PostgreSQL.
 """
 
@@ -20,7 +20,9 @@ from sqlalchemy import MetaData, select
 
 from api import create_app
 from api.config import Config
-from tests.api.test_schemathesis import ICBC, own_database  # noqa: F401 - own_database: a fixture
+from tests.factories import SPEC_ICBC as ICBC
+
+pytestmark = pytest.mark.slow
 
 # Appended to a parameter's example value: percent-encoded in the query and the path, as the
 # bytes a header carries (WSGI header strings are latin-1) in a header.
@@ -30,7 +32,7 @@ WRITES = ("post", "put", "patch", "delete")
 
 
 @pytest.fixture
-def signed_in(own_database, tmp_path):  # noqa: F811 - the imported fixture
+def signed_in(own_database, tmp_path):
     app = create_app(Config.from_env(database_url=own_database, data_dir=tmp_path / "var",
                                      testing=True, rate_limits_enabled=False))
     state = app.extensions["c800"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from directory.lookup_keys import LookupKey
 from directory.models import Channel, Enterprise
 from tests.conftest import BACKEND_PARAMS, client_over_records
-from tests.directory.test_importer import enterprise
+from tests.factories import enterprise
 
 ICBC = "ent_000000000001"
 WEIBO = "ent_000000000002"

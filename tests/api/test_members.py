@@ -27,7 +27,7 @@ from directory.members import Asker, Invitation, change_role
 from directory.models import Enterprise, utcnow
 from directory.webhooks import EVENTS, Webhook
 from tests.conftest import BACKEND_PARAMS, client_over_records
-from tests.directory.test_importer import enterprise
+from tests.factories import enterprise
 
 PROBLEM = "application/problem+json"
 PEOPLE = ("ann", "bob", "cat", "dan", "eve", "root")

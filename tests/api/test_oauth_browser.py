@@ -41,6 +41,8 @@ from api.cli import upgrade_database
 from tests.browser import WAIT_TIMEOUT, PageHandler, chromium, gone, http_server, wait_for
 from tests.live import ROOT, gunicorn
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 EMAIL = "ada@example.com"
 PASSWORD = "correct horse battery staple"
 CLIENT_NAME = "c800 app"

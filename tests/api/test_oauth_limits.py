@@ -9,8 +9,8 @@ import base64
 
 import pytest
 
-from tests.api.test_oauth import _app, authorize_query, pkce
 from tests.conftest import BACKEND_PARAMS
+from tests.helpers.oauth import authorize_query, make_oauth_app, pkce
 
 PROBLEM = "application/problem+json"
 
@@ -35,7 +35,7 @@ def make_app(request, tmp_path_factory):
     built = []
 
     def build(**settings):  # noqa: ANN003, ANN202
-        app, state, generator = _app(request, tmp_path_factory, **settings)
+        app, state, generator = make_oauth_app(request, tmp_path_factory, **settings)
         built.append((state, generator))
         return app
 

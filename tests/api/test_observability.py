@@ -91,6 +91,8 @@ def _get(url: str, **headers: str) -> tuple[int, str, dict]:
         return answer.status, answer.read().decode(), dict(answer.headers)
 
 
+@pytest.mark.live
+@pytest.mark.slow
 def test_under_gunicorn_metrics_sum_every_worker_and_logs_are_json(loaded_database, tmp_path):
     with gunicorn(loaded_database, tmp_path, workers=2) as base:
         for number in range(24):

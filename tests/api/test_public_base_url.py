@@ -68,6 +68,7 @@ def test_production_config_requires_it_and_apps_built_by_tests_may_default_it(mo
     assert Config.from_env().public_base_url == DEVELOPMENT_BASE_URL
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("value", "says"), [
     (None, "PUBLIC_BASE_URL must be set in production"),
     ("http://api.c800.example", "must use https in production"),

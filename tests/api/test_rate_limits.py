@@ -30,36 +30,11 @@ from api.limit_counts import (
     record_failure,
 )
 from api.limits import limit_reports, named_limit
-from tests.conftest import _fresh
+from tests.conftest import _fresh, redis_answers
 from tests.live import free_port
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
-               "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
-               "--logfile", "/var/log/redis/ci.log"]
 RATE_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 
-
-
-def _redis_answers(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> str:
-    """The URL of the machine's Redis; started if it was down."""
-    if _redis_answers(REDIS_URL):
-        return REDIS_URL
-    result = subprocess.run(REDIS_START, capture_output=True, text=True, timeout=30, check=False)
-    for _ in range(30):
-        if _redis_answers(REDIS_URL):
-            return REDIS_URL
-        time.sleep(0.3)
-    pytest.fail(f"Redis at {REDIS_URL} is down and could not be started: "
-                f"{result.stdout}{result.stderr}")
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -228,7 +203,7 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     url = f"redis://127.0.0.1:{port}/0"
     try:
         for _ in range(50):
-            if _redis_answers(url):
+            if redis_answers(url):
                 break
             time.sleep(0.1)
         else:
@@ -239,6 +214,7 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
         process.wait(timeout=10)
 
 
+@pytest.mark.live
 def test_redis_going_away_while_serving_keeps_answering(make_app, private_redis):
     url, server = private_redis
     client = make_app(rate_limit_anonymous="5/minute", redis_url=url).test_client()

@@ -18,9 +18,10 @@ from sqlalchemy import text, update
 
 from api.cache import EXTENSION
 from directory.models import Enterprise
-from tests.api.test_consumers import RECORDS, A, B, _notice, auth, channel, iso, with_people
-from tests.api.test_rate_limits import redis_server  # noqa: F401 - a fixture
 from tests.conftest import BACKEND_PARAMS, client_over_records
+from tests.factories import CONSUMER_RECORDS as RECORDS
+from tests.factories import A, B
+from tests.helpers.api import auth, channel, iso, post_notice, with_people
 from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +90,7 @@ def test_an_edit_through_the_api_is_read_at_once(client):
     assert [item["id"] for item in found][:1] == [B]
 
 
+@pytest.mark.slow
 def test_a_write_by_another_process_is_read_at_once(client):
     """Another process of the host (a worker, a `flask` command) replaces the shared stamp."""
     _description(client, B)  # cached
@@ -127,7 +129,7 @@ def test_a_live_status_ending_ends_the_cached_answer(client):
 
 def test_a_notice_starting_ends_the_cached_answer(client):
     starts = datetime.now(UTC) + timedelta(seconds=2)
-    _notice(client, A, "owner_a", title="两秒后开始", valid_from=iso(starts))
+    post_notice(client, A, "owner_a", title="两秒后开始", valid_from=iso(starts))
 
     def titles() -> list[str]:
         return [n["title"] for n in client.get(f"/v1/enterprises/{A}").get_json()["notices"]]

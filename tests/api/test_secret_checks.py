@@ -26,7 +26,7 @@ WEAK = [
     "qwertyuiopasdfghjklzxcvbnm1234567890",
     "Password1Password1Password1Password1",
     "correcthorsebatterystaplecorrecthorse",
-    secrets.token_urlsafe(16),  # random, but 22 characters
+    pytest.param(secrets.token_urlsafe(16), id="random-but-22-characters"),
     "short",
 ]
 
@@ -36,8 +36,10 @@ def test_weak_values_are_no_secrets(value):
     assert weakness_of(value) is not None
 
 
+# Fixed ids, not the random values: every xdist worker must collect the same test names.
 @pytest.mark.parametrize("value", [secrets.token_urlsafe(48), secrets.token_hex(16),
-                                   secrets.token_hex(32), secrets.token_urlsafe(24)])
+                                   secrets.token_hex(32), secrets.token_urlsafe(24)],
+                         ids=["urlsafe-48", "hex-16", "hex-32", "urlsafe-24"])
 def test_random_values_are_secrets(value):
     assert weakness_of(value) is None
 

@@ -5,7 +5,6 @@ listings alone, Idempotency-Key, claims by mail and by an administrator, reports
 
 from __future__ import annotations
 
-import base64
 import email
 import email.policy
 import re
@@ -21,7 +20,8 @@ from directory.credentials import OAuthClient, digest
 from directory.idempotency_records import IdempotencyRecord
 from directory.importer import import_directory
 from tests.conftest import BACKEND_PARAMS, client_over_records
-from tests.directory.test_importer import enterprise, write_data
+from tests.factories import enterprise, write_data
+from tests.helpers.api import token_of
 
 ICBC, CMB = "ent_000000000001", "ent_000000000002"
 RECORDS = [enterprise(ICBC),
@@ -47,17 +47,9 @@ def client(request, tmp_path_factory):
                                         name=name, grant_types=["client_credentials"], scope=scope,
                                         user_id=user.id))
             session.commit()
-        client.tokens = {name: _token(client, name) for name in ("owner", "editor", "consumer", "root")}
+        client.tokens = {name: token_of(client, name) for name in ("owner", "editor", "consumer", "root")}
         client.data_dir = state.config.data_dir
         yield client
-
-
-def _token(client, name: str) -> str:
-    basic = base64.b64encode(f"cl_{name}:{name}-secret".encode()).decode()
-    answer = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                         headers={"Authorization": f"Basic {basic}"})
-    assert answer.status_code == 200, answer.get_json()
-    return answer.get_json()["access_token"]
 
 
 def auth(client, name: str = "owner", **headers) -> dict:

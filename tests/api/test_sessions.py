@@ -11,17 +11,17 @@ import pytest
 
 from directory.accounts import User, find_user, session_user, start_session
 from directory.credentials import OAuthToken
-from tests.api.test_oauth import (
+from tests.conftest import BACKEND_PARAMS
+from tests.helpers.oauth import (
     PASSWORD,
-    _app,
     authorize_query,
     code_tokens,
     csrf_of,
+    make_oauth_app,
     me,
     pkce,
     refresh,
 )
-from tests.conftest import BACKEND_PARAMS
 
 COOKIE = "c800_session"
 NEW_PASSWORD = "a brand new passphrase 2026"
@@ -29,7 +29,7 @@ NEW_PASSWORD = "a brand new passphrase 2026"
 
 @pytest.fixture(params=BACKEND_PARAMS)
 def app(request, tmp_path_factory):
-    app, state, generator = _app(request, tmp_path_factory)
+    app, state, generator = make_oauth_app(request, tmp_path_factory)
     yield app
     state.engine.dispose()
     next(generator, None)

@@ -7,15 +7,15 @@ import time
 
 import pytest
 
-from tests.api.test_oauth import PASSWORD, _app, authorize_query, csrf_of, pkce
 from tests.conftest import BACKEND_PARAMS
+from tests.helpers.oauth import PASSWORD, authorize_query, csrf_of, make_oauth_app, pkce
 
 ADA = "ada@example.com"
 
 
 @pytest.fixture(params=BACKEND_PARAMS[:1])
 def app(request, tmp_path_factory):
-    app, state, generator = _app(request, tmp_path_factory, auth_failures_free=3,
+    app, state, generator = make_oauth_app(request, tmp_path_factory, auth_failures_free=3,
                                  auth_failures_free_per_address=6, auth_failures_account_delay_after=4)
     yield app
     state.engine.dispose()

@@ -28,9 +28,10 @@ from directory.credentials import OAuthClient, digest
 from directory.idempotency_records import IdempotencyRecord
 from directory.webhook_delivery import RETRY_DELAYS, deliver_due, forget_old_deliveries, start_background
 from directory.webhooks import DeliverySettings, WebhookDelivery, WebhookError, check_target, parse_networks
-from tests.api.test_consumers import RECORDS, A, B, auth, channel, problem, with_people
-from tests.api.test_self_service import _token
 from tests.conftest import BACKEND_PARAMS, client_over_records
+from tests.factories import CONSUMER_RECORDS as RECORDS
+from tests.factories import A, B
+from tests.helpers.api import auth, channel, problem, token_of, with_people
 
 NOT_PUBLIC_TEXT = "does not resolve to public addresses only"
 
@@ -428,7 +429,7 @@ def test_an_editor_of_the_listing_neither_sees_nor_changes_its_webhooks(client, 
                                 name="editor_a", grant_types=["client_credentials"],
                                 scope="directory:read me listings:write", user_id=editor.id))
         session.commit()
-    client.tokens["editor_a"] = _token(client, "editor_a")
+    client.tokens["editor_a"] = token_of(client, "editor_a")
     hook = register(client, receiver.url).get_json()
     try:
         problem(register(client, receiver.url, who="editor_a"), 403)

@@ -31,7 +31,7 @@ from directory.experiences import (
 )
 from directory.importer import import_directory
 from directory.models import Channel
-from tests.directory.test_importer import enterprise, write_data
+from tests.factories import enterprise, write_data
 
 BACKENDS = pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
 
@@ -132,6 +132,7 @@ def _overall(session, channel_id: str):  # noqa: ANN001, ANN202
     return wait_summaries(session, [channel_id])[channel_id]
 
 
+@pytest.mark.slow
 @BACKENDS
 def test_a_burst_from_two_accounts_does_not_move_the_median(session_factory, tmp_path):
     """Two new accounts report 480 minutes and no person on seven days running; twenty

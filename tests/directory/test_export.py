@@ -38,6 +38,8 @@ from directory.versions import ListingVersion
 from directory.webhooks import EVENTS, Webhook, WebhookDelivery, register_webhook
 from tests.conftest import BACKEND_PARAMS, _fresh
 
+pytestmark = pytest.mark.slow
+
 ICBC = "ent_9f7532f6acdd"  # 中国工商银行 in the bundled data: 95588, webmaster@icbc.com.cn
 PASSWORD = "a long enough password"
 PEOPLE = ("owner", "ada", "root")

@@ -3,57 +3,15 @@
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from directory.importer import DirectoryImportError, import_directory
 from directory.models import Channel, Enterprise, Industry
+from tests.factories import enterprise, write_data
 
 BACKENDS = pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
-
-INDUSTRIES = [
-    {"id": "finance", "names": {"zh-Hans": "金融", "zh-Hant": "金融", "en": "Finance"},
-     "parent": None, "gbt4754": "J", "order": 1},
-    {"id": "banking", "names": {"zh-Hans": "银行", "zh-Hant": "銀行", "en": "Banking"},
-     "parent": "finance", "gbt4754": "J", "order": 2},
-]
-
-
-def enterprise(ident: str = "ent_000000000001", **changes) -> dict:
-    record = {
-        "id": ident,
-        "names": {"zh-Hans": "中国工商银行", "zh-Hant": "中國工商銀行",
-                  "en": "Industrial and Commercial Bank of China"},
-        "aliases": ["工行", "ICBC"],
-        "industry": "banking",
-        "description": None,
-        "website": "https://www.icbc.com.cn/",
-        "domains": ["icbc.com.cn"],
-        "regions": ["CN"],
-        "verified": False,
-        "status": "active",
-        "source": ["test:icbc"],
-        "channels": [
-            {"kind": "phone", "value": "95588", "label": None, "purpose": None, "regions": [],
-             "languages": [], "hours": None, "direction": "contact", "source": "test:icbc",
-             "verified_at": None},
-            {"kind": "email", "value": "webmaster@icbc.com.cn", "source": "test:icbc"},
-        ],
-    }
-    record.update(changes)
-    return record
-
-
-def write_data(folder: Path, records: list[dict], industries: list[dict] | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "industries.json").write_text(json.dumps(industries or INDUSTRIES), "utf-8")
-    lines = [json.dumps(r, ensure_ascii=False) for r in records]
-    (folder / "enterprises.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
-    return folder
-
 
 def counts(session) -> tuple[int, int, int]:
     return (session.scalar(select(func.count()).select_from(Industry)),

@@ -30,6 +30,7 @@ def test_without_mail_url_a_message_is_an_eml_file(tmp_path):
     assert parsed["Subject"] == "确认认领" and "https://x/" in parsed.get_content()
 
 
+@pytest.mark.live
 def test_with_mail_url_the_message_goes_to_the_smtp_server(tmp_path):
     inbox = Inbox()
     port = free_port()

@@ -9,7 +9,7 @@ from directory.importer import import_directory
 from directory.models import Channel, Enterprise, Industry
 from directory.outbox import ListingChange, track_listing_changes, wrote_changes
 from directory.sessions import make_session_factory
-from tests.directory.test_importer import enterprise, write_data
+from tests.factories import enterprise, write_data
 
 BACKENDS = pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
 

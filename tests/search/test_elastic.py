@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from search.base import MAX_WINDOW, SearchQuery, SearchUnavailable
 from search.documents import make_document
 from search.elastic import RANK_IN_PYTHON, ElasticBackend
+from tests.helpers.noida import noida_binary, wait_for_root
 from tests.live import free_port
 from tests.search.conformance import BackendConformance, ids, sample_documents
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 RUN = uuid.uuid4().hex[:8]
 _names = itertools.count()
@@ -34,25 +33,6 @@ _names = itertools.count()
 
 def fresh_alias() -> str:
     return f"c800-test-{RUN}-{next(_names)}"
-
-
-def noida_binary() -> str | None:
-    beside = Path(sys.executable).parent / "noida-db"
-    return str(beside) if beside.exists() else shutil.which("noida-db")
-
-
-def wait_for_root(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"noida-db exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"noida-db did not answer GET / within {seconds:.0f} s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="session")

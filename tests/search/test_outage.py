@@ -22,12 +22,13 @@ from api.app import create_app
 from api.config import Config
 from directory.importer import import_directory
 from directory.models import Enterprise
-from tests.directory.test_importer import enterprise, write_data
+from tests.factories import enterprise, write_data
+from tests.helpers.noida import noida_binary, wait_for_root
 from tests.live import free_port
-from tests.search.test_elastic import noida_binary, wait_for_root
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("ELASTICSEARCH_URL")),
-                                reason="stops its own noida-db; a configured cluster is not stopped")
+pytestmark = [pytest.mark.live,
+              pytest.mark.skipif(bool(os.environ.get("ELASTICSEARCH_URL")),
+                                 reason="stops its own noida-db; a configured cluster is not stopped")]
 
 
 class Noida:
