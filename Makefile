@@ -54,7 +54,7 @@ run: import serve
 test: install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-## make check: the fast tier for everyday work (no slow, live-server or fuzz tests), under 2 minutes
+## make check: the fast tier for everyday work (no slow, live-server or fuzz tests), in parallel
 check: install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder \
 		-m "not slow and not live and not fuzz"
