@@ -54,10 +54,10 @@ run: import serve
 test: install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-## make check: the fast tier for everyday work (no slow, live-server or fuzz tests), in parallel
+## make check: the fast tier for everyday work (SQLite; no slow, live-server or fuzz tests), in parallel
 check: install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder \
-		-m "not slow and not live and not fuzz"
+		-m "not slow and not live and not fuzz and not postgres"
 
 ## make fuzz: the schemathesis run of `make test` with many more examples per operation
 fuzz: install-test
