@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from directory.accounts import add_member, create_user
@@ -13,12 +16,8 @@ from tests.conftest import BACKENDS, BUNDLED_DATA, _fresh
 from tests.factories import EVERY_SCOPE, SPEC_ICBC, seed_the_spec_examples
 
 
-@pytest.fixture(params=BACKENDS)
-def own_database(request, tmp_path):
-    """A database of its own (each backend) holding the bundled directory, an administrator
-    ``fuzz@icbc.com.cn`` who owns ICBC with the client ``cl_fuzz`` (secret ``fuzz-secret``,
-    every scope), and the rows the spec's examples name: what the signed-in fuzzers write to."""
-    for url in _fresh(request, request.param, tmp_path / "db"):
+def _own_database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    for url in _fresh(request, request.param, folder):
         engine = make_engine(url)
         with make_session_factory(engine)() as session:
             import_directory(session, BUNDLED_DATA)
@@ -32,6 +31,21 @@ def own_database(request, tmp_path):
             session.commit()
         engine.dispose()
         yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def own_database(request, tmp_path):
+    """A database of its own (each backend) holding the bundled directory, an administrator
+    ``fuzz@icbc.com.cn`` who owns ICBC with the client ``cl_fuzz`` (secret ``fuzz-secret``,
+    every scope), and the rows the spec's examples name: what the signed-in fuzzers write to."""
+    yield from _own_database(request, tmp_path / "db")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_own_database(request, tmp_path_factory):
+    """``own_database``, shared by one module's tests: for tests that each check they changed
+    nothing stored (a seeded database takes seconds to make)."""
+    yield from _own_database(request, tmp_path_factory.mktemp("db"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -5,7 +5,7 @@ Each is refused before any view sees it: a 4xx problem+json naming the parameter
 under /oauth/ and /claims/, where 400 is the documented bad request), never a 500 (PostgreSQL
 refuses NUL in text with a DataError) and never a 2xx that stored it; nothing stored changes.
 Signed in with every scope over the rows the spec's examples name (tests/api/conftest.py's
-own_database), on SQLite and PostgreSQL.
+module_own_database, one a backend for the module), on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ HEADER_VARIANTS = {"NUL": "\x00", "control": "\x1f", "truncated UTF-8": "\xc3(",
 WRITES = ("post", "put", "patch", "delete")
 
 
-@pytest.fixture
-def signed_in(own_database, tmp_path):
-    app = create_app(Config.from_env(database_url=own_database, data_dir=tmp_path / "var",
+@pytest.fixture(scope="module")
+def signed_in(module_own_database, tmp_path_factory):
+    """One app a backend for the module: each test checks that what it sent changed nothing."""
+    app = create_app(Config.from_env(database_url=module_own_database,
+                                     data_dir=tmp_path_factory.mktemp("var"),
                                      testing=True, rate_limits_enabled=False))
     state = app.extensions["c800"]
     with app.app_context():
