@@ -15,8 +15,6 @@ from flask_smorest import abort
 from marshmallow import RAISE, Schema, ValidationError
 
 from api.smorest import RATE_LIMIT_HEADERS, Blueprint, rate_limited
-from api.state import db_session
-from directory import keepers
 from directory.editing import Actor
 from directory.models import Enterprise
 from directory.self_service import Edit
@@ -178,10 +176,6 @@ def client_id() -> str | None:
     return token.client_id if token is not None else None
 
 
-def kept_listing(session, enterprise_id: str, *, write: bool = True,  # noqa: ANN001
-                 owner: bool = False) -> Enterprise:
-    """The enterprise the signed-in user keeps (``directory.keepers.kept_listing``)."""
-    return keepers.kept_listing(session, g.current_user, enterprise_id, write=write, owner=owner)
 
 
 def no_store(body: dict[str, Any], status: int = 200) -> Response:
@@ -192,9 +186,6 @@ def no_store(body: dict[str, Any], status: int = 200) -> Response:
     return response
 
 
-def yours(model: type, ident: str, what: str):  # noqa: ANN201 - an instance of model
-    """The *model* row *ident* of the signed-in user (``directory.keepers.own_row``)."""
-    return keepers.own_row(db_session(), g.current_user, model, ident, what)
 
 
 def with_etag(body: dict[str, Any], enterprise: Enterprise, status: int = 200,
@@ -240,10 +231,3 @@ def protected_doc(blp: Blueprint, *, if_match: bool = False, idempotent: bool = 
         return view
 
     return decorate
-
-
-def status_arg(args: dict, allowed: tuple[str, ...]) -> str | None:
-    if args["status"] is not None and args["status"] not in allowed:
-        abort(422, message="The request's parameters are not valid.",
-              errors={"query": {"status": [f"One of: {', '.join(allowed)}."]}})
-    return args["status"]
