@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -30,10 +29,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from directory.accounts import Membership, User, require_admin
 from directory.addresses import AddressError, parse_mailbox
 from directory.db import Base, UTCDateTime, table_facts, withheld
-from directory.errors import Conflict, Gone, InvalidInput, NotFound, Unavailable
+from directory.errors import Conflict, Gone, InvalidInput, NotFound
 from directory.listings import public_enterprise
 from directory.lookup_keys import registrable_domain
-from directory.mail import Mailer, MailError
+from directory.mail import Mailer
 from directory.mailboxes import is_mailbox_provider
 from directory.models import Enterprise, utcnow
 from directory.pages import Listing, queue
@@ -44,7 +43,6 @@ REPORT_STATUSES = ("open", "resolved", "dismissed")
 REPORT_TOPICS = ("wrong_number", "wrong_hours", "closed_channel", "scam", "wrong_details", "other")
 CLAIM_LINK_LIFETIME = timedelta(hours=72)
 CLAIM_ID = re.compile(r"clm_[0-9a-f]{16}")
-log = logging.getLogger(__name__)
 
 
 class ClaimError(InvalidInput):
@@ -261,12 +259,9 @@ def _mail_link(mailer: Mailer, claim: Claim, user: User, enterprise: Enterprise,
             f"Someone ({user.email}) asked to keep the c800 listing of {name}. If that "
             f"was you or a colleague, open the link above within 72 hours to confirm. If not, "
             f"ignore this message.\n")
-    try:
-        mailer.send(claim.email, f"c800: 确认认领 / confirm your claim — {name}", body)
-    except MailError as exc:
-        log.error("claim %s: %s", claim.id, exc)
-        raise Unavailable("The confirmation mail could not be sent; try again later.",
-                          retry_after=60) from exc
+    mailer.send_or_refuse(claim.email, f"c800: 确认认领 / confirm your claim — {name}", body,
+                          about=f"claim {claim.id}",
+                          refusal="The confirmation mail could not be sent; try again later.")
 
 
 def my_claim(session: Session, user: User, claim_id: str) -> Claim:

@@ -9,16 +9,14 @@ last owner included.
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from directory.accounts import Membership, User, require_admin
-from directory.errors import NotFound, Unavailable
+from directory.errors import NotFound
 from directory.keepers import kept_listing
 from directory.listings import ENTERPRISE_ID
-from directory.mail import Mailer, MailError
+from directory.mail import Mailer
 from directory.members import (
     INVITATION_LIFETIME,
     Asker,
@@ -33,8 +31,6 @@ from directory.members import (
 )
 from directory.models import Enterprise
 from directory.pages import Key, Listing
-
-log = logging.getLogger(__name__)
 
 BY_USER = Key.ascending(Membership.user_id)
 NEWEST_INVITATIONS = Key.newest_first(Invitation.created_at, Invitation.id)
@@ -100,12 +96,10 @@ def _mail_invitation(mailer: Mailer, invitation: Invitation, token: str, enterpr
             f"Sign in to c800 with the account of this address ({invitation.email}) and enter the "
             f"code above within {days} days; it works once. (Apps accept it with "
             f"{accept_with}.) If you do not know the sender, ignore this message.\n")
-    try:
-        mailer.send(invitation.email, f"c800: 邀请 / invitation — {name}", body)
-    except MailError as exc:
-        log.error("invitation %s: %s", invitation.id, exc)
-        raise Unavailable("The invitation mail could not be sent; nothing was kept. Try again "
-                          "later.", retry_after=60) from exc
+    mailer.send_or_refuse(invitation.email, f"c800: 邀请 / invitation — {name}", body,
+                          about=f"invitation {invitation.id}",
+                          refusal="The invitation mail could not be sent; nothing was kept. "
+                                  "Try again later.")
 
 
 def listing_invitation(session: Session, user: User, enterprise_id: str,

@@ -4,6 +4,7 @@ when ``MAIL_URL`` is set (``smtp://user:password@host:587?starttls=true`` or ``s
 
 from __future__ import annotations
 
+import logging
 import secrets
 import smtplib
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from directory.errors import Unavailable
 
 
 class MailError(RuntimeError):
@@ -93,3 +96,12 @@ class Mailer:
         """Mail *body* to the one address *to*; MailError when it could not be handed over."""
         return send(compose(self.sender, to, subject, body), mail_dir=self.mail_dir,
                     mail_url=self.mail_url)
+
+    def send_or_refuse(self, to: str, subject: str, body: str, *, about: str, refusal: str) -> str:
+        """:meth:`send`, for a use case that keeps nothing unless its mail went: a failure is
+        logged (naming *about*) and answered with Unavailable(*refusal*), retry after 60 s."""
+        try:
+            return self.send(to, subject, body)
+        except MailError as exc:
+            logging.getLogger(__name__).error("%s: %s", about, exc)
+            raise Unavailable(refusal, retry_after=60) from exc
