@@ -1,5 +1,6 @@
-"""What every write shares: the JSON body, the listing's version ETag and If-Match, and who
-may edit a listing. (The domain's refusals become problems in api/problems.py.)
+"""What every write shares: the JSON body, the listing's version ETag and If-Match, the edit a
+use case reads them through, and the answers' caching. (Who may edit a listing is
+directory/keepers.py's; the domain's refusals become problems in api/problems.py.)
 """
 
 from __future__ import annotations

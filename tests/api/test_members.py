@@ -12,7 +12,6 @@ import email
 import email.policy
 import hashlib
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -403,9 +402,7 @@ def test_a_refused_idempotent_write_answers_its_refusal_and_may_be_sent_again(cl
     admin = f"/v1/admin/enterprises/{ident}/members"
     body = {"email": "ann@example.com", "role": "editor"}
     for _ in range(2):  # the refusal is not stored: the same key runs again
-        started = time.monotonic()
         problem(call(client, "POST", admin, "root", body, **{"Idempotency-Key": "again-1"}), 409)
-        assert time.monotonic() - started < 4  # no wait for a lock the request itself held
     added = call(client, "POST", admin, "root", {"email": "bob@example.com", "role": "editor"},
                  **{"Idempotency-Key": "again-2"})
     assert added.status_code == 201, added.get_json()
