@@ -14,7 +14,8 @@ Usage::
 
 Relative paths are resolved against the repository root. The source folder defaults to
 ``$C800_SHARED_DATA`` or else ``../shared/data``. The output is deterministic: the same
-inputs give byte-identical files. Only the standard library, phonenumbers and opencc are used.
+inputs give byte-identical files. Only the standard library, phonenumbers, opencc and the
+stdlib-only rule modules of directory/ (senders, channel_labels) are used.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ import opencc
 import phonenumbers
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from directory.senders import direction_for, label_marks_sms, sender_reason  # noqa: E402
 DEFAULT_SOURCE = Path("../shared/data")
 DEFAULT_OUT = Path("directory/data")
 DEFAULT_CURATED = Path("directory/data/curated.json")
@@ -181,14 +186,7 @@ SECOND_LEVEL_SUFFIX_LABELS = frozenset(
 # Contact-direction rules. Outbound-only channels are kept (they answer "is this sender
 # official?") but are never offered as a way to reach the organisation.
 # --------------------------------------------------------------------------------------
-SMS_SENDER_PREFIX = "106"  # China's 106… numbers are SMS gateways; nobody can call them.
-OUTBOUND_LABEL_MARKERS = ("外呼", "营销", "回访", "提醒", "短信")
-SMS_LABEL_MARKERS = ("短信",)
-NOREPLY_LOCAL_PART = re.compile(r"no[-_.]?reply|do[-_.]?not[-_.]?reply|no[-_.]?response")
-SENDER_LOCAL_PART_WORDS = ("notice", "notification", "notify", "newsletter", "statement",
-                           "alert")
-SENDER_LOCAL_PART_TOKENS = frozenset({"system", "monitor", "verify"})
-SENDER_HOST_WORDS = ("notice", "notif", "newsletter")
+# The rules themselves are directory/senders.py's, shared with the tests over the bundle.
 
 # Phone numbers written without "+" are Chinese unless curated.json says otherwise.
 PHONE_SEPARATORS = re.compile(r"[\s\-().\u00a0\u3000/]")
@@ -422,40 +420,9 @@ def chinese_phone(digits: str) -> Phone:
 # --------------------------------------------------------------------------------------
 # Contact direction
 # --------------------------------------------------------------------------------------
-def is_sms_sender_number(value: str) -> bool:
-    """106… numbers are SMS gateways (bank alerts, verification codes)."""
-    return value.startswith(SMS_SENDER_PREFIX)
-
-
-def label_marks_outbound(label: str | None) -> bool:
-    """Labels such as 信用卡外呼, 营销专线, 客户回访, 派件提醒, 官方提醒短信."""
-    return bool(label) and any(marker in label for marker in OUTBOUND_LABEL_MARKERS)
-
-
-def label_marks_sms(label: str | None) -> bool:
-    return bool(label) and any(marker in label for marker in SMS_LABEL_MARKERS)
-
-
 def phone_kind(value: str, label: str | None) -> str:
-    return "sms" if is_sms_sender_number(value) or label_marks_sms(label) else "phone"
-
-
-def phone_direction(value: str, label: str | None) -> str:
-    outbound = is_sms_sender_number(value) or label_marks_outbound(label)
-    return "outbound_only" if outbound else "contact"
-
-
-def email_is_outbound_only(address: str) -> bool:
-    """No-reply, notification, newsletter, statement and alert senders."""
-    local, _, host = address.partition("@")
-    if NOREPLY_LOCAL_PART.search(local):
-        return True
-    if any(word in local for word in SENDER_LOCAL_PART_WORDS):
-        return True
-    if SENDER_LOCAL_PART_TOKENS & set(re.split(r"[._\-+]", local)):
-        return True
-    sub_labels = host.split(".")[:-2]
-    return any(word in label for label in sub_labels for word in SENDER_HOST_WORDS)
+    sms_gateway = sender_reason("sms", value, label) == "sms_gateway"
+    return "sms" if sms_gateway or label_marks_sms(label) else "phone"
 
 
 # --------------------------------------------------------------------------------------
@@ -576,7 +543,7 @@ def vcards_phone_channels(vcard: dict[str, Any], facts: dict[str, Any], source: 
                         f"dialable in {', '.join(number.regions)} only")
         channels.append(make_channel(
             phone_kind(number.value, label), number.value, source, label=label,
-            direction=phone_direction(number.value, label), regions=number.regions))
+            direction=direction_for("phone", number.value, label), regions=number.regions))
     return channels
 
 
@@ -588,8 +555,8 @@ def vcards_email_channels(vcard: dict[str, Any], source: str,
         if not EMAIL.match(address):
             report.warn(f"{vcard['organization']}: dropped e-mail {raw!r}")
             continue
-        direction = "outbound_only" if email_is_outbound_only(address) else "contact"
-        channels.append(make_channel("email", address, source, direction=direction))
+        channels.append(make_channel("email", address, source,
+                                     direction=direction_for("email", address)))
     return channels
 
 
@@ -604,9 +571,8 @@ def twofactorauth_channels(service: dict[str, Any], source: str,
     if contact.get("email"):
         address = contact["email"].strip().lower()
         if EMAIL.match(address):
-            direction = "outbound_only" if email_is_outbound_only(address) else "contact"
-            channels.append(make_channel("email", address, source, direction=direction,
-                                         languages=languages))
+            channels.append(make_channel("email", address, source, languages=languages,
+                                         direction=direction_for("email", address)))
         else:
             report.warn(f"{service['domain']}: dropped e-mail {contact['email']!r}")
     if contact.get("form"):
