@@ -1,6 +1,6 @@
 """schema.org JSON-LD of a listing: an Organization and one ContactPoint per way in.
 
-- ``contactType``: the channel's purpose or label, else "customer service";
+- ``contactType``: the channel's label (human words), else its purpose code, else "customer service";
 - ``telephone`` (international form where there is one, else as dialled), ``email`` or
   ``url`` by kind; WeChat ids and other values without a link are left out;
 - ``areaServed``: the channel's regions (GB/T 2260 codes are given as
@@ -80,7 +80,7 @@ def _hours(hours: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 def contact_point(channel: Channel, language: str) -> dict[str, Any] | None:
     point: dict[str, Any] = {"@type": "ContactPoint",
-                             "contactType": channel.purpose or channel.label or "customer service"}
+                             "contactType": channel.label or channel.purpose or "customer service"}
     options = []
     if channel.kind in PHONE_KINDS or channel.kind == "whatsapp":  # always a number
         info = classify_phone(channel.value)

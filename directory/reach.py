@@ -2,14 +2,18 @@
 
 Best first: open now (open, unknown, closed), reaches a person (yes, unknown, no), lower cost
 (a toll-free call; then a local-rate call or an online channel; then an international call),
-then the enterprise's own order. Ways in come before outbound-only senders, which are listed
-only so that people recognise them. With a region, only the channels serving it are offered.
+then what the line is for (``directory.channel_labels``: general customer-service lines before
+unlabelled and specialised ones), then the enterprise's own order. Secondary lines (voicemail,
+ring-back tones, points shops, value-added services, abroad lines) come after every line a
+person means to call. Ways in come before outbound-only senders, which are listed only so that
+people recognise them. With a region, only the channels serving it are offered.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from directory.channel_labels import channel_purpose, purpose_tier
 from directory.hours import status_at
 from directory.models import Channel, Enterprise
 from directory.phones import PHONE_KINDS, classify_phone
@@ -47,13 +51,18 @@ def channels_for(enterprise: Enterprise, at: datetime, region: str | None = None
     """The enterprise's channels to show at the instant *at*: not hidden, serving *region*,
     best first."""
     def key(channel: Channel) -> tuple:
-        return (channel.direction != "contact", _rank(status_at(channel.hours, at).open_now),
-                _rank(reaches_person(channel)), cost_rank(channel), channel.position)
+        tier = purpose_tier(channel_purpose(channel.purpose, channel.label))
+        return (channel.direction != "contact", tier == 2,
+                _rank(status_at(channel.hours, at).open_now), _rank(reaches_person(channel)),
+                cost_rank(channel), tier, channel.position)
 
     return sorted((c for c in enterprise.channels if not c.hidden and serves_region(c, region)), key=key)
 
 
 def numbers_for_abroad(enterprise: Enterprise) -> list[Channel]:
-    """The enterprise's phone numbers that can be called from outside mainland China."""
+    """The enterprise's phone numbers for calling from outside mainland China: lines whose
+    purpose (or label) says so (信用卡境外拨打, 境外热线) and that can be dialled from abroad. A
+    line merely callable from abroad (a ring-back tone service, an office) is not offered."""
     return [c for c in enterprise.channels if c.kind == "phone" and not c.hidden
-            and c.direction == "contact" and classify_phone(c.value).callable_from_abroad]
+            and c.direction == "contact" and channel_purpose(c.purpose, c.label) == "abroad"
+            and classify_phone(c.value).callable_from_abroad]

@@ -41,6 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from directory.channel_labels import purpose_for_label  # noqa: E402
 from directory.senders import direction_for, label_marks_sms, sender_reason  # noqa: E402
 DEFAULT_SOURCE = Path("../shared/data")
 DEFAULT_OUT = Path("directory/data")
@@ -520,8 +521,8 @@ def clean_domains(candidates: Iterable[str | None], where: str, report: Report) 
 # --------------------------------------------------------------------------------------
 def make_channel(kind: str, value: str, source: str, *, label: str | None = None,
                  direction: str = "contact", regions: Iterable[str] = (),
-                 languages: Iterable[str] = ()) -> dict[str, Any]:
-    return {"kind": kind, "value": value, "label": label, "purpose": None,
+                 languages: Iterable[str] = (), purpose: str | None = None) -> dict[str, Any]:
+    return {"kind": kind, "value": value, "label": label, "purpose": purpose,
             "regions": list(regions), "languages": list(languages), "hours": None,
             "direction": direction, "source": source, "verified_at": None}
 
@@ -543,7 +544,8 @@ def vcards_phone_channels(vcard: dict[str, Any], facts: dict[str, Any], source: 
                         f"dialable in {', '.join(number.regions)} only")
         channels.append(make_channel(
             phone_kind(number.value, label), number.value, source, label=label,
-            direction=direction_for("phone", number.value, label), regions=number.regions))
+            direction=direction_for("phone", number.value, label), regions=number.regions,
+            purpose=purpose_for_label(label)))
     return channels
 
 

@@ -68,7 +68,8 @@ class PhoneSchema(Schema):
         "example": [{"code": "not_from_abroad", "text": "境外无法拨打"}]})
     abroad = fields.Nested(AbroadSchema, allow_none=True, metadata={
         "description": "The enterprise's number to call instead from abroad, when this one "
-                       "cannot be and the listing has one; else null.", "example": None})
+                       "cannot be and the listing has a line for it (purpose `abroad`, or a "
+                       "label saying so, such as 信用卡境外拨打); else null.", "example": None})
 
 
 class MenuEntrySchema(Schema):
@@ -188,8 +189,13 @@ class ChannelSchema(Schema):
         "description": "What the source calls this channel; null when it says nothing.",
         "example": "信用卡客服热线"})
     purpose = fields.String(allow_none=True, metadata={
-        "description": "What the channel is for (credit cards, complaints, ...); null when "
-                       "unknown.", "example": None})
+        "description": "What the channel is for: the purpose its enterprise set or, in the "
+                       "bundled data, one read from its label (`customer_service`, `credit_card`, `broadband`, "
+                       "`abroad`, `points_shop`, `voicemail`, `value_added`, "
+                       "`ring_back_tone`, `vip`, ...); null when unknown. Secondary lines "
+                       "(voicemail, points shop, value-added, ring-back tone, abroad) are "
+                       "listed after the lines a person means to call.",
+        "example": "credit_card"})
     regions = fields.List(fields.String(), metadata={
         "description": "Regions the channel serves (GB/T 2260 codes, CN); empty means "
                        "national / no restriction known.", "example": []})

@@ -214,3 +214,21 @@ def test_hostile_input_gets_a_4xx_problem_never_a_500(client, path):
     response = client.get(path)
     assert 400 <= response.status_code < 500, (path, response.status_code)
     assert response.mimetype == "application/problem+json"
+
+
+CCB, CMCC, UNICOM, TENCENT = "ent_2b0d45fb4077", "ent_85b5b2309f66", "ent_1ae5c5bf531e", "ent_a4175a4eb227"
+
+
+def test_labels_say_the_abroad_number_and_secondary_lines_come_last(client):
+    ccb = {c["value"]: c for c in client.get(f"/v1/enterprises/{CCB}").get_json()["channels"]}
+    assert ccb["02138690588"]["label"] == "信用卡境外拨打" and ccb["02138690588"]["purpose"] == "abroad"
+    assert ccb["95533"]["phone"]["abroad"]["value"] == "02138690588"
+    cmcc = client.get(f"/v1/enterprises/{CMCC}").get_json()["channels"]
+    hotline = next(c for c in cmcc if c["value"] == "10086")
+    assert hotline["phone"]["abroad"] is None  # its 彩铃服务 line is no number for abroad
+    order = [c["value"] for c in cmcc if c["direction"] == "contact"]
+    assert order.index("10086") < order.index("12530") and order.index("10050") < order.index("12530")
+    unicom = [c["value"] for c in client.get(f"/v1/enterprises/{UNICOM}").get_json()["channels"]]
+    assert unicom.index("10010") < unicom.index("10165")  # 沃留言 (voicemail) after the hotline
+    tencent = client.get(f"/v1/enterprises/{TENCENT}").get_json()["channels"]
+    assert tencent and all(c["label"] is None and c["purpose"] is None for c in tencent)
