@@ -87,10 +87,16 @@ def display_phone(value: str) -> str:
 # --- what kind of number, and what to know before dialling --------------------------------
 
 PHONE_TYPES = ("mobile", "landline", "business_400", "toll_free_800", "service_95", "service_96",
-               "service_1x", "emergency", "sms_106", "international", "unknown")
-_SHORT_95 = re.compile(r"^95[0-9]{3,4}$")
-_SHORT_96 = re.compile(r"^96[0-9]{3,4}$")
-_SHORT_1X = re.compile(r"^1[0-2][0-9]{3,4}$")
+               "service_10", "service_1x", "emergency", "sms_106", "international", "unknown")
+# 95/96 numbers have 5 or 6 digits, a few 7 or 8 (淘宝 9510211, 网易 95163234), and may be
+# written with the menu keys dialled after them (中信银行 955581101).
+_SHORT_95 = re.compile(r"^95[0-9]{3,7}$")
+_SHORT_96 = re.compile(r"^96[0-9]{3,6}$")
+# 1010xxxx / 1011xxxx: national customer-service numbers of companies (美团 10107888).
+_SHORT_1010 = re.compile(r"^101[01][0-9]{4}$")
+# carriers' and public services' 1xxxx numbers, with keys or a carrier prefix after them
+# (10086, 1008611, 12583110086, 121231100)
+_SHORT_1X = re.compile(r"^1[0-2][0-9]{3,9}$")
 _SMS_106 = re.compile(r"^106[0-9]{5,17}$")
 _INPUT_PREFIX = re.compile(r"^(?:tel|sms|callto):", re.IGNORECASE)
 _INPUT_CHARS = re.compile(r"^\+?[0-9\s\-().\u00a0\u3000/]+$")
@@ -162,6 +168,12 @@ _KIND_HINTS: dict[str, dict[str, str]] = {
                               "請核對是否為你要找的企業的號碼。",
                    "en": "This is a 96 local service number, licensed by the provincial regulator; "
                          "check that it is the company you mean."},
+    "service_10": {"zh-Hans": "这是一个 1010/1011 开头的全国统一客服号码，由工信部核准给特定企业使用；"
+                              "请核对是否为你要找的企业的号码。",
+                   "zh-Hant": "這是一個 1010/1011 開頭的全國統一客服號碼，由工信部核准給特定企業使用；"
+                              "請核對是否為你要找的企業的號碼。",
+                   "en": "This is a 1010/1011 national customer-service number, licensed by the "
+                         "ministry to one company; check that it is the company you mean."},
     "service_1x": {"zh-Hans": "这是一个 1 开头的短号码，用于电信运营商和公共服务（如 10086、12315）。",
                    "zh-Hant": "這是一個 1 開頭的短號碼，用於電信運營商和公共服務（如 10086、12315）。",
                    "en": "This is a 1xxxx short number, used by carriers and public services "
@@ -195,10 +207,13 @@ def _domestic_kind(value: str) -> str:
     parsed = phonenumbers.parse(value, "CN")
     if shortnumberinfo.is_emergency_number(value, "CN"):
         return "emergency"
-    if _SHORT_95.match(value):
+    short = _subscriber(value) if value.startswith("0") else None
+    if _SHORT_95.match(short or value):
         return "service_95"
-    if _SHORT_96.match(value):
+    if _SHORT_96.match(short or value):
         return "service_96"
+    if _SHORT_1010.match(value):
+        return "service_10"
     if _SHORT_1X.match(value):
         return "service_1x"
     if not phonenumbers.is_valid_number(parsed):
@@ -242,8 +257,8 @@ def classify_phone(value: str) -> PhoneInfo:
         hints.append("emergency")
     elif kind == "sms_106":
         hints.append("sms_only")
-    if kind == "service_96":
-        hints.append("local_area_only")
+    if kind == "service_96" and not value.startswith("0"):
+        hints.append("local_area_only")  # dialled with its area code, other cities reach it too
     if not from_abroad and kind != "sms_106":
         hints.append("not_from_abroad")
     return PhoneInfo(value, kind, display, free, from_mobile, from_abroad, international, tuple(hints))
@@ -273,10 +288,16 @@ def international_form(value: str) -> str | None:
     return None
 
 
-def _service_number_behind_area_code(landline: str) -> str | None:
-    """``01095588`` -> ``95588``: a 95 service number dialled with an area code (010, 0755)."""
+def _subscriber(landline: str) -> str:
+    """The digits after a landline's area code (010, 021, 0532)."""
     area = 2 if landline[1:2] in ("1", "2") else 3
-    subscriber = landline[1 + area:]
+    return landline[1 + area:]
+
+
+def _service_number_behind_area_code(landline: str) -> str | None:
+    """``01095588`` -> ``95588``: a national 95 service number dialled with an area code (010,
+    0755). (A 96 number behind one, ``053296588``, is that city's own, not the short number.)"""
+    subscriber = _subscriber(landline)
     return subscriber if _SHORT_95.match(subscriber) else None
 
 

@@ -51,8 +51,10 @@ class AbroadSchema(Schema):
 class PhoneSchema(Schema):
     type = fields.String(metadata={
         "description": "What kind of number: `mobile`, `landline`, `business_400`, "
-                       "`toll_free_800`, `service_95`, `service_96`, `service_1x`, `emergency`, "
-                       "`sms_106`, `international` or `unknown`.", "example": "service_95"})
+                       "`toll_free_800`, `service_95`, `service_96` (also behind an area code), "
+                       "`service_10` (1010/1011 national customer-service numbers), "
+                       "`service_1x`, `emergency`, `sms_106`, `international` or `unknown`.",
+        "example": "service_95"})
     toll_free = fields.Boolean(metadata={"description": "Free for the caller.",
                                          "example": False})
     callable_from_mobile = fields.Boolean(metadata={

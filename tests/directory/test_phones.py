@@ -3,6 +3,9 @@ their other canonical forms, and reading whatever a person pasted."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from directory.phones import (
@@ -59,6 +62,42 @@ def test_reachability_hints():
     assert abroad.hints == ("international_rate",) and not abroad.toll_free
 
 
+# Real numbers of the bundled data (directory/data/enterprises.jsonl) and what they are.
+@pytest.mark.parametrize(("value", "kind", "hints", "owner"), [
+    ("10107888", "service_10", ("not_from_abroad",), "美团"),  # not a 400 number, no "local rate"
+    ("10109777", "service_10", ("not_from_abroad",), "美团外卖"),
+    ("10105757", "service_10", ("not_from_abroad",), "饿了么"),
+    ("10100011", "service_10", ("not_from_abroad",), "大众点评"),
+    ("10109559", "service_10", ("not_from_abroad",), "中国农业银行"),
+    ("95066", "service_95", ("not_from_abroad",), "滴滴出行"),
+    ("950616", "service_95", ("not_from_abroad",), "京东物流"),
+    ("9510211", "service_95", ("not_from_abroad",), "淘宝"),
+    ("95163234", "service_95", ("not_from_abroad",), "网易"),
+    ("95071666", "service_95", ("not_from_abroad",), "福州航空"),
+    ("955581101", "service_95", ("not_from_abroad",), "中信银行"),  # 95558 and its menu keys
+    ("96169", "service_96", ("local_area_only", "not_from_abroad"), "中国联通"),
+    ("966888", "service_96", ("local_area_only", "not_from_abroad"), "广西农商联合银行"),
+    ("01096066", "service_96", ("not_from_abroad",), "北京一卡通"),  # with its area code
+    ("053296588", "service_96", ("not_from_abroad",), "青岛银行"),
+    ("021962319", "service_96", ("not_from_abroad",), "上海交通卡"),
+    ("10165", "service_1x", ("not_from_abroad",), "中国联通"),
+    ("10001688", "service_1x", ("not_from_abroad",), "中国电信"),
+    ("1008611", "service_1x", ("not_from_abroad",), "中国移动"),
+    ("12583110086", "service_1x", ("not_from_abroad",), "中国移动"),  # not a mobile number
+    ("121231100", "service_1x", ("not_from_abroad",), "交通管理局"),
+    ("4008200588", "business_400", ("local_rate", "not_from_abroad"), "中国建设银行"),
+])
+def test_types_of_bundled_numbers(value, kind, hints, owner):
+    info = classify_phone(value)
+    assert (info.kind, info.hints) == (kind, hints), owner
+    assert not info.toll_free and info.callable_from_mobile and info.international is None
+    assert kind_hint(kind, "zh-Hans") != kind_hint("unknown", "zh-Hans")
+
+
+def test_a_96_number_behind_an_area_code_is_that_citys_own():
+    assert equivalent_forms("053296588") == {"+8653296588"}  # not the short 96588 of every city
+
+
 def test_hint_texts_exist_in_every_language():
     for code in PHONE_HINTS:
         texts = {language: classify_phone("95588").hint_text(code, language)
@@ -104,3 +143,16 @@ def test_text_that_is_not_a_number(pasted):
 def test_numbers_one_can_be_called_back_on(typed, e164):
     """Mobiles and landlines only, as E.164 (what the callback endpoint takes)."""
     assert callback_number(typed) == e164
+
+
+def test_every_mainland_number_of_the_bundle_has_a_type():
+    """Only foreign short codes (dialled in their own region) stay of unknown type."""
+    data = Path(__file__).resolve().parents[2] / "directory" / "data" / "enterprises.jsonl"
+    with data.open(encoding="utf-8") as handle:
+        numbers = [c for e in map(json.loads, handle) for c in e["channels"]
+                   if c["kind"] in ("phone", "sms")]
+    untyped = [c["value"] for c in numbers
+               if classify_phone(c["value"]).kind == "unknown" and not c["regions"]]
+    assert numbers and untyped == []
+    assert not [c["value"] for c in numbers if c["value"].startswith(("1010", "1011"))
+                and classify_phone(c["value"]).kind != "service_10"]
