@@ -24,10 +24,10 @@ class ListingDetail:
 
 
 def listing_detail(session: Session, enterprise_id: str, *, at: datetime,
-                   region: str | None = None) -> ListingDetail:
-    """The publicly listed enterprise *enterprise_id* as of *at*, its channels serving *region*;
-    NotFound when it is not listed."""
+                   region: str | None = None, language: str | None = None) -> ListingDetail:
+    """The publicly listed enterprise *enterprise_id* as of *at*, its channels serving *region*
+    in the order for a reader of *language*; NotFound when it is not listed."""
     enterprise = public_enterprise(session, enterprise_id)
-    channels = channels_for(enterprise, at, region)
+    channels = channels_for(enterprise, at, region, language)
     return ListingDetail(enterprise, channels, expected_waits(session, channels, at),
                          verification_of(session, enterprise))

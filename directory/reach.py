@@ -5,8 +5,10 @@ Best first: open now (open, unknown, closed), reaches a person (yes, unknown, no
 then what the line is for (``directory.channel_labels``: general customer-service lines before
 unlabelled and specialised ones), then the enterprise's own order. Secondary lines (voicemail,
 ring-back tones, points shops, value-added services, abroad lines) come after every line a
-person means to call. Ways in come before outbound-only senders, which are listed only so that
-people recognise them. With a region, only the channels serving it are offered.
+person means to call. For zh-Hans readers, channels on platforms most users in mainland China
+cannot open (``directory.unreachable``: X, Facebook, YouTube...) come after every other way in.
+Ways in come before outbound-only senders, which are listed only so that people recognise them.
+With a region, only the channels serving it are offered.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from directory.hours import status_at
 from directory.models import Channel, Enterprise
 from directory.phones import PHONE_KINDS, classify_phone
 from directory.regions import serves
+from directory.unreachable import ranks_last
 
 
 def reaches_person(channel: Channel) -> bool | None:
@@ -47,12 +50,13 @@ def _rank(flag: bool | None) -> int:
     return 0 if flag is True else 1 if flag is None else 2
 
 
-def channels_for(enterprise: Enterprise, at: datetime, region: str | None = None) -> list[Channel]:
+def channels_for(enterprise: Enterprise, at: datetime, region: str | None = None,
+                 language: str | None = None) -> list[Channel]:
     """The enterprise's channels to show at the instant *at*: not hidden, serving *region*,
-    best first."""
+    best first for a reader of *language*."""
     def key(channel: Channel) -> tuple:
         tier = purpose_tier(channel_purpose(channel.purpose, channel.label))
-        return (channel.direction != "contact", tier == 2,
+        return (channel.direction != "contact", ranks_last(channel, language), tier == 2,
                 _rank(status_at(channel.hours, at).open_now), _rank(reaches_person(channel)),
                 cost_rank(channel), tier, channel.position)
 

@@ -113,7 +113,7 @@ def found_listings(session: Session, results: SearchResults, query: AnalyzedQuer
     """The listings the search port found (*results*), in its order, each with its best contact
     channels serving *region* at *at* and what matched *query*; the facets' industries named."""
     rows = listings_in_order(session, results.ids)
-    shown = {enterprise.id: [c for c in channels_for(enterprise, at, region)
+    shown = {enterprise.id: [c for c in channels_for(enterprise, at, region, language)
                              if c.direction == "contact"][:MAIN_CHANNELS] for enterprise in rows}
     waits = expected_waits(session, [c for cs in shown.values() for c in cs], at)
     items = [FoundListing(enterprise, shown[enterprise.id], highlight(enterprise, query, language))

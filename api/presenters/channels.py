@@ -19,6 +19,7 @@ from directory.links import DeepLink, deep_links_for, menu_links
 from directory.models import Channel, Enterprise
 from directory.phones import PHONE_KINDS, PhoneInfo, classify_phone
 from directory.reach import numbers_for_abroad, reaches_person
+from directory.unreachable import CODE as UNREACHABLE, unreachable_platform
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,16 @@ def channel_dump(channel: Channel, context: ChannelContext) -> dict:
         "links": [link_dump(link, context.language)
                   for link in deep_links_for(channel, context.platform, context.topic)],
         "accepts_callbacks": bool(channel.accepts_callbacks),
+        "reachability": reachability_dump(channel, context.language),
         **wait_dump(context.waits.get(channel.id) or ExpectedWait("unknown")),
     }
+
+
+def reachability_dump(channel: Channel, language: str) -> dict | None:
+    platform = unreachable_platform(channel)
+    if platform is None:
+        return None
+    return {"code": UNREACHABLE, "platform": platform.key, "text": platform.hint_text(language)}
 
 
 def live_dump(status: LiveStatus | None) -> dict | None:

@@ -81,12 +81,16 @@ class EnterpriseDetail(MethodView):
         Each channel carries links that open it on the asked `platform` (tel: with menu
         shortcuts, sms: and mailto: carrying the `topic`, https webchat and WeCom, app stores,
         wa.me, FaceTime), whether it is open at `at` (default now), what kind of number it is,
-        and its phone menu. Channels come best first. With `Accept: application/ld+json` the
+        and its phone menu. Channels come best first; for zh-Hans readers (Accept-Language)
+        channels on platforms most users in mainland China cannot open (X, Facebook,
+        YouTube...) come after every other way in, and every such channel says so in
+        `reachability`. With `Accept: application/ld+json` the
         answer is schema.org JSON-LD (Organization + ContactPoint) instead.
         """
         language = preferred_language()
         at = args["at"] or datetime.now(UTC)
-        detail = listing_detail(db_session(), enterprise_id, at=at, region=args["region"])
+        detail = listing_detail(db_session(), enterprise_id, at=at, region=args["region"],
+                                language=language)
         if _wants_jsonld():
             body = organization(detail.enterprise, detail.channels, language, public_url(""))
             response = Response(json.dumps(body, ensure_ascii=False), mimetype=LD_JSON)

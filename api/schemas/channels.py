@@ -157,6 +157,21 @@ class ReviewSchema(Schema):
         "example": "2026-11-23T10:00:00+00:00"})
 
 
+class ReachabilitySchema(Schema):
+    code = fields.String(validate=validate.OneOf(["blocked_in_mainland_china"]), metadata={
+        "description": "`blocked_in_mainland_china`: the channel is on a platform most users in "
+                       "mainland China cannot open without a VPN (the list and its sources: "
+                       "directory/data/unreachable_platforms.json).",
+        "example": "blocked_in_mainland_china"})
+    platform = fields.String(metadata={"description": "The platform's key (`x`, `facebook`, "
+                                       "`instagram`, `youtube`, `whatsapp`, `line`, `google`, "
+                                       "`telegram`).", "example": "x"})
+    text = fields.String(metadata={"description": "The hint in the answer's language.",
+                                   "example": "多数中国大陆用户无法直接打开 X (Twitter)"})
+
+
+REACHABILITY_EXAMPLE = {"code": "blocked_in_mainland_china", "platform": "x",
+                        "text": "多数中国大陆用户无法直接打开 X (Twitter)"}
 REVIEW_EXAMPLE = {"status": "checked", "checked_by": "source", "checked_at": "2026-11-23T10:00:00+00:00"}
 LINK_EXAMPLE = {"uri": "tel:95588", "platform": "any", "role": "primary", "steps": None,
                 "label": None}
@@ -169,6 +184,7 @@ CHANNEL_EXAMPLE = {
               "callable_from_abroad": False, "international": None,
               "hints": [{"code": "not_from_abroad", "text": "境外无法拨打"}], "abroad": None},
     "menu": [], "to_person": None, "accepts_callbacks": False, "live": None, "review": REVIEW_EXAMPLE,
+    "reachability": None,
     "expected_wait": {"basis": "reported", "minutes": 8, "p90_minutes": 25, "sample_size": 42,
                       "small_sample": False, "hour_of_week": 57, "reached_person_share": 0.81},
     "links": [LINK_EXAMPLE],
@@ -255,6 +271,11 @@ class ChannelSchema(Schema):
     live = fields.Nested(LiveSchema, allow_none=True, metadata={
         "description": "The enterprise's live status of the channel while fresh; null when it "
                        "published none or it expired.", "example": None})
+    reachability = fields.Nested(ReachabilitySchema, allow_none=True, metadata={
+        "description": "Why many readers may not be able to open the channel (a platform most "
+                       "users in mainland China cannot open); null when nothing is known "
+                       "against it. For zh-Hans answers (Accept-Language) such channels come "
+                       "after every other way in.", "example": REACHABILITY_EXAMPLE})
     expected_wait = fields.Nested(ExpectedWaitSchema, metadata={
         "description": "The wait to expect at `at` and what the estimate rests on.",
         "example": CHANNEL_EXAMPLE["expected_wait"]})

@@ -232,3 +232,14 @@ def test_labels_say_the_abroad_number_and_secondary_lines_come_last(client):
     assert unicom.index("10010") < unicom.index("10165")  # 沃留言 (voicemail) after the hotline
     tencent = client.get(f"/v1/enterprises/{TENCENT}").get_json()["channels"]
     assert tencent and all(c["label"] is None and c["purpose"] is None for c in tencent)
+
+
+def test_channels_on_platforms_blocked_in_mainland_china_say_so(client):
+    url = "/v1/enterprises/ent_00797e22c745"  # Quest Diagnostics: e-mail, X and Facebook
+    for language, text in (("zh-CN", "多数中国大陆用户无法直接打开 X (Twitter)"),
+                           ("en", "Most users in mainland China cannot open X (Twitter)")):
+        channels = client.get(url, headers={"Accept-Language": language}).get_json()["channels"]
+        hints = {c["value"].split("/")[2]: c["reachability"] for c in channels if c["kind"] == "social"}
+        assert hints["x.com"] == {"code": "blocked_in_mainland_china", "platform": "x", "text": text}
+        assert hints["www.facebook.com"]["platform"] == "facebook"
+        assert channels[0]["kind"] == "email" and channels[0]["reachability"] is None
