@@ -43,6 +43,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from directory.channel_labels import purpose_for_label  # noqa: E402
 from directory.senders import direction_for, label_marks_sms, sender_reason  # noqa: E402
+
 DEFAULT_SOURCE = Path("../shared/data")
 DEFAULT_OUT = Path("directory/data")
 DEFAULT_CURATED = Path("directory/data/curated.json")

@@ -19,7 +19,8 @@ from directory.links import DeepLink, deep_links_for, menu_links
 from directory.models import Channel, Enterprise
 from directory.phones import PHONE_KINDS, PhoneInfo, classify_phone
 from directory.reach import numbers_for_abroad, reaches_person
-from directory.unreachable import CODE as UNREACHABLE, unreachable_platform
+from directory.unreachable import CODE as UNREACHABLE
+from directory.unreachable import unreachable_platform
 
 
 @dataclass(frozen=True)

@@ -208,8 +208,9 @@ class ChannelSchema(Schema):
         "example": "信用卡客服热线"})
     purpose = fields.String(allow_none=True, metadata={
         "description": "What the channel is for: the purpose its enterprise set or, in the "
-                       "bundled data, one read from its label (`customer_service`, `credit_card`, `broadband`, "
-                       "`abroad`, `points_shop`, `voicemail`, `value_added`, "
+                       "bundled data, one read from its label (`customer_service`, "
+                       "`credit_card`, `broadband`, `abroad`, `points_shop`, `voicemail`, "
+                       "`value_added`, "
                        "`ring_back_tone`, `vip`, ...); null when unknown. Secondary lines "
                        "(voicemail, points shop, value-added, ring-back tone, abroad) are "
                        "listed after the lines a person means to call.",

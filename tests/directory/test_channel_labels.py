@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from directory.channel_labels import (PURPOSES, SECONDARY_PURPOSES, channel_purpose,
-                                      purpose_for_label, purpose_tier)
+from directory.channel_labels import (
+    PURPOSES,
+    SECONDARY_PURPOSES,
+    channel_purpose,
+    purpose_for_label,
+    purpose_tier,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "directory" / "data" / "enterprises.jsonl"
 
