@@ -35,7 +35,7 @@ blp = Blueprint("share", __name__, url_prefix="/e",
 
 CSS = Markup((Path(__file__).parent.parent / "templates" / "share.css").read_text("utf-8").strip())
 _CSS_HASH = base64.b64encode(hashlib.sha256(str(CSS).encode("utf-8")).digest()).decode()
-SHARE_CSP = (f"default-src 'none'; style-src 'sha256-{_CSS_HASH}'; img-src 'self'; "
+SHARE_CSP = (f"default-src 'none'; style-src 'sha256-{_CSS_HASH}'; img-src 'self' data:; "
              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 OG_LOCALES = {"zh-Hans": "zh_CN", "zh-Hant": "zh_TW", "en": "en_US"}
 HTML = {"text/html": {"schema": {"type": "string"}, "example": "<!DOCTYPE html>..."}}
