@@ -112,6 +112,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         callbacks,
         channels,
         claims,
+        clients,
         contacts,
         enterprises,
         experiences,
@@ -140,7 +141,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     for module in (app_links, health, industries, enterprises, search, lookup, regions, manage, channels,
                    notices, versions, me, claims, reports, listing_status, follows, experiences,
                    contacts, callbacks, live_status, webhooks, insights, reviews, members,
-                   member_admin, share):
+                   member_admin, share, clients):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)
