@@ -25,9 +25,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml tools/install_browser.sh $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml tools/install_browser.sh tests/browser_deps/package-lock.json $(VENV)/.installed
 	$(PIP) install -e '.[test]'
 	tools/install_browser.sh
+	cd tests/browser_deps && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(VENV)/.installed

@@ -7,6 +7,8 @@ import logging
 from flask import Flask
 from flask_compress import Compress
 
+from api.app_links import EXTENSION as APP_LINKS
+from api.app_links import app_links as app_links_of
 from api.cache import register_cache_lookup, register_response_cache
 from api.config import Config
 from api.http import (
@@ -41,6 +43,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     """Build the app from *config*, or from the environment with *overrides* applied."""
     config = config or Config.from_env(**overrides)
     check_secrets(config)  # first: a placeholder SECRET_KEY must not serve a single request
+    links = app_links_of(config)  # a malformed app id stops the start
     keep_files_private(config.data_dir)
     app = Flask(__name__)
     # Never debug mode, whatever FLASK_DEBUG says: no debugger, no stack traces, errors handled
@@ -68,6 +71,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     configure_logging(config.log_format)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     init_state(app, config)
+    app.extensions[APP_LINKS] = links
     if config.trusted_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -104,9 +108,11 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
 
     api = Api(app)
     from api.resources import (
+        app_links,
         callbacks,
         channels,
         claims,
+        clients,
         contacts,
         enterprises,
         experiences,
@@ -126,15 +132,16 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         reports,
         reviews,
         search,
+        share,
         versions,
         webhooks,
     )
     from api.resources.oauth import document_oauth, oauth
 
-    for module in (health, industries, enterprises, search, lookup, regions, manage, channels,
+    for module in (app_links, health, industries, enterprises, search, lookup, regions, manage, channels,
                    notices, versions, me, claims, reports, listing_status, follows, experiences,
                    contacts, callbacks, live_status, webhooks, insights, reviews, members,
-                   member_admin):
+                   member_admin, share, clients):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

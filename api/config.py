@@ -124,6 +124,13 @@ class Config:
     # Origins whose browser pages may call /v1 and /oauth/token|revoke (CORS), comma-separated
     # ("https://app.c800.example, https://partner.example"); none by default.
     cors_origins: str = ""
+    # The apps a share link (/e/{id}) opens where they are installed (api/app_links.py, checked
+    # at start): iOS app ids "TEAMID.bundle.id", comma-separated (IOS_APP_IDS); the Android
+    # package (ANDROID_APP_PACKAGE) and the SHA-256 fingerprints of its signing certificates,
+    # comma-separated, "AB:CD:..." (ANDROID_CERT_SHA256). Unset: the files answer 404.
+    ios_app_ids: str = ""
+    android_app_package: str = ""
+    android_cert_sha256: str = ""
     testing: bool = False
 
     @classmethod
@@ -159,6 +166,9 @@ class Config:
             log_format=(os.environ.get("LOG_FORMAT") or "json").strip().lower(),
             metrics_token=os.environ.get("METRICS_TOKEN") or None,
             cors_origins=os.environ.get("CORS_ORIGINS") or "",
+            ios_app_ids=os.environ.get("IOS_APP_IDS") or "",
+            android_app_package=os.environ.get("ANDROID_APP_PACKAGE") or "",
+            android_cert_sha256=os.environ.get("ANDROID_CERT_SHA256") or "",
             rate_limits_enabled=_env_bool("RATE_LIMITS_ENABLED", True),
             rate_limit_anonymous=os.environ.get("RATE_LIMIT_ANONYMOUS") or "120/minute",
             rate_limit_client=os.environ.get("RATE_LIMIT_CLIENT") or "1200/minute",

@@ -11,12 +11,17 @@ account and address, per address) and clears a key on success.
 
 A confidential client authenticated at ``/oauth/*`` counts against ``Config.rate_limit_client``
 (:func:`client_quota_wait` before, :func:`count_client_request` after), as its API requests do.
+
+Each client's requests under ``/v1`` with its tokens are also counted per UTC day
+(:func:`count_usage`, :func:`usage_today`): what its owner reads as its usage. These counts
+only inform; the limits are the limiter's.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -180,3 +185,24 @@ def count_client_request(key: str) -> None:
     limits: RateLimits | None = current_app.extensions.get(EXTENSION)
     if limits is not None and limits.limiter.enabled:
         _quota_do(lambda strategy, item, args: strategy.hit(item, *args), key)
+
+
+USAGE_KEPT = 2 * 24 * 3600  # a day's count outlives the day (read until its end anywhere)
+
+
+def _usage_key(client_id: str) -> str:
+    prefix = current_app.extensions[EXTENSION].config.rate_limit_key_prefix
+    return f"{prefix}/usage/{client_id}/{datetime.now(UTC).date().isoformat()}"
+
+
+def count_usage(client_id: str) -> None:
+    """Count one API request made with a token of *client_id* today (UTC)."""
+    if current_app.extensions.get(EXTENSION) is not None:
+        _storage_do(lambda storage: storage.incr(_usage_key(client_id), USAGE_KEPT))
+
+
+def usage_today(client_id: str) -> int:
+    """The API requests made with *client_id*'s tokens today (UTC) so far."""
+    if current_app.extensions.get(EXTENSION) is None:
+        return 0
+    return int(_storage_do(lambda storage: storage.get(_usage_key(client_id))) or 0)

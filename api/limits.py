@@ -6,7 +6,8 @@ What is limited, and by which key:
   counts per address against ``Config.rate_limit_oauth``; api/resources/oauth.py also counts
   an authenticated confidential client's requests there against ``Config.rate_limit_client``
   (``api.limit_counts.client_quota_wait``, ``count_client_request``).
-- Every request under ``/v1/`` counts against one shared bucket per caller (``/healthz``,
+- Every request under ``/v1/`` and to the share pages ``/e/*`` counts against one shared
+  bucket per caller (``/healthz``,
   ``/readyz``, ``/docs``, ``/openapi.json`` and ``/.well-known/*`` do not). The
   caller is ``client:<id>`` when a ``before_request`` hook registered before
   :func:`init_rate_limits` has set ``flask.g.rate_limit_client`` to an OAuth client id, with
@@ -85,8 +86,9 @@ def request_key() -> str:
 
 
 def is_rate_limited_path(path: str) -> bool:
-    """Whether the default limit counts requests to *path*: the API under ``/v1``."""
-    return path == "/v1" or path.startswith("/v1/")
+    """Whether the default limit counts requests to *path*: the API under ``/v1`` and the
+    share pages under ``/e/``."""
+    return path == "/v1" or path.startswith(("/v1/", "/e/"))
 
 
 def is_oauth_path(path: str) -> bool:

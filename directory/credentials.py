@@ -52,6 +52,16 @@ class OAuthClient(Base):
     user_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"),
                                                 nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The person who registered the client themselves (POST /v1/me/clients) and manages it;
+    # None for clients an operator made (`flask clients create`). Owning is not acting for:
+    # the client acts for nobody (user_id) unless an administrator grants it user scopes.
+    owner_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"),
+                                                 nullable=True, index=True)
+    # After a rotation the secret before it still works until previous_secret_until
+    # (directory/client_registry.py: SECRET_GRACE), so that deployments can change over.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, info=withheld(
+        "a secret: a restored client's previous secret is not carried over"))
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # authlib's ClientMixin
     def get_client_id(self) -> str:
@@ -70,7 +80,12 @@ class OAuthClient(Base):
         return redirect_uri in (self.redirect_uris or [])
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return self.secret_hash is not None and hmac.compare_digest(self.secret_hash, digest(client_secret))
+        given = digest(client_secret)
+        if self.secret_hash is not None and hmac.compare_digest(self.secret_hash, given):
+            return True
+        return (self.previous_secret_hash is not None and self.previous_secret_until is not None
+                and utcnow() < self.previous_secret_until
+                and hmac.compare_digest(self.previous_secret_hash, given))
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if self.is_public:

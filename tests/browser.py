@@ -87,6 +87,8 @@ def chromium(page_load_timeout: float = PAGE_LOAD_TIMEOUT) -> Iterator[WebDriver
         # No speculative preconnections: gunicorn's sync workers (as `make run` serves) each
         # wait on an idle socket a browser opens "just in case".
         options.add_experimental_option("prefs", {"net.network_prediction_options": 2})
+        # The console's messages, for tests that check a page logs no error (get_log("browser")).
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         service = Service(str(CHROMEDRIVER), log_output=str(driver_log))
         try:
             with mock.patch.object(SeleniumManager, "binary_paths", _refuse_selenium_manager):

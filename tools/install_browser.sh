@@ -1,17 +1,18 @@
 #!/bin/sh
-# Headless Chromium and its ChromeDriver for the browser tests (tests/browser.py).
+# Headless Chromium and its ChromeDriver for the browser tests (tests/browser.py), and npm,
+# which installs the JavaScript they inject (tests/browser_deps: axe-core, by `make install-test`).
 #
-# Idempotent: when /usr/bin/chromium and /usr/bin/chromedriver are already there it exits 0
-# at once. Otherwise it installs Debian's `chromium` and `chromium-driver` packages with
+# Idempotent: when /usr/bin/chromium, /usr/bin/chromedriver and npm are already there it exits 0
+# at once. Otherwise it installs Debian's `chromium`, `chromium-driver` and `npm` packages with
 # apt-get (as root, or through `sudo -n`), running `apt-get update` only when the first
 # attempt fails. It never downloads a browser or driver from anywhere else.
 set -eu
 
 CHROMIUM=/usr/bin/chromium
 CHROMEDRIVER=/usr/bin/chromedriver
-PACKAGES="chromium chromium-driver"
+PACKAGES="chromium chromium-driver npm"
 
-if [ -x "$CHROMIUM" ] && [ -x "$CHROMEDRIVER" ]; then
+if [ -x "$CHROMIUM" ] && [ -x "$CHROMEDRIVER" ] && command -v npm >/dev/null 2>&1; then
     exit 0
 fi
 
@@ -48,5 +49,6 @@ fi
 
 [ -x "$CHROMIUM" ] || fail "$CHROMIUM is still missing after the install."
 [ -x "$CHROMEDRIVER" ] || fail "$CHROMEDRIVER is still missing after the install."
+command -v npm >/dev/null 2>&1 || fail "npm is still missing after the install."
 echo "install_browser.sh: $("$CHROMIUM" --version 2>/dev/null || echo chromium), " \
      "$("$CHROMEDRIVER" --version 2>/dev/null | head -n 1 || echo chromedriver)" >&2

@@ -1,4 +1,5 @@
-"""``flask clients``: OAuth2 clients of the API — register one, give one a new secret."""
+"""``flask clients``: OAuth2 clients of the API — register one, give one a new secret, list
+them, delete one, grant one scopes."""
 
 from __future__ import annotations
 
@@ -100,3 +101,55 @@ def _redirect_uri_ok(uri: str) -> bool:
         return parts.hostname in ("127.0.0.1", "localhost", "::1")
     # a private-use scheme of a native app (RFC 8252 7.1): reverse domain name, e.g. com.c800.app
     return "." in parts.scheme and parts.scheme not in ("javascript", "data", "file")
+
+
+@clients_cli.command("list")
+def clients_list() -> None:
+    """Every client, one JSON object a line: id, name, grants, scope, who it acts for, who
+    registered it (self-registered clients) and when."""
+    from sqlalchemy import select
+
+    from directory.accounts import User
+    from directory.credentials import OAuthClient
+
+    session = db_session()
+    emails = dict(session.execute(select(User.id, User.email)).all())
+    for client in session.scalars(select(OAuthClient).order_by(OAuthClient.created_at,
+                                                               OAuthClient.client_id)):
+        click.echo(json.dumps({
+            "client_id": client.client_id, "name": client.name, "grant_types": client.grant_types,
+            "scope": client.scope, "public": client.is_public,
+            "acts_for": emails.get(client.user_id), "owner": emails.get(client.owner_id),
+            "created_at": client.created_at.isoformat() if client.created_at else None},
+            ensure_ascii=False))
+
+
+@clients_cli.command("delete")
+@click.argument("client_id")
+def clients_delete(client_id: str) -> None:
+    """Delete a client; its secret and tokens stop working at once."""
+    from directory.client_registry import delete_client
+    from directory.errors import NotFound
+
+    try:
+        delete_client(db_session(), None, client_id)
+    except NotFound as exc:
+        raise click.ClickException(f"no client has the id {client_id!r}") from exc
+    click.echo(f"deleted {client_id}")
+
+
+@clients_cli.command("grant")
+@click.argument("client_id")
+@click.option("--scope", required=True, help="Space-separated scopes the client may ask for "
+              "(replacing what it had); user scopes make a self-registered client act for "
+              "the person who registered it.")
+def clients_grant(client_id: str, scope: str) -> None:
+    """Set the scopes a client may ask for (an administrator's grant to a self-registered one)."""
+    from directory.client_registry import grant_scopes
+    from directory.errors import DomainError
+
+    try:
+        client = grant_scopes(db_session(), client_id, scope)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(json.dumps({"client_id": client.client_id, "scope": client.scope}))

@@ -19,6 +19,7 @@ from flask import Flask, current_app, g, request
 from flask_smorest import abort
 from sqlalchemy import select
 
+from api.limit_counts import count_usage
 from api.oauth.server import acting_user
 from api.state import db_session
 from directory.accounts import User
@@ -129,12 +130,14 @@ def identify_client() -> None:
         token = current_token(list(scopes))
         g.oauth_token, g.checked_scopes = token, scopes
         g.rate_limit_client = _limit_key(token)
+        count_usage(token.client_id)
         return
     if "Authorization" not in request.headers:
         return
     token = current_token([READ_SCOPE] if request.method in ("GET", "HEAD") else None)
     g.oauth_token = token
     g.rate_limit_client = _limit_key(token)
+    count_usage(token.client_id)
 
 
 def _limit_key(token: OAuthToken) -> str:

@@ -10,6 +10,7 @@ from api.cache import not_after
 from api.http import pick_name
 from api.presenters.channels import channel_dump, context_for, public_source, review_dump
 from api.presenters.common import names_dump
+from api.presenters.share import share_url
 from directory.listing_detail import ListingDetail
 from directory.models import Enterprise
 from directory.reach import serves_region
@@ -35,6 +36,7 @@ def summary_dump(enterprise: Enterprise, language: str, region: str | None = Non
         "verified": enterprise.verified,
         "website": enterprise.website,
         "channel_kinds": _channel_kinds(enterprise, region),
+        "url": share_url(enterprise.id),
     }
 
 

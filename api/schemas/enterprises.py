@@ -51,6 +51,7 @@ SUMMARY_EXAMPLE = {
     "id": ICBC_ID, "name": "中国工商银行", "names": NAMES_EXAMPLE, "aliases": ["工行", "ICBC"],
     "industry": "banking", "verified": False, "website": "https://www.icbc.com.cn/",
     "channel_kinds": ["phone", "email"],
+    "url": "http://127.0.0.1:8000/e/ent_9f7532f6acdd",
 }
 
 
@@ -78,6 +79,10 @@ class EnterpriseSummarySchema(Schema):
         "description": "Kinds of the channels that reach the enterprise (with `region`, "
                        "those serving that region: national ones and the region's own).",
         "example": ["phone", "email"]})
+    url = fields.String(metadata={
+        "description": "The listing's share link: a page for people (`GET /e/{id}`) that chat "
+                       "apps preview and that opens the c800 app where it is installed.",
+        "example": "http://127.0.0.1:8000/e/ent_9f7532f6acdd"})
 
 
 class EnterpriseListSchema(Schema):

@@ -254,6 +254,10 @@ def _build(http: FlaskClient) -> World:
     world.ids["report"] = response.get_json()["id"]
     _consumers_world(world)
     _members_world(world)
+    response = call(http, "POST", "/v1/me/clients", token=world.token("consumer"),
+                    body={"name": "Consumer's reader"})
+    assert response.status_code == 201, response.get_json()
+    world.ids["my_client"] = response.get_json()["client_id"]
     return world
 
 
@@ -439,6 +443,12 @@ OPERATIONS = {
     "admin-member-role": Operation("PATCH", "/v1/admin/enterprises/{B}/members/{member_b}", "admin",
                                    {"role": "owner"}),
     "admin-member-remove": Operation("DELETE", "/v1/admin/enterprises/{B}/members/{member_b}", "admin"),
+    # API clients people register themselves (issue 18)
+    "my-clients": Operation("GET", "/v1/me/clients", "me"),
+    "client-register": Operation("POST", "/v1/me/clients", "me", {"name": "Authz reader"}),
+    "my-client": Operation("GET", "/v1/me/clients/{my_client}", "me"),
+    "client-rotate": Operation("POST", "/v1/me/clients/{my_client}/secret", "me"),
+    "client-delete": Operation("DELETE", "/v1/me/clients/{my_client}", "me"),
 }
 # What only a listing's owners may do; its editors are refused like strangers.
 OWNER_ONLY = ["webhooks", "webhook-add", "deliveries", "webhook-remove", "members", "member-role",

@@ -111,3 +111,32 @@ _STORED_0004 = [
     "('ch_1', 'ent_1', 0, 'phone', '95588', '[]', '[]', 'contact', 'vcards:x', false, '[]'), "
     "('ch_2', 'ent_1', 1, 'email', 'icbc@icbc.com.cn', '[]', '[]', 'contact', 'vcards:x', false, '[]')",
 ]
+
+
+def test_0016_keeps_the_clients_without_owners_and_goes_back(empty_database):
+    """Clients made before self-service keep working with no owner and no previous secret;
+    the downgrade takes the columns away and keeps the clients."""
+    from alembic import command
+
+    from api.cli.database import alembic_config
+
+    upgrade_database(empty_database, "0011")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO oauth_clients (client_id, secret_hash, name, grant_types, "
+                "redirect_uris, scope, auth_method, created_at) VALUES ('cl_old', 'x', 'old', "
+                "'[\"client_credentials\"]', '[]', 'directory:read', 'client_secret_basic', "
+                "'2026-12-01 00:00:00+00:00')"))
+        upgrade_database(empty_database, "0016")
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT owner_id, previous_secret_hash, "
+                                          "previous_secret_until FROM oauth_clients")).one()
+        assert tuple(row) == (None, None, None)
+        command.downgrade(alembic_config(empty_database), "0011")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT client_id FROM oauth_clients")).scalars().all() \
+                == ["cl_old"]
+    finally:
+        engine.dispose()
