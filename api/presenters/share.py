@@ -35,11 +35,13 @@ KIND_NAMES = {
            "facetime": "FaceTime"},
 }
 TEXT = {
-    "zh-Hans": {"languages": "语言", "ways": "联系方式", "website": "官方网站", "unchecked": "企业自行提供，c800 尚未核实",
+    "zh-Hans": {"languages": "语言", "ways": "联系方式", "website": "官方网站",
+                "unchecked": "企业自行提供，c800 尚未核实",
                 "none": "暂无可用的联系方式。", "description": "{name}的联系方式：{ways}",
                 "description_none": "{name}在 c800 上的信息", "missing_title": "找不到该企业",
                 "missing": "c800 上没有这个企业，或它已不再公开。", "footer": "信息来自 c800 企业客服名录"},
-    "zh-Hant": {"languages": "語言", "ways": "聯繫方式", "website": "官方網站", "unchecked": "企業自行提供，c800 尚未核實",
+    "zh-Hant": {"languages": "語言", "ways": "聯繫方式", "website": "官方網站",
+                "unchecked": "企業自行提供，c800 尚未核實",
                 "none": "暫無可用的聯繫方式。", "description": "{name}的聯繫方式：{ways}",
                 "description_none": "{name}在 c800 上的資訊", "missing_title": "找不到該企業",
                 "missing": "c800 上沒有這個企業，或它已不再公開。", "footer": "資訊來自 c800 企業客服名錄"},
