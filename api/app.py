@@ -108,6 +108,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         channels,
         claims,
         contacts,
+        devices,
         enterprises,
         experiences,
         follows,
@@ -134,7 +135,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     for module in (health, industries, enterprises, search, lookup, regions, manage, channels,
                    notices, versions, me, claims, reports, listing_status, follows, experiences,
                    contacts, callbacks, live_status, webhooks, insights, reviews, members,
-                   member_admin):
+                   member_admin, devices):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)
