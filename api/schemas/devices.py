@@ -40,7 +40,8 @@ class DeviceWriteSchema(Schema):
         "example": "web"})
     token = fields.String(validate=validate.Length(1, 2048), metadata={
         "description": "ios: the APNs device token (hex); android: the FCM registration token. "
-                       "Not sent by web devices.", "example": "740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad"})
+                       "Not sent by web devices.",
+        "example": "740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad"})
     subscription = fields.Nested(SubscriptionSchema, metadata={
         "description": "web: the browser's push subscription (`PushSubscription.toJSON()`).",
         "example": {"endpoint": ENDPOINT_EXAMPLE,

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from directory.devices import MAX_DEVICES, DeviceError, DeviceInput, check_device
-from directory.webhooks import DeliverySettings
+from directory.webhooks import DeliverySettings, parse_networks
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.factories import CONSUMER_RECORDS as RECORDS
 from tests.helpers.api import auth, problem, with_people
@@ -64,8 +64,9 @@ def test_a_device_is_registered_once_replaced_listed_and_removed(client):
 
 
 def test_a_token_registered_again_leaves_the_device_that_had_it(client):
-    assert put(client, "ada", "phone", {"platform": "android", "token": "f" * 40 + ":APA91b"}).status_code == 201
-    assert put(client, "bob", "phone", {"platform": "android", "token": "f" * 40 + ":APA91b"}).status_code == 201
+    fcm = {"platform": "android", "token": "f" * 40 + ":APA91b"}
+    assert put(client, "ada", "phone", fcm).status_code == 201
+    assert put(client, "bob", "phone", fcm).status_code == 201
     problem(client.get("/v1/me/devices/phone", headers=auth(client, "ada")), 404)
     assert client.delete("/v1/me/devices/phone", headers=auth(client, "bob")).status_code == 204
 
@@ -95,7 +96,8 @@ def test_bad_ids_platforms_and_languages_are_refused(client):
 
 def test_an_account_has_at_most_max_devices(client):
     for n in range(MAX_DEVICES):
-        assert put(client, "bob", f"d{n}", {"platform": "ios", "token": f"{n:02d}" + APNS[2:]}).status_code == 201
+        token = f"{n:02d}" + APNS[2:]
+        assert put(client, "bob", f"d{n}", {"platform": "ios", "token": token}).status_code == 201
     assert "20 devices" in problem(put(client, "bob", "one-more", {"platform": "ios", "token": "ab" * 32}),
                                    409)["detail"]
     assert put(client, "bob", "d0", {"platform": "ios", "token": "cd" * 32}).status_code == 200
@@ -110,5 +112,4 @@ def test_push_endpoints_on_private_networks_are_refused_unless_allowed():
     with pytest.raises(DeviceError) as refused:
         check_device("browser", web, DeliverySettings())
     assert "public addresses" in str(refused.value.errors)
-    check_device("browser", web, DeliverySettings(allowed=(__import__("ipaddress").ip_network("127.0.0.0/8"),
-                                                           __import__("ipaddress").ip_network("::1/128"))))
+    check_device("browser", web, DeliverySettings(allowed=parse_networks("127.0.0.0/8, ::1/128")))
