@@ -111,7 +111,7 @@ def _event(session: Session, kind: str, enterprise: Enterprise, subject_id: str,
     now = utcnow()
     event = NotificationEvent(id=f"ntf_{secrets.token_hex(8)}", kind=kind,
                               enterprise_id=enterprise.id, subject_id=subject_id,
-                              data={"names": enterprise.names, **data}, created_at=now)
+                              data={"names": enterprise.names(), **data}, created_at=now)
     session.add(event)
     session.flush()
     event_id, at = literal(event.id, String(32)), literal(now, UTCDateTime())
