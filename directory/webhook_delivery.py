@@ -145,9 +145,12 @@ HOUSEKEEPING_SECONDS = 60.0
 
 def start_background(sessions: Callable[[], Session], settings: DeliverySettings,
                      housekeeping: Iterable[Callable[[Session], Any]] = (),
-                     interval: float = 5.0, stop: threading.Event | None = None) -> threading.Thread:
-    """Deliver due webhooks every *interval* seconds in a daemon thread, until *stop* is set;
-    once a minute also forget old deliveries and run *housekeeping* (each task commits)."""
+                     interval: float = 5.0, stop: threading.Event | None = None,
+                     every_round: Iterable[Callable[[Session], Any]] = ()) -> threading.Thread:
+    """Deliver due webhooks every *interval* seconds in a daemon thread, until *stop* is set,
+    and run *every_round* (the notifications' pushes); once a minute also forget old deliveries
+    and run *housekeeping* (each task commits)."""
+    rounds = tuple(every_round)
     stop = stop or threading.Event()
     tasks = (forget_old_deliveries, *housekeeping)
 
@@ -157,6 +160,8 @@ def start_background(sessions: Callable[[], Session], settings: DeliverySettings
             try:
                 with sessions() as session:
                     deliver_due(session, settings)
+                    for task in rounds:
+                        task(session)
                     if time.monotonic() - last_housekeeping >= HOUSEKEEPING_SECONDS:
                         last_housekeeping = time.monotonic()
                         for task in tasks:
