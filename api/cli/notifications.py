@@ -24,3 +24,21 @@ def notifications_deliver() -> None:
     erased = forget_old_notifications(session)
     session.commit()
     click.echo(json.dumps({**counts, "erased": erased}))
+
+
+@notifications_cli.command("vapid-key")
+@click.option("--new", is_flag=True, help="Make a new key pair and print its private key too.")
+def notifications_vapid_key(new: bool) -> None:
+    """Print the VAPID public key web apps subscribe with (applicationServerKey); with --new, a
+    new VAPID_PRIVATE_KEY and its public key."""
+    from directory.push.webpush import load_vapid, new_vapid_private_key
+
+    if new:
+        private = new_vapid_private_key()
+        keys = load_vapid(private, "mailto:unused@example.invalid")
+        click.echo(json.dumps({"VAPID_PRIVATE_KEY": private, "public_key": keys.public_key}))
+        return
+    keys = app_state().push_settings.vapid
+    if keys is None:
+        raise click.ClickException("VAPID_PRIVATE_KEY is not set: Web Push is off.")
+    click.echo(keys.public_key)

@@ -63,6 +63,14 @@ def load_vapid(private_key: str, subject: str) -> VapidKeys:
     return VapidKeys(vapid, subject)
 
 
+def new_vapid_private_key() -> str:
+    """A new VAPID_PRIVATE_KEY: URL-safe base64 of a new P-256 private number."""
+    vapid = Vapid02()
+    vapid.generate_keys()
+    number = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
+    return base64.urlsafe_b64encode(number).rstrip(b"=").decode()
+
+
 def origin(endpoint: str) -> str:
     parts = urlsplit(endpoint)
     return f"{parts.scheme}://{parts.netloc}"

@@ -15,7 +15,6 @@ import trustme
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from py_vapid import Vapid02
 from sqlalchemy import select
 
 from api.app import create_app
@@ -25,6 +24,7 @@ from directory.notifications import PushDelivery
 from directory.push.apns import APNsSettings, apns_request
 from directory.push.delivery import RETRY_DELAYS, push_due
 from directory.push.fcm import GRANT, SCOPE, FCMSettings, fcm_request
+from directory.push.webpush import new_vapid_private_key
 from tests.conftest import client_over_records
 from tests.factories import CONSUMER_RECORDS as RECORDS
 from tests.factories import A
@@ -32,13 +32,6 @@ from tests.helpers.api import auth, post_notice, problem, with_people
 from tests.helpers.push_receiver import PushReceiver, b64decode, b64encode, verify_es256_jwt
 
 SUBJECT = "mailto:push@c800.example"
-
-
-def vapid_private() -> str:
-    vapid = Vapid02()
-    vapid.generate_keys()
-    number = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
-    return b64encode(number)
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +45,9 @@ def ca(tmp_path_factory):
 
 @pytest.fixture(scope="module", params=["sqlite"])
 def client(request, tmp_path_factory, ca):
-    for client in client_over_records(request, tmp_path_factory, RECORDS, vapid_private_key=vapid_private(),
-                                      vapid_subject=SUBJECT, webhook_ca_bundle=ca.path,
+    for client in client_over_records(request, tmp_path_factory, RECORDS,
+                                      vapid_private_key=new_vapid_private_key(), vapid_subject=SUBJECT,
+                                      webhook_ca_bundle=ca.path,
                                       webhook_allowed_networks="127.0.0.0/8, ::1/128"):
         with_people(client)
         client.settings = client.application.extensions["c800"].push_settings
@@ -152,6 +146,18 @@ def test_a_gone_subscription_forgets_the_device(client, receiver):
     assert deliveries(client, "ada-gone") == []
 
 
+def test_the_cli_pushes_what_is_due_and_prints_the_public_key(client, receiver):
+    browser = register(client, receiver, "ada-cli")
+    post_notice(client, A, "owner_a", title="命令行")
+    runner = client.application.test_cli_runner()
+    pushed = runner.invoke(args=["notifications", "deliver"])
+    assert pushed.exit_code == 0 and json.loads(pushed.output)["delivered"] == 1
+    assert [m["body"] for m in browser.received] == ["命令行"]
+    key = runner.invoke(args=["notifications", "vapid-key"])
+    assert key.output.strip() == receiver.server_key == client.settings.vapid.public_key
+    client.delete("/v1/me/devices/ada-cli", headers=auth(client, "ada"))
+
+
 def test_a_platform_not_configured_is_skipped(client):
     assert client.put("/v1/me/devices/ada-iphone", headers=auth(client, "ada"),
                       json={"platform": "ios", "token": "ab" * 32}).status_code == 201
@@ -163,8 +169,8 @@ def test_a_platform_not_configured_is_skipped(client):
 
 @pytest.mark.parametrize(("settings", "says"), [
     ({"vapid_private_key": "not-a-key", "vapid_subject": SUBJECT}, "VAPID_PRIVATE_KEY"),
-    ({"vapid_private_key": vapid_private()}, "VAPID_SUBJECT"),
-    ({"vapid_private_key": vapid_private(), "vapid_subject": "push@c800.example"}, "VAPID_SUBJECT"),
+    ({"vapid_private_key": new_vapid_private_key()}, "VAPID_SUBJECT"),
+    ({"vapid_private_key": new_vapid_private_key(), "vapid_subject": "push@c800.example"}, "VAPID_SUBJECT"),
     ({"apns_key_file": "/nonexistent.p8", "apns_key_id": "K", "apns_team_id": "T",
       "apns_topic": "x"}, "APNS_KEY_FILE"),
     ({"fcm_service_account_file": "/nonexistent.json"}, "FCM_SERVICE_ACCOUNT_FILE"),
