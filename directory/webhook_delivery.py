@@ -107,16 +107,23 @@ def attempt(session: Session, delivery: WebhookDelivery, settings: DeliverySetti
             "C800-Event": delivery.event, "C800-Delivery": delivery.id,
             "C800-Signature": signature(webhook.secret, timestamp, body)},
             ca_certs=settings.ca_certs)
+    record_attempt(delivery, outcome, now, RETRY_DELAYS)
+    return outcome
+
+
+def record_attempt(delivery: Any, outcome: Outcome, now: datetime,
+                   delays: tuple[timedelta, ...]) -> None:
+    """Note an attempt of *delivery* (a webhook's or a push's row) and what it came to:
+    ``delivered``, due again after the next of *delays*, or ``failed`` after the last."""
     delivery.attempts += 1
     delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
     delivery.leased_until = None
     if outcome.ok:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-    elif delivery.attempts > len(RETRY_DELAYS):
+    elif delivery.attempts > len(delays):
         delivery.status, delivery.next_attempt_at = "failed", None
     else:
-        delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
-    return outcome
+        delivery.next_attempt_at = now + delays[delivery.attempts - 1]
 
 
 def deliver_due(session: Session, settings: DeliverySettings, now: datetime | None = None,

@@ -23,6 +23,7 @@ from directory.push.fcm import FCMSettings, send_fcm
 from directory.push.outcome import Pushed
 from directory.push.texts import texts
 from directory.push.webpush import VapidKeys, send_web_push
+from directory.webhook_delivery import record_attempt
 from directory.webhooks import DeliverySettings
 
 log = logging.getLogger(__name__)
@@ -87,22 +88,14 @@ def attempt(session: Session, delivery: PushDelivery, settings: PushSettings, no
     device = session.get(Device, (delivery.user_id, delivery.device_id))
     event = session.get(NotificationEvent, delivery.event_id)
     outcome = push(device, message_of(event, device.language), settings)
-    delivery.attempts += 1
-    delivery.leased_until = None
     if outcome is None:
-        delivery.status, delivery.next_attempt_at = "skipped", None
+        delivery.status, delivery.next_attempt_at, delivery.leased_until = "skipped", None, None
         delivery.last_error = f"{device.platform} pushes are not configured"
         return delivery.status
     if outcome.gone:
         forget_gone_device(session, device.user_id, device.id)
         return "gone"
-    delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
-    if outcome.ok:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-    elif delivery.attempts > len(RETRY_DELAYS):
-        delivery.status, delivery.next_attempt_at = "failed", None
-    else:
-        delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
+    record_attempt(delivery, outcome, now, RETRY_DELAYS)
     return delivery.status
 
 

@@ -11,7 +11,6 @@ import json
 from datetime import timedelta
 
 import pytest
-import trustme
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -32,15 +31,6 @@ from tests.helpers.api import auth, post_notice, problem, with_people
 from tests.helpers.push_receiver import PushReceiver, b64decode, b64encode, verify_es256_jwt
 
 SUBJECT = "mailto:push@c800.example"
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    authority = trustme.CA()
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    authority.cert_pem.write_to_path(str(path))
-    authority.path = str(path)
-    return authority
 
 
 @pytest.fixture(scope="module", params=["sqlite"])
