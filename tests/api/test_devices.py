@@ -10,6 +10,7 @@ import os
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
 
 from directory.devices import MAX_DEVICES, DeviceError, DeviceInput, check_device
 from directory.webhooks import DeliverySettings, parse_networks
@@ -113,3 +114,16 @@ def test_push_endpoints_on_private_networks_are_refused_unless_allowed():
         check_device("browser", web, DeliverySettings())
     assert "public addresses" in str(refused.value.errors)
     check_device("browser", web, DeliverySettings(allowed=parse_networks("127.0.0.0/8, ::1/128")))
+
+
+def test_forget_devices_removes_every_device_of_one_person(client):
+    from directory.devices import Device, forget_devices
+
+    for who, token in (("ada", "12" * 32), ("bob", "34" * 32)):
+        assert put(client, who, "forget-me", {"platform": "ios", "token": token}).status_code == 201
+    with client.application.app_context(), client.sessions() as session:
+        assert forget_devices(session, client.user_ids["ada"]) == 1
+        session.commit()
+        left = session.scalars(select(Device.user_id).where(Device.id == "forget-me")).all()
+    assert left == [client.user_ids["bob"]]
+    assert client.delete("/v1/me/devices/forget-me", headers=auth(client, "bob")).status_code == 204

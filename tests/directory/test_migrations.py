@@ -111,3 +111,25 @@ _STORED_0004 = [
     "('ch_1', 'ent_1', 0, 'phone', '95588', '[]', '[]', 'contact', 'vcards:x', false, '[]'), "
     "('ch_2', 'ent_1', 1, 'email', 'icbc@icbc.com.cn', '[]', '[]', 'contact', 'vcards:x', false, '[]')",
 ]
+
+
+def test_0015_devices_and_notifications_go_back_down_cleanly(empty_database):
+    """The push tables come and go with their revision, whatever it follows once re-chained."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from api.cli.database import alembic_config
+
+    config = alembic_config(empty_database)
+    below = ScriptDirectory.from_config(config).get_revision("0015").down_revision
+    tables = {"devices", "notification_events", "notifications", "push_deliveries"}
+    upgrade_database(empty_database, "0015")
+    engine = make_engine(empty_database)
+    try:
+        assert tables <= set(inspect(engine).get_table_names())
+        command.downgrade(config, below)
+        engine.dispose()
+        assert not tables & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
