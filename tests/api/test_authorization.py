@@ -396,6 +396,7 @@ OPERATIONS = {
     "devices": Operation("GET", "/v1/me/devices", "me"),
     "device-put": Operation("PUT", "/v1/me/devices/phone-1", "me",
                             {"platform": "ios", "token": "ab" * 32, "language": "en"}),
+    "device-read": Operation("GET", "/v1/me/devices/phone-1", "me"),
     "device-remove": Operation("DELETE", "/v1/me/devices/phone-1", "me"),
     "notifications": Operation("GET", "/v1/me/notifications", "me"),
     "notifications-unread": Operation("GET", "/v1/me/notifications/unread", "me"),
