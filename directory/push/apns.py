@@ -36,12 +36,13 @@ class APNsSettings:
     team_id: str
     topic: str
     host: str = PRODUCTION_HOST
+    ca_certs: str | None = None  # certificates to verify the host with (default: certifi's)
     _token: tuple[float, str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, key_file: str, key_id: str, team_id: str, topic: str,
-             host: str | None = None) -> APNsSettings:
+             host: str | None = None, ca_certs: str | None = None) -> APNsSettings:
         """From APNS_KEY_FILE (the .p8 key), APNS_KEY_ID, APNS_TEAM_ID, APNS_TOPIC and
         APNS_HOST; ValueError when one is missing or malformed."""
         if not (key_id and team_id and topic):
@@ -52,7 +53,7 @@ class APNsSettings:
             raise ValueError("APNS_KEY_FILE is not a readable P-256 key (.p8)") from exc
         if key.curve_name != "P-256" or not key.is_private:
             raise ValueError("APNS_KEY_FILE is not a P-256 private key (.p8)")
-        return cls(key, key_id, team_id, topic, host or PRODUCTION_HOST)
+        return cls(key, key_id, team_id, topic, host or PRODUCTION_HOST, ca_certs)
 
     def provider_token(self, now: float | None = None) -> str:
         """The ES256 provider token, made again once it is 30 minutes old."""
@@ -81,11 +82,15 @@ def apns_request(settings: APNsSettings, device_token: str, message: dict,
 
 def send_apns(settings: APNsSettings, device_token: str, message: dict) -> Pushed:
     """Send over HTTP/2 (httpx); 410, or 400 for a bad token, means the device is gone."""
+    import ssl
+
+    import certifi
     import httpx
 
     url, headers, body = apns_request(settings, device_token, message)
+    verify = ssl.create_default_context(cafile=settings.ca_certs or certifi.where())
     try:
-        with httpx.Client(http2=True, timeout=10.0) as client:
+        with httpx.Client(http2=True, timeout=10.0, verify=verify) as client:
             answer = client.post(url, headers=headers, content=body)
     except httpx.HTTPError as exc:
         return Pushed(None, f"{type(exc).__name__}: {str(exc)[:300]}")

@@ -2,8 +2,9 @@
 to a push receiver on loopback that checks the VAPID signature and decrypts the payload
 (tests/helpers/push_receiver.py); retries with backoff, failure after the last one, a gone
 subscription forgets the device, platforms not configured are skipped, malformed keys are
-refused at start. APNs and FCM requests are built and their JWTs verified with the public keys
-(they cannot be reached from here)."""
+refused at start. APNs and FCM requests are built and their JWTs verified with the public keys,
+and APNs pushes sent over HTTP/2 to a loopback server (tests/helpers/h2_receiver.py); Apple's
+and Google's servers cannot be reached from here."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from api.app import create_app
 from api.config import Config
 from directory.models import utcnow
 from directory.notifications import PushDelivery
-from directory.push.apns import APNsSettings, apns_request
+from directory.push.apns import APNsSettings, apns_request, send_apns
 from directory.push.delivery import RETRY_DELAYS, push_due
 from directory.push.fcm import GRANT, SCOPE, FCMSettings, fcm_request
 from directory.push.webpush import new_vapid_private_key
@@ -28,6 +29,7 @@ from tests.conftest import client_over_records
 from tests.factories import CONSUMER_RECORDS as RECORDS
 from tests.factories import A
 from tests.helpers.api import auth, post_notice, problem, with_people
+from tests.helpers.h2_receiver import H2Receiver
 from tests.helpers.push_receiver import PushReceiver, b64decode, b64encode, verify_es256_jwt
 
 SUBJECT = "mailto:push@c800.example"
@@ -225,3 +227,30 @@ def test_fcm_requests_carry_an_access_token_got_with_a_signed_assertion(tmp_path
     assert json.loads(body) == {"message": {
         "token": "fcm-token", "notification": {"title": "中国工商银行", "body": "系统维护"},
         "data": {"id": "ntf_1", "attempt": "1"}, "android": {"ttl": "86400s", "priority": "high"}}}
+
+
+def test_apns_pushes_go_over_http2_and_a_gone_token_says_so(tmp_path, ca):
+    key = ec.generate_private_key(ec.SECP256R1())
+    p8 = tmp_path / "AuthKey_ABC123DEFG.p8"
+    p8.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption()))
+    server = H2Receiver(ca.issue_cert("localhost"))
+    try:
+        settings = APNsSettings.load(str(p8), "ABC123DEFG", "DEF123GHIJ", "com.c800.app",
+                                     host=server.host, ca_certs=ca.path)
+        message = {"title": "中国工商银行", "body": "系统维护", "data": {"id": "ntf_1"}}
+        server.answers = [(200, b""), (410, b'{"reason":"Unregistered"}'),
+                          (400, b'{"reason":"BadDeviceToken"}'), (500, b'{"reason":"InternalServerError"}')]
+        sent = send_apns(settings, "ab" * 32, message)
+        assert sent.ok and not sent.gone
+        request = server.requests[0]
+        assert request["headers"][":method"] == "POST"
+        assert request["headers"][":path"] == "/3/device/" + "ab" * 32
+        assert request["headers"]["apns-topic"] == "com.c800.app"
+        header, claims = verify_es256_jwt(request["headers"]["authorization"].split(" ")[1],
+                                          key.public_key())
+        assert header["kid"] == "ABC123DEFG" and claims["iss"] == "DEF123GHIJ"
+        assert json.loads(request["body"])["aps"]["alert"]["body"] == "系统维护"
+        assert [send_apns(settings, "cd" * 32, message).gone for _ in range(3)] == [True, True, False]
+    finally:
+        server.close()
