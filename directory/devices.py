@@ -118,8 +118,9 @@ def check_device(device_id: str, data: DeviceInput, settings: DeliverySettings) 
         if data.token is not None or not data.endpoint:
             raise DeviceError("A web device sends its `subscription` (endpoint and keys), no "
                               "token.", "subscription")
-        if len(data.endpoint) > 2048:
-            raise DeviceError("At most 2048 characters.", "subscription.endpoint")
+        if len(data.endpoint) > 2048 or not data.endpoint.isascii():
+            raise DeviceError("At most 2048 ASCII characters (push services' URLs are).",
+                              "subscription.endpoint")
         try:
             check_target(data.endpoint, allowed=settings.allowed, resolve=settings.resolve)
         except WebhookError as exc:

@@ -87,6 +87,9 @@ def attempt(session: Session, delivery: PushDelivery, settings: PushSettings, no
     forgotten, and the delivery with it)."""
     device = session.get(Device, (delivery.user_id, delivery.device_id))
     event = session.get(NotificationEvent, delivery.event_id)
+    if device is None or event is None:  # forgotten while this push was leased
+        session.delete(delivery)
+        return "gone"
     outcome = push(device, message_of(event, device.language), settings)
     if outcome is None:
         delivery.status, delivery.next_attempt_at, delivery.leased_until = "skipped", None, None

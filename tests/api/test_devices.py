@@ -77,6 +77,7 @@ def test_a_token_registered_again_leaves_the_device_that_had_it(client):
     ({"platform": "ios"}, "token"),
     ({"platform": "web", "token": APNS}, "subscription"),
     ({"platform": "web", "subscription": subscription("http://localhost/push")}, "subscription.endpoint"),
+    ({"platform": "web", "subscription": subscription("https://localhost/推送")}, "subscription.endpoint"),
     ({"platform": "web", "subscription": {**subscription(), "keys": {"p256dh": b64(b"\x04" + b"1" * 64),
                                                                       "auth": b64(os.urandom(16))}}},
      "subscription.keys.p256dh"),
