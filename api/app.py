@@ -114,6 +114,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         claims,
         clients,
         contacts,
+        devices,
         enterprises,
         experiences,
         follows,
@@ -128,6 +129,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         member_admin,
         members,
         notices,
+        notifications,
         regions,
         reports,
         reviews,
@@ -138,10 +140,10 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     )
     from api.resources.oauth import document_oauth, oauth
 
-    for module in (app_links, health, industries, enterprises, search, lookup, regions, manage, channels,
-                   notices, versions, me, claims, reports, listing_status, follows, experiences,
-                   contacts, callbacks, live_status, webhooks, insights, reviews, members,
-                   member_admin, share, clients):
+    for module in (app_links, health, industries, enterprises, search, lookup, regions, manage,
+                   channels, notices, versions, me, claims, reports, listing_status, follows,
+                   experiences, contacts, callbacks, live_status, webhooks, insights, reviews, members,
+                   member_admin, share, clients, devices, notifications):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

@@ -41,6 +41,8 @@ DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
 # Limits of apps built with testing=True unless the test passes its own: the suite makes
 # thousands of requests from one address.
 TESTING_RATE_LIMIT = "100000/minute"
+PUSH_SETTINGS = ("vapid_private_key", "vapid_subject", "apns_key_file", "apns_key_id",
+                 "apns_team_id", "apns_topic", "apns_host", "fcm_service_account_file")
 RATE_LIMIT_FIELDS = ("rate_limit_anonymous", "rate_limit_client",
                      "rate_limit_reports", "rate_limit_oauth")
 
@@ -117,6 +119,17 @@ class Config:
     webhook_allowed_networks: str = ""
     webhook_ca_bundle: str | None = None
     webhook_delivery_seconds: int = 5
+    # Pushes of notifications (directory/push/): Web Push's VAPID key and contact, APNs'
+    # token-based key (.p8 file, key id, team id, the app's bundle id, host) and FCM's service
+    # account key file. A platform is on when its key is set; a malformed one is refused at start.
+    vapid_private_key: str | None = None
+    vapid_subject: str | None = None
+    apns_key_file: str | None = None
+    apns_key_id: str | None = None
+    apns_team_id: str | None = None
+    apns_topic: str | None = None
+    apns_host: str | None = None
+    fcm_service_account_file: str | None = None
     # Operations (api/observability.py): log lines as JSON (default) or text; a bearer token
     # that lets /metrics be read from anywhere (unset: loopback only).
     log_format: str = "json"
@@ -163,6 +176,7 @@ class Config:
             webhook_allowed_networks=os.environ.get("WEBHOOK_ALLOWED_NETWORKS") or "",
             webhook_ca_bundle=os.environ.get("WEBHOOK_CA_BUNDLE") or None,
             webhook_delivery_seconds=_env_int("WEBHOOK_DELIVERY_SECONDS", 5),
+            **{name: os.environ.get(name.upper()) or None for name in PUSH_SETTINGS},
             log_format=(os.environ.get("LOG_FORMAT") or "json").strip().lower(),
             metrics_token=os.environ.get("METRICS_TOKEN") or None,
             cors_origins=os.environ.get("CORS_ORIGINS") or "",

@@ -40,11 +40,13 @@ class AppState:
     _search_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _background: list[threading.Thread] = field(default_factory=list, init=False)
     _stop_background: threading.Event = field(default_factory=threading.Event, init=False)
+    push_settings: object = field(init=False)  # a directory.push.delivery.PushSettings
 
     def __post_init__(self) -> None:
         self.indexer = Indexer(self.sessions, lambda: self.search,
                                retry_seconds=self.config.search_retry_seconds)
         self.after_commit.append(self.indexer.after_commit)
+        self.push_settings = push_settings(self.config, self.webhook_settings)
 
     @property
     def mailer(self) -> Mailer:
@@ -62,14 +64,18 @@ class AppState:
         """What every served worker runs beside requests: search drains, webhook deliveries,
         erasing what consumers shared once it is no longer needed."""
         from directory.contacts import purge_expired
+        from directory.notifications import forget_old_notifications
+        from directory.push.delivery import push_due
         from directory.webhook_delivery import start_background
 
         self._stop_background.clear()
         self._background = [
             self.indexer.start_background(float(os.environ.get("SEARCH_DRAIN_SECONDS", "10")),
                                           stop=self._stop_background),
-            start_background(self.sessions, self.webhook_settings, (purge_expired,),
-                             float(self.config.webhook_delivery_seconds), stop=self._stop_background),
+            start_background(self.sessions, self.webhook_settings,
+                             (purge_expired, forget_old_notifications),
+                             float(self.config.webhook_delivery_seconds), stop=self._stop_background,
+                             every_round=(lambda session: push_due(session, self.push_settings),)),
         ]
 
     def stop_background(self, timeout: float = 10.0) -> list[str]:
@@ -95,6 +101,26 @@ class AppState:
                                                 self.config.elasticsearch_index)
                     self._search_pid = pid
         return self._search
+
+
+def push_settings(config: Config, network):  # noqa: ANN001, ANN201 - DeliverySettings -> PushSettings
+    """The platforms pushes go to, from the configuration; ValueError when a key is malformed
+    (the app does not start)."""
+    from directory.push.apns import APNsSettings
+    from directory.push.delivery import PushSettings
+    from directory.push.fcm import FCMSettings
+    from directory.push.webpush import load_vapid
+
+    vapid = apns = fcm = None
+    if config.vapid_private_key:
+        vapid = load_vapid(config.vapid_private_key, config.vapid_subject or "")
+    if config.apns_key_file:
+        apns = APNsSettings.load(config.apns_key_file, config.apns_key_id or "",
+                                 config.apns_team_id or "", config.apns_topic or "",
+                                 config.apns_host)
+    if config.fcm_service_account_file:
+        fcm = FCMSettings.load(config.fcm_service_account_file)
+    return PushSettings(network=network, vapid=vapid, apns=apns, fcm=fcm)
 
 
 def init_state(app: Flask, config: Config) -> AppState:

@@ -34,6 +34,7 @@ from directory.errors import Conflict, InvalidInput, TooMany
 from directory.keepers import kept_listing, kept_row, own_row
 from directory.listings import public_channel
 from directory.models import Channel, utcnow
+from directory.notifications import notify_callback
 from directory.pages import Key, Listing
 from directory.phones import callback_number
 from directory.validation import CALLBACK_KINDS
@@ -199,5 +200,6 @@ def answer_callback(session: Session, user: User, callback_id: str, status: str,
     consumer sees."""
     callback = kept_row(session, user, CallbackRequest, callback_id, "callback request")
     move_callback(callback, status, note, by_consumer=False)
+    notify_callback(session, callback)
     session.commit()
     return callback

@@ -17,6 +17,7 @@ from directory.errors import NotFound
 from directory.experiences import LIVE_STATES, ExperienceError, LiveStatus, max_wait
 from directory.keepers import kept_listing
 from directory.models import Channel, utcnow
+from directory.notifications import notify_live_status
 
 MAX_LIVE = timedelta(hours=24)
 
@@ -76,9 +77,12 @@ def put_live_status(session: Session, user: User, channel_id: str, *, state: str
     """*user* sets the live status of a channel they keep, replacing the previous one
     (*client_id*: the OAuth client they act through)."""
     channel = kept_channel(session, user, channel_id)
+    previous = session.get(LiveStatus, channel.id)
+    before = previous.state if previous is not None and previous.expires_at > utcnow() else None
     status = set_live_status(session, channel, state=state, wait_minutes=wait_minutes,
                              message=message, expires_at=expires_at, actor=user.id,
                              client_id=client_id)
+    notify_live_status(session, channel, state, before)
     session.commit()
     return status
 

@@ -23,11 +23,13 @@ import directory.accounts
 import directory.claims
 import directory.contacts
 import directory.credentials
+import directory.devices
 import directory.experiences
 import directory.idempotency_records
 import directory.lookup_keys
 import directory.members
 import directory.models
+import directory.notifications
 import directory.outbox
 import directory.reviews
 import directory.versions
@@ -45,6 +47,8 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     directory.contacts,  # follows, channel_days, handoffs, callback_requests
     directory.experiences,  # experiences, their counters, live statuses
     directory.webhooks,  # webhooks, webhook_deliveries
+    directory.devices,  # devices (push tokens, Web Push subscriptions; private)
+    directory.notifications,  # notification_events, notifications (inboxes), push_deliveries
     directory.lookup_keys,  # lookup_keys (derived)
     directory.outbox,  # listing_changes (the search outbox)
     directory.idempotency_records,  # idempotency_keys

@@ -29,6 +29,7 @@ from directory.editing import (
 from directory.errors import NotFound
 from directory.keepers import kept_listing, require_version, require_writable
 from directory.models import Channel, Enterprise, Notice
+from directory.notifications import notify_notice
 from directory.pages import Key, Listing
 from directory.versions import ListingVersion, ensure_base_version, get_version
 
@@ -98,6 +99,7 @@ def publish_notice(session: Session, edit: Edit, enterprise_id: str) -> tuple[En
     """A new notice on the listing; the listing and the notice."""
     enterprise = _kept_for_edit(session, edit, enterprise_id)
     notice = add_notice(session, enterprise, edit.changes(), edit.actor)
+    notify_notice(session, enterprise, notice)
     session.commit()
     return enterprise, notice
 

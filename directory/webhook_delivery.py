@@ -107,16 +107,23 @@ def attempt(session: Session, delivery: WebhookDelivery, settings: DeliverySetti
             "C800-Event": delivery.event, "C800-Delivery": delivery.id,
             "C800-Signature": signature(webhook.secret, timestamp, body)},
             ca_certs=settings.ca_certs)
+    record_attempt(delivery, outcome, now, RETRY_DELAYS)
+    return outcome
+
+
+def record_attempt(delivery: Any, outcome: Outcome, now: datetime,
+                   delays: tuple[timedelta, ...]) -> None:
+    """Note an attempt of *delivery* (a webhook's or a push's row) and what it came to:
+    ``delivered``, due again after the next of *delays*, or ``failed`` after the last."""
     delivery.attempts += 1
     delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
     delivery.leased_until = None
     if outcome.ok:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-    elif delivery.attempts > len(RETRY_DELAYS):
+    elif delivery.attempts > len(delays):
         delivery.status, delivery.next_attempt_at = "failed", None
     else:
-        delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
-    return outcome
+        delivery.next_attempt_at = now + delays[delivery.attempts - 1]
 
 
 def deliver_due(session: Session, settings: DeliverySettings, now: datetime | None = None,
@@ -145,9 +152,12 @@ HOUSEKEEPING_SECONDS = 60.0
 
 def start_background(sessions: Callable[[], Session], settings: DeliverySettings,
                      housekeeping: Iterable[Callable[[Session], Any]] = (),
-                     interval: float = 5.0, stop: threading.Event | None = None) -> threading.Thread:
-    """Deliver due webhooks every *interval* seconds in a daemon thread, until *stop* is set;
-    once a minute also forget old deliveries and run *housekeeping* (each task commits)."""
+                     interval: float = 5.0, stop: threading.Event | None = None,
+                     every_round: Iterable[Callable[[Session], Any]] = ()) -> threading.Thread:
+    """Deliver due webhooks every *interval* seconds in a daemon thread, until *stop* is set,
+    and run *every_round* (the notifications' pushes); once a minute also forget old deliveries
+    and run *housekeeping* (each task commits)."""
+    rounds = tuple(every_round)
     stop = stop or threading.Event()
     tasks = (forget_old_deliveries, *housekeeping)
 
@@ -157,6 +167,8 @@ def start_background(sessions: Callable[[], Session], settings: DeliverySettings
             try:
                 with sessions() as session:
                     deliver_due(session, settings)
+                    for task in rounds:
+                        task(session)
                     if time.monotonic() - last_housekeeping >= HOUSEKEEPING_SECONDS:
                         last_housekeeping = time.monotonic()
                         for task in tasks:

@@ -1,6 +1,7 @@
 """Command-line tools, one module per command group: ``flask db`` (database), ``flask directory``
 (data: import, export), ``flask search`` (search_index), ``flask openapi`` (openapi_spec),
-``flask users``, ``flask clients``, ``flask members`` and ``flask webhooks``."""
+``flask users``, ``flask clients``, ``flask members``, ``flask webhooks`` and ``flask
+notifications``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from api.cli.clients import clients_cli
 from api.cli.data import BUNDLED_DATA, directory_cli
 from api.cli.database import db_cli, upgrade_database
 from api.cli.members import members_cli
+from api.cli.notifications import notifications_cli
 from api.cli.openapi_spec import OPENAPI_FILE, openapi_cli, served_spec
 from api.cli.search_index import search_cli
 from api.cli.users import users_cli
@@ -21,5 +23,5 @@ __all__ = ["BUNDLED_DATA", "OPENAPI_FILE", "register_commands", "served_spec", "
 
 def register_commands(app: Flask) -> None:
     for group in (db_cli, directory_cli, search_cli, openapi_cli, users_cli, clients_cli,
-                  members_cli, webhooks_cli):
+                  members_cli, webhooks_cli, notifications_cli):
         app.cli.add_command(group)

@@ -167,7 +167,8 @@ class CallbackHandle(MethodView):
         """Accept, complete or decline a callback request
 
         requested → accepted or declined; accepted → completed or declined. The consumer sees
-        the status and your note; their number is erased once the request is over.
+        the status and your note, and is notified; their number is erased once the request is
+        over.
         """
         body = load_body(CallbackMoveSchema)
         callback = answer_callback(db_session(), g.current_user, callback_id, **body)

@@ -49,6 +49,8 @@ class ChannelLiveStatus(MethodView):
         Open / closed / incident, the wait now and a message, until `expires_at` (at most 24
         hours). While fresh it is shown on the listing and its wait beats consumers' reports.
         A PUT replaces the previous status; it is not a listing edit (no version, no If-Match).
+        A new state notifies the listing's followers (at most 10 notice and live-status
+        notifications a listing a day).
         """
         body = load_body(LiveStatusWriteSchema)
         status = put_live_status(db_session(), g.current_user, channel_id, **body,

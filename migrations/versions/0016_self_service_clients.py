@@ -4,7 +4,7 @@ before a rotation with the end of its grace period
 Clients made before keep no owner (an operator made them) and no previous secret.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-07 04:30:00.000000
 """
 from alembic import op
@@ -14,7 +14,7 @@ from directory.db import UTCDateTime
 
 
 revision = '0016'
-down_revision = '0011'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 from directory.accounts import add_member, create_user
 from directory.credentials import OAuthClient, digest
@@ -62,3 +63,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory):
+    """A test certificate authority (trustme) and, as ``ca.path``, its certificate's file: what
+    HTTPS receivers on loopback (webhooks, push services) are issued certificates by."""
+    authority = trustme.CA()
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    authority.cert_pem.write_to_path(str(path))
+    authority.path = str(path)
+    return authority

@@ -71,15 +71,6 @@ class Receiver:
         self.server.server_close()
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    authority = trustme.CA()
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    authority.cert_pem.write_to_path(str(path))
-    authority.path = str(path)
-    return authority
-
-
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
 def client(request, tmp_path_factory, ca):
     for client in client_over_records(request, tmp_path_factory, RECORDS,

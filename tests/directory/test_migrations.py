@@ -140,3 +140,25 @@ def test_0016_keeps_the_clients_without_owners_and_goes_back(empty_database):
                 == ["cl_old"]
     finally:
         engine.dispose()
+
+
+def test_0015_devices_and_notifications_go_back_down_cleanly(empty_database):
+    """The push tables come and go with their revision, whatever it follows once re-chained."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from api.cli.database import alembic_config
+
+    config = alembic_config(empty_database)
+    below = ScriptDirectory.from_config(config).get_revision("0015").down_revision
+    tables = {"devices", "notification_events", "notifications", "push_deliveries"}
+    upgrade_database(empty_database, "0015")
+    engine = make_engine(empty_database)
+    try:
+        assert tables <= set(inspect(engine).get_table_names())
+        command.downgrade(config, below)
+        engine.dispose()
+        assert not tables & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
