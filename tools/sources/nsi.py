@@ -354,16 +354,28 @@ def enrich(enterprises: list[dict[str, Any]], index: Index, shared: set[str] | f
         keeper = merge_listings(group)
         _apply(keeper, index.brands[qid], taken)
         result.append(keeper)
-    added = 0
+    added = defaulted = joined = 0
+    by_domain = {d: e for e in result for d in e["domains"]}
     for qid, brand in index.brands.items():
         if qid in groups or not (brand.countries & CHINA):
             continue
+        host = host_of(brand.websites[0]) if brand.websites else None
+        if host in by_domain:  # the operator of a network, a brand of a group: one listing
+            if add_channels(by_domain[host], brand.channels):
+                add_source(by_domain[host], brand.source)
+                joined += 1
+            continue
         listing = _new_listing(brand, leaves, taken)
         if listing is not None:
+            if host:
+                by_domain[host] = listing
             result.append(listing)
             added += 1
+            defaulted += brand.industry() not in leaves
     report.note(f"name-suggestion-index: {len(groups)} brands matched "
-                f"{sum(len(g) for g in groups.values())} listings; {added} Chinese brands added; "
+                f"{sum(len(g) for g in groups.values())} listings; {added} Chinese brands added "
+                f"({defaulted} in {DEFAULT_INDUSTRY!r}: no preset category maps), {joined} joined the "
+                f"listing holding their website's domain; "
                 f"presets without an industry: {sum(index.unmapped_presets.values())}; "
                 f"accounts skipped (not an account id): {dict(sorted(index.skipped_accounts.items()))}")
     return result
