@@ -49,11 +49,12 @@ from directory.versions import (
 
 ENTERPRISE_READ_ONLY = ("id", "verified", "version", "status", "source", "managed", "created_at",
                         "updated_at", "channels", "notices", "channel_kinds", "name", "web_review",
-                        "verification")
+                        "verification", "wikidata", "logo", "dissolved")
 CHANNEL_EDITABLE = ("kind", "value", "label", "purpose", "regions", "languages", "hours",
                     "direction", "menu", "to_person", "reaches_person", "topic_param",
                     "accepts_callbacks", "hidden")
-CHANNEL_READ_ONLY = ("id", "source", "verified_at", "position", "links", "status", "phone", "review")
+CHANNEL_READ_ONLY = ("id", "source", "verified_at", "position", "links", "status", "phone", "review",
+                     "platform", "retrieved")
 NOTICE_EDITABLE = ("title", "body", "severity", "valid_from", "valid_until", "links", "hidden")
 NOTICE_READ_ONLY = ("id", "created_at", "current")
 
@@ -252,6 +253,8 @@ def update_channel(session: Session, enterprise: Enterprise, channel: Channel,
                if name not in ("source", "verified_at")}
     current.update({name: list(current[name] or []) for name in LIST_FIELDS})
     merged = {**current, **{k: v for k, v in changes.items() if k != "hidden"}}
+    if merged.get("kind") != "social":
+        merged["platform"] = None  # a platform is a social channel's only
     loaded = _channel_record(merged, channel.source or actor.source)
     _check_unique(enterprise, loaded["kind"], loaded["value"], skip=channel.id)
     before = _begin(session, enterprise)

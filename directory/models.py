@@ -37,6 +37,9 @@ CHANNEL_KINDS = (
     "facetime",
 )
 DIRECTIONS = ("contact", "outbound_only")
+# The platforms a social channel can be on.
+SOCIAL_PLATFORMS = ("weibo", "douyin", "bilibili", "x", "facebook", "instagram", "youtube",
+                    "linkedin", "tiktok", "threads", "vk", "pinterest", "other")
 # Whether c800 vouches for a fact lookup trusts (a channel's kind and value, a listing's website
 # and domains): ``checked`` (by its data source or an administrator), ``pending`` (changed by
 # the enterprise, waiting for an administrator), ``rejected`` (an administrator refused it).
@@ -106,6 +109,11 @@ class Enterprise(Base):
     # edit): imports of the bundled data then leave it alone.
     managed: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # The brand's Wikidata item (``Q…``), its logo ({"url", "source", "retrieved"}: never shown
+    # without where it comes from) and the ISO date it was dissolved, as its sources say.
+    wikidata: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    logo: Mapped[dict[str, str] | None] = mapped_column(JsonType, nullable=True)
+    dissolved: Mapped[str | None] = mapped_column(String(10), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The website and domains c800 has checked (lookup vouches only for these, while the
@@ -173,6 +181,10 @@ class Channel(Base):
     hours: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     direction: Mapped[str] = mapped_column(String(16), default="contact")
     source: Mapped[str | None] = mapped_column(String(500))
+    # The ISO date the channel's source was read (a data set's commit or release date).
+    retrieved: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # A social channel's platform (SOCIAL_PLATFORMS): weibo, x, facebook, youtube...
+    platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     # Phone menu: [{"intent": "信用卡挂失", "keys": "2,1"}, ...]; keys are menu steps (0-9 * #)

@@ -9,7 +9,9 @@ from directory.models import Channel, Enterprise, EnterpriseRegion, Industry, ut
 
 CHANNEL_FIELDS = ("kind", "value", "label", "purpose", "regions", "languages", "hours",
                   "direction", "source", "verified_at", "menu", "to_person", "reaches_person",
-                  "topic_param", "accepts_callbacks")
+                  "topic_param", "accepts_callbacks", "platform", "retrieved")
+# What the listing's sources say of the brand itself; set by imports, not by its owners.
+SOURCE_FACT_FIELDS = ("wikidata", "logo", "dissolved")
 LIST_FIELDS = ("regions", "languages", "menu")
 FLAG_FIELDS = ("accepts_callbacks",)
 
@@ -46,6 +48,7 @@ def enterprise_to_record(enterprise: Enterprise) -> dict[str, Any]:
         "status": enterprise.status,
         "source": list(enterprise.source or []),
         "channels": [channel_to_record(c) for c in enterprise.channels if not c.hidden],
+        **{name: getattr(enterprise, name) for name in SOURCE_FACT_FIELDS},
     }
 
 
@@ -68,6 +71,7 @@ def comparable(record: dict[str, Any]) -> dict[str, Any]:
         "status": record.get("status") or "active",
         "source": record.get("source") or [],
         "channels": channels,
+        **{name: record.get(name) for name in SOURCE_FACT_FIELDS},
     }
 
 
@@ -118,6 +122,8 @@ def apply_record(enterprise: Enterprise, record: dict[str, Any]) -> None:
     enterprise.verified = bool(record.get("verified", False))
     enterprise.status = record.get("status") or "active"
     enterprise.source = list(record.get("source") or [])
+    for name in SOURCE_FACT_FIELDS:
+        setattr(enterprise, name, record.get(name))
     existing = {c.id: c for c in enterprise.channels}
     channels = []
     for position, data in enumerate(record.get("channels") or []):

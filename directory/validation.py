@@ -22,7 +22,7 @@ from marshmallow import (
 from directory.hosts import host_name_problem
 from directory.hours import HoursError, validate_hours
 from directory.instants import BODY_RANGE, Instant
-from directory.models import CHANNEL_KINDS, DIRECTIONS, LANGUAGES, STATUSES
+from directory.models import CHANNEL_KINDS, DIRECTIONS, LANGUAGES, SOCIAL_PLATFORMS, STATUSES
 from directory.phones import CANONICAL, PHONE_KINDS, PhoneNumberError, normalize_phone
 from directory.regions import is_known_region
 from directory.urls import UnsafeURLError, check_web_url, is_valid_hostname
@@ -41,6 +41,9 @@ MENU_KEYS = re.compile(r"^[0-9*#]{1,32}(?:,[0-9*#]{1,32}){0,9}$")
 TOPIC_PARAM = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 MAX_MENU = 50
 CALLBACK_KINDS = ("phone", "callback")
+WIKIDATA_ID = r"^Q[1-9][0-9]{0,11}$"
+ISO_DATE = r"^[12][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+_date = {"validate": validate.Regexp(ISO_DATE, error="an ISO date like 2026-08-21")}
 
 def known_region(code: str) -> None:
     """A validator: *code* is a GB/T 2260 division in use or an ISO 3166-1 country."""
@@ -158,6 +161,9 @@ class ChannelRecordSchema(Schema):
     topic_param = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
         TOPIC_PARAM, error="a URL query parameter name, e.g. 'q' or 'topic'"))
     accepts_callbacks = fields.Boolean(load_default=False)
+    platform = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(SOCIAL_PLATFORMS))
+    retrieved = fields.String(load_default=None, allow_none=True, **_date)
 
     @validates("menu")
     def _menu_intents_unique(self, value: list[dict[str, str]], **_: Any) -> None:
@@ -179,6 +185,8 @@ class ChannelRecordSchema(Schema):
                                               or data.get("direction") == "outbound_only"):
             raise ValidationError("only phone and callback channels one can contact take callback "
                                   "requests", field_name="accepts_callbacks")
+        if data.get("platform") and kind != "social":
+            raise ValidationError("only social channels are on a platform", field_name="platform")
         if data.get("direction") == "outbound_only" and data.get("to_person"):
             raise ValidationError("an outbound-only sender cannot be called", field_name="to_person")
 
@@ -201,6 +209,26 @@ class ChannelRecordSchema(Schema):
     def _canonical_hours(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         data["hours"] = validate_hours(data["hours"])
         return data
+
+
+class LogoSchema(Schema):
+    """A logo's address, the data set it comes from and the date that set was read."""
+
+    class Meta:
+        unknown = RAISE
+
+    url = fields.String(required=True, validate=validate.Length(1, 2048))
+    source = fields.String(required=True, validate=validate.Length(1, 500))
+    retrieved = fields.String(required=True, **_date)
+
+    @validates("url")
+    def _url(self, value: str, **_: Any) -> None:
+        try:
+            check_web_url(value)
+        except UnsafeURLError as exc:
+            raise ValidationError(str(exc)) from exc
+        if not value.startswith("https://"):
+            raise ValidationError("a logo is fetched over https only")
 
 
 class EnterpriseRecordSchema(Schema):
@@ -227,6 +255,10 @@ class EnterpriseRecordSchema(Schema):
                          validate=validate.Length(min=1, max=20))
     channels = fields.List(fields.Nested(ChannelRecordSchema), load_default=list,
                            validate=validate.Length(max=200))
+    wikidata = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Regexp(WIKIDATA_ID, error="a Wikidata id like Q37158"))
+    logo = fields.Nested(LogoSchema, load_default=None, allow_none=True)
+    dissolved = fields.String(load_default=None, allow_none=True, **_date)
 
     @validates("website")
     def _website(self, value: str | None, **_: Any) -> None:

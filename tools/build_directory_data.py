@@ -3,7 +3,9 @@
 
 Reads metowolf/vCards (``vcards/vcards_flat.jsonl``) and 2factorauth/twofactorauth
 (``twofactorauth/entries_flat.jsonl``) from the shared data folder, applies the hand-entered
-facts in ``directory/data/curated.json`` and writes:
+facts in ``directory/data/curated.json``, enriches the listings with name-suggestion-index and
+JustDeleteMe (``tools/sources/``: Wikidata ids, social and WeChat accounts, logos, Chinese
+brands, account-deletion pages), leaves out listings without a contact channel and writes:
 
 * ``industries.json``: the consumer-facing industry tree (defined below);
 * ``enterprises.jsonl``: one enterprise a line, sorted by id.
@@ -36,6 +38,7 @@ from urllib.parse import urlsplit
 
 import opencc
 import phonenumbers
+from sources.bundle import extend as extend_with_new_sources
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
@@ -772,11 +775,17 @@ def main(argv: list[str] | None = None) -> int:
         check_industry_tables(curated)
         check_curated_keys(vcards, services, curated, report)
         enterprises = build_enterprises(vcards, services, curated, report)
+        enterprises, dropped = extend_with_new_sources(
+            enterprises, source, SHARED_REGISTRABLE_DOMAINS, leaf_industries(), report)
+        enterprises = sorted(enterprises, key=lambda e: e["id"])
+        if len({e["id"] for e in enterprises}) != len(enterprises):
+            raise BuildError("enterprise ids clash after the new sources")
     except (OSError, json.JSONDecodeError, BuildError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     write_outputs(out, industry_records(), enterprises)
     print_summary(vcards, services, enterprises, report, out)
+    print(f"dropped {len(dropped)} listings without a contact channel")
     return 0
 
 

@@ -1,5 +1,5 @@
 """Command-line tools, one module per command group: ``flask db`` (database), ``flask directory``
-(data: import, export), ``flask search`` (search_index), ``flask openapi`` (openapi_spec),
+(data: import, export, audit), ``flask search`` (search_index), ``flask openapi`` (openapi_spec),
 ``flask users``, ``flask clients``, ``flask members``, ``flask webhooks`` and ``flask
 notifications``."""
 

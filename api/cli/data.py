@@ -1,5 +1,5 @@
 """``flask directory``: the directory's data — import the bundled data (or a data folder or
-file), export the whole database to an archive and restore one."""
+file), export the whole database to an archive and restore one, audit its coverage."""
 
 from __future__ import annotations
 
@@ -121,3 +121,26 @@ def _import_archive(path: Path) -> None:
         click.echo(f"search index not rebuilt ({exc}): run `flask search reindex`", err=True)
     else:
         click.echo(f"search index rebuilt: {written} documents", err=True)
+
+
+def coverage_table(rows: list) -> str:
+    """The audit's rows as a Markdown table (the README shows the bundle's)."""
+    lines = ["| | listings | channels | |", "|---|---:|---:|---|"]
+    for row in rows:
+        channels = "" if row.channels is None else f"{row.channels:,}"
+        lines.append(f"| {row.what} | {row.listings:,} | {channels} | {row.detail} |")
+    return "\n".join(lines)
+
+
+@directory_cli.command("audit")
+@click.option("--data", "data", default=None, type=click.Path(exists=True, path_type=Path),
+              help="Audit this data folder or JSON Lines file (e.g. directory/data) instead of "
+                   "the database's listings.")
+def directory_audit(data: Path | None) -> None:
+    """Print the directory's coverage: listings, those with a contact channel, channels per
+    kind and platform, hours, menus, ways to a person, Chinese names, sources, suspected
+    senders and duplicates (by Wikidata id, domain and contact number)."""
+    from directory.audit import audit_data, audit_database
+
+    table = audit_data(data) if data is not None else audit_database(db_session())
+    click.echo(coverage_table(table.rows))

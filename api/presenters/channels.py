@@ -124,7 +124,8 @@ def channel_dump(channel: Channel, context: ChannelContext) -> dict:
         "reaches_person": reaches_person(channel),
         "phone": _phone_dump(channel, info, context) if info else None,
         "menu": menu, "to_person": person,
-        "source": public_source(channel.source), "verified_at": channel.verified_at,
+        "source": public_source(channel.source), "retrieved": channel.retrieved,
+        "platform": channel.platform, "verified_at": channel.verified_at,
         "review": review_dump(channel.review, channel.checked_by, channel.checked_at),
         "links": [link_dump(link, context.language)
                   for link in deep_links_for(channel, context.platform, context.topic)],

@@ -37,7 +37,17 @@ def summary_dump(enterprise: Enterprise, language: str, region: str | None = Non
         "website": enterprise.website,
         "channel_kinds": _channel_kinds(enterprise, region),
         "url": share_url(enterprise.id),
+        "dissolved": enterprise.dissolved,
     }
+
+
+def logo_dump(enterprise: Enterprise) -> dict | None:
+    """The logo with its source and date; none at all when its source is unknown."""
+    logo = enterprise.logo or {}
+    if not (logo.get("url") and logo.get("source")):
+        return None
+    return {"url": logo["url"], "source": public_source(logo["source"]),
+            "retrieved": logo.get("retrieved")}
 
 
 def web_review_dump(enterprise: Enterprise) -> dict:
@@ -87,6 +97,8 @@ def listing_dump(detail: ListingDetail, *, language: str, platform: str, topic: 
         "regions": enterprise.regions,
         "version": enterprise.version,
         "source": [public_source(s) for s in enterprise.source or []],
+        "wikidata": enterprise.wikidata,
+        "logo": logo_dump(enterprise),
         "web_review": web_review_dump(enterprise),
         "verification": verification_dump(detail.verification),
         "created_at": enterprise.created_at,

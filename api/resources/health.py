@@ -28,7 +28,7 @@ class CheckSchema(Schema):
     detail = fields.String(metadata={"description": "What was checked or what failed.",
                                      "example": "sqlite"})
     documents = fields.Integer(metadata={"description": "Search index only: documents it holds.",
-                                         "example": 2852})
+                                         "example": 2125})
     pending = fields.Integer(metadata={
         "description": "Search index only: listing changes not yet applied to it.", "example": 0})
 
@@ -41,7 +41,7 @@ class ReadySchema(Schema):
     checks = fields.Dict(keys=fields.String(), values=fields.Nested(CheckSchema), metadata={
         "description": "One entry per dependency (database, search index).",
         "example": {"database": {"status": "ok", "detail": "sqlite"},
-                    "search": {"status": "ok", "detail": "local", "documents": 2852, "pending": 0}}})
+                    "search": {"status": "ok", "detail": "local", "documents": 2125, "pending": 0}}})
 
 
 @blp.route("/healthz")

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from directory.experiences import LIVE_STATES
 from directory.links import PLATFORMS, ROLES
-from directory.models import CHANNEL_KINDS, CHECKERS, DIRECTIONS, REVIEW_STATUSES
+from directory.models import CHANNEL_KINDS, CHECKERS, DIRECTIONS, REVIEW_STATUSES, SOCIAL_PLATFORMS
 
 
 class LinkSchema(Schema):
@@ -179,6 +179,7 @@ CHANNEL_EXAMPLE = {
     "id": "ch_1b2f0c8e9a7d6c5b", "kind": "phone", "value": "95588", "display": "95588",
     "label": None, "purpose": None, "regions": [], "languages": [], "direction": "contact",
     "hours": None, "source": "vcards:data/金融银行/中国工商银行.yaml", "verified_at": None,
+    "retrieved": "2026-08-21", "platform": None,
     "reaches_person": None, "status": {"open_now": None, "next_open": None, "next_close": None},
     "phone": {"type": "service_95", "toll_free": False, "callable_from_mobile": True,
               "callable_from_abroad": False, "international": None,
@@ -253,6 +254,13 @@ class ChannelSchema(Schema):
                        "(the enterprise entered it itself) or `admin` (a c800 administrator). "
                        "Never names a person.",
         "example": "vcards:data/金融银行/中国工商银行.yaml"})
+    retrieved = fields.String(allow_none=True, metadata={
+        "description": "The ISO date the channel's source was read (a data set's commit or "
+                       "release date); null for channels entered through c800.",
+        "example": "2026-08-21"})
+    platform = fields.String(allow_none=True, validate=validate.OneOf(SOCIAL_PLATFORMS), metadata={
+        "description": "For a social channel, its platform: " + ", ".join(SOCIAL_PLATFORMS)
+                       + "; null for other kinds.", "example": None})
     review = fields.Nested(ReviewSchema, metadata={
         "description": "Whether c800 has checked the channel's kind and value, by whom and when. "
                        "A `pending` value is shown as the enterprise gave it, but is not "

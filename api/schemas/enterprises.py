@@ -50,9 +50,23 @@ class EnterpriseListArgsSchema(PageArgsSchema):
 SUMMARY_EXAMPLE = {
     "id": ICBC_ID, "name": "中国工商银行", "names": NAMES_EXAMPLE, "aliases": ["工行", "ICBC"],
     "industry": "banking", "verified": False, "website": "https://www.icbc.com.cn/",
-    "channel_kinds": ["phone", "email"],
+    "channel_kinds": ["phone", "email"], "dissolved": None,
     "url": "http://127.0.0.1:8000/e/ent_9f7532f6acdd",
 }
+LOGO_EXAMPLE = {"url": "https://commons.wikimedia.org/wiki/Special:FilePath/ICBC%20logo.svg",
+                "source": "name-suggestion-index:wikidata.json#Q26463", "retrieved": "2026-09-18"}
+
+
+class LogoSchema(Schema):
+    url = fields.String(metadata={
+        "description": "Where the logo image is (https); shown only with its `source`.",
+        "example": LOGO_EXAMPLE["url"]})
+    source = fields.String(metadata={
+        "description": "The data set and record the logo comes from; credit it wherever the "
+                       "logo is shown.", "example": LOGO_EXAMPLE["source"]})
+    retrieved = fields.String(metadata={
+        "description": "The ISO date the source was read (its release or commit date).",
+        "example": LOGO_EXAMPLE["retrieved"]})
 
 
 class EnterpriseSummarySchema(Schema):
@@ -83,6 +97,10 @@ class EnterpriseSummarySchema(Schema):
         "description": "The listing's share link: a page for people (`GET /e/{id}`) that chat "
                        "apps preview and that opens the c800 app where it is installed.",
         "example": "http://127.0.0.1:8000/e/ent_9f7532f6acdd"})
+    dissolved = fields.String(allow_none=True, metadata={
+        "description": "The ISO date the brand or company was dissolved, as its source says "
+                       "(its channels may no longer answer); null when it is not known to be.",
+        "example": None})
 
 
 class EnterpriseListSchema(Schema):
@@ -133,6 +151,12 @@ class EnterpriseSchema(EnterpriseSummarySchema):
         "description": "The source records the listing was built from (`enterprise` when the "
                        "enterprise wrote it itself). Never names a person.",
         "example": ["vcards:data/金融银行/中国工商银行.yaml"]})
+    wikidata = fields.String(allow_none=True, metadata={
+        "description": "The enterprise's Wikidata item id; null when no source names one.",
+        "example": "Q26463"})
+    logo = fields.Nested(LogoSchema, allow_none=True, metadata={
+        "description": "The logo, with the source it comes from and when that was read; null "
+                       "when no source has one.", "example": LOGO_EXAMPLE})
     web_review = fields.Nested(WebReviewSchema, metadata={
         "description": "Whether c800 has checked the listing's `website` and `domains` (what "
                        "`/v1/lookup` calls the enterprise's domains), by whom and when.",

@@ -777,6 +777,9 @@ READ_ONLY_LISTING = {
     "id": B, "verified": True, "version": 999, "status": "suspended", "source": ["forged"],
     "created_at": "2000-01-01T00:00:00Z", "updated_at": "2000-01-01T00:00:00Z", "managed": False,
     "web_review": {"status": "checked"}, "verification": {"method": "admin"},
+    # what the data sources say of the brand: no owner can make a listing look like another's
+    "wikidata": "Q37158", "dissolved": "2020-01-01",
+    "logo": {"url": "https://example.com/logo.png", "source": "forged", "retrieved": "2026-01-01"},
 }
 
 
@@ -797,7 +800,8 @@ def test_read_only_listing_fields_are_refused(world, name):
 
 
 READ_ONLY_CHANNEL = {"id": "ch_0000000000000000", "source": "test:forged",
-                     "verified_at": "2026-01-01T00:00:00Z", "review": {"status": "checked"}}
+                     "verified_at": "2026-01-01T00:00:00Z", "review": {"status": "checked"},
+                     "platform": "weibo", "retrieved": "2026-01-01"}
 
 
 @pytest.mark.parametrize("name", list(READ_ONLY_CHANNEL))

@@ -11,6 +11,8 @@ import pytest
 from tests.factories import EXTREME_INSTANTS
 
 ICBC = "ent_9f7532f6acdd"
+STARBUCKS = "ent_c13811e724a1"  # 星巴克 (vCards), its twofactorauth listings merged by Wikidata id
+NICOR_GAS = "ent_83d4ab5b4131"  # dissolved in 2011, says name-suggestion-index (Wikidata)
 
 
 def problem(response, status: int) -> dict:
@@ -34,6 +36,25 @@ def test_icbc_shows_its_hotline_with_a_tel_link_and_its_website(client):
             "label": None} in hotline["links"]
     assert hotline["hours"] is None
     assert hotline["source"].startswith("vcards:")
+
+
+def test_a_brand_shows_its_wikidata_id_its_logo_with_its_source_and_its_weibo(client):
+    body = client.get(f"/v1/enterprises/{STARBUCKS}").get_json()
+    assert body["name"] == "星巴克" and body["wikidata"] == "Q37158" and body["dissolved"] is None
+    source = "name-suggestion-index:wikidata.json#Q37158"
+    assert body["logo"]["source"] == source and body["logo"]["url"].startswith("https://")
+    assert body["logo"]["retrieved"] == "2026-09-18" and source in body["source"]
+    weibo = next(c for c in body["channels"] if c["platform"] == "weibo")
+    assert weibo["kind"] == "social" and weibo["source"] == source
+    assert weibo["retrieved"] == "2026-09-18"
+    phone = next(c for c in body["channels"] if c["kind"] == "phone")
+    assert phone["platform"] is None and phone["retrieved"] == "2026-08-21"
+
+
+def test_a_dissolved_brand_says_so_in_its_listing_and_in_search(client):
+    assert client.get(f"/v1/enterprises/{NICOR_GAS}").get_json()["dissolved"] == "2011-01-01"
+    items = client.get("/v1/search?q=Nicor%20Gas").get_json()["items"]
+    assert next(i for i in items if i["id"] == NICOR_GAS)["dissolved"] == "2011-01-01"
 
 
 def test_accept_language_picks_the_name(client):

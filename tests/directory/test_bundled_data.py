@@ -29,7 +29,11 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-
 REGION = re.compile(r"^(?:[A-Z]{2}|[0-9]{6})$")
 KINDS = {"phone", "email", "webchat", "video", "wechat", "app", "sms", "social", "web_form",
          "callback"}
-SOURCE_PREFIXES = ("vcards:", "twofactorauth:")
+SOURCE_PREFIXES = ("vcards:", "twofactorauth:", "name-suggestion-index:", "justdeleteme:")
+WECHAT_ID = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{5,19}$")
+WIKIDATA_ID = re.compile(r"^Q[1-9][0-9]*$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PLATFORMS = {"weibo", "x", "facebook", "youtube", "linkedin", "tiktok", "instagram", "other"}
 
 
 def shared_data() -> Path:
@@ -137,6 +141,8 @@ def test_channels_fit_their_kind() -> None:
             assert PHONE_VALUE.match(channel["value"]), (enterprise["id"], channel["value"])
         elif channel["kind"] == "email":
             assert EMAIL.match(channel["value"]), (enterprise["id"], channel["value"])
+        elif channel["kind"] == "wechat":
+            assert WECHAT_ID.match(channel["value"]), (enterprise["id"], channel["value"])
         else:
             assert channel["value"].startswith("https://"), (enterprise["id"], channel["value"])
 
@@ -187,8 +193,8 @@ def test_twofactorauth_regions_are_upper_case() -> None:
 
 def test_merged_enterprises_keep_both_sources() -> None:
     github = by_name("GitHub")
-    assert github["source"] == ["vcards:data/应用软件/GitHub.yaml",
-                                "twofactorauth:entries/g/github.com.json"]
+    assert github["source"][:2] == ["vcards:data/应用软件/GitHub.yaml",
+                                    "twofactorauth:entries/g/github.com.json"]
     digest = hashlib.sha1("vcards:data/应用软件/GitHub.yaml".encode()).hexdigest()
     assert github["id"] == "ent_" + digest[:12]
     gov = [e for e in enterprises() if e["website"] == "https://www.gov.cn/"]
@@ -210,8 +216,76 @@ def test_every_vcards_organisation_is_listed() -> None:
     assert unlisted_source_records("vcards", "vcards_flat.jsonl") == []
 
 
-def test_every_twofactorauth_service_is_listed() -> None:
-    assert unlisted_source_records("twofactorauth", "entries_flat.jsonl") == []
+def test_every_twofactorauth_service_with_a_contact_is_listed() -> None:
+    """A service no source gives a way to reach is left out; every other one is listed."""
+    unlisted = set(unlisted_source_records("twofactorauth", "entries_flat.jsonl"))
+    with (shared_data() / "twofactorauth" / "entries_flat.jsonl").open(encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle if line.strip()]
+    assert len(unlisted) > 500  # most services name no support contact
+    reachable = [r["source_file"] for r in records if r["source_file"] in unlisted
+                 and any((r.get("contact") or {}).get(k) for k in ("twitter", "facebook", "form"))]
+    assert reachable == []
+
+
+# The targets of the bundle (issue 17): every listing reachable, Chinese names, Chinese platforms.
+def contact_channels(enterprise: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in enterprise["channels"] if c["direction"] == "contact"]
+
+
+def test_the_bundle_holds_1800_listings_each_with_a_contact_channel() -> None:
+    assert len(enterprises()) >= 1800
+    assert [e["id"] for e in enterprises() if not contact_channels(e)] == []
+
+
+def test_700_listings_have_a_chinese_name() -> None:
+    chinese = [e for e in enterprises() if e["names"]["zh-Hans"] or e["names"]["zh-Hant"]]
+    assert len(chinese) >= 700
+
+
+def test_150_listings_are_on_weibo_or_wechat() -> None:
+    on = [e for e in enterprises() if any(
+        c["kind"] == "wechat" or c.get("platform") == "weibo" for c in contact_channels(e))]
+    assert len(on) >= 150
+
+
+def test_every_channel_says_when_its_source_was_read() -> None:
+    for enterprise, channel in channels():
+        assert ISO_DATE.match(channel["retrieved"] or ""), (enterprise["id"], channel["source"])
+        if channel["kind"] == "social":
+            assert channel["platform"] in PLATFORMS, channel["value"]
+        else:
+            assert channel["platform"] is None
+
+
+def test_logos_wikidata_ids_and_dissolutions_keep_their_source() -> None:
+    wikidata = [e["wikidata"] for e in enterprises() if e["wikidata"]]
+    assert len(wikidata) == len(set(wikidata)) >= 800  # one listing per Wikidata item
+    assert all(WIKIDATA_ID.match(q) for q in wikidata)
+    for enterprise in enterprises():
+        logo = enterprise["logo"]
+        if logo is not None:
+            assert logo["url"].startswith("https://") and ISO_DATE.match(logo["retrieved"])
+            assert logo["source"] in enterprise["source"], enterprise["id"]
+        assert enterprise["dissolved"] is None or ISO_DATE.match(enterprise["dissolved"])
+
+
+def test_starbucks_is_one_listing_with_its_chinese_name() -> None:
+    starbucks = by_name("星巴克")
+    assert starbucks["wikidata"] == "Q37158"
+    assert starbucks["names"]["en"] == "Starbucks"
+    assert {"twofactorauth:entries/s/starbucks.com.json",
+            "name-suggestion-index:wikidata.json#Q37158"} <= set(starbucks["source"])
+    weibo = [c for c in starbucks["channels"] if c.get("platform") == "weibo"]
+    assert weibo and weibo[0]["source"] == "name-suggestion-index:wikidata.json#Q37158"
+    assert not [e for e in enterprises() if e["names"]["en"] == "Starbucks" and e is not starbucks]
+
+
+def test_account_deletion_pages_and_privacy_addresses_have_their_purpose() -> None:
+    found = [c for _, c in channels() if c["source"].startswith("justdeleteme:")]
+    purposes = {c["purpose"] for c in found}
+    assert purposes == {"account_deletion", "privacy"}
+    assert all(c["kind"] == "web_form" for c in found if c["purpose"] == "account_deletion")
+    assert all(c["kind"] == "email" for c in found if c["purpose"] == "privacy")
 
 
 def test_rebuilding_gives_identical_files(tmp_path: Path) -> None:

@@ -115,6 +115,18 @@ def _errors_for(session_factory, tmp_path, record) -> list[str]:
     ({"channels": [{"kind": "phone", "value": "95588"}]}, "channels.0.source"),
     ({"channels": [{"kind": "phone", "value": "95588", "source": "t"},
                    {"kind": "phone", "value": "95588", "source": "t"}]}, "channels.1"),
+    ({"wikidata": "37158"}, "wikidata"),
+    ({"dissolved": "2020-13-01"}, "dissolved"),
+    ({"logo": {"url": "https://commons.wikimedia.org/a.svg", "retrieved": "2026-09-18"}},
+     "logo.source"),
+    ({"logo": {"url": "http://example.com/a.png", "source": "t", "retrieved": "2026-09-18"}},
+     "logo.url"),
+    ({"channels": [{"kind": "phone", "value": "95588", "source": "t", "platform": "weibo"}]},
+     "channels.0.platform"),
+    ({"channels": [{"kind": "social", "value": "https://weibo.com/x", "source": "t",
+                    "platform": "myspace"}]}, "channels.0.platform"),
+    ({"channels": [{"kind": "phone", "value": "95588", "source": "t", "retrieved": "Aug 2026"}]},
+     "channels.0.retrieved"),
 ])
 def test_each_invalid_field_is_reported_with_its_path(session_factory, tmp_path, change, field):
     messages = _errors_for(session_factory, tmp_path, enterprise(**change))
@@ -155,3 +167,23 @@ def test_importing_records_that_are_absent_keeps_existing_ones(session_factory, 
         import_directory(session, write_data(tmp_path / "b", [other]))
         session.commit()
         assert counts(session)[1] == 2
+
+
+def test_source_facts_are_imported_and_read_back(session_factory, tmp_path):
+    logo = {"url": "https://commons.wikimedia.org/wiki/Special:FilePath/Logo.svg",
+            "source": "name-suggestion-index:wikidata.json#Q37158", "retrieved": "2026-09-18"}
+    record = enterprise(wikidata="Q37158", logo=logo, dissolved="2020-01-31", channels=[
+        {"kind": "social", "value": "https://weibo.com/starbucks", "platform": "weibo",
+         "source": "name-suggestion-index:wikidata.json#Q37158", "retrieved": "2026-09-18"},
+        {"kind": "wechat", "value": "starbucks_china", "source": "t"}])
+    data = write_data(tmp_path / "data", [record])
+    with session_factory() as session:
+        import_directory(session, data)
+        session.commit()
+    with session_factory() as session:
+        stored = session.get(Enterprise, record["id"])
+        assert (stored.wikidata, stored.logo, stored.dissolved) == ("Q37158", logo, "2020-01-31")
+        weibo, wechat = stored.channels
+        assert (weibo.platform, weibo.retrieved) == ("weibo", "2026-09-18")
+        assert (wechat.platform, wechat.retrieved) == (None, None)
+        assert not import_directory(session, data).changed  # read back as it was written

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from api.cli import upgrade_database
+from api.cli.database import alembic_config
 from directory.db import Base, make_engine
 from tests.conftest import _drop_schema, _postgres_schema_url
 
@@ -160,5 +162,33 @@ def test_0015_devices_and_notifications_go_back_down_cleanly(empty_database):
         command.downgrade(config, below)
         engine.dispose()
         assert not tables & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_0012_adds_the_source_facts_and_loses_no_channel_either_way(empty_database):
+    """Wikidata id, logo and dissolution date on listings, platform and date read on channels:
+    stored listings keep every channel, with the new facts empty, up and down again."""
+    upgrade_database(empty_database, "0006")
+    engine = make_engine(empty_database)
+    count = "SELECT count(*) FROM channels"
+    try:
+        with engine.begin() as connection:
+            for statement in _STORED_0006:
+                connection.execute(text(statement))
+        upgrade_database(empty_database, "0011")
+        with engine.connect() as connection:
+            before = connection.execute(text(count)).scalar()
+        upgrade_database(empty_database, "0012")
+        with engine.connect() as connection:
+            assert connection.execute(text(count)).scalar() == before > 0
+            assert connection.execute(text(
+                "SELECT DISTINCT platform, retrieved FROM channels")).all() == [(None, None)]
+            assert connection.execute(text(
+                "SELECT DISTINCT wikidata, logo, dissolved FROM enterprises")).all() == [
+                    (None, None, None)]
+        command.downgrade(alembic_config(empty_database), "0011")
+        with engine.connect() as connection:
+            assert connection.execute(text(count)).scalar() == before
     finally:
         engine.dispose()

@@ -64,10 +64,10 @@ XIAMEN_AIRLINES = "ent_1ea771649d87"  # 厦门航空 / Xiamen Airlines
 
 CASES: tuple[Case, ...] = (
     # --- Chinese words of one or two characters: whole names or aliases -----------------------
-    Case("cjk-word", "银行", "ent_0c1c2a507147", within=73,
-         note="a category word, nobody's name: 73 listings have 银行 in a name and only BM25 orders "
-              "them, so this checks the tiers (the longest such name, 深圳福田银座村镇银行, still "
-              "beats the 263 banks that match only through their industry's name 银行)"),
+    Case("cjk-word", "银行", PSBC, within=100,
+         note="a category word, nobody's name: 118 listings have 银行 in a name and only BM25 orders "
+              "them: a long name, 中国邮政储蓄银行, is in the first 100 (the longest, 深圳福田银座村镇银行, "
+              "is past the 100 a case can check)"),
     Case("cjk-word", "移动", CHINA_MOBILE, note="alias of 中国移动"),
     Case("cjk-word", "顺丰", SF, note="alias of 顺丰速运"),
     Case("cjk-word", "京东", JD, note="exact name beats the prefix matches 京东物流, 京东云, 京东支付"),
@@ -91,7 +91,8 @@ CASES: tuple[Case, ...] = (
     Case("whole-name", "重庆农村商业银行", CHONGQING_RCB),
     Case("whole-name", "芒果TV", "ent_42f02813cea2", note="a name mixing Han and Latin"),
     # --- a part of a name that is neither its start nor an alias ---------------------------------
-    Case("name-part", "储蓄银行", PSBC, note="in 中国邮政储蓄银行"),
+    Case("name-part", "储蓄银行", PSBC, within=2,
+         note="in 中国邮政储蓄银行 and in 上海商业储蓄银行 (name-suggestion-index), names as long"),
     Case("name-part", "联邦银行", "ent_086b70e79ce0", note="in 澳大利亚联邦银行"),
     Case("name-part", "外卖", "ent_5dac15afcdc7", note="in 美团外卖; the rest match only an industry"),
     Case("name-part", "云音乐", "ent_8ae928057ff7", note="in 网易云音乐"),
@@ -162,8 +163,9 @@ CASES: tuple[Case, ...] = (
     Case("pinyin-prefix", "wangyiyuny", "ent_8ae928057ff7", note="网易云音乐"),
     Case("pinyin-prefix", "jingdongw", JD_LOGISTICS),
     # --- polyphones: the reading follows the phrase --------------------------------------------
-    Case("polyphone", "chongqing", CHONGQING_BANK, within=2,
-         note="重 as chong (not zhong); 重庆农村商业银行 shares the prefix: a tie in the key-prefix tier"),
+    Case("polyphone", "chongqing", CHONGQING_BANK, within=3,
+         note="重 as chong (not zhong); 重庆农村商业银行 and 重庆轨道交通 share the prefix: a tie in the "
+              "key-prefix tier"),
     Case("polyphone", "chongqingyinhang", CHONGQING_BANK, note="重庆 chong, 银行 hang"),
     Case("polyphone", "cqyh", CHONGQING_BANK, note="initials follow the reading: c, not z"),
     Case("polyphone", "changsha", CHANGSHA_BANK, note="长 as chang (not zhang)"),
