@@ -33,7 +33,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from directory.experiences import ReachCount
@@ -80,26 +80,30 @@ def score(signals: Signals) -> int:
 MAX_SCORE = score(Signals(True, True, True, True, CHANNEL_CAP, ALIAS_CAP, REPORT_CAP))
 
 
-def signals_of(enterprise: Enterprise, reports: int = 0) -> Signals:
-    """The signals of *enterprise* (its channels and regions loaded or loadable)."""
-    regions = [row.code for row in enterprise.region_rows]
+def signals_of(enterprise: Enterprise, reports: int = 0, *, channels: Iterable[Channel] | None = None,
+               regions: Iterable[str] | None = None) -> Signals:
+    """The signals of *enterprise*: its own channels and regions (loaded or loadable), or the
+    *channels* and region codes given (a flush that has not reached the collections yet)."""
+    codes = list(regions) if regions is not None else [row.code for row in enterprise.region_rows]
     return Signals(
         verified=bool(enterprise.verified),
         wikidata=bool(getattr(enterprise, "wikidata", None)),
         chinese_name=bool(enterprise.name_zh_hans or enterprise.name_zh_hant),
-        mainland=not regions or MAINLAND in regions,
-        contact_channels=sum(1 for channel in enterprise.channels
-                             if not channel.hidden and channel.direction == "contact"),
+        mainland=not codes or MAINLAND in codes,
+        contact_channels=sum(1 for channel in (enterprise.channels if channels is None else channels)
+                             # a channel not flushed yet has no defaults: contact, shown
+                             if not channel.hidden and (channel.direction or "contact") == "contact"),
         aliases=len(enterprise.aliases or ()),
         reports=reports,
     )
 
 
-def prominence_of(enterprise: Enterprise, reports: int = 0) -> int:
-    return score(signals_of(enterprise, reports))
+def prominence_of(enterprise: Enterprise, reports: int = 0, **given: Iterable) -> int:
+    """The prominence of *enterprise* (*given*: ``channels`` and ``regions``, as signals_of)."""
+    return score(signals_of(enterprise, reports, **given))
 
 
-def report_counts(session: Session, ids: Iterable[str]) -> dict[str, int]:
+def report_counts(session: Session | Connection, ids: Iterable[str]) -> dict[str, int]:
     """Counted experience reports per listing of *ids* (listings without any are left out)."""
     wanted = list(dict.fromkeys(ids))
     counts: dict[str, int] = {}
