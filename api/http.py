@@ -57,15 +57,17 @@ def encode_cursor(last_id: str) -> str:
 
 
 def decode_cursor(cursor: str | None) -> str | None:
-    """The id a cursor points after; a 422 when it is not one of ours."""
+    """The key a cursor points after; a 422 when it is not one of ours."""
     if cursor is None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
+        value = base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         value = ""
-    if not value or not value.isprintable() or len(value) > 64:
+    # A key holds ids, instants, numbers or a name sort key (directory/listing_order.py: at most
+    # NAME_KEY_BYTES bytes of UTF-8), never a control character.
+    if not value or not value.isprintable() or len(value.encode()) > 150:
         abort(422, message="The request's parameters are not valid.",
               errors={"query": {"cursor": ["Not a cursor returned by this API."]}})
     return value

@@ -269,7 +269,7 @@ class Corpus:
             industry_names=industry_names, description=description, domains=domains,
             labels=[rng.choice(LABELS)] if rng.random() < 0.3 else [], phones=phones,
             channels=channels, regions=regions, verified=rng.random() < 0.03,
-            popularity=0 if rng.random() < 0.8 else min(100_000, int(rng.paretovariate(1.0) * 10)),
+            prominence=0 if rng.random() < 0.8 else min(100_000, int(rng.paretovariate(1.0) * 10)),
         )
         return Listing(fields, zh_name, en_name, words, phones)
 

@@ -88,14 +88,32 @@ def _filtered(session: Session, where: ListingFilter):  # noqa: ANN202 - a Selec
     return query
 
 
-LISTING_ORDER = Key.ascending(Enterprise.id)
+# The orders of the list (``sort``), each a keyset on indexed columns ending with the id:
+# prominence first (directory/prominence.py: the listings people most likely look for), or by
+# name (directory/listing_order.py: pinyin for Chinese names, words for English ones, one a–z
+# order), the key of the reader's language.
+SORTS = ("prominence", "name")
+BY_PROMINENCE = Key(((Enterprise.prominence, True), (Enterprise.id, True)))
+BY_NAME = Key(((Enterprise.name_key, False), (Enterprise.id, False)))
+BY_ENGLISH_NAME = Key(((Enterprise.name_key_en, False), (Enterprise.id, False)))
 
 
-def browse_listings(session: Session, where: ListingFilter) -> Listing:
-    """The public enterprises matching *where*, in id order; InvalidInput for an industry that
-    does not exist."""
+def listing_order(sort: str, language: str) -> Key:
+    """The keyset order of *sort* (one of SORTS) for a reader of *language*."""
+    if sort == "prominence":
+        return BY_PROMINENCE
+    if sort == "name":
+        return BY_ENGLISH_NAME if language == "en" else BY_NAME
+    raise InvalidInput("The request's parameters are not valid.",
+                       errors={"sort": [f"One of: {', '.join(SORTS)}."]})
+
+
+def browse_listings(session: Session, where: ListingFilter, sort: str = "prominence",
+                    language: str = "zh-Hans") -> Listing:
+    """The public enterprises matching *where*, in *sort*'s order (see :data:`SORTS`);
+    InvalidInput for an industry that does not exist or another order."""
     require_industry(session, where.industry)
-    return Listing(_filtered(session, where), LISTING_ORDER)
+    return Listing(_filtered(session, where), listing_order(sort, language))
 
 
 def require_industry(session: Session, industry_id: str | None) -> None:

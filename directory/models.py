@@ -78,6 +78,9 @@ class Industry(Base):
         return {"zh-Hans": self.name_zh_hans, "zh-Hant": self.name_zh_hant, "en": self.name_en}
 
 
+NAME_KEY_TYPE = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
 class Enterprise(Base):
     """A listed organisation with its names, industry and contact channels."""
 
@@ -88,6 +91,9 @@ class Enterprise(Base):
             "name_zh_hans IS NOT NULL OR name_zh_hant IS NOT NULL OR name_en IS NOT NULL",
             name="ck_enterprises_has_name",
         ),
+        Index("ix_enterprises_prominence_id", "prominence", "id"),
+        Index("ix_enterprises_name_key_id", "name_key", "id"),
+        Index("ix_enterprises_name_key_en_id", "name_key_en", "id"),
         table_facts(public=True),
     )
 
@@ -124,6 +130,12 @@ class Enterprise(Base):
     web_review: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
     web_checked_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
     web_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The stored orders of the lists (directory/listing_order.py keeps them on every flush):
+    # prominence (directory/prominence.py) and the name sort keys for Chinese and English readers.
+    prominence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # compared byte by byte (COLLATE "C" on PostgreSQL, as SQLite does): the documented order
+    name_key: Mapped[str] = mapped_column(NAME_KEY_TYPE, default="", server_default="")
+    name_key_en: Mapped[str] = mapped_column(NAME_KEY_TYPE, default="", server_default="")
 
     industry: Mapped[Industry] = relationship()
     region_rows: Mapped[list[EnterpriseRegion]] = relationship(

@@ -18,6 +18,7 @@ from collections.abc import Callable, MutableSequence
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from directory.listing_order import track_listing_order
 from directory.lookup_keys import track_lookup_keys
 from directory.outbox import track_listing_changes
 
@@ -26,11 +27,13 @@ AfterCommit = Callable[[Session], None]
 
 def make_session_factory(engine: Engine, *, outbox: bool = False,
                          after_commit: MutableSequence[AfterCommit] | None = None) -> sessionmaker:
-    """Sessions on *engine* that keep ``lookup_keys`` in step with each flush; with *outbox*,
+    """Sessions on *engine* that keep ``lookup_keys`` and the enterprises' list orders
+    (``directory.listing_order``) in step with each flush; with *outbox*,
     that also write the listing-change outbox; after each commit, the hooks in *after_commit*
     (read at each commit: the caller may complete the list once its parts exist)."""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     track_lookup_keys(factory)
+    track_listing_order(factory)
     if outbox:
         track_listing_changes(factory)
     if after_commit is not None:

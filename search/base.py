@@ -20,8 +20,10 @@ Ranking — by tier, best first:
   3. the query's key is a prefix of one of the ``keys`` (name prefix);
   2. the query matched in the names alone (``name_han`` / ``name_terms``);
   1. it needed other fields;
-then verified before unverified, then popularity, then the engine's text score (BM25 with
-names weighted above other fields), then id.
+then prominence (higher first: the document's ``prominence``, which the caller computes — the
+directory folds verification, Wikidata, a Chinese name, contact channels and popularity into
+it), then the engine's text score (BM25 with names weighted above other fields), only to
+break ties of equal prominence, then id.
 """
 
 from __future__ import annotations
@@ -100,8 +102,8 @@ class SearchBackend(ABC):
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """As-you-type completions: enterprise ids whose keys start with *prefix*'s key.
 
-        Ordered: an exact key first, then verified, then popularity, then the shortest
-        matching key, then id.
+        Ordered: an exact key first, then prominence (higher first), then the shortest
+        matching key, then id — every matching document is considered, none dropped.
         """
 
     @abstractmethod

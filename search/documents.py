@@ -13,7 +13,11 @@ Elasticsearch index the same keys, Han runs and terms:
   channel labels, domains and phone numbers;
 - ``industry`` (the listing's own, for the facet), ``industries`` (it and its ancestors),
   ``channels`` (kinds a person can use), ``regions`` (served regions, ``*`` when unknown or
-  nationwide), ``verified``, ``popularity`` — filters, facets and tie-breaks.
+  nationwide) — filters and facets; ``verified`` (not ranked on
+  by the engines: the caller folds it into ``prominence``);
+- ``prominence``: how likely a person means this listing (a non-negative integer the caller
+  computes; the directory's is :mod:`directory.prominence`; clamped to 0..MAX_PROMINENCE):
+  within a ranking tier, the order.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import TypedDict
 from search.text import compact, fold, phone_terms, pinyin_keys, pinyin_terms, split_tokens
 
 ANY_REGION = "*"  # in a document's ``regions``: served everywhere (or unknown)
+MAX_PROMINENCE = (1 << 15) - 1  # prominence is clamped to [0, MAX_PROMINENCE] (every engine keeps it whole)
 
 
 class SearchDocument(TypedDict):
@@ -40,7 +45,7 @@ class SearchDocument(TypedDict):
     channels: list[str]
     regions: list[str]
     verified: bool
-    popularity: int
+    prominence: int
 
 
 def make_document(
@@ -57,7 +62,7 @@ def make_document(
     channels: Sequence[str] = (),
     regions: Sequence[str] = (),
     verified: bool = False,
-    popularity: int = 0,
+    prominence: int = 0,
 ) -> SearchDocument:
     """Build a search document from a listing's plain fields.
 
@@ -94,5 +99,5 @@ def make_document(
         "channels": sorted(set(channels)),
         "regions": sorted(set(regions)) or [ANY_REGION],
         "verified": bool(verified),
-        "popularity": int(popularity),
+        "prominence": min(max(int(prominence), 0), MAX_PROMINENCE),
     }

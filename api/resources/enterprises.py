@@ -51,12 +51,13 @@ class Enterprises(MethodView):
     def get(self, args):
         """Browse enterprises
 
-        Filter by industry, channel kind, region and verified flag; pages are cursor-based.
+        Filter by industry, channel kind, region and verified flag; the most prominent
+        listings first, or `sort=name`; pages are cursor-based.
         """
         where = ListingFilter(industry=args["industry"], channel=args["channel"],
                               region=args["region"], verified=args["verified"])
-        listing = browse_listings(db_session(), where)
         language = preferred_language()
+        listing = browse_listings(db_session(), where, args["sort"], language)
         return listing_answer(listing, args, lambda e: summary_dump(e, language, args["region"]),
                               _LIST_SCHEMA, cache=True)
 

@@ -17,6 +17,7 @@ from api.schemas.common import NAMES_EXAMPLE, NamesSchema, PageArgsSchema
 from api.schemas.notices import NoticeSchema, PublicNoticeSchema
 from directory.instants import Instant
 from directory.links import PLATFORMS
+from directory.listings import SORTS
 from directory.models import CHANNEL_KINDS, CHECKERS
 from directory.regions import known_region_codes
 from directory.validation import SLUG_PATTERN
@@ -45,6 +46,16 @@ class EnterpriseListArgsSchema(PageArgsSchema):
     verified = fields.Boolean(load_default=None, metadata={
         "description": "Only enterprises whose listing is (`true`) or is not (`false`) verified "
                        "by a claim (see `verified`).", "example": True})
+    sort = fields.String(load_default="prominence", validate=validate.OneOf(SORTS), metadata={
+        "description": "The order of the list. `prominence` (the default): the listings people "
+                       "most likely look for first — verified, in Wikidata, with a Chinese name, "
+                       "serving mainland China, with more contact channels, aliases and "
+                       "experience reports (docs/search.md lists the points). `name`: by the "
+                       "name in the Accept-Language's language, a to z: Chinese names by their "
+                       "pinyin (syllable by syllable), other names by their words, "
+                       "case-insensitive, in one order (阿里巴巴 beside Apple); digits first. "
+                       "A cursor belongs to the order that made it.",
+        "example": "name"})
 
 
 SUMMARY_EXAMPLE = {

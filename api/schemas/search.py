@@ -26,7 +26,7 @@ class QueryMixin(Schema):
 
 class SearchArgsSchema(QueryMixin, EnterpriseListArgsSchema):
     class Meta:
-        exclude = ("verified",)
+        exclude = ("verified", "sort")  # search answers in relevance order
 
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 50), metadata={
         "description": "How many results a page holds, 1 to 50.", "example": 20})

@@ -2,8 +2,9 @@
 :func:`search.documents.make_document` builds (see there for its fields).
 
 Which listings are searchable (active ones), which channels count (visible ones; the kinds a
-person can use), an industry's path and names, the regions served: directory facts, decided
-here, so the search engines never read the directory.
+person can use), an industry's path and names, the regions served, the listing's prominence
+(:mod:`directory.prominence`): directory facts, decided here, so the search engines never read
+the directory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from directory.models import Enterprise, Industry
 from directory.phones import PHONE_KINDS
+from directory.prominence import prominence_of, report_counts
 from search.documents import SearchDocument, make_document
 
 
@@ -39,8 +41,11 @@ def industry_table(session: Session) -> dict[str, IndustryInfo]:
     return table
 
 
-def document_for(enterprise: Enterprise, industries: dict[str, IndustryInfo]) -> SearchDocument | None:
-    """The search document of a listing, or None when it must not be searchable."""
+def document_for(enterprise: Enterprise, industries: dict[str, IndustryInfo],
+                 reports: int = 0) -> SearchDocument | None:
+    """The search document of a listing, or None when it must not be searchable.
+
+    *reports*: the counted experience reports on its channels (for its prominence)."""
     if enterprise.status != "active":
         return None
     info = industries.get(enterprise.industry_id, IndustryInfo((enterprise.industry_id,), ()))
@@ -58,6 +63,7 @@ def document_for(enterprise: Enterprise, industries: dict[str, IndustryInfo]) ->
         channels=[channel.kind for channel in visible if channel.direction == "contact"],
         regions=[row.code for row in enterprise.region_rows],
         verified=enterprise.verified,
+        prominence=prominence_of(enterprise, reports),
     )
 
 
@@ -78,8 +84,9 @@ def iter_documents(
                 .order_by(Enterprise.id).limit(batch)))
             if not rows:
                 return
+            reports = report_counts(session, [enterprise.id for enterprise in rows])
             for enterprise in rows:
-                yield enterprise.id, document_for(enterprise, industries)
+                yield enterprise.id, document_for(enterprise, industries, reports.get(enterprise.id, 0))
             after = rows[-1].id
             session.expunge_all()
     wanted = list(dict.fromkeys(ids))
@@ -87,6 +94,8 @@ def iter_documents(
         chunk = wanted[start:start + batch]
         found = {e.id: e for e in session.scalars(
             select(Enterprise).options(*options).where(Enterprise.id.in_(chunk)))}
+        reports = report_counts(session, found)
         for ident in chunk:
             enterprise = found.get(ident)
-            yield ident, (document_for(enterprise, industries) if enterprise is not None else None)
+            yield ident, (document_for(enterprise, industries, reports.get(ident, 0))
+                          if enterprise is not None else None)

@@ -4,6 +4,8 @@
   search document as it is indexed;
 - :mod:`~search.elastic.query` — a :class:`search.base.SearchQuery` as query DSL: filters,
   matching clauses, ranking tiers, the order of hits;
+- :mod:`~search.elastic.suggest` — as-you-type suggestions in the port's order (a completion
+  field, and a search for a tie the suggester cuts);
 - :mod:`~search.elastic.backend` — :class:`ElasticBackend`: the versioned index behind an
   alias swapped atomically on rebuild, bulk writes with backoff, errors as
   :class:`search.base.SearchUnavailable`.

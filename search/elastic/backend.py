@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +26,7 @@ from search.base import MAX_WINDOW, SearchBackend, SearchQuery, SearchResults, S
 from search.documents import SearchDocument
 from search.elastic.mapping import KEYWORD_LIMIT, MAPPINGS, MAX_GRAM, SETTINGS, to_source
 from search.elastic.query import MAX_QUERY_TERMS, QueryPlan, grams_of, page_windows, prefixed, rank_key
+from search.elastic.suggest import suggest
 from search.text import analyze_query
 
 RANK_IN_PYTHON = 100  # up to this many matches: one search, ranked here; more: a search per tier
@@ -137,6 +138,10 @@ class ElasticBackend(SearchBackend):
                     if exc.error != "resource_already_exists_exception":
                         raise
                     admin.indices.put_alias(index=f"{self.alias}-initial", name=self.alias)
+            else:
+                # An index made before a field was added takes it (adding is all a mapping
+                # may do in place); its documents get it when reindexed.
+                admin.indices.put_mapping(index=self.alias, properties=MAPPINGS["properties"])
         self._ready = True
 
     def _swap_alias(self, new_index: str) -> None:
@@ -260,26 +265,7 @@ class ElasticBackend(SearchBackend):
         with self._errors("suggest"):
             if len(key) > MAX_GRAM:
                 return self._suggest_by_query(key, limit)
-            response = self._client.search(
-                index=self.alias, size=limit, source=["verified", "popularity"],
-                query={"bool": {"filter": [{"term": {"keys": key}}]}},
-                sort=[{"verified": "desc"}, {"popularity": "desc"}, {"id": "asc"}],
-                suggest={"keys": {"prefix": key, "completion": {
-                    "field": "suggest", "size": limit * 3 + 10, "skip_duplicates": False}}})
-        exact = [hit["_id"] for hit in response["hits"]["hits"]]
-        options = [option for entry in response.get("suggest", {}).get("keys", [])
-                   for option in entry["options"]]
-
-        def order(option: Mapping[str, Any]) -> tuple[Any, ...]:
-            source = option.get("_source") or {}
-            shortness = int(option.get("_score") or 0) & 0xFF  # 255 - key length, from the weight
-            return (not source.get("verified"), -int(source.get("popularity") or 0), -shortness,
-                    option["_id"])
-
-        found = dict.fromkeys(exact)
-        for option in sorted(options, key=order):
-            found.setdefault(option["_id"], None)
-        return list(found)[:limit]
+            return suggest(self._client, self.alias, key, limit)
 
     def _suggest_by_query(self, key: str, limit: int) -> list[str]:
         """Keys longer than the completion inputs: exact keys first, then prefixes (rare)."""
@@ -287,7 +273,7 @@ class ElasticBackend(SearchBackend):
             index=self.alias, size=limit, source=False,
             query={"bool": {"filter": [prefixed("keys", key)],
                             "should": [{"constant_score": {"filter": {"term": {"keys": key}}}}]}},
-            sort=[{"_score": "desc"}, {"verified": "desc"}, {"popularity": "desc"}, {"id": "asc"}])
+            sort=[{"_score": "desc"}, {"prominence": "desc"}, {"id": "asc"}])
         return [hit["_id"] for hit in response["hits"]["hits"]]
 
     def reset(self) -> None:

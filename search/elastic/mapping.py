@@ -12,8 +12,9 @@ index needs built-in analysis only:
   indexed with ``edge_ngram`` (words typed so far are prefixes of terms; a term query on the
   subfield is a prefix match, nothing is n-grammed at search time);
 - ``suggest``: a ``completion`` field whose inputs are the keys, weighted so the suggester's
-  own order is verified, then popularity, then the shortest key;
-- filters and facets on keyword fields, ``verified`` boolean, ``popularity`` long.
+  own order is prominence, then the shortest key (each document once, at its best weight);
+- filters and facets on keyword fields, ``verified`` boolean, ``prominence`` long (the order
+  within a ranking tier).
 """
 
 from __future__ import annotations
@@ -21,17 +22,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from search.documents import MAX_PROMINENCE
+
 MAX_GRAM = 64  # longest prefix answered by the edge_ngram subfields (longer: a prefix query)
 # Longest term compared whole: keyword ignore_above (far under Lucene's 32766-byte terms) and
 # Elasticsearch's limit on a prefix query (index.max_regex_length, 1000 by default). Longer
 # keys and terms are not indexed as keywords, so longer query words and keys match nothing.
 KEYWORD_LIMIT = 1000
-# Completion weights: verified (bit 23), popularity (15 bits), 255 - key length (8 bits); kept
-# below 2**24 so the float `_score` a suggestion carries is the exact weight.
-_POPULARITY_CAP = (1 << 15) - 1
+# Completion weights: prominence (15 bits), 255 - key length (8 bits); kept below 2**24 so the
+# float `_score` a suggestion carries is the exact weight.
+PROMINENCE_CAP = MAX_PROMINENCE  # documents hold no more: the weight keeps it whole
 _COMPLETION_RESERVED = ("\x00", "\x1e", "\x1f")
 _DOC_FIELDS = ("id", "keys", "name_han", "name_terms", "other_han", "other_terms", "industry",
-               "industries", "channels", "regions", "verified", "popularity")
+               "industries", "channels", "regions", "verified", "prominence")
 
 
 def _prefixed_keyword() -> dict[str, Any]:
@@ -72,24 +75,30 @@ MAPPINGS: dict[str, Any] = {
         "channels": {"type": "keyword", "ignore_above": KEYWORD_LIMIT},
         "regions": {"type": "keyword", "ignore_above": KEYWORD_LIMIT},
         "verified": {"type": "boolean"},
-        "popularity": {"type": "long"},
+        "prominence": {"type": "long"},
         "suggest": {"type": "completion", "analyzer": "keyword", "max_input_length": MAX_GRAM,
                     "preserve_separators": False, "preserve_position_increments": False},
     },
 }
 
 
-def _suggest_weight(doc: Mapping[str, Any], key: str) -> int:
-    popularity = min(max(int(doc.get("popularity") or 0), 0), _POPULARITY_CAP)
-    return (bool(doc.get("verified")) << 23) | (popularity << 8) | (255 - min(len(key), 255))
+def suggest_weight(prominence: int, key_length: int) -> int:
+    """A completion input's weight: higher prominence first, then the shorter key."""
+    return (min(max(prominence, 0), PROMINENCE_CAP) << 8) | (255 - min(key_length, 255))
+
+
+def weight_parts(weight: int) -> tuple[int, int]:
+    """(prominence, key length) of a completion weight (255 stands for 255 or longer)."""
+    return weight >> 8, 255 - (weight & 0xFF)
 
 
 def to_source(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The indexed form of a search document: its fields plus the completion inputs."""
     source = {name: doc.get(name) for name in _DOC_FIELDS}
-    source["popularity"] = min(max(int(doc.get("popularity") or 0), -(1 << 63)), (1 << 63) - 1)
+    prominence = min(max(int(doc.get("prominence") or 0), 0), MAX_PROMINENCE)
+    source["prominence"] = prominence
     source["suggest"] = [
-        {"input": [key], "weight": _suggest_weight(doc, key)}
+        {"input": [key], "weight": suggest_weight(prominence, len(key))}
         for key in doc.get("keys") or ()
         if key and not any(ch in key for ch in _COMPLETION_RESERVED)
     ]

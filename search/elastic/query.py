@@ -7,7 +7,7 @@ finds every match with the total, the facets and each tier's size (a ``filters``
 aggregation); its tier clauses are also named queries, so each hit says its tier and
 :func:`rank_key` can order a small result in Python. A larger one is read a page at a time
 (:meth:`QueryPlan.page`) from the tiers the page spans (:func:`page_windows`), each search
-filtered to one tier and sorted by ``verified``, ``popularity``, ``_score`` (BM25 of the
+filtered to one tier and sorted by ``prominence``, ``_score`` (BM25 of the
 matching clauses, names boosted) and ``id``.
 
 User input is data: every token goes into a ``term`` or ``prefix`` query, never into query
@@ -27,7 +27,7 @@ MAX_QUERY_TERMS = 128  # distinct grams + words; any query the API accepts (100 
 NAME_BOOST = 2.0  # names weigh above other fields in the text score
 FACET_SIZE = 1000  # buckets per facet: more than there are industries or channel kinds
 
-_TIER_SORT = [{"verified": "desc"}, {"popularity": "desc"}, {"_score": "desc"}, {"id": "asc"}]
+_TIER_SORT = [{"prominence": "desc"}, {"_score": "desc"}, {"id": "asc"}]
 _MATCH_NONE: dict[str, Any] = {"match_none": {}}
 
 
@@ -101,7 +101,7 @@ class QueryPlan:
                                "must": self.match}},
             "size": size,
             "_source": False,
-            "docvalue_fields": ["verified", "popularity"],
+            "docvalue_fields": ["prominence"],
             "track_total_hits": True,
             "aggs": {
                 "industry": {"terms": {"field": "industry", "size": FACET_SIZE}},
@@ -123,13 +123,12 @@ class QueryPlan:
 
 
 def rank_key(hit: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The order of the tier searches (tier, verified, popularity, text score, id), in Python."""
+    """The order of the tier searches (tier, prominence, text score, id), in Python."""
     named = hit.get("matched_queries") or ()
     tier = next((tier for tier in (4, 3, 2) if f"tier{tier}" in named), 1)
     fields = hit.get("fields") or {}
-    verified = bool((fields.get("verified") or [False])[0])
-    popularity = int((fields.get("popularity") or [0])[0])
-    return (-tier, not verified, -popularity, -float(hit.get("_score") or 0.0), hit["_id"])
+    prominence = int((fields.get("prominence") or [0])[0])
+    return (-tier, -prominence, -float(hit.get("_score") or 0.0), hit["_id"])
 
 
 def page_windows(counts: list[int], start: int, end: int) -> list[tuple[int, int, int]]:

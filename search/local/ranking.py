@@ -2,7 +2,7 @@
 
 The tiers of :mod:`search.base` are read in turn (exact key, key prefix, names, the rest),
 each in rowid order (the static quality order of :mod:`search.local.schema`), until the page
-is full. Rows of one (verified, popularity) value are ordered by exact popularity, BM25 and
+is full. Rows of one prominence value are ordered by exact prominence, BM25 and
 id, in runs of at most ``TIE_CHUNK`` rows in rowid order: a fixed order, so pages stay stable
 and disjoint, exact whenever a tie holds fewer rows. BM25 is FTS5's ``bm25()`` formula with its
 column weights (names and keys 10, other fields 2), computed here from the stored terms:
@@ -22,7 +22,7 @@ from search.local.files import ThreadState
 from search.local.query import QueryPlan
 from search.local.schema import BM25_B, BM25_K1, GROUP_SHIFT, KEYS, NH, quote
 
-# Rows of equal (verified, popularity) are ordered by BM25 this many at a time (scoring reads
+# Rows of equal prominence are ordered by BM25 this many at a time (scoring reads
 # each row's record: a tie of 50,000 rows cannot be scored per query).
 TIE_CHUNK = 256
 SUGGEST_CHUNK = 256  # the same for suggestions, ordered by their shortest matching key
@@ -93,7 +93,7 @@ def key_matches(conn: sqlite3.Connection, keyed: str, plan: QueryPlan, exclude: 
 def take(candidates: Iterable[int], need: int, chunk: int) -> list[int]:
     """Rowids (in rowid order) up to the end of the tie run holding the *need*-th one.
 
-    A tie run is a run of one (verified, popularity) group, at most *chunk* rows long.
+    A tie run is a run of one prominence group, at most *chunk* rows long.
     """
     rows: list[int] = []
     last_group = None
@@ -125,7 +125,7 @@ def tie_runs(rows: list[int], size: int) -> list[list[int]]:
 
 
 def order_ties(conn: sqlite3.Connection, rows: list[int], plan: QueryPlan, state: ThreadState) -> list[int]:
-    """Each tie run ordered by exact popularity, BM25 and id."""
+    """Each tie run ordered by exact prominence, BM25 and id."""
     runs = tie_runs(rows, TIE_CHUNK)
     tied = [rid for run in runs if len(run) > 1 for rid in run]
     if not tied:
@@ -197,7 +197,7 @@ def averages(conn: sqlite3.Connection, state: ThreadState) -> tuple[int, int]:
 
 
 def doc_info(conn: sqlite3.Connection, rids: list[int]) -> dict[int, tuple[int, str]]:
-    """rowid -> (popularity, id)."""
+    """rowid -> (prominence, id)."""
     info: dict[int, tuple[int, str]] = {}
     for start in range(0, len(rids), 500):
         chunk = rids[start:start + 500]
@@ -215,7 +215,7 @@ def ids_of(conn: sqlite3.Connection, rids: list[int]) -> list[str]:
 
 
 def order_by_key(conn: sqlite3.Connection, rows: list[int], key: str) -> list[int]:
-    """Each tie run ordered by exact popularity, the shortest key starting with *key*, id."""
+    """Each tie run ordered by exact prominence, the shortest key starting with *key*, id."""
     runs = tie_runs(rows, SUGGEST_CHUNK)
     tied = [rid for run in runs if len(run) > 1 for rid in run]
     if not tied:

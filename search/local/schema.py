@@ -10,12 +10,12 @@ small integer codes of filter values, and the quoting of FTS5 strings.
   gram, term or key is exactly one token, unaltered.
 - ``fk`` — every key (``k``) and the filter tokens, for the exact-key and key-prefix tiers and
   the suggestions, without reading the (much longer) doclists of the terms.
-- ``docs`` — per document: the FTS rowid, id, exact popularity, leaf industry, channel kinds
+- ``docs`` — per document: the FTS rowid, id, exact prominence (column ``pop``), leaf industry, channel kinds
   and its record (JSON: the FTS texts, needed to delete it from contentless tables, to check a
   key-tier candidate and to compute BM25); ``codes``; ``meta``.
 
-The FTS rowid is a static quality order (see ``rowid layout`` below): verified, then popular,
-then short documents first; it also carries the industry and channel bits the facets count.
+The FTS rowid is a static quality order (see ``rowid layout`` below): prominent, then short
+documents first; it also carries the industry and channel bits the facets count.
 FTS5 returns rowids in that order, so a tier's best documents come first and a page is read
 without visiting every match.
 """
@@ -26,7 +26,7 @@ from collections.abc import Iterable
 
 from search.documents import ANY_REGION
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the rowid's static order is prominence (was verified, popularity)
 
 # Letters that Python's \w treats as word characters but SQLite 3.40's unicode61 tables do not
 # (New Tai Lue, two Vedic signs): declared token characters so no term is ever split.
@@ -40,16 +40,16 @@ WEIGHTS = (10.0, 10.0, 2.0, 2.0, 10.0, 0.0)
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() constants
 
 # rowid layout (62 bits, always positive), best first:
-#   [unverified:1][65535 - popularity:16][length:4][industry:8][channel kinds:12][sequence:21]
-# (verified, popularity) is the static order; within it shorter documents come first, as BM25
+#   [0:1][65535 - prominence:16][length:4][industry:8][channel kinds:12][sequence:21]
+# prominence is the static order (the top bit, once ``unverified``, is 0: the caller folds
+# verification into prominence); within it shorter documents come first, as BM25
 # would rank most of them; industry and channel bits let the facets be counted from rowids.
 SEQ_BITS = 21
 CHANNEL_SHIFT, CHANNEL_BITS = 21, 12
 INDUSTRY_SHIFT, INDUSTRY_BITS = 33, 8
 LENGTH_SHIFT, LENGTH_BITS = 41, 4
 POP_SHIFT, POP_BITS = 45, 16
-UNVERIFIED_SHIFT = 61
-GROUP_SHIFT = POP_SHIFT  # rowid >> GROUP_SHIFT: (verified, popularity), the static order
+GROUP_SHIFT = POP_SHIFT  # rowid >> GROUP_SHIFT: the prominence group, the static order
 FACET_MASK = (1 << (CHANNEL_BITS + INDUSTRY_BITS)) - 1
 SEQ_MASK = (1 << SEQ_BITS) - 1
 POP_MAX = (1 << POP_BITS) - 1
@@ -78,7 +78,7 @@ DOCS_RID_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS docs_rid ON docs(rid)"
 # Not UNIQUE: index() replaces an id in one transaction, and a bulk load removes duplicates
 # after the fact (a failing CREATE UNIQUE INDEX cannot be rolled back without a journal).
 DOCS_ID_INDEX = "CREATE INDEX IF NOT EXISTS docs_id ON docs(id, n)"
-# docs.body: JSON [rowid, id, popularity, industry, channels, nh, nt, oh, ot, k, tg, keys]
+# docs.body: JSON [rowid, id, prominence, industry, channels, nh, nt, oh, ot, k, tg, keys]
 NH, NT, OH, OT, K, TG, KEYS = range(5, 12)
 INSERT_FTS = f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 DELETE_FTS = f"INSERT INTO fts(fts, rowid, {', '.join(COLUMNS)}) VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)"

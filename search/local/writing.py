@@ -36,7 +36,6 @@ from search.local.schema import (
     SAMPLES,
     SEQ_MASK,
     TG,
-    UNVERIFIED_SHIFT,
     Codes,
 )
 from search.text import is_han
@@ -101,10 +100,9 @@ class Row:
                         " ".join(spare), self.filters + _sample_marks(self.id))
         self.keys = " ".join(keys)
         length = name_grams + other_grams + len(name_terms) + len(other_terms) + len(spare)
-        pop = int(doc.get("popularity") or 0)
+        pop = int(doc.get("prominence") or 0)
         self.base = (
-            (0 if doc.get("verified") else 1) << UNVERIFIED_SHIFT
-            | (POP_MAX - min(max(pop, 0), POP_MAX)) << POP_SHIFT
+            (POP_MAX - min(max(pop, 0), POP_MAX)) << POP_SHIFT
             | min(int(1.5 * length ** 0.5), LENGTH_MAX) << LENGTH_SHIFT
             | industry_code << INDUSTRY_SHIFT
             | mask << CHANNEL_SHIFT

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from directory.listing_order import name_sort_key
 from tests.factories import EXTREME_INSTANTS
 
 ICBC = "ent_9f7532f6acdd"
@@ -109,6 +110,35 @@ def test_pagination_walks_every_enterprise_once(client):
     assert pages == -(-len(seen) // 100)
 
 
+def test_the_listings_people_look_for_come_first(client):
+    first = [item["name"] for item in client.get("/v1/enterprises?limit=10").get_json()["items"]]
+    # the most contact lines, a Chinese name, mainland service, aliases (docs/search.md)
+    assert first[:3] == ["中信银行", "招商银行", "中国移动"], first
+    banks = client.get("/v1/enterprises?industry=banking&limit=3").get_json()["items"]
+    assert [item["name"] for item in banks] == ["中信银行", "招商银行", "中国农业银行"]
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "en"])
+def test_sort_by_name_walks_every_listing_once_in_name_order(client, language):
+    seen, keys = [], []
+    url = "/v1/enterprises?limit=100&sort=name"
+    while url:
+        body = client.get(url, headers={"Accept-Language": language}).get_json()
+        seen.extend(item["id"] for item in body["items"])
+        keys.extend(name_sort_key(item["name"]) for item in body["items"])
+        url = body["next"]
+    assert len(seen) == len(set(seen)) >= 1000
+    assert keys == sorted(keys)
+    assert keys[0][0].isdigit() and keys[-1][0] > "z"  # digits first, other scripts after z
+
+
+def test_a_cursor_belongs_to_its_order(client):
+    by_name = client.get("/v1/enterprises?limit=2&sort=name").get_json()["next"]
+    cursor = by_name.split("cursor=")[1].split("&")[0]
+    body = problem(client.get(f"/v1/enterprises?limit=2&cursor={cursor}"), 422)
+    assert [e["field"] for e in body["errors"]] == ["cursor"]
+
+
 def test_filters_narrow_the_list(client):
     banks = client.get("/v1/enterprises?industry=banking&limit=100").get_json()["items"]
     assert banks and all(item["industry"] == "banking" for item in banks)
@@ -135,7 +165,7 @@ def test_filters_on_a_parent_industry_include_its_children(client):
     ("cursor=%%%", "cursor"), ("cursor=bm90IG91cnM%00", "cursor"),
     ("industry=no-such-industry", "industry"), ("industry=<script>", "industry"),
     ("channel=fax", "channel"), ("region=china", "region"), ("verified=maybe", "verified"),
-    ("unknown=1", "unknown"),
+    ("unknown=1", "unknown"), ("sort=id", "sort"), ("sort=", "sort"),
 ])
 def test_bad_parameters_are_422_problems_naming_the_field(client, query, field):
     body = problem(client.get(f"/v1/enterprises?{query}"), 422)

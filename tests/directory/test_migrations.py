@@ -192,3 +192,40 @@ def test_0012_adds_the_source_facts_and_loses_no_channel_either_way(empty_databa
             assert connection.execute(text(count)).scalar() == before
     finally:
         engine.dispose()
+
+
+def test_0017_fills_the_list_orders_of_the_stored_listings(empty_database):
+    """Prominence and name keys of the listings stored before 0017 (directory/listing_order.py)."""
+    upgrade_database(empty_database, "0011")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            for statement in _STORED_0011:
+                connection.execute(text(statement))
+        upgrade_database(empty_database, "head")
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT id, prominence, name_key, name_key_en FROM enterprises ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert rows == [("ent_1", 300 + 150 + 80, "gong hang", "icbc"),
+                    ("ent_2", 0, "acme", "acme")]  # English name only, Germany only, no line
+
+
+_STORED_0011 = [
+    "INSERT INTO industries (id, name_zh_hans, name_zh_hant, name_en, display_order) "
+    "VALUES ('banking', '银行', '銀行', 'Banks', 0)",
+    "INSERT INTO enterprises (id, name_zh_hans, name_en, aliases, industry_id, domains, verified, "
+    "status, version, source, created_at, updated_at, managed) VALUES "
+    "('ent_1', '工行', 'ICBC', '[]', 'banking', '[]', false, 'active', 1, '[]', "
+    "'2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', false), "
+    "('ent_2', NULL, 'ACME', '[]', 'banking', '[]', false, 'active', 1, '[]', "
+    "'2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', false)",
+    "INSERT INTO enterprise_regions (enterprise_id, code) VALUES ('ent_2', 'DE')",
+    "INSERT INTO channels (id, enterprise_id, position, kind, value, regions, languages, direction, "
+    "source, hidden, menu, accepts_callbacks) VALUES "
+    "('ch_1', 'ent_1', 0, 'phone', '95588', '[]', '[]', 'contact', 'vcards:x', false, '[]', false), "
+    "('ch_2', 'ent_1', 1, 'sms', '1065795588', '[]', '[]', 'outbound_only', 'vcards:x', false, '[]', "
+    "false), "
+    "('ch_3', 'ent_2', 0, 'phone', '12345', '[]', '[]', 'contact', 'vcards:x', true, '[]', false)",
+]

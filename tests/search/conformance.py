@@ -11,27 +11,27 @@ import pytest
 
 from search.base import SearchBackend, SearchQuery
 from search.documents import make_document
-from tests.search.relevance import CASES
+from tests.search.relevance import BROAD_CASES, BROAD_TOP, CASES
 
 # A small hand-made directory that pins each behaviour down.
 SAMPLE = [
     dict(id="ent_cmb", names=["招商银行", "招商銀行", "China Merchants Bank"], aliases=["招行", "CMB"],
          industries=["banking", "finance"], industry_names=["银行", "Banking"],
          phones=["95555", "4008205555"],
-         channels=["phone", "app"], verified=True, domains=["cmbchina.com"]),
+         channels=["phone", "app"], verified=True, prominence=100, domains=["cmbchina.com"]),
     dict(id="ent_cms", names=["招商证券", "招商證券", "China Merchants Securities"], aliases=[],
          industries=["securities", "finance"], industry_names=["证券", "Securities"], phones=["95565"],
          channels=["phone"]),
     dict(id="ent_icbc", names=["中国工商银行", "中國工商銀行", "Industrial and Commercial Bank of China"],
          aliases=["工行", "ICBC"], industries=["banking", "finance"], industry_names=["银行", "Banking"],
-         phones=["95588"], channels=["phone", "webchat"], verified=True, regions=["CN"]),
+         phones=["95588"], channels=["phone", "webchat"], verified=True, prominence=100, regions=["CN"]),
     dict(id="ent_cmcc", names=["中国移动", "中國移動", "China Mobile"], aliases=["移动"],
          industries=["telecom"], industry_names=["电信", "Telecom"], phones=["10086", "02128283888"],
-         channels=["phone", "sms"], verified=True),
+         channels=["phone", "sms"], verified=True, prominence=100),
     dict(id="ent_jd", names=["京东", "京東", "JD.com"], aliases=["京东商城"], industries=["ecommerce"],
          industry_names=["电商"], phones=["95118", "4006562211"], channels=["phone", "email"]),
     dict(id="ent_jdl", names=["京东物流", "京東物流", "JD Logistics"], aliases=[], industries=["delivery"],
-         industry_names=["快递"], phones=["950616"], channels=["phone"], verified=True),
+         industry_names=["快递"], phones=["950616"], channels=["phone"], verified=True, prominence=100),
     dict(id="ent_cqb", names=["重庆银行", "重慶銀行", "Bank of Chongqing"], industries=["banking", "finance"],
          industry_names=["银行"], phones=["956023"], channels=["phone"], regions=["500000"]),
     dict(id="ent_csb", names=["长沙银行", "長沙銀行", "Bank of Changsha"], industries=["banking", "finance"],
@@ -170,9 +170,9 @@ class BackendConformance:
     def test_exact_name_beats_longer_names(self, backend) -> None:
         found = ids(backend, "招商银行")
         assert found[0] == "ent_cmb"
-        assert ids(backend, "招商")[:2] in (["ent_cmb", "ent_cms"],)  # verified wins the prefix tie
+        assert ids(backend, "招商")[:2] in (["ent_cmb", "ent_cms"],)  # prominence wins the prefix tie
         found = ids(backend, "京东")
-        assert found[:2] == ["ent_jd", "ent_jdl"]  # exact beats verified prefix
+        assert found[:2] == ["ent_jd", "ent_jdl"]  # exact beats a prominent prefix
 
     def test_name_prefix_beats_name_part(self, backend) -> None:
         found = ids(backend, "中国")
@@ -187,10 +187,10 @@ class BackendConformance:
         # the industry name 快递 finds both delivery listings
         assert set(ids(backend, "快递")) == {"ent_sf", "ent_jdl"}
 
-    def test_verified_wins_ties(self, backend) -> None:
+    def test_prominence_wins_ties(self, backend) -> None:
         banks = ids(backend, "银行")
-        verified = [i for i in banks if i in {"ent_cmb", "ent_icbc"}]
-        assert banks[:len(verified)] == verified
+        prominent = [i for i in banks if i in {"ent_cmb", "ent_icbc"}]
+        assert banks[:len(prominent)] == prominent
 
     # --- filters, facets, pagination -------------------------------------------------------
     def test_filters(self, backend) -> None:
@@ -247,13 +247,30 @@ class BackendConformance:
         assert len(found) == 3 and len(set(found)) == 3
         assert backend.suggest("qqqq") == []
 
-    def test_suggest_orders_exact_then_verified_then_shortest(self, backend) -> None:
+    def test_suggest_orders_exact_then_prominence_then_shortest(self, backend) -> None:
         assert backend.suggest("京东")[:2] == ["ent_jd", "ent_jdl"]  # exact first
-        assert backend.suggest("京")[:2] == ["ent_jdl", "ent_jd"]  # then verified first
-        assert backend.suggest("zhongguo")[:2] == ["ent_cmcc", "ent_icbc"]  # verified, shortest key
+        assert backend.suggest("京")[:2] == ["ent_jdl", "ent_jd"]  # then prominence first
+        assert backend.suggest("zhongguo")[:2] == ["ent_cmcc", "ent_icbc"]  # prominence, shortest key
+
+    def test_suggest_keeps_every_tie_in_id_order(self, empty_backend) -> None:
+        # 40 listings of one prominence whose keys are all as long: the order is by id, however
+        # many tie and in whatever order they were written; more prominent ones come first.
+        idents = [f"ent_tie{n:02d}" for n in range(40)]
+        empty_backend.index([
+            make_document(id=ident, names=[f"平局{ident[-2:]}"], phones=[f"9559{ident[-2:]}"])
+            for ident in reversed(idents)])
+        empty_backend.index([make_document(id="ent_top", names=["平局99"], phones=["955999"], prominence=7)])
+        assert empty_backend.suggest("平局", limit=6) == ["ent_top", *idents[:5]]
+        assert empty_backend.suggest("955", limit=12) == ["ent_top", *idents[:11]]
+        assert empty_backend.suggest("pingju", limit=41) == ["ent_top", *idents]
 
     # --- the bundled directory -------------------------------------------------------------
     @pytest.mark.parametrize("case", CASES, ids=[f"{c.category}:{c.query}" for c in CASES])
     def test_relevance(self, bundled_backend, case) -> None:
         found = ids(bundled_backend, case.query, limit=max(case.within, 5))
         assert case.expected in found[:case.within], (case, found)
+
+    @pytest.mark.parametrize("case", BROAD_CASES, ids=[c.query for c in BROAD_CASES])
+    def test_broad_words_find_the_companies_people_mean(self, bundled_backend, case) -> None:
+        found = ids(bundled_backend, case.query, limit=BROAD_TOP)
+        assert set(case.expected) <= set(found), (case, found)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from api.cli import BUNDLED_DATA, upgrade_database
@@ -9,6 +11,7 @@ from directory.db import make_engine
 from directory.importer import import_directory
 from directory.indexing.documents import iter_documents
 from directory.sessions import make_session_factory
+from search.local import LocalBackend
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +27,13 @@ def bundled_documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
             return [doc for _, doc in iter_documents(session) if doc is not None]
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def local_bundled(bundled_documents: list[dict],
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
+    """The embedded engine holding the bundled directory."""
+    backend = LocalBackend(tmp_path_factory.mktemp("local-bundled") / "search.sqlite3")
+    assert backend.index(bundled_documents) == len(bundled_documents)
+    yield backend
+    backend.close()

@@ -8,8 +8,9 @@ characters, full pinyin, pinyin initials and prefixes, polyphones, English names
 prefixes, phone numbers in any format, and queries with spaces or punctuation.
 
 Expectations follow the ranking (exact name/alias/pinyin/initials/phone key, then key prefix,
-then a match within the names, then other fields; verified first within a tier; then BM25;
-then id). ``within`` is 1 where the expected listing is the only one in the best tier; where
+then a match within the names, then other fields; within a tier by prominence
+(directory/prominence.py); then BM25; then id). ``within`` is 1 where the expected listing is
+the only one in the best tier; where
 other listings legitimately tie with it (the same alias, the same initials) ``within`` is the
 size of that tie and ``note`` says who ties, since only BM25 (which the backends need not
 agree on) orders a tie.
@@ -29,6 +30,19 @@ class Case:
     note: str = ""  # why, when not obvious
 
 
+@dataclass(frozen=True)
+class BroadCase:
+    """A broad word (an industry, 中国, bank): the companies people mean are all in the first
+    BROAD_TOP results, and both engines give the same first BROAD_TOP (see test_elastic.py)."""
+
+    query: str
+    expected: tuple[str, ...]  # enterprise ids in directory/data/enterprises.jsonl
+    note: str = ""
+
+
+BROAD_TOP = 5
+
+
 CATEGORIES = (
     "cjk-word", "whole-name", "name-part", "alias", "traditional", "pinyin-full", "pinyin-initials",
     "pinyin-prefix", "polyphone", "english", "english-prefix", "phone", "punctuation",
@@ -45,6 +59,16 @@ CIB = "ent_e091abfe9067"  # 兴业银行 / Industrial Bank
 PSBC = "ent_b641ba7faef0"  # 中国邮政储蓄银行 / Postal Savings Bank of China
 CHINA_SOUTHERN = "ent_4d47b9970f98"  # 中国南方航空 / China Southern Airlines
 AIR_CHINA = "ent_7a91d93cc08c"  # 中国国际航空 / Air China
+CHINA_EASTERN = "ent_8615ea69e805"  # 中国东方航空 / China Eastern Airlines
+ABC = "ent_d5b483e58eb5"  # 中国农业银行 / Agricultural Bank of China
+CHINA_TELECOM = "ent_57c86dc95337"  # 中国电信 / China Telecom
+CHINA_UNICOM = "ent_1ae5c5bf531e"  # 中国联通 / China Unicom
+PICC = "ent_9e9b00f8707e"  # 中国人保 / PICC
+PING_AN = "ent_36ce7d751cf5"  # 中国平安 / Ping An
+CPIC = "ent_4207f3636743"  # 太平洋保险 / China Pacific Insurance
+ZTO = "ent_f8661b889c31"  # 中通快递 / ZTO Express
+STO = "ent_4f15c3fd8280"  # 申通快递 / STO Express
+TAOBAO = "ent_b468e6496a07"  # 淘宝 / Taobao
 HSBC_CN = "ent_5adf512487db"  # 汇丰银行（中国） / HSBC Bank (China)
 SF = "ent_4231dccf6d63"  # 顺丰速运 / SF Express
 JD = "ent_c7dc447a0b22"  # 京东 / JD.com
@@ -228,4 +252,25 @@ CASES: tuple[Case, ...] = (
     Case("punctuation", '"SF Express"', SF, note="straight quotes are characters, not a phrase query"),
     Case("punctuation", "中国·移动", CHINA_MOBILE, note="a middle dot between the words"),
     Case("punctuation", "bank-of-china", BOC),
+)
+
+# Broad words: what people mean by them, in the first BROAD_TOP on both engines. Within a tier
+# the order is prominence (contact channels, a Chinese name, mainland service, aliases; Wikidata,
+# verification and reports once the data has them), so the big brands with many lines lead.
+BROAD_CASES: tuple[BroadCase, ...] = (
+    BroadCase("中国", (CHINA_MOBILE, CHINA_TELECOM, CHINA_UNICOM, ABC, CCB),
+              note="every 中国… name is a key prefix; the telecoms and big banks have most lines "
+                   "(中国银行 has three lines in the data and comes 7th)"),
+    BroadCase("银行", (CMB, ABC, BOCOM, CCB), note="names with 银行; 中信银行 lists 28 lines and leads"),
+    BroadCase("bank", (BOC, BOCOM), note="'Bank of …' names are key prefixes: the tier before '… Bank'"),
+    BroadCase("航空", (CHINA_SOUTHERN, CHINA_EASTERN)),
+    BroadCase("airline", (CHINA_SOUTHERN, CHINA_EASTERN), note="English names '… Airlines'"),
+    BroadCase("保险", (PICC, PING_AN, CPIC), note="中国平安 only through its alias 平安保险"),
+    BroadCase("insurance", (PICC, PING_AN, CPIC)),
+    BroadCase("快递", (ZTO, STO)),
+    BroadCase("电信", (CHINA_TELECOM,)),
+    BroadCase("通信", (CHINA_MOBILE, CHINA_TELECOM, CHINA_UNICOM),
+              note="through their industry's name (通信); 阿里通信 has it in its name and leads"),
+    BroadCase("china", (CHINA_MOBILE, CMB)),
+    BroadCase("电商", (JD, TAOBAO)),
 )

@@ -21,9 +21,11 @@ import pytest
 from search.base import MAX_WINDOW, SearchQuery, SearchUnavailable
 from search.documents import make_document
 from search.elastic import RANK_IN_PYTHON, ElasticBackend
+from search.local import LocalBackend
 from tests.helpers.noida import noida_binary, wait_for_root
 from tests.live import free_port
 from tests.search.conformance import BackendConformance, ids, sample_documents
+from tests.search.relevance import BROAD_CASES, BROAD_TOP
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -127,6 +129,34 @@ class TestElasticBackend(BackendConformance):
         assert len(ids(elastic_bundled, "a", limit=100, offset=MAX_WINDOW - 10)) <= 10
 
 
+class TestSameAnswersAsTheLocalEngine:
+    """On the bundled directory, Elasticsearch answers as the embedded engine does."""
+
+    @pytest.mark.parametrize("case", BROAD_CASES, ids=[c.query for c in BROAD_CASES])
+    def test_broad_words_same_first_results(self, elastic_bundled: ElasticBackend,
+                                            local_bundled: LocalBackend,
+                                            bundled_documents: list[dict], case) -> None:
+        """The same first BROAD_TOP, in the same prominence order. The engines' text scores
+        differ, and they only order listings of equal prominence: where such a tie straddles
+        the cut (the results at BROAD_TOP and BROAD_TOP + 1 are equally prominent), the
+        listings above the tie are the same and the rest of the first BROAD_TOP come from it."""
+        prominence = {doc["id"]: doc["prominence"] for doc in bundled_documents}
+        here = ids(elastic_bundled, case.query, limit=BROAD_TOP + 1)
+        there = ids(local_bundled, case.query, limit=BROAD_TOP + 1)
+        assert [prominence[i] for i in here[:BROAD_TOP]] == [prominence[i] for i in there[:BROAD_TOP]]
+        cut = {prominence[found[BROAD_TOP - 1]] for found in (here, there) if len(found) > BROAD_TOP
+               and prominence[found[BROAD_TOP - 1]] == prominence[found[BROAD_TOP]]}
+        assert ({i for i in here[:BROAD_TOP] if prominence[i] not in cut}
+                == {i for i in there[:BROAD_TOP] if prominence[i] not in cut}), (here, there)
+
+    @pytest.mark.parametrize("prefix", ["955", "400", "95", "10", "1", "4", "9", "z", "zg", "zh", "zhongguo",
+                                        "中", "中国", "银", "b", "bank", "c", "s", "a"])
+    def test_suggestions_the_same(self, elastic_bundled: ElasticBackend, local_bundled: LocalBackend,
+                                  prefix: str) -> None:
+        for limit in (10, 40):
+            assert elastic_bundled.suggest(prefix, limit) == local_bundled.suggest(prefix, limit), limit
+
+
 class TestElasticOnly:
     def test_first_use_creates_a_versioned_index_behind_the_alias(self, elastic: ElasticBackend) -> None:
         assert elastic.count() == 0
@@ -196,11 +226,11 @@ class TestElasticOnly:
         assert "refused 1 of 2 writes" in message and "ent_cms" in message and elastic.url in message
         assert ids(elastic, "招行") == ["ent_cmb"]  # the rest was written and is visible
 
-    def test_ranking_uses_popularity_after_verified_and_before_text(self, elastic: ElasticBackend) -> None:
+    def test_ranking_uses_prominence_before_text(self, elastic: ElasticBackend) -> None:
         elastic.index([
-            make_document(id="ent_a", names=["星光银行"], popularity=5),
-            make_document(id="ent_b", names=["星光银行广州分行"], popularity=900_000),
-            make_document(id="ent_c", names=["星光银行深圳分行"], popularity=10, verified=True),
+            make_document(id="ent_a", names=["星光银行"], prominence=5),
+            make_document(id="ent_b", names=["星光银行广州分行"], prominence=900),
+            make_document(id="ent_c", names=["星光银行深圳分行"], prominence=10**6),  # 32,767
             make_document(id="ent_d", names=["星光银行北京分行"]),
             make_document(id="ent_e", names=["北京分行星光"]),
         ])

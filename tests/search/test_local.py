@@ -22,15 +22,6 @@ from tests.search.conformance import SAMPLE, BackendConformance, ids, sample_doc
 FORK = multiprocessing.get_context("fork")
 
 
-@pytest.fixture(scope="module")
-def local_bundled(bundled_documents: list[dict],
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
-    backend = LocalBackend(tmp_path_factory.mktemp("local-bundled") / "search.sqlite3")
-    assert backend.index(bundled_documents) == len(bundled_documents)
-    yield backend
-    backend.close()
-
-
 class TestLocalBackend(BackendConformance):
     @pytest.fixture
     def empty_backend(self, tmp_path: Path) -> Iterator[LocalBackend]:
@@ -251,7 +242,7 @@ def test_threads_have_their_own_connections(backend: LocalBackend) -> None:
 def test_long_ties_page_stably(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ranking, "TIE_CHUNK", 3)
     backend = LocalBackend(path)
-    docs = [make_document(id=f"ent_{n:02d}", names=[f"测试{'长' * (n % 5)}公司{n}"], popularity=n % 2)
+    docs = [make_document(id=f"ent_{n:02d}", names=[f"测试{'长' * (n % 5)}公司{n}"], prominence=n % 2)
             for n in range(23)]
     backend.index(docs)
     everything = ids(backend, "测试", limit=50)
@@ -260,15 +251,16 @@ def test_long_ties_page_stably(path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         pages = [ids(backend, "测试", limit=size, offset=o) for o in range(0, len(everything), size)]
         assert [i for page in pages for i in page] == everything
     popular = [i for i in everything if int(i[4:]) % 2]
-    assert everything[:len(popular)] == popular  # popularity before the text score
+    assert everything[:len(popular)] == popular  # prominence before the text score
     backend.close()
 
 
-def test_popularity_beyond_the_rowid_bits(path: Path) -> None:
+def test_prominence_is_clamped(path: Path) -> None:
     backend = LocalBackend(path)
-    backend.index([make_document(id=f"ent_p{n}", names=[f"人气公司{n}"], popularity=p)
-                   for n, p in enumerate([70_000, 10**9, 65_535, 5, 10**7])])
-    assert ids(backend, "人气") == ["ent_p1", "ent_p4", "ent_p0", "ent_p2", "ent_p3"]
+    backend.index([make_document(id=f"ent_p{n}", names=[f"人气公司{n}"], prominence=p)
+                   for n, p in enumerate([30_000, 10**9, 32_767, 5, -3])])
+    found = ids(backend, "人气")  # clamped to [0, MAX_PROMINENCE]: 10**9 ties 32,767
+    assert set(found[:2]) == {"ent_p1", "ent_p2"} and found[2:] == ["ent_p0", "ent_p3", "ent_p4"]
     backend.close()
 
 
