@@ -40,7 +40,8 @@ migrate: install
 
 import: migrate
 	$(FLASK) directory import directory/data
-	$(FLASK) search sync
+	@# an index made by an older release (another schema) is rebuilt rather than refused
+	$(FLASK) search sync || $(FLASK) search reindex --quiet
 
 reindex: install
 	$(FLASK) search reindex
