@@ -12,6 +12,7 @@ from directory.phones import (
     equivalent_forms,
     kind_hint,
     parse_phone_input,
+    searched_number,
 )
 
 
@@ -104,3 +105,13 @@ def test_text_that_is_not_a_number(pasted):
 def test_numbers_one_can_be_called_back_on(typed, e164):
     """Mobiles and landlines only, as E.164 (what the callback endpoint takes)."""
     assert callback_number(typed) == e164
+
+
+@pytest.mark.parametrize(("typed", "searched"), [
+    ("010-95588", "95588"), ("+86 10 95588", "95588"), ("0755-95555", "95555"),
+    ("0086 10 95588", "95588"), ("+86 21 6087 6100", "02160876100"), ("+86 400 820 8820", "4008208820"),
+    ("955 88", "95588"), ("9556", "9556"), ("+1 877 448 4824", "+18774484824"), ("招行", None),
+    ("icbc.com.cn", None),
+])
+def test_search_reads_a_number_as_lookup_does(typed, searched):
+    assert searched_number(typed) == searched
