@@ -14,6 +14,7 @@ from webargs.flaskparser import FlaskParser
 
 from api.cache import cached
 from api.problems import PROBLEM_MEDIA_TYPE, STATUS_TITLES, ProblemSchema
+from api.spec_names import SpecNamesPlugin
 
 
 class StrictParser(FlaskParser):
@@ -117,8 +118,8 @@ class Api(flask_smorest.Api):
 
     def _init_spec(self, *, extra_plugins=None, **options):  # noqa: ANN001, ANN003, ANN202
         # After flask-smorest's Marshmallow plugin: it turns argument schemas into parameters.
-        super()._init_spec(extra_plugins=[*(extra_plugins or ()), NoControlCharactersPlugin()],
-                           **options)
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), NoControlCharactersPlugin(),
+                                          SpecNamesPlugin()], **options)
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
