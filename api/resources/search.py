@@ -84,7 +84,8 @@ class Search(MethodView):
                 with SEARCH_LATENCY.labels(backend.name, "search").time():
                     results = backend.search(query)
             except SearchUnavailable:
-                return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"})
+                return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"},
+                                    code="search_unavailable")
         now = datetime.now(UTC)
         found = found_listings(session, results, query.analyzed, language=language,
                                region=args["region"], at=now)
@@ -120,5 +121,6 @@ class Suggest(MethodView):
             with SEARCH_LATENCY.labels(backend.name, "suggest").time():
                 ids = backend.suggest(args["q"], limit=args["limit"])
         except SearchUnavailable:
-            return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"})
+            return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"},
+                                    code="search_unavailable")
         return {"items": [suggestion_dump(e, language) for e in listings_in_order(db_session(), ids)]}
