@@ -40,6 +40,7 @@ migrate: install
 import: migrate
 	$(FLASK) directory import directory/data
 	$(FLASK) search sync
+	$(FLASK) clients docs
 
 reindex: install
 	$(FLASK) search reindex

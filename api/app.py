@@ -115,6 +115,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         experiences,
         follows,
         health,
+        index,
         industries,
         insights,
         listing_status,
@@ -134,7 +135,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     )
     from api.resources.oauth import document_oauth, oauth
 
-    for module in (health, industries, enterprises, search, lookup, regions, manage, channels,
+    for module in (index, health, industries, enterprises, search, lookup, regions, manage, channels,
                    notices, versions, me, claims, reports, listing_status, follows, experiences,
                    contacts, callbacks, live_status, webhooks, insights, reviews, members,
                    member_admin):

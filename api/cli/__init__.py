@@ -9,6 +9,7 @@ from flask import Flask
 from api.cli.clients import clients_cli
 from api.cli.data import BUNDLED_DATA, directory_cli
 from api.cli.database import db_cli, upgrade_database
+from api.cli.docs_client import clients_docs  # noqa: F401 - `flask clients docs`
 from api.cli.members import members_cli
 from api.cli.openapi_spec import OPENAPI_FILE, openapi_cli, served_spec
 from api.cli.search_index import search_cli
