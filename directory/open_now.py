@@ -69,11 +69,9 @@ def open_page(session: Session, listing: Listing, after: Sequence[KeyValue] | No
     listing = with_hours(listing)
     found: list[Enterprise] = []
     last: Enterprise | None = None
-    checked = 0
-    for enterprise in _scan(session, listing, after, OPEN_SCAN_ROWS + 1):
-        if len(found) == limit or checked == OPEN_SCAN_ROWS:
+    for checked, enterprise in enumerate(_scan(session, listing, after, OPEN_SCAN_ROWS + 1)):
+        if len(found) == limit or checked == OPEN_SCAN_ROWS:  # more rows follow: a next page
             return Page(found, listing.key.of(found[-1] if len(found) == limit else last))
-        checked += 1
         last = enterprise
         if is_open(enterprise, at, region):
             found.append(enterprise)

@@ -114,7 +114,8 @@ def test_just_under_the_limits_is_served(server):
     (get("/v1/search?q=%C3%28"), "query", "q"),
     (get("/v1/industries", "Accept-Language: en\xff"), "header", "Accept-Language"),  # obs-text
     (get("/v1/industries", "Accept-Language: en\xc3("), "header", "Accept-Language"),
-], ids=["path-nul", "path-percent-ff", "path-raw-ff", "query-raw-ff", "query-nul", "query-truncated", "header-raw-ff",
+], ids=["path-nul", "path-percent-ff", "path-raw-ff", "query-raw-ff", "query-nul", "query-truncated",
+        "header-raw-ff",
         "header-truncated-utf8"])
 def test_the_app_refuses_nul_and_bytes_that_are_not_utf8_as_they_arrive(server, head, location, field):
     status, headers, body = exchange(server, head)

@@ -9,7 +9,6 @@ at another schema revision than the code, or cannot be reached.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 import click

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from flask import Response, jsonify, request
 from flask.views import MethodView
 
+from api.field_masks import field_mask, masked
 from api.http import preferred_language, public_url
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.oauth.protect import require_scope
-from api.field_masks import field_mask, masked
 from api.pagination import counted_answer
 from api.presenters.enterprises import listing_dump, managed_dump, summary_dump
 from api.resources.common import MANAGE
@@ -22,8 +22,8 @@ from api.schemas.enterprises import (
     EnterpriseListArgsSchema,
     EnterpriseListSchema,
     EnterprisePatchSchema,
-    EnterpriseSummarySchema,
     EnterpriseSchema,
+    EnterpriseSummarySchema,
     ManagedListingSchema,
 )
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read

@@ -14,8 +14,6 @@ from tests.factories import enterprise
 ALWAYS = {"timezone": "Asia/Shanghai", "always_open": True}
 NEVER = {"timezone": "Asia/Shanghai", "weekly": {"mon": [{"open": "00:00", "close": "00:01"}]},
          "exceptions": []}
-OFFICE = {"timezone": "Asia/Shanghai",
-          "weekly": {day: [{"open": "09:00", "close": "18:00"}] for day in ("mon", "tue", "wed", "thu", "fri")}}
 
 
 def _listing(number: int) -> dict:
