@@ -42,6 +42,7 @@ import: migrate
 	$(FLASK) directory import directory/data
 	@# an index made by an older release (another schema) is rebuilt rather than refused
 	$(FLASK) search sync || $(FLASK) search reindex --quiet
+	$(FLASK) clients docs
 
 reindex: install
 	$(FLASK) search reindex

@@ -60,8 +60,12 @@ def _write_problem(sock, status_int, reason, mesg):  # noqa: ANN001, ANN202 - gu
 
     from gunicorn import util
 
-    body = json.dumps({"type": "about:blank", "title": reason, "status": status_int,
-                       "detail": mesg or reason}).encode()
+    # the kinds of api/problem_types.py (not imported: the master must not load the app)
+    code = {400: "bad_request", 408: "request_timeout", 414: "uri_too_long",
+            431: "header_fields_too_large", 501: "not_implemented"}.get(status_int, "http_error")
+    base = (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    body = json.dumps({"type": f"{base}/problems/{code}", "code": code, "title": reason,
+                       "status": status_int, "detail": mesg or reason}).encode()
     head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
             "Content-Type: application/problem+json\r\nCache-Control: no-store\r\n"
             f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\n\r\n")

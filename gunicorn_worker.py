@@ -20,6 +20,13 @@ their ``HEADER_TIMEOUT``) and answered with ``Connection: close``, up to ``grace
 The listening sockets are closed by the event loop, never inside the signal handler: closed
 there, a request parsed at that moment found its listener gone and was answered a 500.
 
+A request target holding raw UTF-8 (``GET /v1/search?q=招行``, as curl and some clients send
+what was typed) is percent-encoded here, byte for byte, before gunicorn's parser sees it: RFC
+9112 wants a target of printable ASCII and gunicorn answers anything else 400, while a browser
+would have sent the same bytes percent-encoded (WHATWG URL). Only bytes 0x80-0xFF of the target
+are encoded; control characters, DEL, spaces and a malformed request line are left as they came,
+so gunicorn still refuses them (400).
+
 TLS, HTTP/2 and the uWSGI protocol are left to gthread's own way (their bytes cannot be read
 ahead here); c800 serves plain HTTP/1.1 behind its proxy.
 """
@@ -54,6 +61,22 @@ def header_timeout() -> float:
     if not 0 < value <= 300:
         raise RuntimeError(f"HEADER_TIMEOUT must be between 0 and 300 seconds, not {raw!r}")
     return value
+
+
+def encode_request_target(head: bytes) -> bytes:
+    """*head* with the bytes 0x80-0xFF of its request line's target percent-encoded (%XX).
+
+    Only the first line is touched (after the one empty line RFC 9112 section 2.2 allows before
+    it), and only when it splits into method, target and version as gunicorn splits it."""
+    start = 2 if head.startswith(b"\r\n") else 0
+    end = head.find(b"\n", start)
+    line = head[start:] if end < 0 else head[start:end]
+    parts = line.split(b" ", 2)
+    if len(parts) != 3 or max(parts[1], default=0) < 0x80:
+        return bytes(head)
+    target = b"".join(b"%%%02X" % byte if byte >= 0x80 else bytes((byte,)) for byte in parts[1])
+    rest = b"" if end < 0 else head[end:]
+    return bytes(head[:start]) + b" ".join((parts[0], target, parts[2])) + bytes(rest)
 
 
 def _head_ended(head: bytearray, new: int) -> bool:
@@ -107,7 +130,7 @@ class HeadBufferingWorker(ThreadWorker):
                 conn.sock.setblocking(False)
                 self._await_head(conn, ahead)
                 return
-            conn.parser.unreader.unread(ahead)
+            conn.parser.unreader.unread(encode_request_target(ahead) if ahead else ahead)
         super().enqueue_req(conn)
 
     def _await_head(self, conn: TConn, ahead: bytes = b"", readable: bool = False) -> None:
@@ -187,7 +210,7 @@ class HeadBufferingWorker(ThreadWorker):
             conn.init()  # the HTTP/1.1 parser of a new connection (plain TCP: no I/O)
             buffered = conn.parser.unreader.buf
             buffered.seek(0, os.SEEK_END)
-            buffered.write(bytes(head))
+            buffered.write(encode_request_target(head))
         return super().handle(conn)
 
     # --- shutdown -------------------------------------------------------------------------

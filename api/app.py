@@ -31,7 +31,10 @@ API_DESCRIPTION = """\
 c800 is a directory of every way to reach a company — hotlines, e-mail, webchat, WeChat,
 apps, SMS — with links that open each channel on a phone.
 
-Errors are RFC 9457 `application/problem+json`. Lists use cursor pagination (`limit`,
+Errors are RFC 9457 `application/problem+json` with a stable `code` to branch on
+(`validation_failed`, `not_found`, `rate_limited`, ...) and a `type` URI,
+`<PUBLIC_BASE_URL>/problems/<code>`, whose page says what the problem means (`GET /problems`
+lists every kind). Lists use cursor pagination (`limit`,
 `cursor`, a `next` URL in the body and an RFC 8288 `Link` header). Every GET sends an `ETag`
 and answers `If-None-Match` with 304. `Accept-Language` (zh-Hans, zh-Hant, en) picks `name`.
 Requests under `/v1` are rate limited per OAuth client, else per address: answers carry
@@ -119,6 +122,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         experiences,
         follows,
         health,
+        index,
         industries,
         insights,
         listing_status,
@@ -140,7 +144,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     )
     from api.resources.oauth import document_oauth, oauth
 
-    for module in (app_links, health, industries, enterprises, search, lookup, regions, manage,
+    for module in (app_links, index, health, industries, enterprises, search, lookup, regions, manage,
                    channels, notices, versions, me, claims, reports, listing_status, follows,
                    experiences, contacts, callbacks, live_status, webhooks, insights, reviews, members,
                    member_admin, share, clients, devices, notifications):
@@ -153,8 +157,10 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     init_rate_limits(app, config)
 
     from api.docs import register_docs
+    from api.problem_types import register_problem_pages
 
     register_docs(app)
+    register_problem_pages(app)
     register_cache_lookup(app)  # last: tokens and rate limits are checked before a cached answer
 
     from api.cli import register_commands

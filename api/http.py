@@ -81,7 +81,8 @@ def public_url(path: str) -> str:
 
 def next_page_url(cursor: str, args: dict[str, object]) -> str:
     """Absolute URL of the next page: the same query with the new cursor."""
-    query = {k: v for k, v in args.items() if v is not None and k != "cursor"}
+    # a parameter loaded under another name ends in "_" (``fields_``: the query's ``fields``)
+    query = {k.removesuffix("_"): v for k, v in args.items() if v is not None and k != "cursor"}
     query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in query.items()}
     query["cursor"] = cursor
     return f"{public_url(request.script_root + request.path)}?{urlencode(query)}"

@@ -20,9 +20,11 @@ from flask import Response, jsonify
 from marshmallow import Schema
 from sqlalchemy import Select
 
+from api.field_masks import Mask, masked
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.state import db_session
-from directory.pages import Key, KeyValue, Listing, Page, keyset_page
+from directory.open_now import open_page, open_total
+from directory.pages import Key, KeyValue, Listing, Page, count_up_to, keyset_page
 
 
 def cursor_values(key: Key, cursor: str | None) -> tuple[KeyValue, ...] | None:
@@ -60,12 +62,34 @@ def listing_answer(listing: Listing, args: dict[str, Any], dump: Callable[[Any],
                        scalars=listing.key_of is None, key_of=listing.key_of, cache=cache)
 
 
+def counted_answer(listing: Listing, args: dict[str, Any], dump: Callable[[Any], dict],
+                   schema: type[Schema] | Schema, *, open_at: datetime | None = None,
+                   region: str | None = None, mask: Mask | None = None) -> Response:
+    """A public list's page with its ``total`` (exact up to a bound): of the whole *listing*,
+    or with *open_at* of its enterprises open then (serving *region*; directory/open_now.py)."""
+    session = db_session()
+    after = cursor_values(listing.key, args.get("cursor"))
+    if open_at is None:
+        page = keyset_page(session, listing.query, listing.key, after, args["limit"])
+        total = count_up_to(session, listing.query)
+    else:
+        page = open_page(session, listing, after, args["limit"], open_at, region)
+        total = open_total(session, listing, open_at, region)
+    return page_response(page, args, dump, schema, cache=True, total=total, mask=mask)
+
+
 def page_response(page: Page, args: dict[str, Any], dump: Callable[[Any], dict],
-                  schema: type[Schema] | Schema, *, cache: bool = False) -> Response:
-    """*page* as an answer: its items through *dump*, ``next`` in the body and ``Link``."""
+                  schema: type[Schema] | Schema, *, cache: bool = False,
+                  total: tuple[int, bool] | None = None, mask: Mask | None = None) -> Response:
+    """*page* as an answer: its items through *dump* (only the fields of *mask*, if any),
+    ``next`` in the body and ``Link``, and *total* (count, exact) as ``total``/``total_exact``."""
     url = next_url(page, args)
     dumper = schema() if isinstance(schema, type) else schema
-    response = jsonify(dumper.dump({"items": [dump(row) for row in page.rows], "next": url}))
+    body = dumper.dump({"items": [dump(row) for row in page.rows], "next": url,
+                        **({"total": total[0], "total_exact": total[1]} if total else {})})
+    if mask is not None:
+        body["items"] = masked(body["items"], mask)
+    response = jsonify(body)
     if not cache:
         response.headers["Cache-Control"] = "no-store"
     set_link_next(response, url)

@@ -24,7 +24,12 @@ PRIVATE_DIRECTORY = 0o700
 def keep_files_private(data_dir: Path) -> None:
     """Umask 0o077 for this process, and DATA_DIR created 0700 if it is missing."""
     os.umask(PRIVATE_UMASK)
-    data_dir.mkdir(mode=PRIVATE_DIRECTORY, parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(mode=PRIVATE_DIRECTORY, parents=True, exist_ok=True)
+    except OSError as error:
+        why = "not a directory" if data_dir.exists() and not data_dir.is_dir() else error.strerror
+        raise ValueError(f"DATA_DIR {data_dir} cannot be used: {why}; set DATA_DIR to "
+                         "a directory c800 may create or write (default ./var)") from None
     if data_dir.stat().st_mode & 0o077:
         log.warning("DATA_DIR %s is open to other users (chmod 700 it); the files c800 creates in "
                     "it are private all the same", data_dir)

@@ -15,10 +15,11 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, g, json, request
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from api.problem_types import PROBLEM_CODES, TYPE_EXAMPLE, code_for, type_uri
 from directory.db import connection_still_good, database_unavailable
 from directory.errors import (
     Conflict,
@@ -52,9 +53,18 @@ class FieldErrorSchema(Schema):
 class ProblemSchema(Schema):
     """An RFC 9457 problem details object."""
 
-    type = fields.String(metadata={"description": "A URI reference identifying the problem "
-                                   "type; `about:blank` means the HTTP status says it all.",
-                                   "example": "about:blank"})
+    type = fields.String(metadata={
+        "description": "The URI of the kind of problem, `<PUBLIC_BASE_URL>/problems/<code>`: "
+                       "opened, it says what the problem means and what to do (HTML, or JSON "
+                       "with `Accept: application/json`; `GET /problems` lists every kind).",
+        "example": TYPE_EXAMPLE})
+    code = fields.String(validate=validate.OneOf(PROBLEM_CODES), metadata={
+        "description": "The kind of problem, stable for clients to branch on: `validation_failed`, "
+                       "`not_found`, `token_required`, `invalid_token`, `insufficient_scope`, "
+                       "`forbidden`, `conflict`, `stale_version`, `version_required`, `gone`, "
+                       "`rate_limited`, `database_unavailable`, `search_unavailable`, ... "
+                       "(`http_error`: a status with no kind of its own).",
+        "example": "validation_failed"})
     title = fields.String(metadata={"description": "Short summary of the problem type.",
                                     "example": "Unprocessable Content"})
     status = fields.Integer(metadata={"description": "The HTTP status code.", "example": 422})
@@ -71,11 +81,13 @@ class ProblemSchema(Schema):
 
 
 def problem_response(status: int, detail: str, *, errors: list[dict[str, str]] | None = None,
-                     headers: dict[str, str] | None = None, title: str | None = None) -> Response:
-    from flask import request
-
+                     headers: dict[str, str] | None = None, title: str | None = None,
+                     code: str | None = None) -> Response:
+    """The problem+json answer; *code* names its kind (api/problem_types.py), else its status."""
+    code = code_for(status, code)
     body: dict[str, Any] = {
-        "type": "about:blank",
+        "type": type_uri(code),
+        "code": code,
         "title": title or STATUS_TITLES.get(status) or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
@@ -140,20 +152,31 @@ def handle_http_exception(error: HTTPException) -> Response:
     detail, errors = _listed(detail, errors)
     if status >= 500:
         log.error("request failed with %s: %s", status, error)
-    return problem_response(status, detail, errors=errors, headers=headers)
+    return problem_response(status, detail, errors=errors, headers=headers, code=data.get("code"))
 
 
-# The kind of a domain error decides its status, and nothing else does. A DomainError of no
-# kind below (none is raised) is answered as a bad request.
+# The kind of a domain error decides its status and its problem code, and nothing else does.
+# A DomainError of no kind below (none is raised) is answered as a bad request.
 KIND_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422, NotFound: 404, NotAllowed: 403, Conflict: 409, StaleVersion: 412,
     VersionRequired: 428, Gone: 410, TooMany: 429, Unavailable: 503, DomainError: 400,
+}
+KIND_CODE: dict[type[DomainError], str] = {
+    InvalidInput: "validation_failed", NotFound: "not_found", NotAllowed: "forbidden",
+    Conflict: "conflict", StaleVersion: "stale_version", VersionRequired: "version_required",
+    Gone: "gone", TooMany: "rate_limited", Unavailable: "service_unavailable",
+    DomainError: "bad_request",
 }
 
 
 def status_of(error: DomainError) -> int:
     """The HTTP status answering *error*: that of its kind."""
     return next(KIND_STATUS[kind] for kind in type(error).__mro__ if kind in KIND_STATUS)
+
+
+def code_of(error: DomainError) -> str:
+    """The problem code answering *error*: that of its kind."""
+    return next(KIND_CODE[kind] for kind in type(error).__mro__ if kind in KIND_CODE)
 
 
 def invalid_input_detail(detail: str) -> Callable:
@@ -206,7 +229,7 @@ def handle_domain_error(error: DomainError) -> Response:
                   "have not seen.")
     if status >= 500:
         log.error("request failed with %s: %s", status, error)
-    return problem_response(status, detail, errors=errors, headers=headers)
+    return problem_response(status, detail, errors=errors, headers=headers, code=code_of(error))
 
 
 def handle_unexpected(error: Exception) -> Response:
@@ -241,7 +264,7 @@ def handle_database_error(error: SQLAlchemyError) -> Response:
         except Exception:  # noqa: BLE001 - the connection is gone already
             log.debug("discarding the session failed", exc_info=True)
     log.warning("database unavailable: %s: %s", type(error).__name__, str(error).splitlines()[0])
-    return problem_response(503, DATABASE_UNAVAILABLE,
+    return problem_response(503, DATABASE_UNAVAILABLE, code="database_unavailable",
                             headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
 
 

@@ -14,6 +14,7 @@ from webargs.flaskparser import FlaskParser
 
 from api.cache import cached
 from api.problems import PROBLEM_MEDIA_TYPE, STATUS_TITLES, ProblemSchema
+from api.spec_names import SpecNamesPlugin
 
 
 class StrictParser(FlaskParser):
@@ -117,8 +118,8 @@ class Api(flask_smorest.Api):
 
     def _init_spec(self, *, extra_plugins=None, **options):  # noqa: ANN001, ANN003, ANN202
         # After flask-smorest's Marshmallow plugin: it turns argument schemas into parameters.
-        super()._init_spec(extra_plugins=[*(extra_plugins or ()), NoControlCharactersPlugin()],
-                           **options)
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), NoControlCharactersPlugin(),
+                                          SpecNamesPlugin()], **options)
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
@@ -172,7 +173,8 @@ TOO_MANY_REQUESTS = {
                    "else per address); retry after `Retry-After` seconds.",
     "headers": {name: {**header, "required": True}
                 for name, header in {"Retry-After": RETRY_AFTER, **RATE_LIMIT_HEADERS}.items()},
-    "example": {"type": "about:blank", "title": "Too Many Requests", "status": 429,
+    "example": {"type": "http://127.0.0.1:8000/problems/rate_limited", "code": "rate_limited",
+                "title": "Too Many Requests", "status": 429,
                 "detail": "Too many requests: 120 per 1 minute; retry after 42 seconds.",
                 "instance": "/v1/enterprises"},
 }
@@ -181,7 +183,8 @@ DATABASE_UNAVAILABLE = {
                    "the request was not completed (a write answered 503 was not acknowledged); "
                    "retry after `Retry-After` seconds.",
     "headers": {"Retry-After": {**RETRY_AFTER, "required": True, "example": 5}},
-    "example": {"type": "about:blank", "title": "Service Unavailable", "status": 503,
+    "example": {"type": "http://127.0.0.1:8000/problems/database_unavailable",
+                "code": "database_unavailable", "title": "Service Unavailable", "status": 503,
                 "detail": "The database is unavailable right now (locked, restarting or "
                           "unreachable), so the request was not completed; retry after 5 seconds.",
                 "instance": "/v1/enterprises"},

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -142,3 +142,16 @@ def keyset_page(session: Session, query: Select, key: Key, after: Sequence[KeyVa
     rows = rows[:limit]
     next_key = (key_of or key.of)(rows[-1]) if more and rows else None
     return Page(rows, next_key)
+
+
+# Lists count their rows exactly up to this many; above, ``total`` says this many and that it
+# is a lower bound (a count over a million rows on every page would cost more than the page).
+EXACT_COUNT_UP_TO = 10_000
+
+
+def count_up_to(session: Session, query: Select, bound: int = EXACT_COUNT_UP_TO) -> tuple[int, bool]:
+    """How many rows *query* has, and whether that is exact: at most *bound* rows are counted
+    (``(bound, False)`` when there are more)."""
+    counted = select(func.count()).select_from(query.order_by(None).limit(bound + 1).subquery())
+    total = session.scalar(counted) or 0
+    return (bound, False) if total > bound else (total, True)

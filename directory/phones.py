@@ -9,6 +9,7 @@ mainland China's domestic dialling plan (``95588``, ``4008208820``, ``0216087610
 - :func:`normalize_phone` — a typed number to its canonical value (channels' values);
   :func:`parse_phone_input` the same for whatever a person pasted (``tel:``, ``0086-…``);
   :func:`callback_number` a number one can be called back on, as E.164;
+  :func:`searched_number` the form search looks for (lookup and search read a number alike);
 - :func:`domestic_form`, :func:`international_form`, :func:`equivalent_forms` — the other
   canonical forms of one number (national digits ⇄ E.164, a 95 number behind an area code);
 - :func:`classify_phone` — what a number is (mobile, landline, 400, 800, 95/96/1x service
@@ -323,6 +324,21 @@ def parse_phone_input(text: str) -> str | None:
         return normalize_phone(text)
     except PhoneNumberError:
         return None
+
+
+def searched_number(text: str) -> str | None:
+    """The number search looks for when *text* is written like one, read as lookup reads it
+    (:func:`parse_phone_input`): a 95 service number dialled with an area code is the short
+    number (``010-95588``, ``+86 10 95588``, ``0755-95555`` -> ``95588`` / ``95555``), another
+    ``+86`` number its domestic form (search indexes every form a stored number is typed in,
+    a landline's local part included); None when *text* is not written like a number."""
+    number = parse_phone_input(text)
+    if number is None:
+        return None
+    domestic = domestic_form(number) or number
+    if domestic.startswith("0") and (short := _service_number_behind_area_code(domestic)):
+        return short
+    return domestic
 
 
 _CALLABLE_BACK = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)

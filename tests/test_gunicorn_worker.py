@@ -1,10 +1,10 @@
-"""gunicorn_worker.py's small parts: where a request head ends, and HEADER_TIMEOUT."""
+"""gunicorn_worker.py's small parts: where a request head ends, raw UTF-8 targets, HEADER_TIMEOUT."""
 
 from __future__ import annotations
 
 import pytest
 
-from gunicorn_worker import DEFAULT_HEADER_TIMEOUT, _head_ended, header_timeout
+from gunicorn_worker import DEFAULT_HEADER_TIMEOUT, _head_ended, encode_request_target, header_timeout
 
 
 @pytest.mark.parametrize(("head", "new", "ended"), [
@@ -27,3 +27,18 @@ def test_header_timeout_comes_from_the_environment(monkeypatch):
         monkeypatch.setenv("HEADER_TIMEOUT", wrong)
         with pytest.raises(RuntimeError, match="HEADER_TIMEOUT"):
             header_timeout()
+
+
+@pytest.mark.parametrize(("head", "sent"), [
+    ("GET /v1/search?q=招行 HTTP/1.1\r\nHost: a\r\n\r\n".encode(),
+     b"GET /v1/search?q=%E6%8B%9B%E8%A1%8C HTTP/1.1\r\nHost: a\r\n\r\n"),
+    # one empty line before the request line is allowed; header values are left alone
+    ("\r\nGET /é HTTP/1.1\r\nX-A: é\r\n\r\n".encode(), "\r\nGET /%C3%A9 HTTP/1.1\r\nX-A: é\r\n\r\n".encode()),
+    (b"GET /a%20b?q=1 HTTP/1.1\r\n\r\n", b"GET /a%20b?q=1 HTTP/1.1\r\n\r\n"),  # ASCII: unchanged
+    # control characters and a malformed line stay as they came, for gunicorn to refuse (400)
+    ("GET /\x01é HTTP/1.1\r\n\r\n".encode(), b"GET /\x01%C3%A9 HTTP/1.1\r\n\r\n"),
+    ("GET /é\r\n\r\n".encode(), "GET /é\r\n\r\n".encode()),
+    ("GÉT / HTTP/1.1\r\n\r\n".encode(), "GÉT / HTTP/1.1\r\n\r\n".encode()),
+])
+def test_raw_utf8_in_the_request_target_is_percent_encoded(head, sent):
+    assert encode_request_target(head) == sent

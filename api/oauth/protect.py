@@ -65,7 +65,8 @@ def _refuse(error: OAuth2Error, scopes: list[str] | None = None) -> None:
     if status == 400:  # an Authorization header that is not a bearer token
         status = 401
     detail = _DETAILS.get(error.error, error.description or "Not authorized.")
-    abort(status, message=detail, headers=headers)
+    code = error.error if error.error in ("invalid_token", "insufficient_scope") else "token_required"
+    abort(status, message=detail, headers=headers, code=code)
 
 
 def current_token(scopes: list[str] | None = None) -> OAuthToken:

@@ -15,6 +15,7 @@ from api.cache import not_after
 from directory.experience_summaries import ExpectedWait
 from directory.experiences import LiveStatus
 from directory.hours import status_at
+from directory.hours_text import hours_text
 from directory.links import DeepLink, deep_links_for, menu_links
 from directory.models import Channel, Enterprise
 from directory.phones import PHONE_KINDS, PhoneInfo, classify_phone
@@ -119,6 +120,7 @@ def channel_dump(channel: Channel, context: ChannelContext) -> dict:
         "label": channel.label, "purpose": channel.purpose,
         "regions": list(channel.regions or []), "languages": list(channel.languages or []),
         "direction": channel.direction, "hours": channel.hours,
+        "hours_text": hours_text(channel.hours, context.language),
         "status": {"open_now": status.open_now, "next_open": status.next_open,
                    "next_close": status.next_close},
         "reaches_person": reaches_person(channel),

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from flask import Response, jsonify, request
 from flask.views import MethodView
 
+from api.field_masks import field_mask, masked
 from api.http import preferred_language, public_url
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.oauth.protect import require_scope
-from api.pagination import listing_answer
+from api.pagination import counted_answer
 from api.presenters.enterprises import listing_dump, managed_dump, summary_dump
 from api.resources.common import MANAGE
 from api.schemas.enterprises import (
@@ -22,6 +23,7 @@ from api.schemas.enterprises import (
     EnterpriseListSchema,
     EnterprisePatchSchema,
     EnterpriseSchema,
+    EnterpriseSummarySchema,
     ManagedListingSchema,
 )
 from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
@@ -38,6 +40,7 @@ blp = Blueprint("enterprises", __name__, url_prefix="/v1/enterprises",
 # One instance each, reused: a schema instance copies its fields and builds its nested schemas,
 # which cost more than the dump itself.
 _LIST_SCHEMA, _DETAIL_SCHEMA = EnterpriseListSchema(), EnterpriseSchema()
+_SUMMARY_SCHEMA = EnterpriseSummarySchema()
 
 
 @blp.route("")
@@ -51,15 +54,18 @@ class Enterprises(MethodView):
     def get(self, args):
         """Browse enterprises
 
-        Filter by industry, channel kind, region and verified flag; the most prominent
-        listings first, or `sort=name`; pages are cursor-based.
+        Filter by industry, channel kind, region, verified flag and whether a way in is open
+        now; the most prominent listings first, or `sort=name`; pages are cursor-based, with
+        the `total` that match. `fields` asks for only some fields of each item.
         """
         where = ListingFilter(industry=args["industry"], channel=args["channel"],
                               region=args["region"], verified=args["verified"])
         language = preferred_language()
         listing = browse_listings(db_session(), where, args["sort"], language)
-        return listing_answer(listing, args, lambda e: summary_dump(e, language, args["region"]),
-                              _LIST_SCHEMA, cache=True)
+        mask = field_mask(args["fields_"], _SUMMARY_SCHEMA)
+        return counted_answer(listing, args, lambda e: summary_dump(e, language, args["region"]),
+                              _LIST_SCHEMA, open_at=datetime.now(UTC) if args["open_now"] else None,
+                              region=args["region"], mask=mask)
 
 
 @blp.route("/<string:enterprise_id>", parameters=[
@@ -97,9 +103,10 @@ class EnterpriseDetail(MethodView):
             response = Response(json.dumps(body, ensure_ascii=False), mimetype=LD_JSON)
             response.headers["Vary"] = "Accept"
             return response
-        response = jsonify(_DETAIL_SCHEMA.dump(listing_dump(
+        mask = field_mask(args["fields_"], _DETAIL_SCHEMA)
+        response = jsonify(masked(_DETAIL_SCHEMA.dump(listing_dump(
             detail, language=language, platform=args["platform"], topic=args["topic"],
-            region=args["region"], at=at)))
+            region=args["region"], at=at)), mask))
         response.headers["Vary"] = "Accept"
         return response
 

@@ -77,7 +77,8 @@ class Metrics(MethodView):
         "403": {"description": "Not from loopback and without the METRICS_TOKEN bearer token.",
                 "content": {"application/problem+json": {"schema": {
                     "$ref": "#/components/schemas/Problem"}, "example": {
-                    "type": "about:blank", "title": "Forbidden", "status": 403,
+                    "type": "http://127.0.0.1:8000/problems/forbidden", "code": "forbidden",
+                    "title": "Forbidden", "status": 403,
                     "detail": "Metrics are served to loopback, or with METRICS_TOKEN as a bearer "
                               "token.", "instance": "/metrics"}}}}})
     @blp.arguments(NoQuerySchema, location="query")
@@ -108,7 +109,7 @@ class Ready(MethodView):
         except SQLAlchemyError as exc:
             session.rollback()
             return problem_response(503, f"The database is unreachable: {type(exc).__name__}.",
-                                    headers={"Retry-After": "5"})
+                                    headers={"Retry-After": "5"}, code="database_unavailable")
         dialect = session.get_bind().dialect.name
         index = app_state().indexer.status()
         search = {"status": index["status"], "detail": index.get("error") or index["backend"],

@@ -112,7 +112,8 @@ FORM_TOO_LARGE = {
     "description": "Content Too Large: the body is over 1 MiB, or the form has more than "
                    f"{MAX_FORM_FIELDS} parameters.",
     "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM, "example": {
-        "type": "about:blank", "title": "Content Too Large", "status": 413,
+        "type": "http://127.0.0.1:8000/problems/content_too_large", "code": "content_too_large",
+        "title": "Content Too Large", "status": 413,
         "detail": f"The form has more than {MAX_FORM_FIELDS} parameters.",
         "instance": "/oauth/token"}}}}
 _TOO_MANY_TEXT = ("Too Many Requests: this address sent more than `RATE_LIMIT_OAUTH` requests "
@@ -125,7 +126,8 @@ OAUTH_TOO_MANY_REQUESTS = {
     "headers": {name: {**header, "required": True}
                 for name, header in {"Retry-After": RETRY_AFTER, **RATE_LIMIT_HEADERS}.items()},
     "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM, "example": {
-        "type": "about:blank", "title": "Too Many Requests", "status": 429,
+        "type": "http://127.0.0.1:8000/problems/rate_limited", "code": "rate_limited",
+        "title": "Too Many Requests", "status": 429,
         "detail": "Too many failed client authentications from this address; retry after 8 "
                   "seconds.", "instance": "/oauth/token"}}}}
 

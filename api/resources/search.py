@@ -13,12 +13,14 @@ from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import abort
 
+from api.field_masks import field_mask, masked
 from api.http import decode_cursor, encode_cursor, next_page_url, preferred_language, set_link_next
 from api.observability import SEARCH_LATENCY
 from api.presenters.search import facets_dump, found_dump, suggestion_dump
 from api.problems import problem_response
 from api.schemas.search import (
     SearchArgsSchema,
+    SearchItemSchema,
     SearchResultsSchema,
     SuggestArgsSchema,
     SuggestionsSchema,
@@ -27,6 +29,7 @@ from api.smorest import READ_HEADERS, Blueprint, public_read, unavailable
 from api.state import app_state, db_session
 from directory.indexing.queries import listing_query
 from directory.listings import require_industry
+from directory.open_now import OPEN_SEARCH_WINDOW, open_among
 from directory.search_listings import found_listings, listings_in_order
 from search.base import MAX_WINDOW, SearchResults, SearchUnavailable
 
@@ -48,7 +51,7 @@ def _offset(cursor: str | None) -> int:
 
 
 # Reused: building a schema instance (fields copied, nested schemas made) costs more than a dump.
-_RESULTS_SCHEMA = SearchResultsSchema()
+_RESULTS_SCHEMA, _ITEM_SCHEMA = SearchResultsSchema(), SearchItemSchema()
 
 
 @blp.route("/search")
@@ -71,10 +74,14 @@ class Search(MethodView):
         """
         session = db_session()
         require_industry(session, args["industry"])
+        mask = field_mask(args["fields_"], _ITEM_SCHEMA)
         offset = _offset(args["cursor"])
         limit = min(args["limit"], MAX_WINDOW - offset)
+        now = datetime.now(UTC)
+        # open_now: the first OPEN_SEARCH_WINDOW matches, narrowed to those open, then the page
+        window = (OPEN_SEARCH_WINDOW, 0) if args["open_now"] else (limit, offset)
         query = listing_query(args["q"], industry=args["industry"], channel=args["channel"],
-                              region=args["region"], limit=limit, offset=offset)
+                              region=args["region"], limit=window[0], offset=window[1])
         language = preferred_language()
         if query.analyzed.empty:
             results = SearchResults(ids=[], total=0)
@@ -84,18 +91,25 @@ class Search(MethodView):
                 with SEARCH_LATENCY.labels(backend.name, "search").time():
                     results = backend.search(query)
             except SearchUnavailable:
-                return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"})
-        now = datetime.now(UTC)
+                return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"},
+                                        code="search_unavailable")
+        reachable = min(results.total, MAX_WINDOW)
+        if args["open_now"]:
+            results = open_among(session, results, now, args["region"])
+            reachable = len(results.ids)
+            results.ids = results.ids[offset:offset + limit]
         found = found_listings(session, results, query.analyzed, language=language,
                                region=args["region"], at=now)
         shown = len(results.ids)
-        more = offset + shown < min(results.total, MAX_WINDOW) and shown == limit
+        more = offset + shown < reachable and shown == limit
         url = next_page_url(encode_cursor(f"o{offset + shown}"), args) if more else None
         body = _RESULTS_SCHEMA.dump({
             "items": found_dump(found, language=language, platform=args["platform"],
                                 region=args["region"], at=now),
             "total": results.total, "total_exact": results.exact,
             "facets": facets_dump(found, language), "next": url})
+        if mask is not None:
+            body["items"] = masked(body["items"], mask)
         response = jsonify(body)
         set_link_next(response, url)
         return response
@@ -120,5 +134,6 @@ class Suggest(MethodView):
             with SEARCH_LATENCY.labels(backend.name, "suggest").time():
                 ids = backend.suggest(args["q"], limit=args["limit"])
         except SearchUnavailable:
-            return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"})
+            return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"},
+                                    code="search_unavailable")
         return {"items": [suggestion_dump(e, language) for e in listings_in_order(db_session(), ids)]}

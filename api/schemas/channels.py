@@ -178,8 +178,8 @@ LINK_EXAMPLE = {"uri": "tel:95588", "platform": "any", "role": "primary", "steps
 CHANNEL_EXAMPLE = {
     "id": "ch_1b2f0c8e9a7d6c5b", "kind": "phone", "value": "95588", "display": "95588",
     "label": None, "purpose": None, "regions": [], "languages": [], "direction": "contact",
-    "hours": None, "source": "vcards:data/金融银行/中国工商银行.yaml", "verified_at": None,
-    "retrieved": "2026-08-21", "platform": None,
+    "hours": None, "hours_text": None, "source": "vcards:data/金融银行/中国工商银行.yaml",
+    "verified_at": None, "retrieved": "2026-08-21", "platform": None,
     "reaches_person": None, "status": {"open_now": None, "next_open": None, "next_close": None},
     "phone": {"type": "service_95", "toll_free": False, "callable_from_mobile": True,
               "callable_from_abroad": False, "international": None,
@@ -232,6 +232,12 @@ class ChannelSchema(Schema):
                        "`{\"timezone\", \"weekly\": {\"mon\": [{\"open\", \"close\"}], ...}}`, "
                        "optionally with `public_holidays` and dated `exceptions`; null when "
                        "unknown (unknown is not \"always open\").", "example": None})
+    hours_text = fields.String(allow_none=True, metadata={
+        "description": "The weekly hours as a line in the answer's language (Accept-Language): "
+                       "days with the same intervals joined, public holidays and a time zone "
+                       "other than Beijing time said (dated exceptions are not: see `status`); "
+                       "null when the hours are unknown.",
+        "example": "周一至周五 09:00–18:00；周六 10:00–16:00，法定节假日休息"})
     status = fields.Nested(StatusSchema, metadata={
         "description": "Open now (or at `at`), and when that changes.",
         "example": {"open_now": None, "next_open": None, "next_close": None}})

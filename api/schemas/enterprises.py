@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.field_masks import mask_field
 from api.schemas.channels import (
     CHANNEL_EXAMPLE,
     REVIEW_EXAMPLE,
@@ -56,6 +57,17 @@ class EnterpriseListArgsSchema(PageArgsSchema):
                        "case-insensitive, in one order (阿里巴巴 beside Apple); digits first. "
                        "A cursor belongs to the order that made it.",
         "example": "name"})
+    open_now = fields.Boolean(load_default=None, metadata={
+        "description": "Only enterprises with a way in open now: a contact channel (serving "
+                       "`region`, if given) whose opening hours say it is open at this instant. "
+                       "Unknown hours never count as open. A page scans at most 2,000 "
+                       "listings: it may then hold fewer than `limit` items and still have a "
+                       "`next`; `total` is exact when every candidate was checked, else an "
+                       "estimate (`total_exact` false).", "example": True})
+    fields_ = mask_field(
+        "Only these fields of each item (a field mask, as Google APIs' `fields`): names "
+        "separated by commas, nested ones joined with dots; an unknown name is a 422. "
+        "Default: every field.", "id,name,channel_kinds")
 
 
 SUMMARY_EXAMPLE = {
@@ -116,8 +128,15 @@ class EnterpriseSummarySchema(Schema):
 
 class EnterpriseListSchema(Schema):
     items = fields.List(fields.Nested(EnterpriseSummarySchema), metadata={
-        "description": "This page's enterprises, in a stable order.",
-        "example": [SUMMARY_EXAMPLE]})
+        "description": "This page's enterprises, in a stable order (with `fields`, only those "
+                       "fields of each).", "example": [SUMMARY_EXAMPLE]})
+    total = fields.Integer(metadata={
+        "description": "How many enterprises match in all: exact up to 10,000; above, 10,000 "
+                       "and `total_exact` is false (with `open_now`, see there).",
+        "example": 1})
+    total_exact = fields.Boolean(metadata={
+        "description": "Whether `total` is an exact count (false: a lower bound, or with "
+                       "`open_now` an estimate).", "example": True})
     next = fields.String(allow_none=True, metadata={
         "description": "URL of the next page; null on the last page.",
         "example": "http://127.0.0.1:8000/v1/enterprises?limit=20&cursor=ZW50XzAwYjQ1ZjFlYTEyMw"})
@@ -211,6 +230,11 @@ class DetailArgsSchema(Schema):
         "description": "Only the national channels and those serving this region (a city "
                        "inherits its province's): a GB/T 2260 code from `GET /v1/regions`, or "
                        "CN.", "example": "440300"})
+    fields_ = mask_field(
+        "Only these fields of the listing (a field mask, as Google APIs' `fields`): names "
+        "separated by commas, nested ones joined with dots (`channels.links.uri`); an unknown "
+        "name is a 422. Default: every field. Ignored for JSON-LD.",
+        "id,name,channels.value,channels.links")
 
 
 # A listing as its owners and editors change and read it

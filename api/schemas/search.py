@@ -33,6 +33,13 @@ class SearchArgsSchema(QueryMixin, EnterpriseListArgsSchema):
     platform = fields.String(load_default="any", validate=validate.OneOf(PLATFORMS), metadata={
         "description": "The consumer's platform, for the items' channel links: `ios`, "
                        "`android`, `web` or `any`.", "example": "any"})
+    open_now = fields.Boolean(load_default=None, metadata={
+        "description": "Only listings with a way in open now: a contact channel (serving "
+                       "`region`, if given) whose opening hours say it is open at this instant "
+                       "(unknown hours never count). The best 500 matches are checked; `total` "
+                       "counts the open ones among them, estimated (`total_exact` false) when "
+                       "there were more matches; `facets` count every match, open or not.",
+        "example": True})
 
 
 class SuggestArgsSchema(QueryMixin):

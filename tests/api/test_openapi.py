@@ -87,3 +87,37 @@ def test_docs_page_uses_local_assets_only(client):
         assert asset in html
         assert client.get(asset).status_code == 200
     assert client.get("/docs/assets/../../etc/passwd").status_code == 404
+
+
+def test_every_operation_has_a_stable_unique_operation_id(client):
+    from api.spec_names import OPERATION_IDS, made_operation_id
+
+    document = spec(client)
+    seen: dict[str, str] = {}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "put", "post", "delete", "patch"):
+                continue
+            operation_id = operation.get("operationId")
+            assert operation_id and operation_id.isidentifier(), f"{method} {path}"
+            assert operation_id not in seen, f"{operation_id}: {seen.get(operation_id)} and {path}"
+            seen[operation_id] = path
+    assert seen["listEnterprises"] == "/v1/enterprises"
+    assert seen["getEnterprise"] == "/v1/enterprises/{enterprise_id}"
+    assert seen["searchEnterprises"] == "/v1/search"
+    # every name in the table is an operation that exists (a renamed path updates the table)
+    assert set(OPERATION_IDS.values()) <= set(seen)
+    assert made_operation_id("put", "/v1/me/devices/{device_id}") == "putMeDevicesByDeviceId"
+
+
+def test_the_region_lists_are_components_referenced_once_each(client):
+    document = spec(client)
+    text = json.dumps(document)
+    components = document["components"]["schemas"]
+    assert len(components["RegionCode"]["enum"]) > 3000 and "440300" in components["RegionCode"]["enum"]
+    assert "CN" in components["RegionCode"]["enum"] and "CN" not in components["DivisionCode"]["enum"]
+    for path in ("/v1/enterprises", "/v1/search", "/v1/enterprises/{enterprise_id}"):
+        region = next(p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "region")
+        assert region["schema"]["$ref"] == "#/components/schemas/RegionCode"
+    assert text.count('"440305"') == 2  # once in each list, nowhere else
+    assert len(text) < 400_000

@@ -100,7 +100,8 @@ def test_the_limit_is_enforced_with_headers_and_a_problem_json_429(make_app, sto
     body = refused.get_json()
     retry_after = int(refused.headers["Retry-After"])
     assert 1 <= retry_after <= 60
-    assert body == {"type": "about:blank", "title": "Too Many Requests", "status": 429,
+    assert body == {"type": "http://127.0.0.1:8000/problems/rate_limited", "code": "rate_limited",
+                    "title": "Too Many Requests", "status": 429,
                     "detail": f"Too many requests: 3 per 1 minute; retry after {retry_after} "
                               f"second{'' if retry_after == 1 else 's'}.",
                     "instance": "/v1/industries"}

@@ -50,6 +50,7 @@ def test_ranking_exact_beats_longer_names(client):
 @pytest.mark.parametrize("q, expected", [
     ("工行", ICBC), ("ICBC", ICBC), ("中國工商銀行", ICBC), ("zggsyh", ICBC), ("95588", ICBC),
     ("955 88", ICBC), ("+86 95588", ICBC), ("招行", CMB), ("zhaoshangyinhang", CMB), ("zhaoshangyinh", CMB),
+    ("010-95588", ICBC), ("+86 10 95588", ICBC), ("0755-95555", CMB),  # as /v1/lookup reads them
 ])
 def test_the_ways_people_type(client, q, expected):
     assert first(client, q) == expected

@@ -15,6 +15,7 @@ from directory.phones import (
     equivalent_forms,
     kind_hint,
     parse_phone_input,
+    searched_number,
 )
 
 
@@ -156,3 +157,13 @@ def test_every_mainland_number_of_the_bundle_has_a_type():
     assert numbers and untyped == []
     assert not [c["value"] for c in numbers if c["value"].startswith(("1010", "1011"))
                 and classify_phone(c["value"]).kind != "service_10"]
+
+
+@pytest.mark.parametrize(("typed", "searched"), [
+    ("010-95588", "95588"), ("+86 10 95588", "95588"), ("0755-95555", "95555"),
+    ("0086 10 95588", "95588"), ("+86 21 6087 6100", "02160876100"), ("+86 400 820 8820", "4008208820"),
+    ("955 88", "95588"), ("9556", "9556"), ("+1 877 448 4824", "+18774484824"), ("招行", None),
+    ("icbc.com.cn", None),
+])
+def test_search_reads_a_number_as_lookup_does(typed, searched):
+    assert searched_number(typed) == searched

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from directory.indexing.queries import listing_query
 from search.base import SearchBackend, SearchQuery
 from search.documents import make_document
 from tests.search.relevance import BROAD_CASES, BROAD_TOP, CASES
@@ -149,6 +150,14 @@ class BackendConformance:
     ])
     def test_phone_numbers(self, backend, text, expected) -> None:
         assert ids(backend, text)[0] == expected
+
+    @pytest.mark.parametrize("text, expected", [
+        ("010-95588", "ent_icbc"), ("+86 10 95588", "ent_icbc"), ("0086 10 95588", "ent_icbc"),
+        ("0755-95555", "ent_cmb"), ("tel:+86-21-6161-8888", "ent_spdb"), ("+86 400 820 5555", "ent_cmb"),
+    ])
+    def test_numbers_as_lookup_reads_them(self, backend, text, expected) -> None:
+        # the directory's query (directory.indexing.queries) reads the number as lookup does
+        assert backend.search(listing_query(text)).ids[0] == expected
 
     def test_phone_prefix_as_typed(self, backend) -> None:
         assert set(ids(backend, "9556")) == {"ent_cms", "ent_boc", "ent_nci"}
