@@ -120,4 +120,4 @@ def test_the_region_lists_are_components_referenced_once_each(client):
         region = next(p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "region")
         assert region["schema"]["$ref"] == "#/components/schemas/RegionCode"
     assert text.count('"440305"') == 2  # once in each list, nowhere else
-    assert len(text) < 400_000
+    assert len(text) < 500_000  # was 740 KB with the lists repeated; ~430 KB with every operation
