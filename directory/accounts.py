@@ -71,6 +71,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped by end_all_sessions: every browser session started before is over.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # False from a sign-up until its mailed link is opened (directory/signup.py): until then the
+    # account cannot sign in. Accounts an operator makes are verified.
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     def get_user_id(self) -> str:  # what authlib asks of a user
         return self.id
