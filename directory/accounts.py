@@ -130,6 +130,11 @@ def check_password_rules(password: str) -> None:
         raise AccountError(f"a password has at most {MAX_PASSWORD} characters")
 
 
+def hash_password(password: str) -> str:
+    """What a user's ``password_hash`` is for *password* (Argon2id)."""
+    return _hasher.hash(password)
+
+
 def create_user(session: Session, email: str, password: str, *, admin: bool = False) -> User:
     """Add a user (the caller commits); AccountError when the address or password is bad,
     Conflict when the address is taken."""
@@ -215,7 +220,7 @@ def find_user(session: Session, email: str) -> User | None:
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user whose address and password these are, or None (same cost either way)."""
     user = find_user(session, email)
-    if user is None or user.disabled or len(password) > MAX_PASSWORD:
+    if user is None or user.disabled or not user.email_verified or len(password) > MAX_PASSWORD:
         _verify(_dummy_hash(), password[:MAX_PASSWORD])
         return None
     if not _verify(user.password_hash, password):
