@@ -34,7 +34,7 @@ from directory.accounts import (
     normalize_email,
 )
 from directory.credentials import revoke_user_grants
-from directory.errors import Conflict, InvalidInput
+from directory.errors import Conflict, InvalidInput, NotAllowed
 from directory.mail import Mailer
 
 LinkFor = Callable[[str, str], str]  # (purpose, token) -> the URL the mail carries
@@ -152,7 +152,7 @@ def request_email_change(session: Session, user: User, new_email: str, password:
     password confirms it is the account's owner (AccountError otherwise)."""
     new_email = normalize_email(new_email)
     if authenticate(session, user.email, password) is None:
-        raise AccountError("The password is wrong.", field="password")
+        raise NotAllowed("The password is wrong.", field="password")
     if new_email.lower() == user.email.lower():
         raise AccountError("This is the account's address already.", field="email")
     if find_user(session, new_email) is None:

@@ -439,6 +439,11 @@ OPERATIONS = {
     "admin-member-role": Operation("PATCH", "/v1/admin/enterprises/{B}/members/{member_b}", "admin",
                                    {"role": "owner"}),
     "admin-member-remove": Operation("DELETE", "/v1/admin/enterprises/{B}/members/{member_b}", "admin"),
+    # the account a person owns (issue 18); positive controls in tests/api/test_account.py
+    "delete-me": Operation("DELETE", "/v1/me", "me", {"password": "not the password"}),
+    "export": Operation("GET", "/v1/me/export", "me"),
+    "email-change": Operation("POST", "/v1/me/email", "me",
+                              {"email": "elsewhere@example.org", "password": "not the password"}),
 }
 # What only a listing's owners may do; its editors are refused like strangers.
 OWNER_ONLY = ["webhooks", "webhook-add", "deliveries", "webhook-remove", "members", "member-role",
