@@ -123,6 +123,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         me,
         member_admin,
         members,
+        my_contacts,
         notices,
         regions,
         reports,
@@ -136,7 +137,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     for module in (health, industries, enterprises, search, lookup, regions, manage, channels,
                    notices, versions, me, claims, reports, listing_status, follows, experiences,
                    contacts, callbacks, live_status, webhooks, insights, reviews, members,
-                   member_admin, account):
+                   member_admin, account, my_contacts):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

@@ -206,6 +206,34 @@ def test_a_new_address_is_verified_by_a_link_and_the_old_one_told(app):
     assert me(client, tokens["access_token"]).get_json()["email"] == "moved@example.org"
 
 
+def test_my_contacts_are_listed_newest_first_and_forgotten(app):
+    client = app.test_client()
+    tokens = _person(app, "opener@example.com")
+    other = _person(app, "someone@example.com")
+    channel = _channel(app)
+    made = [client.post(f"/v1/enterprises/{LISTING}/contacts", headers=_bearer(tokens),
+                        json={"channel_id": channel, "topic": topic}).get_json()["id"]
+            for topic in ("挂失", "转账", "开户")]
+    theirs = client.post(f"/v1/enterprises/{LISTING}/contacts", headers=_bearer(other),
+                         json={"channel_id": channel, "topic": "别人的"}).get_json()["id"]
+    first = client.get("/v1/me/contacts?limit=2", headers=_bearer(tokens))
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
+    page = first.get_json()
+    assert [c["topic"] for c in page["items"]] == ["开户", "转账"] and page["next"]
+    rest = client.get(urlsplit(page["next"]).path + "?" + urlsplit(page["next"]).query,
+                      headers=_bearer(tokens)).get_json()
+    assert [c["id"] for c in rest["items"]] == [made[0]] and rest["next"] is None
+    assert client.delete(f"/v1/me/contacts/{theirs}", headers=_bearer(tokens)).status_code == 404
+    assert client.delete(f"/v1/me/contacts/{made[1]}", headers=_bearer(tokens)).status_code == 204
+    assert client.delete(f"/v1/me/contacts/{made[1]}", headers=_bearer(tokens)).status_code == 404
+    listed = client.get("/v1/me/contacts", headers=_bearer(tokens)).get_json()["items"]
+    assert [c["id"] for c in listed] == [made[2], made[0]]
+    assert client.delete("/v1/me/contacts", headers=_bearer(tokens)).status_code == 204
+    assert client.get("/v1/me/contacts", headers=_bearer(tokens)).get_json()["items"] == []
+    kept = client.get("/v1/me/contacts", headers=_bearer(other)).get_json()["items"]
+    assert [c["id"] for c in kept] == [theirs]
+
+
 def on_postgresql(item) -> bool:  # noqa: ANN001 - a pytest item
     """On PostgreSQL, the deletion that must leave nothing and the last owner's refusal."""
     return item.originalname in ("test_deleting_the_account_leaves_nothing_of_the_person",
