@@ -5,7 +5,7 @@ sign-up, a forgotten password, and the pages the mailed links open (zh-Hans and 
   mailed (``directory/signup.py``) brings the browser, signed in, back to the SAME authorization.
 - ``/oauth/forgot?<query>``: a reset link is mailed when an account has the address; the page
   answers the same whether or not one does.
-- ``/account/verify`` (sign-up, e-mail change) and ``/account/reset``: a GET shows a button or
+- ``/oauth/verify`` (sign-up, e-mail change) and ``/oauth/reset``: a GET shows a button or
   a form and changes nothing (mail scanners open links); the POST uses the link.
 
 Every form carries the CSRF token of the browser's session (as the sign-in page's do). The
@@ -35,8 +35,8 @@ VERIFY_PURPOSES = ("verify", "email")
 def link_for(purpose: str, token: str) -> str:
     """The page a mailed link opens (at PUBLIC_BASE_URL, never the request's Host)."""
     if purpose == "reset":
-        return public_url(f"/account/reset?{urlencode({'token': token})}")
-    return public_url(f"/account/verify?{urlencode({'purpose': purpose, 'token': token})}")
+        return public_url(f"/oauth/reset?{urlencode({'token': token})}")
+    return public_url(f"/oauth/verify?{urlencode({'purpose': purpose, 'token': token})}")
 
 
 def _return_to() -> str | None:
@@ -100,7 +100,7 @@ def _token() -> str:
     return token if len(token) <= 128 else ""
 
 
-@account_pages.route("/account/verify", methods=["GET", "POST"])
+@account_pages.route("/oauth/verify", methods=["GET", "POST"])
 def verify() -> Response:
     t = TEXT[page_language()]
     token, purpose = _token(), request.args.get("purpose", "verify")
@@ -125,7 +125,7 @@ def verify() -> Response:
     return _message(t["verify_title"], t["verified"], 200, is_error=False)
 
 
-@account_pages.route("/account/reset", methods=["GET", "POST"])
+@account_pages.route("/oauth/reset", methods=["GET", "POST"])
 def reset() -> Response:
     t = TEXT[page_language()]
     token = _token()

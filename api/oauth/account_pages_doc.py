@@ -76,7 +76,7 @@ def document_account_pages(spec, app) -> None:  # noqa: ANN001 - an apispec.APIS
                  "requestBody": _form({"csrf": CSRF, "email": ("The account's address.",
                                                                "ada@example.com")}, ["csrf", "email"]),
                  "responses": MAILED}})
-    spec.path(rule=rules["/account/verify"], operations={
+    spec.path(rule=rules["/oauth/verify"], operations={
         "get": {"tags": tags, "summary": "The page an address-verification link opens",
                 "parameters": [TOKEN_QUERY, PURPOSE_QUERY],
                 "description": "A button confirms; opening the link changes nothing by itself.",
@@ -97,7 +97,7 @@ def document_account_pages(spec, app) -> None:  # noqa: ANN001 - an apispec.APIS
                      **_page(400, "No token, or the CSRF token is missing or wrong."),
                      **_page(409, "Another account took the new address meanwhile."),
                      **_page(422, "The link expired or was used already.")}}})
-    spec.path(rule=rules["/account/reset"], operations={
+    spec.path(rule=rules["/oauth/reset"], operations={
         "get": {"tags": tags, "summary": "The page a password reset link opens",
                 "parameters": [TOKEN_QUERY], "description": "The new password's form.",
                 "responses": {**_page(200, "The form."),

@@ -42,7 +42,11 @@ class MyContacts(MethodView):
     @protected_doc(blp, not_found="Never.")
     @require_scope("me")
     def delete(self, _args):
-        """Forget all your contacts"""
+        """Forget all your contacts
+
+        Deletes every contact you made, with what you shared: the enterprises can no longer
+        read those handoffs by token or code.
+        """
         forget_contacts(db_session(), g.current_user)
         return Response(status=204)
 
@@ -54,6 +58,9 @@ class MyContact(MethodView):
     @protected_doc(blp, not_found="You have no contact with this id.")
     @require_scope("me")
     def delete(self, _args, contact_id: str):
-        """Forget one of your contacts"""
+        """Forget one of your contacts
+
+        Deletes it, with what you shared: the enterprise can no longer read the handoff.
+        """
         forget_contact(db_session(), g.current_user, contact_id)
         return Response(status=204)

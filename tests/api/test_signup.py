@@ -117,7 +117,7 @@ def test_a_forgotten_password_is_reset_once_and_every_session_ends(app):
     known = _post_form(client, url, address="10.9.0.3", email="ada@example.com")
     assert unknown.get_data() == known.get_data() and unknown.status_code == known.status_code == 200
     link = _link(_mail_to(app, "ada@example.com", before))
-    assert "/account/reset?" in link
+    assert "/oauth/reset?" in link
     weak = _post_form(client, link, password="qwerty123456")
     assert weak.status_code == 422
     done = _post_form(client, link, password=NEW_PASSWORD)
