@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, Text, delete, select
+from sqlalchemy import ForeignKey, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.db import EXCLUDED, Base, UTCDateTime, table_facts
@@ -38,6 +38,9 @@ class AccountLink(Base):
                                          index=True)
     email: Mapped[str] = mapped_column(String(254))
     return_to: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A sign-up's password (Argon2id hash): the account gets it only when the link is used
+    # with that password, so another sign-up of the same address cannot choose it instead.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
@@ -47,17 +50,19 @@ def _digest(token: str) -> str:
 
 
 def new_link(session: Session, purpose: str, user_id: str, email: str,
-             return_to: str | None = None) -> str:
+             return_to: str | None = None, *, password_hash: str | None = None,
+             replace: bool = True) -> str:
     """A new link's token (the caller commits and mails it). Expired links are deleted on the
-    way, and the account's earlier links for the same purpose end: the newest one counts."""
+    way; with *replace*, the account's earlier links for the same purpose end (the newest one
+    counts)."""
     now = utcnow()
     session.execute(delete(AccountLink).where(AccountLink.expires_at <= now))
-    session.execute(delete(AccountLink).where(AccountLink.user_id == user_id,
-                                              AccountLink.purpose == purpose))
+    if replace:
+        forget_links(session, user_id, purpose)
     token = secrets.token_urlsafe(32)
     session.add(AccountLink(token_hash=_digest(token), purpose=purpose, user_id=user_id,
-                            email=email, return_to=return_to, created_at=now,
-                            expires_at=now + LIFETIMES[purpose]))
+                            email=email, return_to=return_to, password_hash=password_hash,
+                            created_at=now, expires_at=now + LIFETIMES[purpose]))
     session.flush()
     return token
 
@@ -83,5 +88,6 @@ def use_link(session: Session, purpose: str, token: object) -> AccountLink | Non
     return row if gone else None
 
 
-def links_of(session: Session, user_id: str) -> list[AccountLink]:
-    return list(session.scalars(select(AccountLink).where(AccountLink.user_id == user_id)))
+def forget_links(session: Session, user_id: str, purpose: str) -> None:
+    session.execute(delete(AccountLink).where(AccountLink.user_id == user_id,
+                                              AccountLink.purpose == purpose))

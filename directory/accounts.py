@@ -230,6 +230,14 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def password_matches(hashed: str | None, password: str) -> bool:
+    """Whether *password* is the one *hashed* (an Argon2id hash) was made of."""
+    if not hashed or len(password) > MAX_PASSWORD:
+        _verify(_dummy_hash(), password[:MAX_PASSWORD])
+        return False
+    return _verify(hashed, password)
+
+
 def _verify(hashed: str, password: str) -> bool:
     try:
         return _hasher.verify(hashed, password)

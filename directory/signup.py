@@ -1,10 +1,12 @@
 """People make and keep their own accounts: sign-up with a verified address, a forgotten
 password, a new address. The hosted pages (``api/oauth/account_pages.py``) call these.
 
-- **Sign-up** keeps an unverified account and mails a single-use link (24 hours); it cannot
-  sign in until the link is opened. The answer never says whether the address had an account:
-  a verified account's owner is mailed a notice instead of a link, an unverified one gets a new
-  link and the new password (whoever opens the mail proves they own the address).
+- **Sign-up** keeps an unverified account and mails a single-use link (24 hours) that holds
+  the chosen password (its hash); the account has no working password until the link is used
+  with that password, which proves both the mailbox and the sign-up. Another sign-up of the
+  same address gets a link of its own: whoever signed up first cannot choose the password of
+  whoever owns the mailbox, nor the other way round. The answer never says whether the address
+  had an account: a verified account's owner is mailed a notice instead of a link.
 - **Passwords**: the length rules of ``directory.accounts`` and zxcvbn's estimate (score 3 of 4
   at least, knowing the address): common, leaked-in-bulk and guessable passwords are refused.
 - **Forgotten password**: a link (30 minutes, single use) only when a verified, enabled account
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from directory.account_links import new_link, peek_link, use_link
+from directory.account_links import forget_links, new_link, peek_link, use_link
 from directory.accounts import (
     AccountError,
     User,
@@ -32,6 +34,7 @@ from directory.accounts import (
     find_user,
     hash_password,
     normalize_email,
+    password_matches,
 )
 from directory.credentials import revoke_user_grants
 from directory.errors import Conflict, InvalidInput, NotAllowed
@@ -39,6 +42,9 @@ from directory.mail import Mailer
 
 LinkFor = Callable[[str, str], str]  # (purpose, token) -> the URL the mail carries
 MIN_SCORE = 3
+# What an account made by a sign-up has for a password until its link is used: nothing verifies
+# against it (argon2 refuses it as malformed). Its password waits in the link.
+PENDING = "!pending-verification"
 ESTIMATED_PREFIX = 72  # zxcvbn's cost grows with the length; the rest adds nothing it could know
 
 
@@ -74,10 +80,12 @@ def sign_up(session: Session, email: str, password: str, *, return_to: str | Non
         return
     if user is None:
         user = create_user(session, email, password)
+        pending, user.password_hash = user.password_hash, PENDING
         user.email_verified = False
-    else:
-        user.password_hash = hash_password(password)
-    token = new_link(session, "verify", user.id, user.email, return_to)
+    else:  # an unverified sign-up of the address: its password is not replaced, a link is added
+        pending = hash_password(password)
+    token = new_link(session, "verify", user.id, user.email, return_to, password_hash=pending,
+                     replace=False)
     _send(mailer, user.email, "确认你的邮箱 / confirm your address",
           f"打开下面的链接确认你的邮箱并完成注册（24 小时内有效，只能使用一次）：\n\n"
           f"{link_for('verify', token)}\n\n"
@@ -86,15 +94,25 @@ def sign_up(session: Session, email: str, password: str, *, return_to: str | Non
     session.commit()
 
 
-def verify_address(session: Session, purpose: str, token: str, mailer: Mailer) -> tuple[User, str | None]:
-    """Use a sign-up's (``verify``) or an e-mail change's (``email``) link: the account, now
-    verified or at its new address, and where the browser goes next. InvalidInput for a link
-    unknown, used or expired; Conflict when the new address was taken meanwhile."""
-    link = use_link(session, purpose, token)
+def verify_address(session: Session, purpose: str, token: str, mailer: Mailer,
+                   password: str | None = None) -> tuple[User, str | None]:
+    """Use a sign-up's (``verify``, with the password chosen at that sign-up) or an e-mail
+    change's (``email``) link: the account, now verified or at its new address, and where the
+    browser goes next. InvalidInput for a link unknown, used or expired; NotAllowed for a
+    sign-up's link with another password (the link stays usable); Conflict when the new address
+    was taken meanwhile."""
+    link = peek_link(session, purpose, token)
     user = session.get(User, link.user_id) if link is not None else None
     if link is None or user is None or user.disabled:
         raise InvalidInput("This link is not valid: it expired or was used already.")
-    if purpose == "email":
+    if purpose == "verify" and not password_matches(link.password_hash, password or ""):
+        raise NotAllowed("This is not the password chosen when signing up.", field="password")
+    if use_link(session, purpose, token) is None:
+        raise InvalidInput("This link is not valid: it expired or was used already.")
+    if purpose == "verify":
+        user.password_hash = link.password_hash
+        forget_links(session, user.id, "verify")  # other sign-ups of the address end here
+    else:
         taken = find_user(session, link.email)
         if taken is not None and taken.id != user.id:
             raise Conflict("Another account has this address now.")

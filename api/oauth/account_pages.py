@@ -5,8 +5,10 @@ sign-up, a forgotten password, and the pages the mailed links open (zh-Hans and 
   mailed (``directory/signup.py``) brings the browser, signed in, back to the SAME authorization.
 - ``/oauth/forgot?<query>``: a reset link is mailed when an account has the address; the page
   answers the same whether or not one does.
-- ``/oauth/verify`` (sign-up, e-mail change) and ``/oauth/reset``: a GET shows a button or
-  a form and changes nothing (mail scanners open links); the POST uses the link.
+- ``/oauth/verify`` (sign-up, e-mail change) and ``/oauth/reset``: a GET shows a form and
+  changes nothing (mail scanners open links); the POST uses the link. A sign-up's link asks
+  for the password chosen at that sign-up (wrong ones throttled per link and address as
+  sign-in is), so a link from someone else's sign-up of the address cannot set their password.
 
 Every form carries the CSRF token of the browser's session (as the sign-in page's do). The
 mailing forms are throttled per address and per client IP (``api/oauth/throttle.py``), on top
@@ -21,7 +23,7 @@ from flask import Blueprint, Response, redirect, request
 
 from api.http import public_url
 from api.oauth.pages import TEXT, _csrf, _csrf_ok, _message, _render, _sign_in, page_language
-from api.oauth.throttle import mail_link_sent, mail_link_wait
+from api.oauth.throttle import mail_link_sent, mail_link_wait, signin_failed, signin_wait
 from api.problems import status_of
 from api.state import app_state, db_session
 from directory.errors import DomainError
@@ -102,24 +104,36 @@ def _token() -> str:
 
 @account_pages.route("/oauth/verify", methods=["GET", "POST"])
 def verify() -> Response:
+    """A sign-up's link asks for the password chosen then; an e-mail change's for a click."""
     t = TEXT[page_language()]
     token, purpose = _token(), request.args.get("purpose", "verify")
     if not token or purpose not in VERIFY_PURPOSES:
         return _message(t["error_title"], t["bad_link"], 400)
+    context = {"title": t["verify_title"], "form_id": "verify", "button": t["verify_confirm"],
+               "ask_email": False, "ask_password": True, "password_label": t["signup_password"]}
     if request.method == "GET":
+        if purpose == "verify":
+            return _form(**context)
         return _message(t["verify_title"], t["verify_ask"], 200, is_error=False,
                         form_action=request.full_path, token=token, csrf=_csrf(),
                         button=t["verify_confirm"])
     if not _csrf_ok():
         return _message(t["error_title"], t["bad_form"], 400)
+    wait = signin_wait(f"link:{token[:24]}")
+    if wait is not None:
+        return _form(429, error=t["throttled"].format(seconds=wait), retry_after=wait, **context)
     session = db_session()
     try:
-        user, return_to = verify_address(session, purpose, token, app_state().mailer)
+        user, return_to = verify_address(session, purpose, token, app_state().mailer,
+                                         request.form.get("password"))
     except DomainError as exc:
         session.rollback()
+        if purpose == "verify" and getattr(exc, "field", None) == "password":
+            signin_failed(f"link:{token[:24]}")
+            return _form(status_of(exc), error=str(exc), **context)
         return _message(t["error_title"], str(exc), status_of(exc))
     if purpose == "verify":
-        _sign_in(user)  # the link proved the mailbox: on to the authorization, signed in
+        _sign_in(user)  # the link and its password proved both: on to the authorization
         if return_to and return_to.startswith("/oauth/authorize?"):
             return redirect(return_to, 303)
     return _message(t["verify_title"], t["verified"], 200, is_error=False)

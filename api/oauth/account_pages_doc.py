@@ -79,7 +79,9 @@ def document_account_pages(spec, app) -> None:  # noqa: ANN001 - an apispec.APIS
     spec.path(rule=rules["/oauth/verify"], operations={
         "get": {"tags": tags, "summary": "The page an address-verification link opens",
                 "parameters": [TOKEN_QUERY, PURPOSE_QUERY],
-                "description": "A button confirms; opening the link changes nothing by itself.",
+                "description": "A sign-up's link asks for the password chosen at that sign-up; "
+                               "an e-mail change's shows a button. Opening the link changes "
+                               "nothing by itself.",
                 "responses": {**_page(200, "The confirmation page."),
                               **_page(400, "No token, or an unknown purpose.")}},
         "post": {"tags": tags, "summary": "Verify the address",
@@ -87,7 +89,9 @@ def document_account_pages(spec, app) -> None:  # noqa: ANN001 - an apispec.APIS
                  "description": "A sign-up's link verifies the account, signs the browser in and "
                                 "redirects to the authorization it came from; an e-mail change's "
                                 "link moves the account to the new address and tells the old one.",
-                 "requestBody": _form({"csrf": CSRF}, ["csrf"]),
+                 "requestBody": _form({"csrf": CSRF, "password": (
+                     "The password chosen at this sign-up (purpose `verify`).",
+                     "tangerine lighthouse 7 quietly")}, ["csrf"]),
                  "responses": {
                      "303": {"description": "Back to the authorization, signed in.",
                              "headers": {"Location": {"description": "The authorization request.",
@@ -95,6 +99,8 @@ def document_account_pages(spec, app) -> None:  # noqa: ANN001 - an apispec.APIS
                                                       "example": "/oauth/authorize?client_id=cl_app"}}},
                      **_page(200, "Verified (no authorization to return to)."),
                      **_page(400, "No token, or the CSRF token is missing or wrong."),
+                     **_page(403, "Not the password chosen at this sign-up (the link stays "
+                                  "usable; wrong ones are throttled)."),
                      **_page(409, "Another account took the new address meanwhile."),
                      **_page(422, "The link expired or was used already.")}}})
     spec.path(rule=rules["/oauth/reset"], operations={

@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('return_to', sa.Text(), nullable=True),
+    sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('created_at', directory.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', directory.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),

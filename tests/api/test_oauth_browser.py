@@ -418,7 +418,9 @@ def test_a_new_person_signs_up_verifies_and_lands_in_the_same_authorization(
     link = wait_for(browser, mailed, "the verification mail")
     assert link.startswith(f"{server.base}/oauth/verify?"), link
     browser.get(link)
-    wait_for(browser, present("#confirm-submit"), "the confirm button").click()
+    form = wait_for(browser, present("form#verify"), "the confirmation form <form id=verify>")
+    form.find_element(By.NAME, "password").send_keys("tangerine lighthouse 7 quietly")
+    browser.find_element(By.ID, "verify-submit").click()
     consent_form(browser)
     assert address in page_text(browser)
     browser.find_element(By.ID, "allow").click()

@@ -27,6 +27,7 @@ from tests.helpers.oauth import (
 )
 
 NEW_PASSWORD = "tangerine lighthouse 7 quietly"
+SQUATTER = "squatter's own 9 words here"
 
 
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
@@ -80,10 +81,11 @@ def test_sign_up_verifies_the_address_and_returns_to_the_same_authorization(app)
                                            "email": "grace@example.com", "password": NEW_PASSWORD})
     assert refused.status_code == 401
     confirm = client.get(link)  # a GET (a mail scanner) changes nothing
-    assert confirm.status_code == 200 and 'id="confirm"' in confirm.get_data(as_text=True)
-    assert client.post(link, data={"token": "x"}).status_code == 400  # no CSRF token: refused
-    confirm = client.get(link)
-    back = client.post(link, data={"csrf": csrf_of(confirm.get_data(as_text=True))})
+    assert confirm.status_code == 200 and 'id="verify"' in confirm.get_data(as_text=True)
+    assert client.post(link, data={"password": NEW_PASSWORD}).status_code == 400  # no CSRF token
+    wrong = client.post(link, data={"csrf": csrf_of(confirm.get_data(as_text=True)), "password": PASSWORD})
+    assert wrong.status_code == 403  # not the password of this sign-up: the link stays usable
+    back = client.post(link, data={"csrf": csrf_of(confirm.get_data(as_text=True)), "password": NEW_PASSWORD})
     assert back.status_code == 303 and back.headers["Location"].endswith(authorize)
     consent = client.get(back.headers["Location"]).get_data(as_text=True)
     assert 'id="consent"' in consent and "grace@example.com" in consent
@@ -94,8 +96,38 @@ def test_sign_up_verifies_the_address_and_returns_to_the_same_authorization(app)
                                                "code_verifier": verifier}).get_json()
     assert me(client, tokens["access_token"]).get_json()["email"] == "grace@example.com"
     confirm = client.get(link)  # single use
-    again = client.post(link, data={"csrf": csrf_of(confirm.get_data(as_text=True))})
+    again = client.post(link, data={"csrf": csrf_of(confirm.get_data(as_text=True)),
+                                    "password": NEW_PASSWORD})
     assert again.status_code == 422 and "not valid" in again.get_data(as_text=True)
+
+
+def test_someone_elses_sign_up_of_the_address_cannot_choose_its_password(app):
+    """A squatter signs the address up first; its owner signs up too. The owner's link sets the
+    owner's password; the squatter's link (in the owner's mailbox) needs the squatter's."""
+    client = app.test_client()
+    url = "/oauth/signup?" + authorize_query(pkce()[1]).partition("?")[2]
+    before = _mails(app)
+    _post_form(client, url, address="10.9.0.5", email="owner@example.net", password=SQUATTER)
+    squatter = _link(_mail_to(app, "owner@example.net", before))
+    before = _mails(app)
+    _post_form(client, url, address="10.9.0.6", email="owner@example.net", password=NEW_PASSWORD)
+    owners = _link(_mail_to(app, "owner@example.net", before))
+    page = client.get(squatter)
+    refused = client.post(squatter, data={"csrf": csrf_of(page.get_data(as_text=True)),
+                                          "password": NEW_PASSWORD})
+    assert refused.status_code == 403
+    page = client.get(owners)
+    done = client.post(owners, data={"csrf": csrf_of(page.get_data(as_text=True)), "password": NEW_PASSWORD})
+    assert done.status_code == 303  # back to the authorization, signed in
+    page = client.get(squatter)  # the owner's verification ended the other sign-ups' links
+    assert client.post(squatter, data={"csrf": csrf_of(page.get_data(as_text=True)),
+                                       "password": SQUATTER}).status_code == 422
+    signin = client.get(authorize_query(pkce()[1]))
+    for password, status in ((SQUATTER, 401), (NEW_PASSWORD, 200)):
+        page = client.post(authorize_query(pkce()[1]), data={
+            "csrf": csrf_of(signin.get_data(as_text=True)), "step": "signin",
+            "email": "owner@example.net", "password": password})
+        assert page.status_code == status
 
 
 def test_signing_up_with_a_taken_address_answers_the_same_and_mails_a_notice(app):
