@@ -44,7 +44,8 @@ def _password_checked(check) -> None:  # noqa: ANN001 - a callable raising NotAl
 class Account(MethodView):
     @blp.arguments(NoQuerySchema, location="query")
     @blp.response(204, description="The account and everything that referred to it are gone; "
-                                   "every token of it is void.")
+                                   "every token of it is void.",
+                  headers=RATE_LIMIT_HEADERS)
     @blp.doc(requestBody={"required": False, "content": {"application/json": {
         "schema": DeleteAccountSchema, "example": {"password": "correct horse battery staple"}}}})
     @protected_doc(blp, not_found="Never: you exist.",

@@ -38,7 +38,8 @@ class MyContacts(MethodView):
 
     @blp.arguments(NoQuerySchema, location="query")
     @blp.response(204, description="All your contacts are forgotten (the enterprises can no "
-                                   "longer read what you shared).")
+                                   "longer read what you shared).",
+                  headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp, not_found="Never.")
     @require_scope("me")
     def delete(self, _args):
@@ -54,7 +55,8 @@ class MyContacts(MethodView):
 @blp.route("/me/contacts/<string:contact_id>", parameters=[CONTACT])
 class MyContact(MethodView):
     @blp.arguments(NoQuerySchema, location="query")
-    @blp.response(204, description="Forgotten (the enterprise can no longer read what you shared).")
+    @blp.response(204, description="Forgotten (the enterprise can no longer read what you shared).",
+                  headers=RATE_LIMIT_HEADERS)
     @protected_doc(blp, not_found="You have no contact with this id.")
     @require_scope("me")
     def delete(self, _args, contact_id: str):
