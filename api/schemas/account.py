@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 PASSWORD = {"description": "Your current password.", "example": "correct horse battery staple"}
 
@@ -29,6 +29,9 @@ class EmailChangeAnswerSchema(Schema):
 
 
 class ExportSchema(Schema):
+    class Meta:
+        unknown = INCLUDE  # one array per table holding the person's rows (see follows)
+
     profile = fields.Dict(metadata={
         "description": "Your account: id, address, whether it is verified, administrator, "
                        "creation time.",
