@@ -127,13 +127,14 @@ def verify_address(session: Session, purpose: str, token: str, mailer: Mailer,
     return user, link.return_to
 
 
-def request_password_reset(session: Session, email: str, *, mailer: Mailer, link_for: LinkFor) -> None:
+def request_password_reset(session: Session, email: str, *, mailer: Mailer, link_for: LinkFor,
+                           return_to: str | None = None) -> None:
     """Mail a reset link when a verified, enabled account has *email*; nothing otherwise (the
     caller answers the same either way)."""
     user = find_user(session, email)
     if user is None or user.disabled or not user.email_verified:
         return
-    token = new_link(session, "reset", user.id, user.email)
+    token = new_link(session, "reset", user.id, user.email, return_to)
     _send(mailer, user.email, "重设密码 / reset your password",
           f"打开下面的链接重设 c800 密码（30 分钟内有效，只能使用一次）：\n\n{link_for('reset', token)}\n\n"
           "Open the link above within 30 minutes to choose a new c800 password. If you did not "
@@ -146,10 +147,11 @@ def reset_link_valid(session: Session, token: str) -> bool:
     return peek_link(session, "reset", token) is not None
 
 
-def reset_password(session: Session, token: str, password: str) -> User:
+def reset_password(session: Session, token: str, password: str) -> tuple[User, str | None]:
     """Set the password a reset link was mailed for, ending every session and token of the
-    account. InvalidInput for a link not valid (or AccountError for a weak password: the link
-    stays usable)."""
+    account; the account and where the browser goes next (the authorization it came from).
+    InvalidInput for a link not valid (or AccountError for a weak password: the link stays
+    usable)."""
     link = peek_link(session, "reset", token)
     user = session.get(User, link.user_id) if link is not None else None
     if user is None or user.disabled:
@@ -161,7 +163,7 @@ def reset_password(session: Session, token: str, password: str) -> User:
     end_all_sessions(session, user)
     revoke_user_grants(session, user.id)
     session.commit()
-    return user
+    return user, link.return_to
 
 
 def request_email_change(session: Session, user: User, new_email: str, password: str, *,

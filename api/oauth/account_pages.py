@@ -92,7 +92,8 @@ def forgot() -> Response:
     t = TEXT[page_language()]
 
     def mail(session, email: str) -> None:  # noqa: ANN001
-        request_password_reset(session, email, mailer=app_state().mailer, link_for=link_for)
+        request_password_reset(session, email, mailer=app_state().mailer, link_for=link_for,
+                               return_to=_return_to())
 
     return _mailing_form(t["forgot_title"], "forgot", t["send_link"], False, mail)
 
@@ -154,8 +155,10 @@ def reset() -> Response:
         return _form(400, error=t["bad_form"], **context)
     session = db_session()
     try:
-        reset_password(session, token, request.form.get("password", ""))
+        _user, return_to = reset_password(session, token, request.form.get("password", ""))
     except DomainError as exc:
         session.rollback()
         return _form(status_of(exc), error=str(exc), **context)
+    if return_to and return_to.startswith("/oauth/authorize?"):
+        return redirect(return_to, 303)  # signed out everywhere: on to sign in again
     return _message(t["forgot_title"], t["reset_done"], 200, is_error=False)

@@ -115,6 +115,12 @@ def document_account_pages(spec, app) -> None:  # noqa: ANN001 - an apispec.APIS
                                                                   "tangerine lighthouse 7 quietly")},
                                       ["csrf", "password"]),
                  "responses": {**_page(200, "Changed: sign in again."),
+                               "303": {"description": "Changed: back to the authorization the "
+                                                      "reset was asked from, to sign in again.",
+                                       "headers": {"Location": {
+                                           "description": "The authorization request.",
+                                           "schema": {"type": "string"},
+                                           "example": "/oauth/authorize?client_id=cl_app"}}},
                                **_page(400, "The link is unknown, expired or used, or the CSRF "
                                             "token is missing or wrong."),
                                **_page(422, "The password breaks the rules.")}}})

@@ -153,7 +153,7 @@ def test_a_forgotten_password_is_reset_once_and_every_session_ends(app):
     weak = _post_form(client, link, password="qwerty123456")
     assert weak.status_code == 422
     done = _post_form(client, link, password=NEW_PASSWORD)
-    assert done.status_code == 200
+    assert done.status_code == 303 and done.headers["Location"].startswith("/oauth/authorize?")
     assert client.get(link).status_code == 400  # used
     assert me(client, tokens["access_token"]).status_code == 401
     assert refresh(client, tokens["refresh_token"]).status_code == 400
