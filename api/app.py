@@ -99,6 +99,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         SESSION_COOKIE_SECURE=config.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=12 * 3600,
     )
+    from api.oauth.account_pages import account_pages
     from api.oauth.pages import pages, secret_key
     from api.oauth.protect import register_protection
     from api.oauth.server import create_server
@@ -111,6 +112,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
 
     api = Api(app)
     from api.resources import (
+        account,
         app_links,
         callbacks,
         channels,
@@ -132,6 +134,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         me,
         member_admin,
         members,
+        my_contacts,
         notices,
         notifications,
         regions,
@@ -147,11 +150,16 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     for module in (app_links, index, health, industries, enterprises, search, lookup, regions, manage,
                    channels, notices, versions, me, claims, reports, listing_status, follows,
                    experiences, contacts, callbacks, live_status, webhooks, insights, reviews, members,
-                   member_admin, share, clients, devices, notifications):
+                   member_admin, share, clients, devices, notifications, account,
+                   my_contacts):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)
+    app.register_blueprint(account_pages)
     document_oauth(api.spec, app)
+    from api.oauth.account_pages_doc import document_account_pages
+
+    document_account_pages(api.spec, app)
     register_problem_handlers(app)
     # After every before_request hook that sets g.rate_limit_client: the limiter counts in its own.
     init_rate_limits(app, config)

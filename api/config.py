@@ -103,6 +103,9 @@ class Config:
     auth_failures_account_delay_after: int = 100
     # Accounts and OAuth2 (api/oauth): access tokens live 15 minutes unless configured.
     access_token_lifetime: int = 900
+    # Seconds in which a rotated refresh token, presented again, gets the same new pair (its
+    # answer was lost on the way); after them it is a replay that ends the family.
+    refresh_grace_seconds: int = 60
     secret_key: str | None = None
     session_cookie_secure: bool = False
     mail_url: str | None = None
@@ -167,6 +170,7 @@ class Config:
             response_cache_mb=_env_int("RESPONSE_CACHE_MB", 32),
             max_content_length=_env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
             access_token_lifetime=_env_int("ACCESS_TOKEN_LIFETIME", 900),
+            refresh_grace_seconds=_env_int("REFRESH_GRACE_SECONDS", 60),
             secret_key=os.environ.get("SECRET_KEY") or None,
             session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", False),
             mail_url=os.environ.get("MAIL_URL") or None,

@@ -270,6 +270,9 @@ def register_parameter_checks(app: Flask) -> None:
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 PAGES_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+# The server-rendered pages (api/oauth/pages.py, api/oauth/account_pages.py).
+PAGES = ("/oauth/authorize", "/oauth/signup", "/oauth/forgot", "/oauth/verify", "/oauth/reset",
+         "/claims/")
 DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
 
@@ -285,7 +288,7 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("Cross-Origin-Resource-Policy", "same-site")
         csp = (DOCS_CSP if request.path.startswith("/docs") else
-               PAGES_CSP if request.path.startswith(("/oauth/authorize", "/claims/")) else API_CSP)
+               PAGES_CSP if request.path.startswith(PAGES) else API_CSP)
         headers.setdefault("Content-Security-Policy", csp)
         return response
 

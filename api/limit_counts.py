@@ -101,6 +101,26 @@ def record_failure(kind: str, key: str, free: int) -> int:
     return _storage_do(count)
 
 
+def window_wait(kind: str, allowed: int, *keys: str) -> int | None:
+    """Seconds until each of *keys* has counted fewer than *allowed* events of *kind* in its
+    window (see :func:`count_event`), or None when none is used up."""
+    if not _backoff_enabled():
+        return None
+
+    def longest(storage: Storage) -> int | None:
+        waits = [seconds_until(storage.get_expiry(_backoff_key(kind, "events", key)))
+                 for key in keys if storage.get(_backoff_key(kind, "events", key)) >= allowed]
+        return max(waits, default=None)
+
+    return _storage_do(longest)
+
+
+def count_event(kind: str, key: str, window: int) -> None:
+    """Count one event of *kind* for *key* in a fixed window of *window* seconds."""
+    if _backoff_enabled():
+        _storage_do(lambda storage: storage.incr(_backoff_key(kind, "events", key), window))
+
+
 def failures_of(kind: str, key: str) -> int:
     """The failures of *kind* counted for *key* in the window."""
     if not _backoff_enabled():

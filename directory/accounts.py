@@ -71,6 +71,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped by end_all_sessions: every browser session started before is over.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # False from a sign-up until its mailed link is opened (directory/signup.py): until then the
+    # account cannot sign in. Accounts an operator makes are verified.
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     def get_user_id(self) -> str:  # what authlib asks of a user
         return self.id
@@ -125,6 +128,11 @@ def check_password_rules(password: str) -> None:
         raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"a password has at most {MAX_PASSWORD} characters")
+
+
+def hash_password(password: str) -> str:
+    """What a user's ``password_hash`` is for *password* (Argon2id)."""
+    return _hasher.hash(password)
 
 
 def create_user(session: Session, email: str, password: str, *, admin: bool = False) -> User:
@@ -212,7 +220,7 @@ def find_user(session: Session, email: str) -> User | None:
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user whose address and password these are, or None (same cost either way)."""
     user = find_user(session, email)
-    if user is None or user.disabled or len(password) > MAX_PASSWORD:
+    if user is None or user.disabled or not user.email_verified or len(password) > MAX_PASSWORD:
         _verify(_dummy_hash(), password[:MAX_PASSWORD])
         return None
     if not _verify(user.password_hash, password):
@@ -220,6 +228,14 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def password_matches(hashed: str | None, password: str) -> bool:
+    """Whether *password* is the one *hashed* (an Argon2id hash) was made of."""
+    if not hashed or len(password) > MAX_PASSWORD:
+        _verify(_dummy_hash(), password[:MAX_PASSWORD])
+        return False
+    return _verify(hashed, password)
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -62,6 +62,9 @@ class OAuthClient(Base):
     previous_secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, info=withheld(
         "a secret: a restored client's previous secret is not carried over"))
     previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # c800's own app: a signed-in person is not asked to consent to it (`flask clients create
+    # --first-party`); every other client asks.
+    first_party: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     # authlib's ClientMixin
     def get_client_id(self) -> str:
@@ -160,6 +163,11 @@ class OAuthToken(Base):
     access_revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set when the refresh token was used (rotated) or revoked: presenting it again is a replay.
     refresh_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the refresh token was rotated, and the answer it got, sealed under a key only the
+    # refresh token itself (with SECRET_KEY) derives: within the grace window a retry of a lost
+    # answer gets the same pair again (api/oauth/server.py). Cleared when the family ends.
+    rotated_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rotated_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     # authlib's TokenMixin
     def check_client(self, client: OAuthClient) -> bool:
@@ -198,5 +206,8 @@ def revoke_user_grants(session: Session, user_id: str) -> int:
                                  (OAuthToken.access_revoked.is_(False))
                                  | (OAuthToken.refresh_used.is_(False)))
         .values(access_revoked=True, refresh_used=True)).rowcount
+    session.execute(update(OAuthToken).where(OAuthToken.user_id == user_id,
+                                             OAuthToken.rotated_answer.is_not(None))
+                    .values(rotated_answer=None))
     session.execute(delete(AuthorizationCode).where(AuthorizationCode.user_id == user_id))
     return ended

@@ -19,6 +19,7 @@ from types import ModuleType
 
 from sqlalchemy import MetaData, Table
 
+import directory.account_links
 import directory.accounts
 import directory.claims
 import directory.contacts
@@ -41,6 +42,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     directory.versions,  # listing_versions
     directory.reviews,  # fact_reviews
     directory.accounts,  # users, user_sessions, memberships
+    directory.account_links,  # account_links (mailed single-use links)
     directory.members,  # member_invitations
     directory.credentials,  # OAuth2 clients, codes, tokens
     directory.claims,  # claims, reports

@@ -46,8 +46,10 @@ def clients_new_secret(client_id: str) -> None:
 @click.option("--user", "user_email", default=None,
               help="client_credentials: the user (by e-mail) the client acts for, e.g. an "
                    "enterprise's integration with listings:write.")
+@click.option("--first-party", is_flag=True,
+              help="c800's own app: a signed-in person is not asked to consent to it.")
 def clients_create(name: str, grants: tuple[str, ...], scope: str, redirect_uris: tuple[str, ...],
-                   confidential: bool, user_email: str | None) -> None:
+                   confidential: bool, user_email: str | None, first_party: bool) -> None:
     """Register a client; prints its id and, once, its secret, as JSON."""
     import secrets as _secrets
 
@@ -80,13 +82,13 @@ def clients_create(name: str, grants: tuple[str, ...], scope: str, redirect_uris
                          grant_types=list(dict.fromkeys(grants)), redirect_uris=list(redirect_uris),
                          scope=" ".join(dict.fromkeys(scopes)),
                          auth_method="none" if public else "client_secret_basic",
-                         user_id=user.id if user is not None else None)
+                         user_id=user.id if user is not None else None, first_party=first_party)
     session.add(client)
     session.commit()
     click.echo(json.dumps({"client_id": client.client_id, "client_secret": secret,
                            "token_endpoint_auth_method": "none" if public else "client_secret_basic",
                            "grant_types": client.grant_types, "scope": client.scope,
-                           "redirect_uris": client.redirect_uris}))
+                           "redirect_uris": client.redirect_uris, "first_party": first_party}))
 
 
 def _redirect_uri_ok(uri: str) -> bool:

@@ -1,4 +1,4 @@
-"""``flask users``: people who sign in — create, set a password, sign out everywhere."""
+"""``flask users``: people who sign in — create, list, set a password, sign out everywhere."""
 
 from __future__ import annotations
 
@@ -81,3 +81,29 @@ def users_sign_out(email: str) -> None:
     revoked = revoke_user_grants(session, user.id)
     session.commit()
     click.echo(json.dumps({"id": user.id, "email": user.email, "tokens_revoked": revoked}))
+
+
+@users_cli.command("list")
+@click.option("--admins", is_flag=True, help="Administrators only.")
+@click.option("--unverified", is_flag=True, help="Sign-ups whose address is not verified yet.")
+def users_list(admins: bool, unverified: bool) -> None:
+    """List users, oldest first: one JSON object a line (id, address, verified, administrator,
+    disabled, created_at, the listings they keep). No password, session or token."""
+    from sqlalchemy import select
+
+    from directory.accounts import Membership, User
+
+    session = db_session()
+    query = select(User).order_by(User.created_at, User.id)
+    if admins:
+        query = query.where(User.is_admin.is_(True))
+    if unverified:
+        query = query.where(User.email_verified.is_(False))
+    kept: dict[str, list[str]] = {}
+    for membership in session.scalars(select(Membership).order_by(Membership.enterprise_id)):
+        kept.setdefault(membership.user_id, []).append(f"{membership.enterprise_id}:{membership.role}")
+    for user in session.scalars(query):
+        click.echo(json.dumps({"id": user.id, "email": user.email,
+                               "email_verified": user.email_verified, "is_admin": user.is_admin,
+                               "disabled": user.disabled, "created_at": user.created_at.isoformat(),
+                               "keeps": kept.get(user.id, [])}, ensure_ascii=False))

@@ -5,8 +5,11 @@ The browser session is Flask's signed cookie (HttpOnly, SameSite=Lax) naming a s
 session (``directory.accounts.UserSession``: its id and the user's session generation): signing
 out ends it for good, a password change or `flask users sign-out` ends all of the user's, so a
 copied cookie signs nobody in afterwards. Every form carries a CSRF token bound to the cookie;
-signing in starts a new session. Wrong passwords are throttled per account and address, and
-per address, with backoff (``api/oauth/throttle.py``); successful sign-ins never count.
+signing in starts a new session. The first-party app (``oauth_clients.first_party``) asks no
+consent of a signed-in person; every other client does. Sign-up, a forgotten password and
+the mailed links' pages are ``api/oauth/account_pages.py``. Wrong passwords are throttled per
+account and address, and per address, with backoff (``api/oauth/throttle.py``); successful
+sign-ins never count.
 """
 
 from __future__ import annotations
@@ -45,6 +48,15 @@ TEXT = {
         "claim_title": "确认认领企业信息", "claim_confirm": "确认认领",
         "claim_ask": "点击下方按钮，确认你是该企业的工作人员。",
         "claim_done": "认领已确认：你现在是该企业信息的管理者。",
+        "signup_title": "注册 c800", "signup": "注册", "no_account": "没有账户？注册",
+        "forgot": "忘记密码？", "forgot_title": "重设密码", "send_link": "发送链接",
+        "check_mail": "如果该地址可以使用，我们已发送一封邮件，请打开其中的链接继续。",
+        "password_rules": "至少 10 个字符，不要使用常见或容易猜到的密码。",
+        "verify_title": "确认邮箱", "verify_ask": "点击下方按钮确认你的邮箱。",
+        "signup_password": "注册时设置的密码",
+        "verify_confirm": "确认", "verified": "邮箱已确认。", "new_password": "新密码",
+        "reset_submit": "设置新密码", "reset_done": "密码已更改，所有设备都已退出登录。请重新登录。",
+        "bad_link": "此链接无效：已过期或已被使用。",
     },
     "en": {
         "signin_title": "Sign in to c800", "signin_for": "Sign in to continue to {client}.",
@@ -61,6 +73,17 @@ TEXT = {
         "claim_title": "Confirm your claim", "claim_confirm": "Confirm the claim",
         "claim_ask": "Press the button to confirm that you work for this enterprise.",
         "claim_done": "Claim confirmed: you now keep this listing.",
+        "signup_title": "Sign up to c800", "signup": "Sign up", "no_account": "No account? Sign up",
+        "forgot": "Forgot your password?", "forgot_title": "Reset your password",
+        "send_link": "Send the link",
+        "check_mail": "If this address can be used, we sent it a mail: open its link to go on.",
+        "password_rules": "At least 10 characters; nothing common or easy to guess.",
+        "verify_title": "Confirm your address", "verify_ask": "Press the button to confirm your address.",
+        "signup_password": "The password you chose when signing up",
+        "verify_confirm": "Confirm", "verified": "Your address is confirmed.",
+        "new_password": "New password", "reset_submit": "Set the new password",
+        "reset_done": "Your password changed and every device was signed out. Sign in again.",
+        "bad_link": "This link is not valid: it expired or was used already.",
     },
 }
 
@@ -179,6 +202,8 @@ def authorize() -> Response:
     if user is None:
         return _render("signin.html", csrf=_csrf(), action=action, email="", error=None,
                        client_name=grant.client.name)
+    if grant.client.first_party:  # c800's own app: signing in is consent enough
+        return server.create_authorization_response(grant_user=user, grant=grant)
     scopes = user_scope(grant.client.get_allowed_scope(grant.request.payload.scope), user).split()
     return _render("consent.html", csrf=_csrf(), action=action, email=user.email, scopes=scopes,
                    client_name=grant.client.name)

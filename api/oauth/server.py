@@ -2,8 +2,9 @@
 
 Grants: authorization code with PKCE (S256 only, required of every client) for the mobile app
 (a public client, ``token_endpoint_auth_method: none``) and for confidential clients; client
-credentials for third parties; refresh tokens rotated on every use, a replayed refresh token
-revoking every token of its family. Endpoints: revocation (RFC 7009, public clients too),
+credentials for third parties; refresh tokens rotated on every use, a retry within a grace
+window getting the same pair and a replay after it revoking every token of its family
+(``api/oauth/rotation.py``). Endpoints: revocation (RFC 7009, public clients too),
 introspection (RFC 7662, confidential clients, for their own tokens) and server metadata
 (RFC 8414).
 """
@@ -19,13 +20,13 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import Flask, g
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
+from api.oauth.rotation import PUBLIC_AND_CONFIDENTIAL, RotatingRefreshGrant, revoke_family, seal_answer
 from api.state import app_state, db_session
 from directory.accounts import User
 from directory.credentials import SCOPES, AuthorizationCode, OAuthClient, OAuthToken, digest
 
-PUBLIC_AND_CONFIDENTIAL = ["client_secret_basic", "client_secret_post", "none"]
 CONFIDENTIAL = ["client_secret_basic", "client_secret_post"]
 
 
@@ -100,34 +101,6 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         return None if user is None or user.disabled else user
 
 
-class RotatingRefreshGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = PUBLIC_AND_CONFIDENTIAL
-    INCLUDE_NEW_REFRESH_TOKEN = True
-
-    def authenticate_refresh_token(self, refresh_token):  # noqa: ANN001, ANN201
-        session = db_session()
-        row = session.scalar(select(OAuthToken).where(
-            OAuthToken.refresh_token_hash == digest(refresh_token)))
-        if row is None:
-            return None
-        if row.refresh_used:
-            # A rotated refresh token came back: someone holds a copy. End the whole family.
-            revoke_family(row.family)
-            return None
-        if row.refresh_expired():
-            return None
-        return row
-
-    def authenticate_user(self, refresh_token):  # noqa: ANN001, ANN201
-        user = db_session().get(User, refresh_token.user_id) if refresh_token.user_id else None
-        return None if user is None or user.disabled else user
-
-    def revoke_old_credential(self, refresh_token):  # noqa: ANN001, ANN201
-        refresh_token.refresh_used = True
-        refresh_token.access_revoked = True
-        db_session().commit()
-
-
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL
 
@@ -141,13 +114,6 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
             raise InvalidScopeError("None of the asked scopes can be granted to this client.")
         return super().generate_token(user=user, scope=scope, grant_type=grant_type,
                                       expires_in=expires_in, include_refresh_token=False)
-
-
-def revoke_family(family: str) -> None:
-    session = db_session()
-    session.execute(update(OAuthToken).where(OAuthToken.family == family)
-                    .values(access_revoked=True, refresh_used=True))
-    session.commit()
 
 
 def _query_token(token_string: str, hint: str | None) -> OAuthToken | None:
@@ -230,6 +196,10 @@ def _save_token(token: dict, oauth_request) -> None:  # noqa: ANN001 - authlib's
         refresh_token_hash=digest(token["refresh_token"]) if token.get("refresh_token") else None,
         issued_at=int(time.time()), expires_in=int(token["expires_in"]))
     session.add(row)
+    if previous is not None and row.refresh_token_hash:
+        # the answer, kept for a retry of it within the grace window (api/oauth/rotation.py)
+        previous.rotated_answer = seal_answer(previous.client_id,
+                                              oauth_request.payload.data["refresh_token"], token)
     code = getattr(oauth_request, "authorization_code", None)
     if isinstance(code, AuthorizationCode):
         code.family = row.family

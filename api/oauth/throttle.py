@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from api.limit_counts import (
     clear_failures,
+    count_event,
     failure_wait,
     failures_of,
     first_attempt_wait,
     record_failure,
+    window_wait,
 )
 from api.limits import address_key
 from api.state import app_state
@@ -83,3 +85,23 @@ def client_auth_failed(client_id: str) -> None:
 
 def client_auth_succeeded(client_id: str) -> None:
     clear_failures(CLIENT_AUTH, _pair(_client(client_id)))
+
+
+# Mailed links (sign-up, forgotten password): every request counts, whatever it finds (its
+# answer must not tell), in a fixed hour: MAIL_LINKS_PER_ADDRESS per e-mail address from every
+# client, MAIL_LINKS_PER_IP per client IP: one mailbox cannot be flooded, nor many from one place.
+MAIL_LINK = "mail-link"
+MAIL_LINKS_PER_ADDRESS = 3
+MAIL_LINKS_PER_IP = 20
+MAIL_LINK_WINDOW = 3600
+
+
+def mail_link_wait(email: str) -> int | None:
+    """Seconds before another link may be mailed to *email* from this client, or None."""
+    wait = window_wait(MAIL_LINK, MAIL_LINKS_PER_ADDRESS, _account(email))
+    return wait or window_wait(MAIL_LINK, MAIL_LINKS_PER_IP, address_key())
+
+
+def mail_link_sent(email: str) -> None:
+    count_event(MAIL_LINK, _account(email), MAIL_LINK_WINDOW)
+    count_event(MAIL_LINK, address_key(), MAIL_LINK_WINDOW)

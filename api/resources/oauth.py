@@ -175,7 +175,10 @@ def document_oauth(spec, app) -> None:  # noqa: ANN001 - an apispec.APISpec, a F
         "expires_in": {"type": "integer", "description": "Seconds the access token is valid.",
                        "example": 900},
         "refresh_token": _string("For user grants: a one-time token for the next access token "
-                                 "(rotated on each use; reusing one revokes its family).",
+                                 "(rotated on each use; presented again within "
+                                 "REFRESH_GRACE_SECONDS, 60 s, while its new pair is unused, it "
+                                 "gets that same pair again: a lost answer can be retried; "
+                                 "reused later, it revokes its family).",
                                  TOKEN_EXAMPLE["refresh_token"]),
         "scope": _string("The scopes granted, space-separated.", "directory:read me"),
     }})
@@ -231,7 +234,10 @@ def document_oauth(spec, app) -> None:  # noqa: ANN001 - an apispec.APISpec, a F
         "tags": ["oauth"], "summary": "Get an access token",
         "description": "RFC 6749 token endpoint: exchange an authorization code (with its PKCE "
                        "verifier), rotate a refresh token, or authenticate a client (client "
-                       "credentials). Access tokens last 15 minutes by default.",
+                       "credentials). Access tokens last 15 minutes by default; one issued "
+                       "before a refresh stays valid until it expires. A refresh whose answer "
+                       "was lost may be retried with the same refresh token for 60 s "
+                       "(`REFRESH_GRACE_SECONDS`): the same pair comes back.",
         "security": [{}, {"clientBasic": []}],
         "requestBody": token_form,
         "responses": {"200": {"description": "The token.", "content": {"application/json": {

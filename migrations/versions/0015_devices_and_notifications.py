@@ -3,7 +3,7 @@ reaches them (notification_events, one inbox row per person in notifications) an
 still to make (push_deliveries, the outbox)
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-07 04:20:56.466756
 """
 from alembic import op
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import directory.db
 
 revision = '0015'
-down_revision = '0012'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

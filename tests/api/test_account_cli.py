@@ -43,8 +43,9 @@ def test_users_clients_and_members(fresh_database, tmp_path):
     assert printed["client_secret"] and printed["token_endpoint_auth_method"] == "client_secret_basic"
     public = json.loads(run(args=["clients", "create", "--name", "c800 app", "--grant", "authorization_code",
                                   "--scope", "directory:read me", "--redirect-uri",
-                                  "com.c800.app:/oauth"]).output)
+                                  "com.c800.app:/oauth", "--first-party"]).output)
     assert public["client_secret"] is None and public["token_endpoint_auth_method"] == "none"
+    assert public["first_party"] is True
     with app.extensions["c800"].sessions() as session:
         stored = session.get(OAuthClient, printed["client_id"])
         assert stored.secret_hash == digest(printed["client_secret"])  # only the digest is kept
@@ -77,6 +78,11 @@ def test_members_list_add_set_role_and_remove(fresh_database, tmp_path):
     listed = [json.loads(line) for line in run(args=["members", "list", listing]).output.splitlines()]
     assert {(m["email"], m["role"]) for m in listed} == {("ada@example.com", "owner"),
                                                         ("bob@example.com", "editor")}
+    users = [json.loads(line) for line in run(args=["users", "list"]).output.splitlines()]
+    assert [(u["email"], u["keeps"], u["email_verified"]) for u in users] == [
+        ("ada@example.com", [f"{listing}:owner"], True), ("bob@example.com", [f"{listing}:editor"], True)]
+    assert "password" not in json.dumps(users) and "$argon2" not in json.dumps(users)
+    assert run(args=["users", "list", "--admins"]).output == ""
     promoted = run(args=["members", "set-role", listing, "bob@example.com", "owner"])
     assert promoted.exit_code == 0 and json.loads(promoted.output)["role"] == "owner"
     removed = run(args=["members", "remove", listing, "ada@example.com"])

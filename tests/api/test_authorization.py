@@ -458,6 +458,14 @@ OPERATIONS = {
     "my-client": Operation("GET", "/v1/me/clients/{my_client}", "me"),
     "client-rotate": Operation("POST", "/v1/me/clients/{my_client}/secret", "me"),
     "client-delete": Operation("DELETE", "/v1/me/clients/{my_client}", "me"),
+    # the account a person owns (issue 18); positive controls in tests/api/test_account.py
+    "delete-me": Operation("DELETE", "/v1/me", "me", {"password": "not the password"}),
+    "export": Operation("GET", "/v1/me/export", "me"),
+    "email-change": Operation("POST", "/v1/me/email", "me",
+                              {"email": "elsewhere@example.org", "password": "not the password"}),
+    "my-contacts": Operation("GET", "/v1/me/contacts", "me"),
+    "forget-contact": Operation("DELETE", "/v1/me/contacts/hof_0000000000000000", "me"),
+    "forget-contacts": Operation("DELETE", "/v1/me/contacts", "me"),
 }
 # What only a listing's owners may do; its editors are refused like strangers.
 OWNER_ONLY = ["webhooks", "webhook-add", "deliveries", "webhook-remove", "members", "member-role",

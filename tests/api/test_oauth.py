@@ -104,13 +104,66 @@ def test_refresh_rotates_and_a_replayed_refresh_token_revokes_the_family(oauth_a
     first = code_tokens(client, *pkce())
     second = refresh(client, first["refresh_token"]).get_json()
     assert second["refresh_token"] != first["refresh_token"]
-    assert me(client, first["access_token"]).status_code == 401  # rotated out
+    assert me(client, first["access_token"]).status_code == 200  # valid until it expires
     assert me(client, second["access_token"]).status_code == 200
+    third = refresh(client, second["refresh_token"]).get_json()  # the second pair arrived
     replay = refresh(client, first["refresh_token"])
     assert replay.status_code == 400 and replay.get_json()["error"] == "invalid_grant"
     # the thief's replay ended the whole family, the legitimate tokens included
+    for tokens in (first, second, third):
+        assert me(client, tokens["access_token"]).status_code == 401
+    assert refresh(client, third["refresh_token"]).status_code == 400
+
+
+def _rotated_back(app, refresh_token: str, seconds: int) -> None:
+    """Date the rotation of *refresh_token* *seconds* earlier (instead of waiting)."""
+    with app.extensions["c800"].sessions() as session:
+        row = session.scalar(select(OAuthToken).where(OAuthToken.refresh_token_hash == digest(refresh_token)))
+        row.rotated_at -= seconds
+        session.commit()
+
+
+def test_a_lost_refresh_answer_is_given_again_within_the_grace_window(oauth_app):
+    """The app refreshes, the answer is lost on the way, the app retries with the same refresh
+    token: it gets the same pair (sealed, not stored in clear), and nobody is signed out."""
+    client = oauth_app.test_client()
+    first = code_tokens(client, *pkce())
+    lost = refresh(client, first["refresh_token"]).get_json()
+    retried = refresh(client, first["refresh_token"])
+    assert retried.status_code == 200 and retried.headers["Cache-Control"] == "no-store"
+    again = retried.get_json()
+    assert (again["access_token"], again["refresh_token"]) == (lost["access_token"], lost["refresh_token"])
+    assert 0 < again["expires_in"] <= lost["expires_in"] and again["scope"] == lost["scope"]
+    with oauth_app.extensions["c800"].sessions() as session:
+        stored = " ".join(str(v) for row in session.scalars(select(OAuthToken)) for v in vars(row).values())
+    assert lost["refresh_token"] not in stored and lost["access_token"] not in stored
+    for tokens in (first, again):
+        assert me(client, tokens["access_token"]).status_code == 200
+    later = refresh(client, again["refresh_token"]).get_json()
+    assert me(client, later["access_token"]).status_code == 200
+    # the retried pair was used, so the first token coming back now is a copy: replay
+    assert refresh(client, first["refresh_token"]).status_code == 400
+    assert me(client, later["access_token"]).status_code == 401
+
+
+def test_a_retry_after_the_grace_window_is_a_replay(oauth_app):
+    client = oauth_app.test_client()
+    first = code_tokens(client, *pkce())
+    second = refresh(client, first["refresh_token"]).get_json()
+    _rotated_back(oauth_app, first["refresh_token"], 61)
+    assert refresh(client, first["refresh_token"]).get_json()["error"] == "invalid_grant"
     assert me(client, second["access_token"]).status_code == 401
     assert refresh(client, second["refresh_token"]).status_code == 400
+
+
+def test_a_revoked_grant_is_not_given_back_by_a_retry(oauth_app):
+    client = oauth_app.test_client()
+    first = code_tokens(client, *pkce())
+    second = refresh(client, first["refresh_token"]).get_json()
+    assert client.post("/oauth/revoke", data={"token": second["refresh_token"], "client_id": "cl_app"}
+                       ).status_code == 200
+    assert refresh(client, first["refresh_token"]).status_code == 400
+    assert me(client, second["access_token"]).status_code == 401
 
 
 def test_a_public_client_revokes_its_refresh_token_and_the_grant_ends(oauth_app):

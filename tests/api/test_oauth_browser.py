@@ -145,6 +145,7 @@ class Server:
     client_id: str
     redirect_uri: str
     callbacks: Callbacks
+    data_dir: Path
 
 
 def flask_cli(database_url: str, data_dir: Path, *args: str, stdin: str | None = None) -> str:
@@ -182,7 +183,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         assert isinstance(client.get("client_id"), str) and client["client_id"], client
         assert client.get("client_secret") is None, f"a public client has no secret: {client}"
         with gunicorn(database_url, data_dir, workers=3) as base:
-            yield Server(base, client["client_id"], redirect_uri, callbacks)
+            yield Server(base, client["client_id"], redirect_uri, callbacks, data_dir)
 
 
 @pytest.fixture
@@ -387,3 +388,46 @@ def test_a_wrong_password_shows_the_sign_in_form_again(server: Server, browser: 
     assert not browser.find_elements(By.CSS_SELECTOR, "form#consent")
     assert wrong not in browser.page_source, "the wrong password is echoed back in the page"
     assert server.callbacks.with_state(state) == [], "a failed sign-in redirected to the client"
+
+
+def test_a_new_person_signs_up_verifies_and_lands_in_the_same_authorization(
+        server: Server, browser: WebDriver) -> None:
+    """Sign up from the sign-in page, open the mailed link, confirm: the browser is back in the
+    authorization it started, signed in, and the app gets its code."""
+    import email as email_lib
+    import email.policy
+    import re
+
+    pkce, state = new_pkce(), secrets.token_urlsafe(16)
+    address = f"new-{secrets.token_hex(4)}@example.com"
+    browser.get(authorize_url(server, state, pkce.challenge))
+    wait_for(browser, present("a#signup-link"), "the sign-up link").click()
+    form = wait_for(browser, present("form#signup"), "the sign-up form <form id=signup>")
+    form.find_element(By.NAME, "email").send_keys(address)
+    form.find_element(By.NAME, "password").send_keys("tangerine lighthouse 7 quietly")
+    browser.find_element(By.ID, "signup-submit").click()
+    wait_for(browser, present("#message"), "the check-your-mail page")
+
+    def mailed(_driver: WebDriver) -> str | None:
+        for path in (server.data_dir / "mail").glob("*.eml"):
+            message = email_lib.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if message["To"] == address:
+                return re.search(r"https?://\S+", message.get_content()).group(0)
+        return None
+
+    link = wait_for(browser, mailed, "the verification mail")
+    assert link.startswith(f"{server.base}/oauth/verify?"), link
+    browser.get(link)
+    form = wait_for(browser, present("form#verify"), "the confirmation form <form id=verify>")
+    form.find_element(By.NAME, "password").send_keys("tangerine lighthouse 7 quietly")
+    browser.find_element(By.ID, "verify-submit").click()
+    consent_form(browser)
+    assert address in page_text(browser)
+    browser.find_element(By.ID, "allow").click()
+    callback = server.callbacks.wait_for_state(state)
+    status, token = exchange(server, callback["code"], pkce.verifier)
+    assert status == 200, token
+    status, me = call(urllib.request.Request(
+        f"{server.base}/v1/me",
+        headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"}))
+    assert status == 200 and me.get("email") == address, me
