@@ -261,6 +261,10 @@ def update_channel(session: Session, enterprise: Enterprise, channel: Channel,
     channel.verified_at = None if content_changed else verified_at
     if "hidden" in changes:
         channel.hidden = changes["hidden"]
+    if "to_person" in changes:  # the enterprise's word: tips no longer replace it
+        channel.to_person_source = None
+    if "value" in changes:  # the enterprise re-confirms the number
+        channel.value_confirmed_at = utcnow()
     _finish(session, enterprise, actor, "update_channel", before)
 
 

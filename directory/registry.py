@@ -30,6 +30,7 @@ import directory.members
 import directory.models
 import directory.outbox
 import directory.reviews
+import directory.tips
 import directory.versions
 import directory.webhooks
 from directory.db import ARCHIVE_TREATMENTS, DERIVED, KEPT, Base
@@ -44,6 +45,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     directory.claims,  # claims, reports
     directory.contacts,  # follows, channel_days, handoffs, callback_requests
     directory.experiences,  # experiences, their counters, live statuses
+    directory.tips,  # tips (public; who wrote one is never shown), tip_votes, tip_reports (private)
     directory.webhooks,  # webhooks, webhook_deliveries
     directory.lookup_keys,  # lookup_keys (derived)
     directory.outbox,  # listing_changes (the search outbox)

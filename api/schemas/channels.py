@@ -81,6 +81,11 @@ class MenuEntrySchema(Schema):
                        "null for an outbound-only channel.",
         "example": {"uri": "tel:95588,,2,,1", "platform": "any", "role": "primary",
                     "steps": None, "label": "信用卡挂失"}})
+    source = fields.String(allow_none=True, metadata={
+        "description": "Who gave the way to a person: `community` when consumers' tips "
+                       "confirmed it (GET /v1/channels/{channel_id}/tips), null when it comes "
+                       "from the channel's `source` or its enterprise; always null on menu "
+                       "entries.", "example": None})
 
 
 class StatusSchema(Schema):
@@ -247,6 +252,10 @@ class ChannelSchema(Schema):
     live = fields.Nested(LiveSchema, allow_none=True, metadata={
         "description": "The enterprise's live status of the channel while fresh; null when it "
                        "published none or it expired.", "example": None})
+    tips = fields.Integer(allow_none=True, metadata={
+        "description": "How many consumers' tips on reaching a person the phone channel has "
+                       "(GET /v1/channels/{channel_id}/tips); null on other kinds and in "
+                       "search results.", "example": 2})
     expected_wait = fields.Nested(ExpectedWaitSchema, metadata={
         "description": "The wait to expect at `at` and what the estimate rests on.",
         "example": CHANNEL_EXAMPLE["expected_wait"]})

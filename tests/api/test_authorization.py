@@ -254,7 +254,17 @@ def _build(http: FlaskClient) -> World:
     world.ids["report"] = response.get_json()["id"]
     _consumers_world(world)
     _members_world(world)
+    _tips_world(world)
     return world
+
+
+def _tips_world(world: World) -> None:
+    """The consumer's tip on A's and on B's phone line."""
+    for key in ("a", "b"):
+        response = call(world.http, "POST", f"/v1/channels/{world.ids[f'channel_{key}']}/tips",
+                        token=world.token("consumer"), body={"keys": ["0"]})
+        assert response.status_code == 201, response.get_json()
+        world.ids[f"tip_{key}"] = response.get_json()["id"]
 
 
 def _pending_fact(world: World, number: str) -> str:
@@ -402,6 +412,15 @@ OPERATIONS = {
     "my-experiences": Operation("GET", "/v1/me/experiences", "me"),
     "withdraw-experience": Operation("DELETE", "/v1/me/experiences/{experience}", "me"),
     "my-callbacks": Operation("GET", "/v1/me/callbacks", "me"),
+    # the crowd's tips (issue 17)
+    "tip-add": Operation("POST", "/v1/channels/{channel_a}/tips", "me", {"keys": ["2", "0"]}),
+    "tip-vote": Operation("PUT", "/v1/tips/{tip_b}/vote", "me", {"worked": True}),
+    "tip-unvote": Operation("DELETE", "/v1/tips/{tip_b}/vote", "me"),
+    "tip-report": Operation("POST", "/v1/tips/{tip_b}/reports", "me", {"reason": "wrong"}),
+    "my-tips": Operation("GET", "/v1/me/tips", "me"),
+    "withdraw-tip": Operation("DELETE", "/v1/me/tips/{tip_a}", "me"),
+    "tip-moderate": Operation("PATCH", "/v1/manage/tips/{tip_a}", "listings:write", {"hidden": True}),
+    "admin-tip": Operation("PATCH", "/v1/admin/tips/{tip_b}", "admin", {"hidden": True}),
     "my-callback": Operation("GET", "/v1/me/callbacks/{callback_a}", "me"),
     "cancel-callback": Operation("POST", "/v1/me/callbacks/{callback_a}/cancel", "me"),
     # enterprises serving them
@@ -1056,6 +1075,17 @@ def test_an_administrator_decides_a_fact(world):
     assert response.get_json()["status"] == "rejected"
     assert "public" not in response.headers.get("Cache-Control", "")
     assert public_version(world.http, A) == version + 1
+
+
+def test_an_administrator_hides_a_tip_its_keeper_cannot_show_again(world):
+    response = OPERATIONS["admin-tip"].send(world, token=world.token("admin"))
+    assert response.status_code == 200 and response.get_json()["hidden"] is True
+    again = call(world.http, "PATCH", f"/v1/manage/tips/{world.ids['tip_b']}", token=world.token("editor_b"),
+                 body={"hidden": False})
+    assert_problem(again, 403)
+    shown = call(world.http, "PATCH", f"/v1/admin/tips/{world.ids['tip_b']}", token=world.token("admin"),
+                 body={"hidden": False})
+    assert shown.status_code == 200 and shown.get_json()["hidden"] is False
 
 
 def test_an_administrator_handles_a_report(world):
