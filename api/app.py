@@ -126,6 +126,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         reports,
         reviews,
         search,
+        suggestions,
         tips,
         versions,
         webhooks,
@@ -135,7 +136,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     for module in (health, industries, enterprises, search, lookup, regions, manage, channels,
                    notices, versions, me, claims, reports, listing_status, follows, experiences,
                    contacts, callbacks, live_status, webhooks, insights, reviews, members,
-                   member_admin, tips):
+                   member_admin, tips, suggestions):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

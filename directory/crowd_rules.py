@@ -22,8 +22,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from datetime import datetime, timedelta
+from typing import Any
 
-from directory.errors import InvalidInput
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from directory.errors import InvalidInput, TooMany
 
 MAX_STEPS, MAX_STEP_LENGTH = 8, 4
 STEP = re.compile(rf"^[0-9*#]{{1,{MAX_STEP_LENGTH}}}$")
@@ -35,6 +40,7 @@ _LINK_LIKE = re.compile(
     r"|@[\w.\-]+)", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 Z_95 = 1.959963984540054
+DAY = timedelta(hours=24)
 
 
 class CrowdInputError(InvalidInput):
@@ -67,9 +73,10 @@ def contact_in(text: str) -> str | None:
     return None
 
 
-def clean_text(text: str | None, *, field: str, limit: int) -> str | None:
+def clean_text(text: str | None, *, field: str, limit: int, contacts: bool = False) -> str | None:
     """*text* trimmed and collapsed (None when empty); refused when longer than *limit*, with
-    control characters, or carrying a number, link or address (see the module's docstring)."""
+    control characters, or (unless *contacts*: words only reviewers read) carrying a number,
+    link or address (see the module's docstring)."""
     if text is None:
         return None
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in "\t\n" for ch in text):
@@ -79,7 +86,7 @@ def clean_text(text: str | None, *, field: str, limit: int) -> str | None:
         return None
     if len(cleaned) > limit:
         raise CrowdInputError(f"At most {limit} characters.", field=field)
-    found = contact_in(cleaned)
+    found = None if contacts else contact_in(cleaned)
     if found:
         raise CrowdInputError(f"Tips may not carry {found}: only the channel's own number and "
                               "keys are shown. Say it in words.", field=field)
@@ -95,3 +102,15 @@ def wilson_lower_bound(positive: float, total: float, z: float = Z_95) -> float:
     centre = share + z2 / (2 * total)
     margin = z * math.sqrt(share * (1 - share) / total + z2 / (4 * total * total))
     return max(0.0, (centre - margin) / (1 + z2 / total))
+
+
+def check_daily_cap(session: Session, kind: str, when_column: Any, user_column: Any, user_id: str,
+                    now: datetime, cap: int) -> None:
+    """TooMany (``retry_after`` seconds) when the account did *kind* *cap* times in the last 24
+    hours: *when_column* is when each one happened, *user_column* whose it is."""
+    recent = session.scalars(select(when_column).where(user_column == user_id, when_column > now - DAY)
+                             .order_by(when_column.desc()).limit(cap)).all()
+    if len(recent) >= cap:
+        wait = recent[-1] + DAY - now
+        raise TooMany(f"At most {cap} {kind} a day per account; try again later.",
+                      retry_after=max(1, math.ceil(wait.total_seconds())))

@@ -30,6 +30,7 @@ import directory.members
 import directory.models
 import directory.outbox
 import directory.reviews
+import directory.suggestions
 import directory.tips
 import directory.versions
 import directory.webhooks
@@ -46,6 +47,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     directory.contacts,  # follows, channel_days, handoffs, callback_requests
     directory.experiences,  # experiences, their counters, live statuses
     directory.tips,  # tips (public; who wrote one is never shown), tip_votes, tip_reports (private)
+    directory.suggestions,  # suggestions (private: who proposed is shown to nobody but them)
     directory.webhooks,  # webhooks, webhook_deliveries
     directory.lookup_keys,  # lookup_keys (derived)
     directory.outbox,  # listing_changes (the search outbox)

@@ -4,23 +4,20 @@ listing's keepers and administrators hide or show them again."""
 
 from __future__ import annotations
 
-import math
 import secrets
-from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from directory.accounts import User, lock_account, require_admin, role_of
-from directory.crowd_rules import CrowdInputError, clean_keys, clean_text
-from directory.errors import Conflict, NotAllowed, NotFound, TooMany
+from directory.crowd_rules import CrowdInputError, check_daily_cap, clean_keys, clean_text
+from directory.errors import Conflict, NotAllowed, NotFound
 from directory.listings import public_channel
 from directory.models import Channel, utcnow
 from directory.pages import Key, Listing
 from directory.tips import (
     BEST_TIME_LIMIT,
     DAILY_CAPS,
-    DAY,
     TEXT_LIMIT,
     Tip,
     TipReport,
@@ -33,19 +30,6 @@ from directory.tips import (
 
 BEST_FIRST = Key(((Tip.confidence, True), (Tip.id, True)))
 NEWEST_TIPS = Key.newest_first(Tip.created_at, Tip.id)
-
-
-def check_daily_cap(session: Session, kind: str, when_column, user_column, user_id: str,  # noqa: ANN001
-                    now: datetime, cap: int | None = None) -> None:
-    """TooMany (``retry_after`` seconds) when the account did *kind* ``cap`` times (default
-    ``DAILY_CAPS[kind]``) in the last 24 hours: *when_column* is when each one happened."""
-    cap = cap or DAILY_CAPS[kind]
-    recent = session.scalars(select(when_column).where(user_column == user_id, when_column > now - DAY)
-                             .order_by(when_column.desc()).limit(cap)).all()
-    if len(recent) >= cap:
-        wait = recent[-1] + DAY - now
-        raise TooMany(f"At most {cap} {kind} a day per account; try again later.",
-                      retry_after=max(1, math.ceil(wait.total_seconds())))
 
 
 def _shown_tip(session: Session, tip_id: str) -> tuple[Tip, Channel]:
@@ -79,7 +63,8 @@ def add_tip(session: Session, user: User, channel_id: str, *, keys: list[str],
     words = clean_text(text, field="text", limit=TEXT_LIMIT)
     now = utcnow()
     lock_account(session, user.id)
-    check_daily_cap(session, "tips", Tip.created_at, Tip.user_id, user.id, now)
+    check_daily_cap(session, "tips", Tip.created_at, Tip.user_id, user.id, now,
+                    DAILY_CAPS["tips"])
     same = session.scalar(select(Tip.id).where(Tip.channel_id == channel.id, Tip.keys == stored,
                                                Tip.hidden.is_(False)))
     if same is not None:
@@ -102,7 +87,8 @@ def vote_on_tip(session: Session, user: User, tip_id: str, *, worked: bool) -> T
         raise NotAllowed("You cannot vote on your own tip.")
     now = utcnow()
     created = lock_account(session, user.id)
-    check_daily_cap(session, "votes", TipVote.updated_at, TipVote.user_id, user.id, now)
+    check_daily_cap(session, "votes", TipVote.updated_at, TipVote.user_id, user.id, now,
+                    DAILY_CAPS["votes"])
     _lock_tip(session, tip)
     vote = session.get(TipVote, (tip.id, user.id))
     weight = vote_weight(created, now)
@@ -141,7 +127,8 @@ def report_tip(session: Session, user: User, tip_id: str, *, reason: str) -> Tip
         raise NotAllowed("You cannot report your own tip; withdraw it instead.")
     now = utcnow()
     lock_account(session, user.id)
-    check_daily_cap(session, "reports", TipReport.created_at, TipReport.user_id, user.id, now)
+    check_daily_cap(session, "reports", TipReport.created_at, TipReport.user_id, user.id, now,
+                    DAILY_CAPS["reports"])
     if session.get(TipReport, (tip.id, user.id)) is not None:
         raise Conflict("You reported this tip already.")
     _lock_tip(session, tip)

@@ -23,7 +23,7 @@ Who wrote or voted is never shown. The use cases are ``directory.tip_cases``'.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
@@ -47,7 +47,6 @@ PROMOTE_ACCOUNTS = 4
 PROMOTE_CONFIDENCE = 500_000  # millionths: a Wilson lower bound of 0.5
 HIDE_REPORTS = 3
 TEXT_LIMIT, BEST_TIME_LIMIT = 280, 80
-DAY = timedelta(hours=24)
 DAILY_CAPS = {"tips": 5, "votes": 60, "reports": 20}
 HIDERS = ("reports", "keeper", "admin")
 REPORT_REASONS = ("wrong", "scam", "offensive", "other")

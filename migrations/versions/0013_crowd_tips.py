@@ -1,5 +1,6 @@
 """crowd: consumers' tips on channels (keys to a person), their votes and reports; who gave a
-channel's way to a person; when the enterprise last confirmed a channel's value
+channel's way to a person; when the enterprise last confirmed a channel's value; consumers'
+suggested edits
 
 Revision ID: 0013
 Revises: 0011
@@ -8,7 +9,11 @@ Create Date: 2026-12-07 04:40:00
 from alembic import op
 import sqlalchemy as sa
 
+from sqlalchemy.dialects import postgresql
+
 from directory.db import UTCDateTime
+
+JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = '0013'
 down_revision = '0011'
@@ -77,8 +82,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tip_reports_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tip_reports_user_id'), ['user_id'], unique=False)
 
+    op.create_table('suggestions',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('enterprise_id', sa.String(length=32), nullable=False),
+    sa.Column('channel_id', sa.String(length=32), nullable=True),
+    sa.Column('user_id', sa.String(length=32), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('changes', JSON_TYPE, nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.String(length=16), nullable=True),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('suggestions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_suggestions_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_suggestions_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_suggestions_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_suggestions_user_id'), ['user_id'], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table('suggestions')
     op.drop_table('tip_reports')
     op.drop_table('tip_votes')
     op.drop_table('tips')

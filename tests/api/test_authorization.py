@@ -258,13 +258,21 @@ def _build(http: FlaskClient) -> World:
     return world
 
 
+NEW_LINES = {"a": "4006695501", "b": "4006695502"}
+
+
 def _tips_world(world: World) -> None:
-    """The consumer's tip on A's and on B's phone line."""
-    for key in ("a", "b"):
+    """The consumer's tip on A's and on B's phone line, and a suggested new line for each."""
+    for key, listing in (("a", A), ("b", B)):
         response = call(world.http, "POST", f"/v1/channels/{world.ids[f'channel_{key}']}/tips",
                         token=world.token("consumer"), body={"keys": ["0"]})
         assert response.status_code == 201, response.get_json()
         world.ids[f"tip_{key}"] = response.get_json()["id"]
+        response = call(world.http, "POST", f"/v1/enterprises/{listing}/suggestions",
+                        token=world.token("consumer"),
+                        body={"kind": "add_channel", "changes": {"kind": "phone", "value": NEW_LINES[key]}})
+        assert response.status_code == 201, response.get_json()
+        world.ids[f"suggestion_{key}"] = response.get_json()["id"]
 
 
 def _pending_fact(world: World, number: str) -> str:
@@ -421,6 +429,15 @@ OPERATIONS = {
     "withdraw-tip": Operation("DELETE", "/v1/me/tips/{tip_a}", "me"),
     "tip-moderate": Operation("PATCH", "/v1/manage/tips/{tip_a}", "listings:write", {"hidden": True}),
     "admin-tip": Operation("PATCH", "/v1/admin/tips/{tip_b}", "admin", {"hidden": True}),
+    "suggest": Operation("POST", "/v1/enterprises/{A}/suggestions", "me",
+                         {"kind": "add_channel", "changes": {"kind": "phone", "value": "4006695509"}}),
+    "my-suggestions": Operation("GET", "/v1/me/suggestions", "me"),
+    "suggestions": Operation("GET", "/v1/manage/enterprises/{A}/suggestions", "listings:write"),
+    "suggestion-decide": Operation("POST", "/v1/manage/suggestions/{suggestion_a}/decision",
+                                   "listings:write", {"decision": "reject"}),
+    "admin-suggestions": Operation("GET", "/v1/admin/suggestions", "admin"),
+    "admin-suggestion-decide": Operation("POST", "/v1/admin/suggestions/{suggestion_b}/decision", "admin",
+                                         {"decision": "reject"}),
     "my-callback": Operation("GET", "/v1/me/callbacks/{callback_a}", "me"),
     "cancel-callback": Operation("POST", "/v1/me/callbacks/{callback_a}/cancel", "me"),
     # enterprises serving them
