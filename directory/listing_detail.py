@@ -32,4 +32,4 @@ def listing_detail(session: Session, enterprise_id: str, *, at: datetime,
     enterprise = public_enterprise(session, enterprise_id)
     channels = channels_for(enterprise, at, region)
     return ListingDetail(enterprise, channels, expected_waits(session, channels, at),
-                         verification_of(session, enterprise), crowd_notes(session, channels))
+                         verification_of(session, enterprise), crowd_notes(session, channels, at))

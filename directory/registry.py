@@ -23,6 +23,7 @@ import directory.accounts
 import directory.claims
 import directory.contacts
 import directory.credentials
+import directory.dead_numbers
 import directory.experiences
 import directory.idempotency_records
 import directory.lookup_keys
@@ -48,6 +49,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     directory.experiences,  # experiences, their counters, live statuses
     directory.tips,  # tips (public; who wrote one is never shown), tip_votes, tip_reports (private)
     directory.suggestions,  # suggestions (private: who proposed is shown to nobody but them)
+    directory.dead_numbers,  # out_of_service_reports (what public reads add up; never who)
     directory.webhooks,  # webhooks, webhook_deliveries
     directory.lookup_keys,  # lookup_keys (derived)
     directory.outbox,  # listing_changes (the search outbox)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from directory.accounts import User, lock_account
 from directory.crowd_rules import CrowdInputError, check_daily_cap, clean_text
 from directory.db import Base, UTCDateTime, table_facts
+from directory.dead_numbers import note_out_of_service
 from directory.editing import check_channel
 from directory.errors import Conflict
 from directory.listings import public_enterprise
@@ -115,6 +116,8 @@ def propose(session: Session, user: User, enterprise_id: str, *, kind: str, chan
                             channel_id=channel.id if channel else None, user_id=user.id, kind=kind,
                             changes=changes, note=words, status="pending", created_at=now)
     session.add(suggestion)
+    if kind == "out_of_service":
+        note_out_of_service(session, channel.id, user.id, now)
     session.commit()
     return suggestion
 

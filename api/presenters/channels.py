@@ -70,7 +70,7 @@ def _phone_dump(channel: Channel, info: PhoneInfo, context: ChannelContext) -> d
         "callable_from_abroad": info.callable_from_abroad,
         "international": info.international,
         "hints": [{"code": code, "text": info.hint_text(code, context.language)}
-                  for code in info.hints],
+                  for code in info.hints] + _crowd_hints(channel, context),
         "abroad": abroad,
     }
 
@@ -133,6 +133,19 @@ def channel_dump(channel: Channel, context: ChannelContext) -> dict:
         "tips": _tips(channel, context),
         **wait_dump(context.waits.get(channel.id) or ExpectedWait("unknown")),
     }
+
+
+OUT_OF_SERVICE = {"zh-Hans": "多位用户反映此号码可能已停用", "zh-Hant": "多位用戶反映此號碼可能已停用",
+                  "en": "Several people reported that this number may be out of service"}
+
+
+def _crowd_hints(channel: Channel, context: ChannelContext) -> list[dict]:
+    """The crowd's hints on a number: ``may_be_out_of_service`` while enough accounts say so."""
+    note = (context.crowd or {}).get(channel.id)
+    if note is None or note.out_of_service_until is None:
+        return []
+    not_after(note.out_of_service_until)  # a cached answer holding it ends when it ages out
+    return [{"code": "may_be_out_of_service", "text": OUT_OF_SERVICE[context.language]}]
 
 
 def _tips(channel: Channel, context: ChannelContext) -> int | None:

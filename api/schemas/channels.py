@@ -35,6 +35,8 @@ class PhoneHintSchema(Schema):
     code = fields.String(metadata={
         "description": "Stable code: `free` (toll-free), `not_from_mobile` (800 numbers), "
                        "`local_rate` (400 numbers), `not_from_abroad` (short service numbers), "
+                       "`may_be_out_of_service` (at least 3 signed-in accounts reported the "
+                       "number dead within 30 days, since the enterprise last confirmed it), "
                        "and the like.", "example": "not_from_abroad"})
     text = fields.String(metadata={"description": "The hint in the answer's language.",
                                    "example": "境外无法拨打"})

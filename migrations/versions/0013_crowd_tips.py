@@ -1,6 +1,6 @@
 """crowd: consumers' tips on channels (keys to a person), their votes and reports; who gave a
 channel's way to a person; when the enterprise last confirmed a channel's value; consumers'
-suggested edits
+suggested edits; accounts' reports that a number is out of service
 
 Revision ID: 0013
 Revises: 0011
@@ -107,8 +107,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_suggestions_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_suggestions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('out_of_service_reports',
+    sa.Column('channel_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('reported_at', UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('channel_id', 'user_id')
+    )
+    with op.batch_alter_table('out_of_service_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_out_of_service_reports_user_id'), ['user_id'], unique=False)
+    # Signed-in accounts' reports so far that a number is wrong or closed: each account's latest
+    # per channel (directory/dead_numbers.py reads only the last 30 days of them).
+    op.execute("INSERT INTO out_of_service_reports (channel_id, user_id, reported_at) "
+               "SELECT channel_id, reporter_id, MAX(created_at) FROM reports "
+               "WHERE topic IN ('wrong_number', 'closed_channel') AND channel_id IN (SELECT id FROM channels) "
+               "AND reporter_id IN (SELECT id FROM users) GROUP BY channel_id, reporter_id")
+
 
 def downgrade() -> None:
+    op.drop_table('out_of_service_reports')
     op.drop_table('suggestions')
     op.drop_table('tip_reports')
     op.drop_table('tip_votes')

@@ -5,13 +5,16 @@ outcome; what a suggestion may not do."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, update
 
 from directory.accounts import User
+from directory.claims import Report
 from directory.credentials import OAuthClient
+from directory.dead_numbers import OutOfServiceReport
+from directory.models import Channel
 from directory.suggestions import DAILY_SUGGESTIONS, Suggestion
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.factories import CONSUMER_RECORDS as RECORDS
@@ -37,9 +40,12 @@ def client(request, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _no_suggestions(client):
+    """Each test begins with no suggestion nor report, every channel shown."""
     yield
     with client.application.app_context(), client.sessions() as session:
-        session.execute(delete(Suggestion))
+        for model in (Suggestion, OutOfServiceReport, Report):
+            session.execute(delete(model))
+        session.execute(update(Channel).values(hidden=False, value_confirmed_at=None))
         session.commit()
 
 
@@ -162,3 +168,42 @@ def test_an_account_cannot_flood_a_listing_or_the_queues(client):
     answer = suggest(client, "ada", C, kind="add_channel", changes={"kind": "phone", "value": "4005000000"})
     assert problem(answer, 429)["detail"].startswith("At most 10 suggestions a day")
     assert int(answer.headers["Retry-After"]) > 0
+
+
+# --- numbers reported dead -------------------------------------------------------------------
+
+
+def hint_codes(client, value: str) -> list[str]:  # noqa: ANN001
+    return [hint["code"] for hint in listed(client, A, value)["phone"]["hints"]]
+
+
+def report_dead(client, who: str | None, value: str, topic: str = "wrong_number") -> None:  # noqa: ANN001
+    answer = client.post(f"/v1/enterprises/{A}/reports", headers=auth(client, who) if who else {},
+                         json={"topic": topic, "channel_id": channel(client, value), "message": "打不通了"})
+    assert answer.status_code == 201, answer.get_json()
+
+
+def test_a_number_several_accounts_report_dead_may_be_out_of_service(client):
+    report_dead(client, None, "95599")  # anonymous: no account, no voice
+    report_dead(client, "ada", "95599")
+    report_dead(client, "ada", "95599", "closed_channel")  # the same account again
+    assert "may_be_out_of_service" not in hint_codes(client, "95599")
+    suggest(client, "bob", kind="out_of_service", channel_id=channel(client, "95599"))
+    assert "may_be_out_of_service" not in hint_codes(client, "95599")
+    report_dead(client, "owner_b", "95599")
+    assert "may_be_out_of_service" in hint_codes(client, "95599")
+    assert "may_be_out_of_service" not in hint_codes(client, "95588")
+    # the reports age out
+    with client.application.app_context(), client.sessions() as session:
+        session.execute(update(OutOfServiceReport).where(OutOfServiceReport.user_id == client.user_ids["ada"])
+                        .values(reported_at=datetime.now(UTC) - timedelta(days=31)))
+        session.commit()
+    assert "may_be_out_of_service" not in hint_codes(client, "95599")
+    report_dead(client, "root", "95599")
+    assert "may_be_out_of_service" in hint_codes(client, "95599")
+    # the enterprise re-confirms the number by saving it
+    managed = client.get(f"/v1/manage/enterprises/{A}", headers=auth(client, "owner_a"))
+    saved = client.patch(f"/v1/enterprises/{A}/channels/{channel(client, '95599')}", json={"value": "95599"},
+                         headers=auth(client, "owner_a", **{"If-Match": managed.headers["ETag"]}))
+    assert saved.status_code == 200, saved.get_json()
+    assert "may_be_out_of_service" not in hint_codes(client, "95599")
