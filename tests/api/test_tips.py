@@ -21,6 +21,12 @@ ESTABLISHED = ("old1", "old2", "old3", "old4", "old5")
 NEW = ("new1", "new2", "new3", "new4")
 
 
+
+def on_postgresql(item: pytest.Item) -> bool:
+    """The PostgreSQL rows that run (tests/api/conftest.py asks): not the tables of invalid
+    input, refused before anything is written."""
+    return "is_not_valid" not in item.originalname
+
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
 def client(request, tmp_path_factory):
     for client in client_over_records(request, tmp_path_factory, RECORDS):
@@ -162,6 +168,21 @@ def test_enough_established_accounts_make_the_keys_the_way_to_a_person(client):
     # one account changing its mind takes it back
     vote(client, "old4", tip["id"], worked=False)
     assert listed_channel(client, "95599")["to_person"] is None
+
+
+def test_the_enterprises_own_way_to_a_person_replaces_the_communitys_for_good(client):
+    tip = add_tip(client, "ada", "95599", ["0"])
+    for name in ("old1", "old2", "old3", "old4"):
+        vote(client, name, tip["id"])
+    assert listed_channel(client, "95599")["to_person"]["source"] == "community"
+    managed = client.get(f"/v1/manage/enterprises/{A}", headers=auth(client, "owner_a"))
+    saved = client.patch(f"/v1/enterprises/{A}/channels/{channel(client, '95599')}",
+                         json={"to_person": "9,0"},
+                         headers=auth(client, "owner_a", **{"If-Match": managed.headers["ETag"]}))
+    assert saved.status_code == 200, saved.get_json()
+    vote(client, "old5", tip["id"])
+    person = listed_channel(client, "95599")["to_person"]
+    assert (person["keys"], person["source"]) == ("9,0", None)
 
 
 def test_new_accounts_weigh_a_quarter_and_cannot_confirm_a_tip_among_a_few(client):
