@@ -142,6 +142,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         reviews,
         search,
         share,
+        suggestions,
+        tips,
         versions,
         webhooks,
     )
@@ -151,7 +153,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
                    channels, notices, versions, me, claims, reports, listing_status, follows,
                    experiences, contacts, callbacks, live_status, webhooks, insights, reviews, members,
                    member_admin, share, clients, devices, notifications, account,
-                   my_contacts):
+                   my_contacts, tips, suggestions):
         api.register_blueprint(module.blp)
     app.register_blueprint(oauth)
     app.register_blueprint(pages)

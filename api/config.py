@@ -44,7 +44,7 @@ TESTING_RATE_LIMIT = "100000/minute"
 PUSH_SETTINGS = ("vapid_private_key", "vapid_subject", "apns_key_file", "apns_key_id",
                  "apns_team_id", "apns_topic", "apns_host", "fcm_service_account_file")
 RATE_LIMIT_FIELDS = ("rate_limit_anonymous", "rate_limit_client",
-                     "rate_limit_reports", "rate_limit_oauth")
+                     "rate_limit_reports", "rate_limit_oauth", "rate_limit_crowd")
 
 
 @dataclass
@@ -89,6 +89,9 @@ class Config:
     rate_limit_anonymous: str = "120/minute"
     rate_limit_client: str = "1200/minute"
     rate_limit_reports: str = "20/hour"
+    # What a signed-in account writes for the crowd (tips, votes, tip reports), per account:
+    # a burst limit over the per-day caps the domain counts (directory/tips.py DAILY_CAPS).
+    rate_limit_crowd: str = "30/minute;200/day"
     # Requests to /oauth/* (token, revoke, introspect, authorize) per address; an authenticated
     # confidential client's requests there also count against RATE_LIMIT_CLIENT.
     rate_limit_oauth: str = "120/minute"
@@ -191,6 +194,7 @@ class Config:
             rate_limit_anonymous=os.environ.get("RATE_LIMIT_ANONYMOUS") or "120/minute",
             rate_limit_client=os.environ.get("RATE_LIMIT_CLIENT") or "1200/minute",
             rate_limit_reports=os.environ.get("RATE_LIMIT_REPORTS") or "20/hour",
+            rate_limit_crowd=os.environ.get("RATE_LIMIT_CROWD") or "30/minute;200/day",
             rate_limit_oauth=os.environ.get("RATE_LIMIT_OAUTH") or "120/minute",
             rate_limit_key_prefix=os.environ.get("RATE_LIMIT_KEY_PREFIX") or "c800",
             auth_failures_free=_env_int("AUTH_FAILURES_FREE", 5),

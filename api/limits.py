@@ -13,6 +13,8 @@ What is limited, and by which key:
   :func:`init_rate_limits` has set ``flask.g.rate_limit_client`` to an OAuth client id, with
   ``Config.rate_limit_client``; otherwise ``addr:<request.remote_addr>``, with
   ``Config.rate_limit_anonymous``. One dynamic limit callable serves both cases.
+- Views decorated with :data:`limit_crowd` count per signed-in account (``user:<id>``,
+  :func:`account_key`) against ``Config.rate_limit_crowd``: tips, votes and tip reports.
 - Views decorated with :data:`limit_reports` (or ``named_limit(kind)``) also count against a
   bucket of their own, shared by every view with the same kind: ``Config.rate_limit_reports``
   per caller (client, else address)::
@@ -67,7 +69,7 @@ LIMIT_HEADER = "RateLimit-Limit"
 REMAINING_HEADER = "RateLimit-Remaining"
 RESET_HEADER = "RateLimit-Reset"
 # Named limits and the Config field holding each one's limit string.
-NAMED_LIMITS = {"reports": "rate_limit_reports"}
+NAMED_LIMITS = {"reports": "rate_limit_reports", "crowd": "rate_limit_crowd"}
 # Redis that does not answer must not hold requests for long: the fallback takes over.
 REDIS_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
@@ -164,6 +166,18 @@ def named_limit(kind: str, *, key_func: Callable[[], str] | None = None
 
 
 limit_reports = named_limit("reports")
+
+
+def account_key() -> str:
+    """``user:<id>`` of the signed-in account (put the limit inside ``require_scope``), else
+    :func:`request_key`."""
+    user = g.get("current_user")
+    return f"user:{user.id}" if user is not None else request_key()
+
+
+# What an account writes for the crowd (tips, votes, reports of tips): per account, whatever
+# client it uses. Put it inside require_scope, so that the account is known.
+limit_crowd = named_limit("crowd", key_func=account_key)
 
 
 def _check_limit_strings(config: Config) -> None:

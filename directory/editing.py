@@ -81,10 +81,13 @@ class Actor:
     name: str
     client_id: str | None = None
     admin: bool = False
+    community: bool = False  # accepting a consumer's suggestion (directory/suggestions.py)
 
     @property
     def source(self) -> str:
         """The provenance of a channel this actor adds."""
+        if self.community:
+            return "community"
         return f"admin:{self.name}" if self.admin else f"self-service:{self.name}"
 
 
@@ -185,7 +188,7 @@ def _finish(session: Session, enterprise: Enterprise, actor: Actor, action: str,
     enterprise.updated_at = utcnow()
     session.flush()
     record_version(session, enterprise, actor=actor.name, client_id=actor.client_id,
-                   action=action, before=before)
+                   action=f"community:{action}" if actor.community else action, before=before)
 
 
 def update_enterprise(session: Session, enterprise: Enterprise, changes: dict[str, Any],
@@ -228,6 +231,25 @@ def _check_unique(enterprise: Enterprise, kind: str, value: str, skip: str | Non
                                           f"({channel.id}); edit that one."]})
 
 
+def check_channel(session: Session, enterprise: Enterprise, data: dict[str, Any],
+                  channel: Channel | None, editable: tuple[str, ...]) -> dict[str, Any]:
+    """*data* as a new channel (or a change of *channel*) would be loaded, by the import's rules
+    and an enterprise's: only *editable* fields, no repeat, no number or address another
+    listing holds or lookup warns against. Nothing is written."""
+    _refuse_fields(data, editable, CHANNEL_READ_ONLY)
+    current = {} if channel is None else {name: getattr(channel, name) for name in CHANNEL_FIELDS
+                                          if name not in ("source", "verified_at")}
+    loaded = _channel_record({**current, **data}, "community")
+    _check_unique(enterprise, loaded["kind"], loaded["value"], skip=channel.id if channel else None)
+    if channel is None or (loaded["kind"], loaded["value"]) != (channel.kind, channel.value):
+        probe = Channel(id="ch_probe", kind=loaded["kind"], value=loaded["value"])
+        with session.no_autoflush:
+            problems = _channel_problems(session, enterprise, probe)
+        if problems:
+            raise EditError({"value": problems})
+    return loaded
+
+
 def add_channel(session: Session, enterprise: Enterprise, data: dict[str, Any], actor: Actor) -> Channel:
     _refuse_fields(data, CHANNEL_EDITABLE, CHANNEL_READ_ONLY)
     loaded = _channel_record(data, actor.source)
@@ -264,6 +286,10 @@ def update_channel(session: Session, enterprise: Enterprise, channel: Channel,
     channel.verified_at = None if content_changed else verified_at
     if "hidden" in changes:
         channel.hidden = changes["hidden"]
+    if "to_person" in changes:  # the enterprise's word: tips no longer replace it
+        channel.to_person_source = None
+    if "value" in changes:  # the enterprise re-confirms the number
+        channel.value_confirmed_at = utcnow()
     _finish(session, enterprise, actor, "update_channel", before)
 
 

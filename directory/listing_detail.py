@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from directory.crowd_notes import CrowdNote, crowd_notes
 from directory.experience_summaries import ExpectedWait, expected_waits
 from directory.listings import public_enterprise
 from directory.models import Channel, Enterprise
@@ -21,6 +22,7 @@ class ListingDetail:
     channels: list[Channel]  # serving the region asked (every one when none), best first
     waits: dict[str, ExpectedWait]  # per channel
     verification: Verification | None  # None when the listing is not verified
+    crowd: dict[str, CrowdNote]  # per channel: what the crowd says of it (tips)
 
 
 def listing_detail(session: Session, enterprise_id: str, *, at: datetime,
@@ -30,4 +32,4 @@ def listing_detail(session: Session, enterprise_id: str, *, at: datetime,
     enterprise = public_enterprise(session, enterprise_id)
     channels = channels_for(enterprise, at, region, language)
     return ListingDetail(enterprise, channels, expected_waits(session, channels, at),
-                         verification_of(session, enterprise))
+                         verification_of(session, enterprise), crowd_notes(session, channels, at))

@@ -204,6 +204,10 @@ class Channel(Base):
     menu: Mapped[list[dict[str, str]]] = mapped_column(JsonType, default=list)
     # The key steps that reach a person, as in ``menu`` ("0", "9,0"); None when unknown.
     to_person: Mapped[str | None] = mapped_column(String(64))
+    # Who gave ``to_person``: ``community`` (consumers' tips confirmed by enough accounts,
+    # directory/tips.py) or None (the channel's source or its enterprise, which tips never
+    # replace).
+    to_person_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Whether this channel reaches a human (True), only a machine (False) or unknown (None).
     reaches_person: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     # The query parameter a webchat / web form / video URL takes for the consumer's topic.
@@ -217,6 +221,9 @@ class Channel(Base):
     checked_value: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     checked_by: Mapped[str | None] = mapped_column(String(16), nullable=True)  # CHECKERS
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the enterprise last saved the channel's value (re-confirming it): reports that the
+    # number is out of service made before do not count (directory/dead_numbers.py).
+    value_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 SEVERITIES = ("info", "warning", "critical")

@@ -24,6 +24,7 @@ import directory.accounts
 import directory.claims
 import directory.contacts
 import directory.credentials
+import directory.dead_numbers
 import directory.devices
 import directory.experiences
 import directory.idempotency_records
@@ -33,6 +34,8 @@ import directory.models
 import directory.notifications
 import directory.outbox
 import directory.reviews
+import directory.suggestions
+import directory.tips
 import directory.versions
 import directory.webhooks
 from directory.db import ARCHIVE_TREATMENTS, DERIVED, KEPT, Base
@@ -48,6 +51,9 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     directory.claims,  # claims, reports
     directory.contacts,  # follows, channel_days, handoffs, callback_requests
     directory.experiences,  # experiences, their counters, live statuses
+    directory.tips,  # tips (public; who wrote one is never shown), tip_votes, tip_reports (private)
+    directory.suggestions,  # suggestions (private: who proposed is shown to nobody but them)
+    directory.dead_numbers,  # out_of_service_reports (what public reads add up; never who)
     directory.webhooks,  # webhooks, webhook_deliveries
     directory.devices,  # devices (push tokens, Web Push subscriptions; private)
     directory.notifications,  # notification_events, notifications (inboxes), push_deliveries

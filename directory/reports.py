@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from directory.accounts import User, require_admin
 from directory.claims import REPORT_STATUSES, ClaimError, Report
+from directory.dead_numbers import DEAD_TOPICS, note_out_of_service
 from directory.errors import NotFound
 from directory.listings import public_enterprise
 from directory.models import Enterprise, utcnow
@@ -39,6 +40,8 @@ def file_report(session: Session, enterprise: Enterprise, topic: str, message: s
                     reporter_id=reporter.id if reporter else None, status="open", created_at=utcnow())
     session.add(report)
     session.flush()
+    if topic in DEAD_TOPICS and channel_id is not None and reporter is not None:
+        note_out_of_service(session, channel_id, reporter.id, report.created_at)
     return report
 
 

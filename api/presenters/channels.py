@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from api.cache import not_after
+from directory.crowd_notes import CrowdNote
 from directory.experience_summaries import ExpectedWait
 from directory.experiences import LiveStatus
 from directory.hours import status_at
@@ -36,6 +37,8 @@ class ChannelContext:
     abroad_numbers: list[Channel] = field(default_factory=list)
     # per channel id: the wait to expect at ``at`` (directory.experience_summaries.expected_waits)
     waits: dict[str, ExpectedWait] = field(default_factory=dict)
+    # per channel id: what the crowd says of it (directory.crowd_notes); None when not read
+    crowd: dict[str, CrowdNote] | None = None
 
 
 # Labels of links the listing does not name itself (menu links carry the menu's intent).
@@ -70,7 +73,7 @@ def _phone_dump(channel: Channel, info: PhoneInfo, context: ChannelContext) -> d
         "callable_from_abroad": info.callable_from_abroad,
         "international": info.international,
         "hints": [{"code": code, "text": info.hint_text(code, context.language)}
-                  for code in info.hints],
+                  for code in info.hints] + _crowd_hints(channel, context),
         "abroad": abroad,
     }
 
@@ -79,7 +82,7 @@ def _menu_dump(channel: Channel, context: ChannelContext) -> tuple[list[dict], d
     if channel.kind != "phone":
         return [], None
     links = dict(menu_links(channel, context.platform)) if channel.direction == "contact" else {}
-    menu = [{"intent": entry["intent"], "keys": entry["keys"],
+    menu = [{"intent": entry["intent"], "keys": entry["keys"], "source": None,
              "link": link_dump(links[entry["keys"]], context.language)
                       if entry["keys"] in links else None}
             for entry in channel.menu or []]
@@ -87,7 +90,7 @@ def _menu_dump(channel: Channel, context: ChannelContext) -> tuple[list[dict], d
     if channel.to_person:
         link = links.get(channel.to_person)
         person = {"intent": PERSON_INTENT[context.language],
-                  "keys": channel.to_person,
+                  "keys": channel.to_person, "source": channel.to_person_source,
                   "link": link_dump(link, context.language) if link else None}
     return menu, person
 
@@ -133,6 +136,7 @@ def channel_dump(channel: Channel, context: ChannelContext) -> dict:
                   for link in deep_links_for(channel, context.platform, context.topic)],
         "accepts_callbacks": bool(channel.accepts_callbacks),
         "reachability": reachability_dump(channel, context.language),
+        "tips": _tips(channel, context),
         **wait_dump(context.waits.get(channel.id) or ExpectedWait("unknown")),
     }
 
@@ -142,6 +146,25 @@ def reachability_dump(channel: Channel, language: str) -> dict | None:
     if platform is None:
         return None
     return {"code": UNREACHABLE, "platform": platform.key, "text": platform.hint_text(language)}
+
+
+OUT_OF_SERVICE = {"zh-Hans": "多位用户反映此号码可能已停用", "zh-Hant": "多位用戶反映此號碼可能已停用",
+                  "en": "Several people reported that this number may be out of service"}
+
+
+def _crowd_hints(channel: Channel, context: ChannelContext) -> list[dict]:
+    """The crowd's hints on a number: ``may_be_out_of_service`` while enough accounts say so."""
+    note = (context.crowd or {}).get(channel.id)
+    if note is None or note.out_of_service_until is None:
+        return []
+    not_after(note.out_of_service_until)  # a cached answer holding it ends when it ages out
+    return [{"code": "may_be_out_of_service", "text": OUT_OF_SERVICE[context.language]}]
+
+
+def _tips(channel: Channel, context: ChannelContext) -> int | None:
+    if context.crowd is None or channel.kind != "phone":
+        return None
+    return (context.crowd.get(channel.id) or CrowdNote()).tips
 
 
 def live_dump(status: LiveStatus | None) -> dict | None:
@@ -161,7 +184,8 @@ def wait_dump(wait: ExpectedWait) -> dict:
 
 
 def context_for(enterprise: Enterprise, *, language: str, at: datetime, platform: str = "any",
-                topic: str | None = None, waits: dict[str, ExpectedWait] | None = None
-                ) -> ChannelContext:
+                topic: str | None = None, waits: dict[str, ExpectedWait] | None = None,
+                crowd: dict[str, CrowdNote] | None = None) -> ChannelContext:
     return ChannelContext(language=language, at=at, platform=platform, topic=topic,
-                          abroad_numbers=numbers_for_abroad(enterprise), waits=waits or {})
+                          abroad_numbers=numbers_for_abroad(enterprise), waits=waits or {},
+                          crowd=crowd)

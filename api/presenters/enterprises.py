@@ -89,7 +89,7 @@ def listing_dump(detail: ListingDetail, *, language: str, platform: str, topic: 
     """The full listing: its channels' links for *platform* (carrying *topic*) at *at*."""
     enterprise = detail.enterprise
     context = context_for(enterprise, language=language, at=at, platform=platform, topic=topic,
-                          waits=detail.waits)
+                          waits=detail.waits, crowd=detail.crowd)
     return {
         **summary_dump(enterprise, language, region),
         "description": enterprise.description,

@@ -35,6 +35,8 @@ class PhoneHintSchema(Schema):
     code = fields.String(metadata={
         "description": "Stable code: `free` (toll-free), `not_from_mobile` (800 numbers), "
                        "`local_rate` (400 numbers), `not_from_abroad` (short service numbers), "
+                       "`may_be_out_of_service` (at least 3 signed-in accounts reported the "
+                       "number dead within 30 days, since the enterprise last confirmed it), "
                        "and the like.", "example": "not_from_abroad"})
     text = fields.String(metadata={"description": "The hint in the answer's language.",
                                    "example": "境外无法拨打"})
@@ -84,6 +86,11 @@ class MenuEntrySchema(Schema):
                        "null for an outbound-only channel.",
         "example": {"uri": "tel:95588,,2,,1", "platform": "any", "role": "primary",
                     "steps": None, "label": "信用卡挂失"}})
+    source = fields.String(allow_none=True, metadata={
+        "description": "Who gave the way to a person: `community` when consumers' tips "
+                       "confirmed it (GET /v1/channels/{channel_id}/tips), null when it comes "
+                       "from the channel's `source` or its enterprise; always null on menu "
+                       "entries.", "example": None})
 
 
 class StatusSchema(Schema):
@@ -291,6 +298,10 @@ class ChannelSchema(Schema):
                        "users in mainland China cannot open); null when nothing is known "
                        "against it. For zh-Hans answers (Accept-Language) such channels come "
                        "after every other way in.", "example": REACHABILITY_EXAMPLE})
+    tips = fields.Integer(allow_none=True, metadata={
+        "description": "How many consumers' tips on reaching a person the phone channel has "
+                       "(GET /v1/channels/{channel_id}/tips); null on other kinds and in "
+                       "search results.", "example": 2})
     expected_wait = fields.Nested(ExpectedWaitSchema, metadata={
         "description": "The wait to expect at `at` and what the estimate rests on.",
         "example": CHANNEL_EXAMPLE["expected_wait"]})

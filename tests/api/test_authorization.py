@@ -258,7 +258,25 @@ def _build(http: FlaskClient) -> World:
                     body={"name": "Consumer's reader"})
     assert response.status_code == 201, response.get_json()
     world.ids["my_client"] = response.get_json()["client_id"]
+    _tips_world(world)
     return world
+
+
+NEW_LINES = {"a": "4006695501", "b": "4006695502"}
+
+
+def _tips_world(world: World) -> None:
+    """The consumer's tip on A's and on B's phone line, and a suggested new line for each."""
+    for key, listing in (("a", A), ("b", B)):
+        response = call(world.http, "POST", f"/v1/channels/{world.ids[f'channel_{key}']}/tips",
+                        token=world.token("consumer"), body={"keys": ["0"]})
+        assert response.status_code == 201, response.get_json()
+        world.ids[f"tip_{key}"] = response.get_json()["id"]
+        response = call(world.http, "POST", f"/v1/enterprises/{listing}/suggestions",
+                        token=world.token("consumer"),
+                        body={"kind": "add_channel", "changes": {"kind": "phone", "value": NEW_LINES[key]}})
+        assert response.status_code == 201, response.get_json()
+        world.ids[f"suggestion_{key}"] = response.get_json()["id"]
 
 
 def _pending_fact(world: World, number: str) -> str:
@@ -415,6 +433,24 @@ OPERATIONS = {
     "my-experiences": Operation("GET", "/v1/me/experiences", "me"),
     "withdraw-experience": Operation("DELETE", "/v1/me/experiences/{experience}", "me"),
     "my-callbacks": Operation("GET", "/v1/me/callbacks", "me"),
+    # the crowd's tips (issue 17)
+    "tip-add": Operation("POST", "/v1/channels/{channel_a}/tips", "me", {"keys": ["2", "0"]}),
+    "tip-vote": Operation("PUT", "/v1/tips/{tip_b}/vote", "me", {"worked": True}),
+    "tip-unvote": Operation("DELETE", "/v1/tips/{tip_b}/vote", "me"),
+    "tip-report": Operation("POST", "/v1/tips/{tip_b}/reports", "me", {"reason": "wrong"}),
+    "my-tips": Operation("GET", "/v1/me/tips", "me"),
+    "withdraw-tip": Operation("DELETE", "/v1/me/tips/{tip_a}", "me"),
+    "tip-moderate": Operation("PATCH", "/v1/manage/tips/{tip_a}", "listings:write", {"hidden": True}),
+    "admin-tip": Operation("PATCH", "/v1/admin/tips/{tip_b}", "admin", {"hidden": True}),
+    "suggest": Operation("POST", "/v1/enterprises/{A}/suggestions", "me",
+                         {"kind": "add_channel", "changes": {"kind": "phone", "value": "4006695509"}}),
+    "my-suggestions": Operation("GET", "/v1/me/suggestions", "me"),
+    "suggestions": Operation("GET", "/v1/manage/enterprises/{A}/suggestions", "listings:write"),
+    "suggestion-decide": Operation("POST", "/v1/manage/suggestions/{suggestion_a}/decision",
+                                   "listings:write", {"decision": "reject"}),
+    "admin-suggestions": Operation("GET", "/v1/admin/suggestions", "admin"),
+    "admin-suggestion-decide": Operation("POST", "/v1/admin/suggestions/{suggestion_b}/decision", "admin",
+                                         {"decision": "reject"}),
     "my-callback": Operation("GET", "/v1/me/callbacks/{callback_a}", "me"),
     "cancel-callback": Operation("POST", "/v1/me/callbacks/{callback_a}/cancel", "me"),
     # enterprises serving them
@@ -1087,6 +1123,17 @@ def test_an_administrator_decides_a_fact(world):
     assert response.get_json()["status"] == "rejected"
     assert "public" not in response.headers.get("Cache-Control", "")
     assert public_version(world.http, A) == version + 1
+
+
+def test_an_administrator_hides_a_tip_its_keeper_cannot_show_again(world):
+    response = OPERATIONS["admin-tip"].send(world, token=world.token("admin"))
+    assert response.status_code == 200 and response.get_json()["hidden"] is True
+    again = call(world.http, "PATCH", f"/v1/manage/tips/{world.ids['tip_b']}", token=world.token("editor_b"),
+                 body={"hidden": False})
+    assert_problem(again, 403)
+    shown = call(world.http, "PATCH", f"/v1/admin/tips/{world.ids['tip_b']}", token=world.token("admin"),
+                 body={"hidden": False})
+    assert shown.status_code == 200 and shown.get_json()["hidden"] is False
 
 
 def test_an_administrator_handles_a_report(world):

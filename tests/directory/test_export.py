@@ -156,6 +156,16 @@ def populate(app) -> dict:  # noqa: ANN001
     _ok(client.patch(f"/v1/admin/reports/{report['id']}", json={"status": "resolved",
                                                                "resolution": "已核实"},
                      headers=auth("root")))
+    # the crowd (issue 17): a tip, a vote, a report of it, a suggestion, a number reported dead
+    tip = _ok(client.post(f"/v1/channels/{phone}/tips", json={"keys": ["2", "0"], "text": "按2再按0"},
+                          headers=auth("ada")), 201)
+    _ok(client.put(f"/v1/tips/{tip['id']}/vote", json={"worked": True}, headers=auth("root")))
+    _ok(client.post(f"/v1/tips/{tip['id']}/reports", json={"reason": "wrong"}, headers=auth("owner")), 201)
+    _ok(client.post(f"/v1/enterprises/{ICBC}/suggestions", json={
+        "kind": "change_channel", "channel_id": phone, "changes": {"label": "客服热线"}},
+        headers=auth("ada")), 201)
+    _ok(client.post(f"/v1/enterprises/{ICBC}/reports", json={
+        "topic": "closed_channel", "message": "停用了", "channel_id": phone}, headers=auth("ada")), 201)
     with app.app_context(), state.sessions() as session:
         secrets = [*session.scalars(select(User.password_hash)),
                    *session.scalars(select(OAuthClient.secret_hash).where(OAuthClient.secret_hash.is_not(None))),

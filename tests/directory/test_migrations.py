@@ -229,3 +229,42 @@ _STORED_0011 = [
     "false), "
     "('ch_3', 'ent_2', 0, 'phone', '12345', '[]', '[]', 'contact', 'vcards:x', true, '[]', false)",
 ]
+
+
+def test_0013_counts_signed_in_accounts_reports_of_dead_numbers(empty_database):
+    """Each signed-in account's latest report that a listed number is wrong or closed becomes
+    its voice; anonymous reports, other topics and channels that are gone are left out."""
+    upgrade_database(empty_database, "0011")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            for statement in _STORED_0006[:3] + _STORED_0011_REPORTS:
+                connection.execute(text(statement))
+        upgrade_database(empty_database, "head")
+        with engine.connect() as connection:
+            voices = connection.execute(text(
+                "SELECT channel_id, user_id FROM out_of_service_reports ORDER BY user_id")).all()
+    finally:
+        engine.dispose()
+    assert voices == [("ch_1", "usr_a"), ("ch_1", "usr_b")]
+
+
+def _report(ident: str, channel: str | None, topic: str, reporter: str | None, day: int) -> str:
+    channel_sql = f"'{channel}'" if channel else "NULL"
+    reporter_sql = f"'{reporter}'" if reporter else "NULL"
+    return ("INSERT INTO reports (id, enterprise_id, channel_id, topic, reporter_id, message, status, "
+            f"created_at) VALUES ('{ident}', 'ent_1', {channel_sql}, '{topic}', {reporter_sql}, "
+            f"'停用了', 'open', '2026-12-0{day} 00:00:00+00')")
+
+
+_STORED_0011_REPORTS = [
+    "INSERT INTO users (id, email, password_hash, is_admin, disabled, created_at, session_generation) "
+    "VALUES ('usr_a', 'a@example.org', 'x', false, false, '2026-01-01 00:00:00+00', 0), "
+    "('usr_b', 'b@example.org', 'x', false, false, '2026-01-01 00:00:00+00', 0)",
+    _report("rep_1", "ch_1", "wrong_number", "usr_a", 1),
+    _report("rep_2", "ch_1", "closed_channel", "usr_a", 2),
+    _report("rep_3", "ch_1", "closed_channel", "usr_b", 2),
+    _report("rep_4", "ch_1", "wrong_number", None, 3),
+    _report("rep_5", "ch_2", "wrong_hours", "usr_b", 3),
+    _report("rep_6", "ch_gone", "wrong_number", "usr_b", 3),
+]

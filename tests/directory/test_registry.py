@@ -21,6 +21,7 @@ ARCHIVE_V1_TABLES = [
     "fact_reviews", "users", "memberships", "member_invitations", "oauth_clients", "claims",
     "reports", "follows", "channel_days", "handoffs", "callback_requests", "experiences",
     "wait_counts", "reach_counts", "experience_voices", "voice_counts", "live_statuses",
+    "tips", "tip_votes", "tip_reports", "suggestions", "out_of_service_reports",
     "webhooks", "webhook_deliveries",
 ]
 
