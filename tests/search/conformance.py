@@ -271,7 +271,8 @@ class BackendConformance:
         assert case.expected in found[:case.within], (case, found)
 
     @pytest.mark.parametrize("case", [
-        pytest.param(c, id=c.query, marks=[pytest.mark.xfail(strict=True, reason=c.known_gap)] if c.known_gap else [])
+        pytest.param(c, id=c.query,
+                     marks=[pytest.mark.xfail(strict=True, reason=c.known_gap)] if c.known_gap else [])
         for c in BROAD_CASES])
     def test_broad_words_find_the_companies_people_mean(self, bundled_backend, case) -> None:
         found = ids(bundled_backend, case.query, limit=BROAD_TOP)
