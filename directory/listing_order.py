@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import Connection, column, event, func, inspect, select, update
+from sqlalchemy import Connection, column, event, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from directory.models import Channel, Enterprise, EnterpriseRegion
 from directory.prominence import MAINLAND, Signals, prominence_of, report_counts, score
+from directory.unreachable import platform_of
 from search.text import fold, is_han, pinyin_syllables, tokens
 
 NAME_KEY_BYTES = 96  # longer keys are cut: names alike that far are in id order
@@ -129,11 +130,13 @@ def backfill(connection: Connection) -> None:
         if not rows:
             break
         ids = [row.id for row in rows]
-        counts = dict(connection.execute(
-            select(channels.c.enterprise_id, func.count())
-            .where(channels.c.enterprise_id.in_(ids), channels.c.hidden.is_(False),
-                   channels.c.direction == "contact")
-            .group_by(channels.c.enterprise_id)).all())
+        counts: dict[str, int] = {}
+        for ident, kind, value in connection.execute(
+                select(channels.c.enterprise_id, channels.c.kind, channels.c.value)
+                .where(channels.c.enterprise_id.in_(ids), channels.c.hidden.is_(False),
+                       channels.c.direction == "contact")):
+            if platform_of(kind, value) is None:  # as signals_of: unreachable ones do not count
+                counts[ident] = counts.get(ident, 0) + 1
         served: dict[str, set[str]] = {}
         for ident, code in connection.execute(
                 select(regions.c.enterprise_id, regions.c.code).where(regions.c.enterprise_id.in_(ids))):

@@ -15,7 +15,11 @@ Chinese name           300 — the app's people are mostly Chinese readers; a li
 serves mainland China  150 — no regions (nationwide or unknown) or CN among them; a listing only
                        for Hong Kong, Macao, Taiwan or abroad is a regional arm for most readers
 contact channels       round(80 × log2(1 + n)) for n visible contact channels (n ≤ 31): each
-                       channel counts, with diminishing returns (1: 80, 3: 160, 7: 240, 15: 320)
+                       channel counts, with diminishing returns (1: 80, 3: 160, 7: 240, 15: 320);
+                       channels on a platform most mainland users cannot open (X, Facebook,
+                       YouTube…: ``directory.unreachable``) do not count: they are no way in for
+                       most readers, and name-suggestion-index brings them by the handful for
+                       global brands, which would otherwise outrank the Chinese listings meant
 aliases                25 per alias, at most 3: brands people abbreviate are brands people know
 popularity             round(100 × log2(1 + r)) for r counted experience reports on its
                        channels (r ≤ 63; one report per account, channel and week counts, so one
@@ -38,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from directory.experiences import ReachCount
 from directory.models import Channel, Enterprise
+from directory.unreachable import unreachable_platform
 
 VERIFIED_POINTS = 400
 WIKIDATA_POINTS = 300
@@ -92,7 +97,8 @@ def signals_of(enterprise: Enterprise, reports: int = 0, *, channels: Iterable[C
         mainland=not codes or MAINLAND in codes,
         contact_channels=sum(1 for channel in (enterprise.channels if channels is None else channels)
                              # a channel not flushed yet has no defaults: contact, shown
-                             if not channel.hidden and (channel.direction or "contact") == "contact"),
+                             if not channel.hidden and (channel.direction or "contact") == "contact"
+                             and unreachable_platform(channel) is None),
         aliases=len(enterprise.aliases or ()),
         reports=reports,
     )

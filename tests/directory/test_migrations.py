@@ -227,7 +227,10 @@ _STORED_0011 = [
     "('ch_1', 'ent_1', 0, 'phone', '95588', '[]', '[]', 'contact', 'vcards:x', false, '[]', false), "
     "('ch_2', 'ent_1', 1, 'sms', '1065795588', '[]', '[]', 'outbound_only', 'vcards:x', false, '[]', "
     "false), "
-    "('ch_3', 'ent_2', 0, 'phone', '12345', '[]', '[]', 'contact', 'vcards:x', true, '[]', false)",
+    "('ch_3', 'ent_2', 0, 'phone', '12345', '[]', '[]', 'contact', 'vcards:x', true, '[]', false), "
+    # on X, which most mainland users cannot open: not counted (directory/prominence.py)
+    "('ch_4', 'ent_1', 2, 'social', 'https://x.com/icbc', '[]', '[]', 'contact', 'vcards:x', false, "
+    "'[]', false)",
 ]
 
 

@@ -56,6 +56,8 @@ def test_signals_and_reports_are_read_from_the_directory(session_factory, tmp_pa
         {"kind": "phone", "value": "95588", "source": "t"},
         {"kind": "email", "value": "help@example.com", "source": "t"},
         {"kind": "phone", "value": "4008208820", "source": "t"},  # hidden below
+        {"kind": "social", "value": "https://x.com/icbc", "source": "t"},  # on X: not counted
+        {"kind": "social", "value": "https://m.facebook.com/icbc", "source": "t"},  # nor Facebook
         {"kind": "sms", "value": "1065795555", "direction": "outbound_only", "source": "t"},
     ]
     with session_factory() as session:

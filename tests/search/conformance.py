@@ -279,7 +279,10 @@ class BackendConformance:
         found = ids(bundled_backend, case.query, limit=max(case.within, 5))
         assert case.expected in found[:case.within], (case, found)
 
-    @pytest.mark.parametrize("case", BROAD_CASES, ids=[c.query for c in BROAD_CASES])
+    @pytest.mark.parametrize("case", [
+        pytest.param(c, id=c.query,
+                     marks=[pytest.mark.xfail(strict=True, reason=c.known_gap)] if c.known_gap else [])
+        for c in BROAD_CASES])
     def test_broad_words_find_the_companies_people_mean(self, bundled_backend, case) -> None:
         found = ids(bundled_backend, case.query, limit=BROAD_TOP)
         assert set(case.expected) <= set(found), (case, found)
