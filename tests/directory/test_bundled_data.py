@@ -312,3 +312,13 @@ def test_rebuilding_the_regions_gives_an_identical_file(tmp_path: Path) -> None:
          "--out", str(tmp_path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "regions.json").read_bytes() == (DATA / "regions.json").read_bytes()
+
+
+def test_a_merged_listing_serving_everywhere_keeps_its_regional_arms_lines_to_their_region():
+    """中国建设银行 merged with its Hong Kong arm (one Wikidata id) still serves everywhere:
+    the union of "everywhere" and "HK" is everywhere, and the arm's lines say HK."""
+    (ccb,) = [e for e in enterprises() if e["names"]["zh-Hans"] == "中国建设银行"]
+    assert ccb["regions"] == []
+    by_value = {c["value"]: c["regions"] for c in ccb["channels"]}
+    assert by_value["95533"] == [] and by_value["+85227795533"] == ["HK"]
+    assert by_value["ccb@asia.ccb.com"] == ["HK"]

@@ -153,6 +153,14 @@ def merge_listings(group: list[dict[str, Any]]) -> dict[str, Any]:
     group = sorted(group, key=lambda e: (not any(s.startswith("vcards:") for s in e["source"]),
                                          -len(e["channels"]), e["id"]))
     keeper = group[0]
+    if any(not e["regions"] for e in group) and any(e["regions"] for e in group):
+        # One of them serves everywhere (no regions), so the merged listing does; a member that
+        # served only some regions (a Hong Kong arm) keeps them on its own channels.
+        for member in group:
+            for item in member["channels"]:
+                if member["regions"] and not item["regions"]:
+                    item["regions"] = list(member["regions"])
+            member["regions"] = []
     for other in group[1:]:
         for language, name in other["names"].items():
             if name and not keeper["names"].get(language):
