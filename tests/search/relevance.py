@@ -265,12 +265,11 @@ BROAD_CASES: tuple[BroadCase, ...] = (
               note="every 中国… name is a key prefix; the state carriers and big banks (Wikidata ids, "
                    "the most lines mainland users can open) lead. 中国工商银行 ties for 5th with "
                    "中国邮政储蓄银行 and 中国铁路 (all meant; only BM25 orders the tie). Further "
-                   "back: 中国联通 (no Wikidata id in the bundle) and 中国建设银行 (the bundle lists "
-                   "it for HK only, so not mainland)"),
-    BroadCase("银行", (CMB, ABC, BOCOM, BOC),
+                   "back: 中国联通 (no Wikidata id in the bundle)"),
+    BroadCase("银行", (CCB, CMB, ABC, BOCOM),
               note="names with 银行: the national banks; 中信银行 lists 29 lines mainland users can "
-                   "open and leads (a bank people mean too); 中国工商银行 ties for 6th (3 of its 7 "
-                   "lines are on X/Facebook/YouTube); 中国建设银行 is listed for HK only"),
+                   "open and leads (a bank people mean too); 中国银行 and 中国工商银行 come after "
+                   "the top 5 (3 of 工行's 7 lines are on X/Facebook/YouTube)"),
     BroadCase("bank", (BOC, BOCOM), note="'Bank of …' names are key prefixes: the tier before '… Bank'"),
     BroadCase("航空", (CHINA_SOUTHERN, CHINA_EASTERN)),
     BroadCase("airline", (CHINA_SOUTHERN, CHINA_EASTERN), note="English names '… Airlines'"),
