@@ -56,8 +56,11 @@ def wait_until_up(base: str, process: subprocess.Popen, log: Path, seconds: floa
 
 
 @contextmanager
-def gunicorn(database_url: str, data_dir: Path, workers: int = 2) -> Iterator[str]:
-    """Serve wsgi:app over *database_url*; yields the base URL, stops the server after."""
+def gunicorn(database_url: str, data_dir: Path, workers: int = 2,
+             env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve wsgi:app over *database_url* (with *env* added to the environment); yields the
+    base URL, stops the server after."""
+    extra = env or {}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # schemathesis sends many hundreds of requests from one address: no throttling here, and
@@ -67,7 +70,8 @@ def gunicorn(database_url: str, data_dir: Path, workers: int = 2) -> Iterator[st
            "RATE_LIMIT_ANONYMOUS": "100000/minute", "RATE_LIMIT_CLIENT": "100000/minute",
            "RATE_LIMIT_REPORTS": "100000/minute", "RATE_LIMIT_SIGNIN": "100000/minute",
            "RATE_LIMIT_OAUTH": "100000/minute", "AUTH_FAILURES_FREE": "100000",
-           "AUTH_FAILURES_FREE_PER_ADDRESS": "100000", "RATE_LIMIT_KEY_PREFIX": f"c800-live-{port}"}
+           "AUTH_FAILURES_FREE_PER_ADDRESS": "100000", "RATE_LIMIT_KEY_PREFIX": f"c800-live-{port}",
+           **extra}
     log = data_dir / f"gunicorn-{port}.log"
     # Build the search index of this DATA_DIR from the database, as `make run` does.
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "search", "sync"], cwd=ROOT,
