@@ -260,9 +260,13 @@ def test_the_apps_whole_story_from_sign_up_to_nothing_left(story: Story) -> None
         # export: the follow, the device, the contact
         export = http.get("/v1/me/export", headers=bearer(fresh["access_token"]))
         assert export.status_code == 200, export.text
-        text = json.dumps(export.json(), ensure_ascii=False)
-        assert "meis-phone" in text and "信用卡挂失" in text, text
-        assert B in text and EMAIL in text
+        data = export.json()
+        assert data["profile"]["email"] == EMAIL
+        assert [row["enterprise_id"] for row in data["follows"]] == [B]
+        assert [(row["id"], row["platform"]) for row in data["devices"]] == [("meis-phone", "web")]
+        assert [(row["channel_id"], row["topic"]) for row in data["handoffs"]] == [(channel, "信用卡挂失")]
+        assert [row["waited_minutes"] for row in data["experiences"]] == [4]
+        text = json.dumps(data)
         assert tokens["refresh_token"] not in text and fresh["access_token"] not in text
 
         # deletion: every token refused, the password signs nobody in, nothing of them left
