@@ -5,13 +5,17 @@ Days with the same intervals are joined (a run of consecutive days as a range), 
 schedule in week order; "open around the clock", "closed on public holidays" and a time zone
 other than Beijing time are said too. Dated exceptions are not (they are in ``hours`` and in
 the channel's status at an instant). Unknown hours have no text (None), never "open".
+
+Also the opening state at an instant as a short sentence, for pages (the share page):
+"Open now · closes 18:00", "Closed now · opens Mon 09:00" (:func:`open_state_text`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from directory.hours import DAYS, DEFAULT_TIMEZONE
+from directory.hours import DAYS, DEFAULT_TIMEZONE, HoursStatus
 
 _DAY_NAMES = {
     "zh-Hans": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
@@ -73,3 +77,37 @@ def hours_text(hours: dict[str, Any] | None, language: str) -> str | None:
     if zone != DEFAULT_TIMEZONE:
         text += words["zone"].format(zone=zone)
     return text
+
+
+_TEXT = {
+    "zh-Hans": {"open": "现在可联系", "closed": "现在不在服务时间",
+                "closes": "{when} 结束", "opens": "{when} 开始"},
+    "zh-Hant": {"open": "現在可聯繫", "closed": "現在不在服務時間",
+                "closes": "{when} 結束", "opens": "{when} 開始"},
+    "en": {"open": "Open now", "closed": "Closed now", "closes": "closes {when}",
+           "opens": "opens {when}"},
+}
+
+
+def _when(moment: datetime, now: datetime, language: str) -> str:
+    """The clock time of *moment* (in its own zone), with its weekday when not *now*'s day."""
+    local_now = now.astimezone(moment.tzinfo)
+    clock = moment.strftime("%H:%M")
+    if moment.date() == local_now.date():
+        return clock
+    return f"{_DAY_NAMES[language][moment.weekday()]} {clock}"
+
+
+def open_state_text(status: HoursStatus, now: datetime, language: str) -> str | None:
+    """"Open now · closes 18:00" and the like for *status* at *now*; None when unknown."""
+    if status.open_now is None:
+        return None
+    lang = language if language in _TEXT else "zh-Hans"
+    text = _TEXT[lang]
+    if status.open_now:
+        head, change, key = text["open"], status.next_close, "closes"
+    else:
+        head, change, key = text["closed"], status.next_open, "opens"
+    if change is None:
+        return head
+    return f"{head} · {text[key].format(when=_when(change, now, lang))}"

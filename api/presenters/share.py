@@ -12,9 +12,9 @@ from typing import Any
 from api.http import pick_name, public_url
 from api.jsonld import organization
 from directory.hours import status_at
+from directory.hours_text import open_state_text
 from directory.links import deep_links_for
 from directory.listing_detail import ListingDetail
-from directory.open_state_text import open_state_text
 from directory.phones import PHONE_KINDS, classify_phone
 from directory.reviews import website_is_checked
 
