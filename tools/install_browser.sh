@@ -23,6 +23,13 @@ fail() {
     exit 1
 }
 
+# Ask apt only for what is missing: a machine whose Node.js comes from NodeSource's `nodejs`
+# package has npm inside it, and Debian's `npm` package conflicts with that one.
+PACKAGES=""
+[ -x "$CHROMIUM" ] || PACKAGES="chromium"
+[ -x "$CHROMEDRIVER" ] || PACKAGES="$PACKAGES chromium-driver"
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+
 command -v apt-get >/dev/null 2>&1 || fail "apt-get not found; install $PACKAGES by hand."
 
 if [ "$(id -u)" -eq 0 ]; then
