@@ -55,6 +55,14 @@ def note_out_of_service(session: Session, channel_id: str, user_id: str, at: dat
 def out_of_service_until(session: Session, channels: list[Channel], now: datetime) -> dict[str, datetime]:
     """Per channel id of *channels* that may be out of service now: until when the hint holds
     if nobody else reports it (the THRESHOLD-th newest report's time + WINDOW)."""
+    hints = {channel_id: hint_until(found, now)
+             for channel_id, found in counted_reports(session, channels, now).items()}
+    return {channel_id: until for channel_id, until in hints.items() if until is not None}
+
+
+def counted_reports(session: Session, channels: list[Channel], now: datetime) -> dict[str, list[datetime]]:
+    """Per number of *channels*: when the reports that count now were made (within WINDOW of
+    *now*, after the enterprise last confirmed the number)."""
     numbers = {c.id: c for c in channels if c.kind in PHONE_KINDS}
     if not numbers:
         return {}
@@ -66,5 +74,10 @@ def out_of_service_until(session: Session, channels: list[Channel], now: datetim
         confirmed = numbers[channel_id].value_confirmed_at
         if confirmed is None or at > confirmed:
             times.setdefault(channel_id, []).append(at)
-    return {channel_id: sorted(found, reverse=True)[THRESHOLD - 1] + WINDOW
-            for channel_id, found in times.items() if len(found) >= THRESHOLD}
+    return times
+
+
+def hint_until(times: list[datetime], now: datetime) -> datetime | None:
+    """Until when the hint holds given the counted reports made at *times* (None: no hint)."""
+    recent = sorted((at for at in times if at > now - WINDOW), reverse=True)
+    return recent[THRESHOLD - 1] + WINDOW if len(recent) >= THRESHOLD else None

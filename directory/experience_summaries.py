@@ -162,20 +162,24 @@ def expected_waits(session: Session, channels: list[Channel], at: datetime) -> d
         for ident, summary in wait_summaries(session, wanted, hour).items():
             hourly[ident] = (hour, summary)
     for channel in channels:
-        status = live.get(channel.id)
-        if status is not None and status.wait_minutes is not None:
-            found[channel.id] = ExpectedWait("live", status.wait_minutes, live=status)
-            continue
-        hour, summary = hourly.get(channel.id, (None, None))
-        if summary is None or summary.accounts < HOURLY_MINIMUM:
-            hour, summary = None, overall[channel.id]
-        if summary.sample_size == 0:
-            found[channel.id] = ExpectedWait("unknown", live=status)
-            continue
-        found[channel.id] = ExpectedWait(
-            "reported", summary.median_minutes, summary.p90_minutes, summary.sample_size, hour,
-            summary.reached_person_share, live=status, accounts=summary.accounts)
+        found[channel.id] = expected_wait(live.get(channel.id), overall[channel.id],
+                                          *hourly.get(channel.id, (None, None)))
     return found
+
+
+def expected_wait(status: LiveStatus | None, overall: WaitSummary, hour: int | None = None,
+                  hourly: WaitSummary | None = None) -> ExpectedWait:
+    """The wait to expect on a channel from its fresh live status *status*, its reports over
+    all hours (*overall*) and those of the hour of week *hour* (*hourly*, when asked)."""
+    if status is not None and status.wait_minutes is not None:
+        return ExpectedWait("live", status.wait_minutes, live=status)
+    summary = hourly
+    if summary is None or summary.accounts < HOURLY_MINIMUM:
+        hour, summary = None, overall
+    if summary.sample_size == 0:
+        return ExpectedWait("unknown", live=status)
+    return ExpectedWait("reported", summary.median_minutes, summary.p90_minutes, summary.sample_size,
+                        hour, summary.reached_person_share, live=status, accounts=summary.accounts)
 
 
 @dataclass(frozen=True)

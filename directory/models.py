@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.db import Base, UTCDateTime, table_facts
+from directory.db import Base, UTCDateTime, table_facts, withheld
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -136,6 +136,11 @@ class Enterprise(Base):
     # compared byte by byte (COLLATE "C" on PostgreSQL, as SQLite does): the documented order
     name_key: Mapped[str] = mapped_column(NAME_KEY_TYPE, default="", server_default="")
     name_key_en: Mapped[str] = mapped_column(NAME_KEY_TYPE, default="", server_default="")
+    # Kept by the database's triggers (directory/listing_reads.py), never written by the code:
+    # one more on every change of what the listing's public answer is made of.
+    read_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0", info=withheld(
+        "a counter of the read model's (kept by triggers); an import starts it again",
+        restore=lambda: 0))
 
     industry: Mapped[Industry] = relationship()
     region_rows: Mapped[list[EnterpriseRegion]] = relationship(

@@ -55,12 +55,21 @@ def channels_for(enterprise: Enterprise, at: datetime, region: str | None = None
     """The enterprise's channels to show at the instant *at*: not hidden, serving *region*,
     best first for a reader of *language*."""
     def key(channel: Channel) -> tuple:
-        tier = purpose_tier(channel_purpose(channel.purpose, channel.label))
-        return (channel.direction != "contact", ranks_last(channel, language), tier == 2,
-                _rank(status_at(channel.hours, at).open_now), _rank(reaches_person(channel)),
-                cost_rank(channel), tier, channel.position)
+        return order_key(static_order_key(channel, language), status_at(channel.hours, at).open_now)
 
     return sorted((c for c in enterprise.channels if not c.hidden and serves_region(c, region)), key=key)
+
+
+def static_order_key(channel: Channel, language: str | None) -> tuple:
+    """What orders a channel among its listing's that does not change with time."""
+    tier = purpose_tier(channel_purpose(channel.purpose, channel.label))
+    return (channel.direction != "contact", ranks_last(channel, language), tier == 2,
+            _rank(reaches_person(channel)), cost_rank(channel), tier, channel.position)
+
+
+def order_key(static: tuple | list, open_now: bool | None) -> tuple:
+    """A channel's place in its listing's order: open ones first within their tier."""
+    return (*static[:3], _rank(open_now), *static[3:])
 
 
 def numbers_for_abroad(enterprise: Enterprise) -> list[Channel]:

@@ -28,6 +28,7 @@ import directory.dead_numbers
 import directory.devices
 import directory.experiences
 import directory.idempotency_records
+import directory.listing_reads
 import directory.lookup_keys
 import directory.members
 import directory.models
@@ -58,6 +59,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     directory.devices,  # devices (push tokens, Web Push subscriptions; private)
     directory.notifications,  # notification_events, notifications (inboxes), push_deliveries
     directory.lookup_keys,  # lookup_keys (derived)
+    directory.listing_reads,  # listing_reads (the read model: answers made from the listings)
     directory.outbox,  # listing_changes (the search outbox)
     directory.idempotency_records,  # idempotency_keys
 )

@@ -68,11 +68,20 @@ def current_notices(enterprise: Enterprise, at: datetime) -> list[dict]:
     for notice in enterprise.notices:  # a cached answer lasts until the next one starts or ends
         not_after(notice.valid_from)
         not_after(notice.valid_until)
-    notices = [n for n in enterprise.notices if n.is_current(at)]
+    moment = at.timestamp()
+    return [notice for notice, (start, end) in visible_notices(enterprise)
+            if start <= moment and (end is None or moment < end)]
+
+
+def visible_notices(enterprise: Enterprise) -> list[tuple[dict, tuple[float, float | None]]]:
+    """The notices the public may read, most severe first, then newest first, each with the
+    instants (POSIX) it is shown from and until (None: no end)."""
+    notices = [n for n in enterprise.notices if not n.hidden]
     notices.sort(key=lambda n: n.valid_from, reverse=True)
     notices.sort(key=lambda n: _SEVERITY_ORDER.get(n.severity, 3))
-    return [{"id": n.id, "title": n.title, "body": n.body, "severity": n.severity,
-             "valid_from": n.valid_from, "valid_until": n.valid_until, "links": list(n.links or [])}
+    return [({"id": n.id, "title": n.title, "body": n.body, "severity": n.severity,
+              "valid_from": n.valid_from, "valid_until": n.valid_until, "links": list(n.links or [])},
+             (n.valid_from.timestamp(), n.valid_until.timestamp() if n.valid_until else None))
             for n in notices]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import orjson
 from flask import Response, jsonify, request
 from flask.views import MethodView
 
@@ -15,6 +16,7 @@ from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.oauth.protect import require_scope
 from api.pagination import counted_answer
 from api.presenters.enterprises import listing_dump, managed_dump, summary_dump
+from api.read_model import ready_answer
 from api.resources.common import MANAGE
 from api.schemas.enterprises import (
     ICBC_ID,
@@ -95,15 +97,22 @@ class EnterpriseDetail(MethodView):
         answer is schema.org JSON-LD (Organization + ContactPoint) instead.
         """
         language = preferred_language()
+        mask = field_mask(args["fields_"], _DETAIL_SCHEMA)
+        wants_jsonld = _wants_jsonld()
+        if not wants_jsonld and args["at"] is None and args["platform"] == "any" and not (
+                args["topic"] or args["region"]):  # the default view: from the read model
+            answer = ready_answer(db_session(), enterprise_id, language)
+            response = Response(orjson.dumps(masked(answer, mask)) + b"\n", mimetype="application/json")
+            response.headers["Vary"] = "Accept"
+            return response
         at = args["at"] or datetime.now(UTC)
         detail = listing_detail(db_session(), enterprise_id, at=at, region=args["region"],
                                 language=language)
-        if _wants_jsonld():
+        if wants_jsonld:
             body = organization(detail.enterprise, detail.channels, language, public_url(""))
             response = Response(json.dumps(body, ensure_ascii=False), mimetype=LD_JSON)
             response.headers["Vary"] = "Accept"
             return response
-        mask = field_mask(args["fields_"], _DETAIL_SCHEMA)
         response = jsonify(masked(_DETAIL_SCHEMA.dump(listing_dump(
             detail, language=language, platform=args["platform"], topic=args["topic"],
             region=args["region"], at=at)), mask))

@@ -296,7 +296,8 @@ def test_an_import_into_an_empty_database_gives_the_same_archive_back(source, ta
                            (Channel, source.made["phone"]), (LiveStatus, source.made["phone"])):
             one, two = before.get(model, key), after.get(model, key)
             for column in model.__table__.columns:
-                if column.name != "password_hash":
+                # read_generation counts writes (the read model's triggers), not a fact
+                if column.name not in ("password_hash", "read_generation"):
                     assert getattr(one, column.name) == getattr(two, column.name), (model, column.name)
         versions = [(v.id, v.number, v.action, v.changes, v.snapshot, v.created_at)
                     for v in before.scalars(select(ListingVersion).where(ListingVersion.enterprise_id == ICBC)

@@ -1,0 +1,146 @@
+"""The read model: each listing's public answer, per language, kept ready to serve by key.
+
+A row holds what the API made of the listing (``api/read_model.py`` makes and reads it) and
+the listing's ``read_generation`` it was made from. The database keeps that generation: a
+trigger on every table a listing's answer is made of (the listing, its regions, channels,
+notices, claims, tips, reports of dead numbers, wait counters and live statuses) adds one to
+the listing's generation in the same statement, whoever writes — the ORM, the importer, the
+archive import or SQL by hand. A row is served only while its generation is the listing's
+(one query, a join), so a change is never answered from an older row: the next read makes the
+row again. The row is made from data read *after* the generation it carries, so a write that
+lands meanwhile leaves a row that is already out of date, never one that looks fresh.
+
+What changes with time alone (open now, the live status, the wait of the hour, dead-number
+hints that age out, notices that start or end) is not in the row as served: it is worked out
+per request from the row's plan.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from directory.db import Base, table_facts
+from directory.models import Enterprise
+
+# Tables whose rows a listing's public answer is made of: (table, how a row names its listing).
+ENTERPRISE_KEYED = ("enterprises", "enterprise_regions", "channels", "notices", "claims", "tips")
+CHANNEL_KEYED = ("out_of_service_reports", "wait_counts", "reach_counts", "voice_counts",
+                 "live_statuses")
+
+
+class ListingRead(Base):
+    """One listing's answer in one language, as made from generation ``generation``."""
+
+    __tablename__ = "listing_reads"
+    __table_args__ = table_facts(
+        public=False, archive="excluded",
+        why="answers made from the listings (the read model): made again on the next read")
+
+    enterprise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def ready(session: Session, enterprise_id: str, language: str) -> bytes | None:
+    """The stored answer of the listed enterprise in *language* if it was made from the
+    listing as it is now; None otherwise (no row, an older generation, or not listed)."""
+    return session.connection().execute(_READY, {"id": enterprise_id, "language": language}).scalar()
+
+
+_reads, _listings = ListingRead.__table__, Enterprise.__table__
+# One statement, built once (Core: no ORM work per read).
+_READY = (select(_reads.c.body)
+          .join(_listings, _listings.c.id == _reads.c.enterprise_id)
+          .where(_reads.c.enterprise_id == bindparam("id"), _reads.c.language == bindparam("language"),
+                 _reads.c.generation == _listings.c.read_generation, _listings.c.status == "active"))
+
+
+def generation_of(session: Session, enterprise_id: str) -> int | None:
+    """The listing's generation now: read it *before* what the answer is made of."""
+    return session.execute(select(Enterprise.read_generation)
+                           .where(Enterprise.id == enterprise_id)).scalar()
+
+
+def keep(session: Session, enterprise_id: str, language: str, generation: int, body: bytes) -> None:
+    """Store the answer made from *generation* (replacing an older one); the caller commits."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ListingRead).values(enterprise_id=enterprise_id, language=language,
+                                           generation=generation, body=body)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["enterprise_id", "language"],
+        set_={"generation": statement.excluded.generation, "body": statement.excluded.body}))
+
+
+def forget_all(session: Session) -> None:
+    """Make every stored answer out of date (they are made again on read)."""
+    session.execute(update(Enterprise).values(read_generation=Enterprise.read_generation + 1))
+
+
+# --- the triggers -------------------------------------------------------------------------
+
+def _sqlite_triggers() -> list[str]:
+    statements = [
+        # the listing's own row: any change but the generation's own makes a new generation
+        "CREATE TRIGGER trg_reads_enterprises AFTER UPDATE ON enterprises "
+        "WHEN NEW.read_generation = OLD.read_generation BEGIN "
+        "UPDATE enterprises SET read_generation = OLD.read_generation + 1 WHERE id = NEW.id; END"]
+    for table in ENTERPRISE_KEYED[1:]:
+        statements += [
+            f"CREATE TRIGGER trg_reads_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
+            f"UPDATE enterprises SET read_generation = read_generation + 1 "
+            f"WHERE id = {row}.enterprise_id; END"
+            for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))]
+    for table in CHANNEL_KEYED:
+        statements += [
+            f"CREATE TRIGGER trg_reads_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
+            f"UPDATE enterprises SET read_generation = read_generation + 1 WHERE id = "
+            f"(SELECT enterprise_id FROM channels WHERE id = {row}.channel_id); END"
+            for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))]
+    return statements
+
+
+def _postgres_triggers() -> list[str]:
+    statements = [
+        "CREATE FUNCTION c800_reads_enterprise() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.read_generation = OLD.read_generation THEN "
+        "NEW.read_generation := OLD.read_generation + 1; END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER trg_reads_enterprises BEFORE UPDATE ON enterprises FOR EACH ROW "
+        "EXECUTE FUNCTION c800_reads_enterprise()",
+        "CREATE FUNCTION c800_reads_by_enterprise() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP <> 'INSERT' THEN UPDATE enterprises SET read_generation = read_generation + 1 "
+        "WHERE id = OLD.enterprise_id; END IF; "
+        "IF TG_OP <> 'DELETE' THEN UPDATE enterprises SET read_generation = read_generation + 1 "
+        "WHERE id = NEW.enterprise_id; END IF; RETURN NULL; END $$",
+        "CREATE FUNCTION c800_reads_by_channel() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP <> 'INSERT' THEN UPDATE enterprises SET read_generation = read_generation + 1 "
+        "WHERE id = (SELECT enterprise_id FROM channels WHERE id = OLD.channel_id); END IF; "
+        "IF TG_OP <> 'DELETE' THEN UPDATE enterprises SET read_generation = read_generation + 1 "
+        "WHERE id = (SELECT enterprise_id FROM channels WHERE id = NEW.channel_id); END IF; "
+        "RETURN NULL; END $$"]
+    for tables, function in ((ENTERPRISE_KEYED[1:], "c800_reads_by_enterprise"),
+                             (CHANNEL_KEYED, "c800_reads_by_channel")):
+        statements += [f"CREATE TRIGGER trg_reads_{table} AFTER INSERT OR UPDATE OR DELETE ON "
+                       f"{table} FOR EACH ROW EXECUTE FUNCTION {function}()" for table in tables]
+    return statements
+
+
+def trigger_statements(dialect: str) -> list[str]:
+    """The DDL that keeps listings' generations (the migration runs it)."""
+    return _postgres_triggers() if dialect == "postgresql" else _sqlite_triggers()
+
+
+def drop_trigger_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        tables = ("enterprises", *ENTERPRISE_KEYED[1:], *CHANNEL_KEYED)
+        return ([f"DROP TRIGGER IF EXISTS trg_reads_{table} ON {table}" for table in tables]
+                + [f"DROP FUNCTION IF EXISTS {name}()" for name in (
+                    "c800_reads_enterprise", "c800_reads_by_enterprise", "c800_reads_by_channel")])
+    names = ["trg_reads_enterprises"] + [
+        f"trg_reads_{table}_{event}" for table in (*ENTERPRISE_KEYED[1:], *CHANNEL_KEYED)
+        for event in ("insert", "update", "delete")]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
