@@ -10,11 +10,11 @@ facets' industries with their names.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from directory.experience_summaries import ExpectedWait, expected_waits
@@ -54,6 +54,14 @@ class IndustryCount:
 
 
 @dataclass(frozen=True)
+class Facets:
+    """The counts over every match of a search."""
+
+    industries: list[IndustryCount]  # most matches first
+    channel_kinds: list[tuple[str, int]]  # most matches first
+
+
+@dataclass(frozen=True)
 class FoundListings:
     """One page of a search as listings, and the counts over every match."""
 
@@ -73,13 +81,38 @@ def listings_in_order(session: Session, ids: Sequence[str]) -> list[Enterprise]:
     return [found[i] for i in ids if i in found]
 
 
+_listings = Enterprise.__table__
+# What a suggestion shows, read without the listings' channels or ORM objects (built once).
+_SUGGESTED = (select(_listings.c.id, _listings.c.name_zh_hans, _listings.c.name_zh_hant,
+                     _listings.c.name_en, _listings.c.industry_id, _listings.c.verified)
+              .where(_listings.c.id.in_(bindparam("ids", expanding=True)),
+                     _listings.c.status == "active"))
+
+
+def suggested_in_order(session: Session, ids: Sequence[str]) -> list[Row]:
+    """Of the public listings of *ids*, in that order (others skipped), what a suggestion shows:
+    rows of ``id``, ``name_zh_hans``, ``name_zh_hant``, ``name_en``, ``industry_id``, ``verified``."""
+    if not ids:
+        return []
+    found = {row.id: row for row in session.connection().execute(_SUGGESTED, {"ids": list(ids)})}
+    return [found[i] for i in ids if i in found]
+
+
 def highlight(enterprise: Enterprise, query: AnalyzedQuery, language: str) -> Highlight:
-    """What of *enterprise* matched *query*: the name, name or alias covering most of it, else
-    a number, else a pinyin reading, else something not shown (``other``)."""
-    names = enterprise.names()
+    """What of *enterprise* matched *query* (see :func:`highlight_of`)."""
+    return highlight_of(enterprise.names(), enterprise.aliases or [],
+                        (c.value for c in enterprise.channels
+                         if c.kind in PHONE_KINDS and not c.hidden), query, language)
+
+
+def highlight_of(names: dict[str, str | None], aliases: Sequence[str], phones: Iterable[str],
+                 query: AnalyzedQuery, language: str) -> Highlight:
+    """What of a listing matched *query*: the name, name or alias covering most of it, else
+    a number, else a pinyin reading, else something not shown (``other``). *names* by
+    language, *aliases*, *phones*: the values of its shown phone channels in its order."""
     texts = [("name", name_in(names, language))]
     texts += [(f"names.{lang}", name) for lang, name in names.items() if name]
-    texts += [("aliases", alias) for alias in enterprise.aliases or []]
+    texts += [("aliases", alias) for alias in aliases]
     best: tuple[int, Highlight] | None = None
     for field_name, text in texts:
         spans = highlight_spans(text, query)
@@ -89,10 +122,9 @@ def highlight(enterprise: Enterprise, query: AnalyzedQuery, language: str) -> Hi
     if best is not None:
         return best[1]
     if query.phone:
-        for channel in enterprise.channels:
-            if channel.kind in PHONE_KINDS and not channel.hidden and any(
-                    term.startswith(query.phone) for term in phone_terms(channel.value)):
-                display = display_phone(channel.value)
+        for value in phones:
+            if any(term.startswith(query.phone) for term in phone_terms(value)):
+                display = display_phone(value)
                 return Highlight("phone", display, [[0, len(display)]])
     for _field_name, text in texts:
         terms = pinyin_terms(fold(text))
@@ -108,6 +140,12 @@ def _industries(session: Session, counts: dict[str, int]) -> list[IndustryCount]
             for ident, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+def facets_of(session: Session, results: SearchResults) -> Facets:
+    """The facets of *results*: the industries named, most matches first; the channel kinds."""
+    kinds = sorted(results.facets.get("channel", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return Facets(_industries(session, results.facets.get("industry", {})), kinds)
+
+
 def found_listings(session: Session, results: SearchResults, query: AnalyzedQuery, *,
                    language: str, region: str | None, at: datetime) -> FoundListings:
     """The listings the search port found (*results*), in its order, each with its best contact
@@ -118,6 +156,5 @@ def found_listings(session: Session, results: SearchResults, query: AnalyzedQuer
     waits = expected_waits(session, [c for cs in shown.values() for c in cs], at)
     items = [FoundListing(enterprise, shown[enterprise.id], highlight(enterprise, query, language))
              for enterprise in rows]
-    kinds = sorted(results.facets.get("channel", {}).items(), key=lambda kv: (-kv[1], kv[0]))
-    return FoundListings(items, waits, _industries(session, results.facets.get("industry", {})),
-                         kinds)
+    facets = facets_of(session, results)
+    return FoundListings(items, waits, facets.industries, facets.channel_kinds)

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
+from sqlalchemy import Row
+
 from api.http import pick_name
 from api.presenters.channels import channel_dump, context_for
-from api.presenters.common import names_dump
 from api.presenters.enterprises import summary_dump
-from directory.models import Enterprise
-from directory.search_listings import FoundListings
+from directory.search_listings import Facets, FoundListings
 
 
 def found_dump(found: FoundListings, *, language: str, platform: str, region: str | None,
@@ -28,7 +28,7 @@ def found_dump(found: FoundListings, *, language: str, platform: str, region: st
     return items
 
 
-def facets_dump(found: FoundListings, language: str) -> dict:
+def facets_dump(found: FoundListings | Facets, language: str) -> dict:
     return {
         "industry": [{"id": row.id, "count": row.count,
                       "name": pick_name(row.names, language) if row.names is not None else row.id}
@@ -37,7 +37,8 @@ def facets_dump(found: FoundListings, language: str) -> dict:
     }
 
 
-def suggestion_dump(enterprise: Enterprise, language: str) -> dict:
-    return {"id": enterprise.id, "name": pick_name(enterprise.names(), language),
-            "names": names_dump(enterprise.names()), "industry": enterprise.industry_id,
-            "verified": enterprise.verified}
+def suggestion_dump(row: Row, language: str) -> dict:
+    """A suggestion of a row of ``suggested_in_order``, as ``SuggestionSchema`` dumps it."""
+    names = {"zh-Hans": row.name_zh_hans, "zh-Hant": row.name_zh_hant, "en": row.name_en}
+    return {"id": row.id, "name": pick_name(names, language), "names": names,
+            "industry": row.industry_id, "verified": row.verified}

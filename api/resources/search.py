@@ -25,12 +25,13 @@ from api.schemas.search import (
     SuggestArgsSchema,
     SuggestionsSchema,
 )
+from api.search_items import found_items
 from api.smorest import READ_HEADERS, Blueprint, public_read, unavailable
 from api.state import app_state, db_session
 from directory.indexing.queries import listing_query
 from directory.listings import require_industry
 from directory.open_now import OPEN_SEARCH_WINDOW, open_among
-from directory.search_listings import found_listings, listings_in_order
+from directory.search_listings import facets_of, found_listings, suggested_in_order
 from search.base import MAX_WINDOW, SearchResults, SearchUnavailable
 
 blp = Blueprint("search", __name__, url_prefix="/v1",
@@ -98,16 +99,24 @@ class Search(MethodView):
             results = open_among(session, results, now, args["region"])
             reachable = len(results.ids)
             results.ids = results.ids[offset:offset + limit]
-        found = found_listings(session, results, query.analyzed, language=language,
-                               region=args["region"], at=now)
         shown = len(results.ids)
         more = offset + shown < reachable and shown == limit
         url = next_page_url(encode_cursor(f"o{offset + shown}"), args) if more else None
+        if args["platform"] == "any":  # the read model's view: items kept dumped
+            items = found_items(session, results.ids, query.analyzed, language=language,
+                                region=args["region"], at=now)
+            facets = facets_of(session, results)
+        else:
+            facets = found_listings(session, results, query.analyzed, language=language,
+                                    region=args["region"], at=now)
+            items = None
         body = _RESULTS_SCHEMA.dump({
-            "items": found_dump(found, language=language, platform=args["platform"],
-                                region=args["region"], at=now),
+            "items": [] if items is not None else found_dump(
+                facets, language=language, platform=args["platform"], region=args["region"], at=now),
             "total": results.total, "total_exact": results.exact,
-            "facets": facets_dump(found, language), "next": url})
+            "facets": facets_dump(facets, language), "next": url})
+        if items is not None:
+            body["items"] = items
         if mask is not None:
             body["items"] = masked(body["items"], mask)
         response = jsonify(body)
@@ -136,4 +145,6 @@ class Suggest(MethodView):
         except SearchUnavailable:
             return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"},
                                     code="search_unavailable")
-        return {"items": [suggestion_dump(e, language) for e in listings_in_order(db_session(), ids)]}
+        # already as SuggestionsSchema dumps it (tests/api/test_search_items.py)
+        return jsonify({"items": [suggestion_dump(row, language)
+                                  for row in suggested_in_order(db_session(), ids)]})
