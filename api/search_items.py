@@ -42,7 +42,7 @@ from directory.time_plan import wait_at
 from search.text import AnalyzedQuery
 
 _CHANNEL = ChannelSchema()
-_STATUS, _LIVE, _WAIT = (_CHANNEL.fields[name] for name in ("status", "live", "expected_wait"))
+_LIVE, _WAIT = _CHANNEL.fields["live"], _CHANNEL.fields["expected_wait"]
 log = logging.getLogger(__name__)
 
 
@@ -108,12 +108,17 @@ def _bring(channel: dict[str, Any], facts: dict[str, Any], status: Any, at: date
            ) -> dict[str, Any]:
     """A kept channel as search shows it at *at*: its status, live status and wait of then;
     no crowd notes (no tips, no out-of-service hint)."""
-    channel["status"] = _STATUS.serialize("status", {"status": {
-        "open_now": status.open_now, "next_open": status.next_open, "next_close": status.next_close}})
+    # as StatusSchema dumps it (DateTime: isoformat), without a schema per channel
+    channel["status"] = {"open_now": status.open_now,
+                         "next_open": _iso(status.next_open), "next_close": _iso(status.next_close)}
     wait = wait_dump(wait_at(facts, at))  # calls not_after for a live status it shows
-    channel["live"] = _LIVE.serialize("live", wait)
+    channel["live"] = None if wait["live"] is None else _LIVE.serialize("live", wait)
     channel["expected_wait"] = _WAIT.serialize("expected_wait", wait)
     if facts["hints"] is not None:
         channel["phone"]["hints"] = facts["hints"]
     channel["tips"] = None
     return channel
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

@@ -134,10 +134,17 @@ def highlight_of(names: dict[str, str | None], aliases: Sequence[str], phones: I
 
 
 def _industries(session: Session, counts: dict[str, int]) -> list[IndustryCount]:
-    industries = {row.id: row for row in session.scalars(
-        select(Industry).where(Industry.id.in_(list(counts))))} if counts else {}
-    return [IndustryCount(ident, count, industries[ident].names() if ident in industries else None)
+    names = {row.id: {"zh-Hans": row.name_zh_hans, "zh-Hant": row.name_zh_hant, "en": row.name_en}
+             for row in session.connection().execute(_INDUSTRY_NAMES, {"ids": list(counts)})
+             } if counts else {}
+    return [IndustryCount(ident, count, names.get(ident))
             for ident, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+_industry = Industry.__table__
+_INDUSTRY_NAMES = (select(_industry.c.id, _industry.c.name_zh_hans, _industry.c.name_zh_hant,
+                          _industry.c.name_en)
+                   .where(_industry.c.id.in_(bindparam("ids", expanding=True))))
 
 
 def facets_of(session: Session, results: SearchResults) -> Facets:
