@@ -68,7 +68,7 @@ def ready_many(session: Session, enterprise_ids: Sequence[str], language: str) -
     if not enterprise_ids:
         return {}
     rows = session.connection().execute(_READY_MANY, {"ids": list(enterprise_ids),
-                                                      "language": language})
+                                                      "language": language}).all()
     return {ident: body for ident, body in rows}
 
 

@@ -94,7 +94,8 @@ def suggested_in_order(session: Session, ids: Sequence[str]) -> list[Row]:
     rows of ``id``, ``name_zh_hans``, ``name_zh_hant``, ``name_en``, ``industry_id``, ``verified``."""
     if not ids:
         return []
-    found = {row.id: row for row in session.connection().execute(_SUGGESTED, {"ids": list(ids)})}
+    found = {row.id: row for row in
+             session.connection().execute(_SUGGESTED, {"ids": list(ids)}).all()}
     return [found[i] for i in ids if i in found]
 
 
