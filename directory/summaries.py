@@ -45,7 +45,8 @@ class ListingSummary:
 _listings, _channels = Enterprise.__table__, Channel.__table__
 _SUMMARIES = select(_listings.c.id, _listings.c.name_zh_hans, _listings.c.name_zh_hant,
                     _listings.c.name_en, _listings.c.aliases, _listings.c.industry_id,
-                    _listings.c.verified, _listings.c.website, _listings.c.dissolved).where(
+                    _listings.c.verified, _listings.c.website, _listings.c.dissolved,
+                    _listings.c.status).where(
     _listings.c.id.in_(bindparam("ids", expanding=True)))
 _WAYS_IN = select(_channels.c.enterprise_id, _channels.c.kind, _channels.c.regions).where(
     _channels.c.enterprise_id.in_(bindparam("ids", expanding=True)),
@@ -53,16 +54,19 @@ _WAYS_IN = select(_channels.c.enterprise_id, _channels.c.kind, _channels.c.regio
 ).order_by(_channels.c.enterprise_id, _channels.c.position)
 
 
-def listing_summaries(session: Session, ids: Sequence[str]) -> list[ListingSummary]:
-    """The summaries of the listings *ids*, in that order (ids not found: skipped)."""
+def listing_summaries(session: Session, ids: Sequence[str], *, listed_only: bool = False
+                      ) -> list[ListingSummary]:
+    """The summaries of the listings *ids*, in that order (ids not found, or with *listed_only*
+    not publicly listed: skipped)."""
     if not ids:
         return []
     connection = session.connection()
     ways: dict[str, list[ChannelFacts]] = {}
     for enterprise_id, kind, regions in connection.execute(_WAYS_IN, {"ids": list(ids)}):
         ways.setdefault(enterprise_id, []).append(ChannelFacts(kind, list(regions or [])))
-    found = {row.id: ListingSummary(*row, channels=ways.get(row.id, []))
-             for row in connection.execute(_SUMMARIES, {"ids": list(ids)})}
+    found = {row.id: ListingSummary(*row[:-1], channels=ways.get(row.id, []))
+             for row in connection.execute(_SUMMARIES, {"ids": list(ids)})
+             if not listed_only or row.status == "active"}
     return [found[ident] for ident in ids if ident in found]
 
 
