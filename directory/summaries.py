@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from directory.models import Channel, Enterprise
@@ -48,10 +48,14 @@ _SUMMARIES = select(_listings.c.id, _listings.c.name_zh_hans, _listings.c.name_z
                     _listings.c.verified, _listings.c.website, _listings.c.dissolved,
                     _listings.c.status).where(
     _listings.c.id.in_(bindparam("ids", expanding=True)))
-_WAYS_IN = select(_channels.c.enterprise_id, _channels.c.kind, _channels.c.regions).where(
+# each kind of way in once per set of regions served, where it first comes (a summary says
+# which kinds a listing offers, in channel order: not every channel is needed for that)
+_first = func.min(_channels.c.position)
+_WAYS_IN = select(_channels.c.enterprise_id, _channels.c.kind, _channels.c.regions, _first).where(
     _channels.c.enterprise_id.in_(bindparam("ids", expanding=True)),
     _channels.c.direction == "contact", _channels.c.hidden.is_(False)
-).order_by(_channels.c.enterprise_id, _channels.c.position)
+).group_by(_channels.c.enterprise_id, _channels.c.kind, _channels.c.regions
+           ).order_by(_channels.c.enterprise_id, _first)
 
 
 def listing_summaries(session: Session, ids: Sequence[str], *, listed_only: bool = False
@@ -62,7 +66,7 @@ def listing_summaries(session: Session, ids: Sequence[str], *, listed_only: bool
         return []
     connection = session.connection()
     ways: dict[str, list[ChannelFacts]] = {}
-    for enterprise_id, kind, regions in connection.execute(_WAYS_IN, {"ids": list(ids)}):
+    for enterprise_id, kind, regions, _position in connection.execute(_WAYS_IN, {"ids": list(ids)}):
         ways.setdefault(enterprise_id, []).append(ChannelFacts(kind, list(regions or [])))
     found = {row.id: ListingSummary(*row[:-1], channels=ways.get(row.id, []))
              for row in connection.execute(_SUMMARIES, {"ids": list(ids)})
