@@ -48,7 +48,7 @@ _SUMMARY_SCHEMA = EnterpriseSummarySchema()
 
 @blp.route("")
 class Enterprises(MethodView):
-    @blp.arguments(EnterpriseListArgsSchema, location="query")
+    @blp.arguments(EnterpriseListArgsSchema(), location="query")
     @blp.response(200, EnterpriseListSchema, headers={**READ_HEADERS, "Link": {
         "description": "RFC 8288 link to the next page (`rel=\"next\"`), absent on the last.",
         "schema": {"type": "string"},
@@ -79,7 +79,7 @@ class Enterprises(MethodView):
 @blp.route("/<string:enterprise_id>", parameters=[
     path_parameter("enterprise_id", "Opaque id of the enterprise.", ICBC_ID)])
 class EnterpriseDetail(MethodView):
-    @blp.arguments(DetailArgsSchema, location="query")
+    @blp.arguments(DetailArgsSchema(), location="query")
     @blp.response(200, EnterpriseSchema, headers=READ_HEADERS)
     @blp.doc(responses={"200": {
         "description": "The listing: as JSON by default, as schema.org JSON-LD when "
