@@ -126,8 +126,9 @@ def url_lists(database_url: str, seed: int = 20) -> tuple[dict[str, list[str]], 
     rng = random.Random(seed)
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        ids = [row[0] for row in connection.execute(text(
-            "SELECT id FROM enterprises WHERE status = 'active' ORDER BY id"))]
+        keys = [(row[0], row[1]) for row in connection.execute(text(
+            "SELECT id, prominence FROM enterprises WHERE status = 'active' ORDER BY id"))]
+        ids = [ident for ident, _ in keys]
         industries = [row[0] for row in connection.execute(text("SELECT id FROM industries"))]
         numbers = [row[0] for row in connection.execute(text(
             "SELECT value FROM channels WHERE kind = 'phone' AND hidden = :no LIMIT 5000"),
@@ -142,8 +143,9 @@ def url_lists(database_url: str, seed: int = 20) -> tuple[dict[str, list[str]], 
         "suggest": [f"/v1/suggest?q={quote(p)}&limit={n}" for p in PREFIXES for n in range(3, 11)],
         "lookup": [f"/v1/lookup?q={quote(n)}" for n in rng.sample(numbers, min(300, len(numbers)))],
         "list, first page": [f"/v1/enterprises?limit={n}" for n in range(10, 51)],
-        "list, deep cursors": [f"/v1/enterprises?limit=20&cursor={encode(ident)}"
-                               for ident in rng.sample(ids, min(300, len(ids)))],
+        # the default order is by prominence then id: a cursor names both (api/pagination.py)
+        "list, deep cursors": [f"/v1/enterprises?limit=20&cursor={encode(f'{prominence}|{ident}')}"
+                               for ident, prominence in rng.sample(keys, min(300, len(keys)))],
         "list, by industry": [f"/v1/enterprises?industry={i}&limit={n}" for i in industries
                               for n in range(15, 25)],
         "list, by region": [f"/v1/enterprises?region={r}&limit={n}" for r in REGIONS
@@ -152,10 +154,10 @@ def url_lists(database_url: str, seed: int = 20) -> tuple[dict[str, list[str]], 
     return lists, len(ids)
 
 
-def encode(last_id: str) -> str:
+def encode(last_key: str) -> str:
     import base64
 
-    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(last_key.encode()).decode().rstrip("=")
 
 
 def walk_script(folder: Path, name: str, paths: list[str]) -> Path:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, bindparam, select, update
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -94,11 +94,6 @@ def keep(session: Session, enterprise_id: str, language: str, generation: int, b
     session.execute(statement.on_conflict_do_update(
         index_elements=["enterprise_id", "language"],
         set_={"generation": statement.excluded.generation, "body": statement.excluded.body}))
-
-
-def forget_all(session: Session) -> None:
-    """Make every stored answer out of date (they are made again on read)."""
-    session.execute(update(Enterprise).values(read_generation=Enterprise.read_generation + 1))
 
 
 # --- the triggers -------------------------------------------------------------------------

@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from directory.lookup_input import LookupInputError, ParsedInput, parse_input
 from directory.lookup_keys import LookupKey, ascii_host, public_suffix, registrable_domain
 from directory.mailboxes import MAILBOX_PROVIDERS  # where anyone can have a mailbox (a package's list)
-from directory.models import Channel, Enterprise
+from directory.models import Channel
 from directory.phones import NUMBER_KINDS, PHONE_TYPES, classify_phone, equivalent_forms, kind_hint
+from directory.summaries import ListingSummary, listing_summaries
 
 URL_CHANNEL_KINDS = ("webchat", "video", "app", "social", "web_form", "callback", "wechat")
 # Platforms where anyone can publish a page, a profile or a shop.
@@ -53,7 +54,7 @@ MATCHED_BY = ("phone", "email", "url", "domain")
 
 @dataclass
 class Match:
-    enterprise: Enterprise
+    enterprise: ListingSummary  # what lookup shows of a listing (read lean)
     channel: Channel | None
     matched_by: str
 
@@ -79,16 +80,20 @@ def _load(session: Session, rows: list[LookupKey], matched_by: str) -> list[Matc
     ids = {row.enterprise_id for row in rows}
     if not ids:
         return []
-    enterprises = {e.id: e for e in session.scalars(
-        select(Enterprise).where(Enterprise.id.in_(ids), Enterprise.status == "active")
-        .options(selectinload(Enterprise.channels)))}
+    # lean: the listings' summaries, and only the channels the keys name (not every channel)
+    enterprises = {e.id: e for e in listing_summaries(session, sorted(ids), listed_only=True)}
+    named = {row.channel_id for row in rows if row.channel_id is not None}
+    channels = {c.id: c for c in session.scalars(select(Channel).where(Channel.id.in_(named)))} \
+        if named else {}
     matches: list[Match] = []
     seen: set[tuple[str, str | None]] = set()
     for row in rows:
         enterprise = enterprises.get(row.enterprise_id)
         if enterprise is None:
             continue
-        channel = next((c for c in enterprise.channels if c.id == row.channel_id), None)
+        channel = channels.get(row.channel_id) if row.channel_id is not None else None
+        if channel is not None and channel.enterprise_id != enterprise.id:
+            channel = None
         if row.channel_id is not None and (channel is None or channel.hidden):
             continue
         if (enterprise.id, row.channel_id) in seen:

@@ -15,7 +15,7 @@ from api.http import preferred_language, public_url
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.oauth.protect import require_scope
 from api.pagination import counted_answer
-from api.presenters.enterprises import listing_dump, managed_dump, summary_dump
+from api.presenters.enterprises import listing_dump, managed_dump, summary_answer, summary_dump
 from api.read_model import ready_answer
 from api.resources.common import MANAGE
 from api.schemas.enterprises import (
@@ -34,6 +34,7 @@ from api.writes import ETAG_HEADER, edit, json_body, json_body_doc, protected_do
 from directory.listing_detail import listing_detail
 from directory.listings import ListingFilter, browse_listings
 from directory.self_service import edit_listing
+from directory.summaries import keys_only, listing_summaries
 
 blp = Blueprint("enterprises", __name__, url_prefix="/v1/enterprises",
                 description="Listed enterprises and every channel to reach them.")
@@ -47,7 +48,7 @@ _SUMMARY_SCHEMA = EnterpriseSummarySchema()
 
 @blp.route("")
 class Enterprises(MethodView):
-    @blp.arguments(EnterpriseListArgsSchema, location="query")
+    @blp.arguments(EnterpriseListArgsSchema(), location="query")
     @blp.response(200, EnterpriseListSchema, headers={**READ_HEADERS, "Link": {
         "description": "RFC 8288 link to the next page (`rel=\"next\"`), absent on the last.",
         "schema": {"type": "string"},
@@ -65,15 +66,20 @@ class Enterprises(MethodView):
         language = preferred_language()
         listing = browse_listings(db_session(), where, args["sort"], language)
         mask = field_mask(args["fields_"], _SUMMARY_SCHEMA)
-        return counted_answer(listing, args, lambda e: summary_dump(e, language, args["region"]),
-                              _LIST_SCHEMA, open_at=datetime.now(UTC) if args["open_now"] else None,
-                              region=args["region"], mask=mask)
+        session = db_session()
+        if args["open_now"]:
+            return counted_answer(listing, args, lambda e: summary_dump(e, language, args["region"]),
+                                  _LIST_SCHEMA, open_at=datetime.now(UTC), region=args["region"],
+                                  mask=mask)
+        return counted_answer(listing, args, lambda e: summary_answer(e, language, args["region"]),
+                              _LIST_SCHEMA, mask=mask, lean=(
+                                  keys_only(listing), lambda ids: listing_summaries(session, ids)))
 
 
 @blp.route("/<string:enterprise_id>", parameters=[
     path_parameter("enterprise_id", "Opaque id of the enterprise.", ICBC_ID)])
 class EnterpriseDetail(MethodView):
-    @blp.arguments(DetailArgsSchema, location="query")
+    @blp.arguments(DetailArgsSchema(), location="query")
     @blp.response(200, EnterpriseSchema, headers=READ_HEADERS)
     @blp.doc(responses={"200": {
         "description": "The listing: as JSON by default, as schema.org JSON-LD when "

@@ -17,7 +17,7 @@ blp = Blueprint("lookup", __name__, url_prefix="/v1/lookup",
 
 @blp.route("")
 class Lookup(MethodView):
-    @blp.arguments(LookupArgsSchema, location="query")
+    @blp.arguments(LookupArgsSchema(), location="query")
     @blp.response(200, LookupSchema, headers=READ_HEADERS, example=LOOKUP_EXAMPLE)
     @public_read(blp)
     def get(self, args):

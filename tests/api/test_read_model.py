@@ -277,3 +277,46 @@ def test_a_read_that_changes_nothing_keeps_the_generation(crowded):
     with app.app_context():
         after = db_session().scalar(select(Enterprise.read_generation).where(Enterprise.id == RICH))
     assert after == before
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_lean_summaries_are_the_summaries_the_schema_dumps(app, language):
+    """Lists and lookup read summaries lean (directory/summaries.py) and skip the schema on the
+    way out: for every bundled listing and a few regions, the same answer as the ORM objects
+    through summary_dump and EnterpriseSummarySchema."""
+    from api.presenters.enterprises import summary_answer, summary_dump
+    from api.schemas.enterprises import EnterpriseSummarySchema
+    from directory.summaries import listing_summaries
+
+    schema = EnterpriseSummarySchema()
+    with app.test_request_context():
+        session = db_session()
+        listings = session.scalars(select(Enterprise).where(Enterprise.status == "active")).all()
+        lean = listing_summaries(session, [e.id for e in listings])
+        assert [s.id for s in lean] == [e.id for e in listings]
+        for region in (None, "CN", "440300", "HK", "US"):
+            assert [summary_answer(s, language, region) for s in lean] == [
+                schema.dump(summary_dump(e, language, region)) for e in listings], region
+
+
+def test_a_kept_answer_costs_one_statement(crowded):
+    from sqlalchemy import event
+
+    app = crowded.application
+    path = f"/v1/enterprises/{RICH}"
+    assert crowded.get(path, headers={"Accept-Language": "zh-Hant"}).status_code == 200  # kept
+    statements = []
+    engine = app.extensions["c800"].engine
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        # another URL than the first read's (the response cache keeps that one)
+        answer = crowded.get(f"{path}?fields=name,channels.id", headers={"Accept-Language": "zh-Hant"})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert answer.status_code == 200 and answer.get_json()["name"] == "測試航空"
+    assert answer.get_json()["channels"][0] == {"id": answer.get_json()["channels"][0]["id"]}
+    assert len(statements) == 1 and "listing_reads" in statements[0], statements
