@@ -57,7 +57,7 @@ _RESULTS_SCHEMA, _ITEM_SCHEMA = SearchResultsSchema(), SearchItemSchema()
 
 @blp.route("/search")
 class Search(MethodView):
-    @blp.arguments(SearchArgsSchema, location="query")
+    @blp.arguments(SearchArgsSchema(), location="query")
     @blp.response(200, SearchResultsSchema, headers={**READ_HEADERS, "Link": {
         "description": "RFC 8288 link to the next page (`rel=\"next\"`), absent on the last.",
         "schema": {"type": "string"},
@@ -126,7 +126,7 @@ class Search(MethodView):
 
 @blp.route("/suggest")
 class Suggest(MethodView):
-    @blp.arguments(SuggestArgsSchema, location="query")
+    @blp.arguments(SuggestArgsSchema(), location="query")
     @blp.response(200, SuggestionsSchema, headers=READ_HEADERS)
     @unavailable(blp, "Service Unavailable: the search engine or the database is unreachable "
                  "(or the database is locked or restarting); retry after `Retry-After` seconds.")
