@@ -14,8 +14,11 @@ includes the real Chinese text handling (folding, pinyin, phone forms).
 
 Each (backend, size) runs in a fresh subprocess (``--one backend:size``, which prints one JSON
 line), because peak RSS (``ru_maxrss``) is a process-wide high-water mark. A run first writes
-the corpus to a scratch file in chunks (untimed: it stands in for the database), then streams
-it through make_document into ``backend.rebuild()`` (timed: the build rate), measures the
+the corpus to a scratch file in chunks (untimed: it stands in for the database), then has
+``--workers`` forked processes (default one per CPU; 1: this process) read its chunks and make
+the documents with make_document, fed into ``backend.rebuild()`` as a
+:class:`search.parallel.DocumentSource` (timed: the build rate; the phases and the CPU per
+document, this process and the workers, are printed too), measures the
 index on disk, then times ``--queries`` queries per class after a warm-up, each made from a
 listing of the corpus picked with the seed:
 
