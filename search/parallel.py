@@ -11,7 +11,8 @@ has the workers turn the documents into rows (:meth:`DocumentSource.map`).
 The workers are forked (``multiprocessing`` fork context), so *make* may be any callable —
 a closure over a database engine or a file name — and is never pickled. At most
 ``2 * workers + 2`` tasks are under way at once: the results wait for the caller, never the
-whole source.
+whole source. A worker that dies (killed, out of memory) fails the rebuild with
+``BrokenProcessPool`` rather than leaving it waiting.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,12 +29,12 @@ from search.documents import SearchDocument
 
 T = TypeVar("T")
 
-_WORK: Callable[[Any], Any] | None = None  # the work of the pool being forked (see _run)
+# The work of the pools being forked, by token: a worker finds its pool's in its copy.
+_WORK: dict[int, Callable[[Any], Any]] = {}
 
 
-def _run(task: Any) -> Any:
-    assert _WORK is not None
-    return _WORK(task)
+def _run(token: int, task: Any) -> Any:
+    return _WORK[token](task)
 
 
 def default_workers() -> int:
@@ -81,26 +83,21 @@ class DocumentSource:
             for task in self.tasks:
                 yield work(task)
             return
-        global _WORK
         started = self.started
-
-        def initializer() -> None:
-            if started is not None:
-                started()
-
-        _WORK = work
+        token = id(work)
+        _WORK[token] = work  # the forked workers hold their own copy
         try:
-            pool = multiprocessing.get_context("fork").Pool(workers, initializer=initializer)
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=started)
+            try:
+                pending: deque[Future] = deque()
+                for task in self.tasks:
+                    pending.append(pool.submit(_run, token, task))
+                    if len(pending) > 2 * workers + 1:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         finally:
-            _WORK = None  # the forked workers hold their own copy
-        try:
-            pending: deque = deque()
-            for task in self.tasks:
-                pending.append(pool.apply_async(_run, (task,)))
-                if len(pending) > 2 * workers + 1:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
-        finally:
-            pool.terminate()
-            pool.join()
+            _WORK.pop(token, None)

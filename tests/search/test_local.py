@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import re
 import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -333,11 +335,18 @@ def test_a_failing_worker_fails_the_rebuild_and_keeps_the_live_index(
             raise ValueError("no such listing")
         return sample_documents()[task:task + 1]
 
+    def dies(task: int) -> list[dict]:
+        if task == 2:
+            os._exit(9)  # as a worker killed for its memory would
+        return sample_documents()[task:task + 1]
+
     files = sorted(p.name for p in path.parent.iterdir())
     with pytest.raises(ValueError, match="no such listing"):
         backend.rebuild(DocumentSource(tasks=range(len(SAMPLE)), make=make, workers=2))
+    with pytest.raises(BrokenProcessPool):
+        backend.rebuild(DocumentSource(tasks=range(len(SAMPLE)), make=dies, workers=2))
     assert backend.count() == len(SAMPLE) and ids(backend, "招行") == ["ent_cmb"]
-    assert sorted(p.name for p in path.parent.iterdir()) == files  # the half-built generation is gone
+    assert sorted(p.name for p in path.parent.iterdir()) == files  # the half-built generations are gone
 
 
 def test_tokenizer_keeps_every_term_whole(path: Path) -> None:
