@@ -15,7 +15,7 @@ includes the real Chinese text handling (folding, pinyin, phone forms).
 Each (backend, size) runs in a fresh subprocess (``--one backend:size``, which prints one JSON
 line), because peak RSS (``ru_maxrss``) is a process-wide high-water mark. A run first writes
 the corpus to a scratch file in chunks (untimed: it stands in for the database), then has
-``--workers`` forked processes (default one per CPU; 1: this process) read its chunks and make
+``--workers`` forked processes (default one per CPU but one; 1: this process) read its chunks and make
 the documents with make_document, fed into ``backend.rebuild()`` as a
 :class:`search.parallel.DocumentSource` (timed: the build rate; the phases and the CPU per
 document, this process and the workers, are printed too), measures the
@@ -783,7 +783,7 @@ def main() -> None:
     parser.add_argument("--progress", type=int, default=100_000, help="report every N documents")
     parser.add_argument("--profile", action="store_true", help="cProfile the build (to stderr)")
     parser.add_argument("--workers", type=int, default=0,
-                        help="processes making the documents (0: one per CPU; 1: in the bench process)")
+                        help="processes making the documents (0: CPUs - 1; 1: in the bench process)")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 

@@ -38,18 +38,21 @@ def _run(token: int, task: Any) -> Any:
 
 
 def default_workers() -> int:
-    """One worker per CPU this process may use."""
+    """One worker per CPU this process may use but one, which the caller's own work needs
+    (the embedded index's SQLite writer takes most of a core): 1, no fork, on two CPUs,
+    where the workers would move work rather than share it (docs/benchmarks.md)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cpus = os.cpu_count() or 1
+    return max(1, cpus - 1)
 
 
 @dataclass
 class DocumentSource:
     """The documents of a rebuild, made from *tasks* by *make* in *workers* processes.
 
-    *workers*: 0 for one per CPU; 1 makes them in the calling process (no fork). *progress*
+    *workers*: 0 for :func:`default_workers`; 1 makes them in the calling process (no fork). *progress*
     is called in the calling process with the number of documents of each finished task.
     *started* (optional) runs in each worker once, right after the fork (e.g. to drop
     database connections inherited from the parent).

@@ -46,7 +46,7 @@ class Indexer:
     def __init__(self, sessions: sessionmaker, backend: Callable[[], SearchBackend],
                  retry_seconds: float = 30.0, batch: int = 500, rebuild_workers: int = 0) -> None:
         self.sessions = sessions
-        self.rebuild_workers = rebuild_workers  # processes making a rebuild's documents (0: per CPU)
+        self.rebuild_workers = rebuild_workers  # processes making a rebuild's documents (0: CPUs - 1)
         self._backend = backend
         self.retry_seconds = retry_seconds
         self.batch = batch

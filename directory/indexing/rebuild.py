@@ -74,7 +74,7 @@ def _in_memory(engine: Engine) -> bool:
 
 def rebuild_source(sessions: sessionmaker, session: Session, *, workers: int = 0,
                    progress: Callable[[int], Any] | None = None) -> DocumentSource:
-    """Every active listing's document, made by *workers* forked processes (0: one per CPU),
+    """Every active listing's document, made by *workers* forked processes (0: one per CPU but one),
     each with its own database connections; with one worker (or an in-memory database, which
     a forked worker could not reach) through *session*, in this process."""
     engine: Engine = sessions.kw["bind"]
