@@ -9,8 +9,9 @@ the directory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -48,22 +49,30 @@ def document_for(enterprise: Enterprise, industries: dict[str, IndustryInfo],
     *reports*: the counted experience reports on its channels (for its prominence)."""
     if enterprise.status != "active":
         return None
-    info = industries.get(enterprise.industry_id, IndustryInfo((enterprise.industry_id,), ()))
-    visible = [channel for channel in enterprise.channels if not channel.hidden]
+    return document_of(enterprise, [channel for channel in enterprise.channels if not channel.hidden],
+                       [row.code for row in enterprise.region_rows], industries, reports)
+
+
+def document_of(listing: Any, visible: Sequence[Any], regions: list[str],
+                industries: dict[str, IndustryInfo], reports: int) -> SearchDocument:
+    """The search document of an active listing: *listing* has the enterprise's columns (an
+    :class:`Enterprise` or a row of them), *visible* its channels that are not hidden, in
+    order (``kind``, ``value``, ``label``, ``direction``, ``hidden``), *regions* its codes."""
+    info = industries.get(listing.industry_id, IndustryInfo((listing.industry_id,), ()))
     return make_document(
-        id=enterprise.id,
-        names=[n for n in (enterprise.name_zh_hans, enterprise.name_zh_hant, enterprise.name_en) if n],
-        aliases=enterprise.aliases or [],
+        id=listing.id,
+        names=[n for n in (listing.name_zh_hans, listing.name_zh_hant, listing.name_en) if n],
+        aliases=listing.aliases or [],
         industries=info.path,
         industry_names=info.names,
-        description=enterprise.description,
-        domains=enterprise.domains or [],
+        description=listing.description,
+        domains=listing.domains or [],
         labels=[channel.label for channel in visible if channel.label],
         phones=[channel.value for channel in visible if channel.kind in PHONE_KINDS],
         channels=[channel.kind for channel in visible if channel.direction == "contact"],
-        regions=[row.code for row in enterprise.region_rows],
-        verified=enterprise.verified,
-        prominence=prominence_of(enterprise, reports),
+        regions=regions,
+        verified=listing.verified,
+        prominence=prominence_of(listing, reports, channels=visible, regions=regions),
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,10 +23,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from directory.indexing.documents import iter_documents
+from directory.indexing.rebuild import rebuild_source
 from directory.models import Enterprise, utcnow
 from directory.outbox import ListingChange, wrote_changes
 from search.base import SearchBackend, SearchUnavailable
-from search.documents import SearchDocument
 
 log = logging.getLogger("c800.search")
 
@@ -44,8 +44,9 @@ class DrainReport:
 
 class Indexer:
     def __init__(self, sessions: sessionmaker, backend: Callable[[], SearchBackend],
-                 retry_seconds: float = 30.0, batch: int = 500) -> None:
+                 retry_seconds: float = 30.0, batch: int = 500, rebuild_workers: int = 0) -> None:
         self.sessions = sessions
+        self.rebuild_workers = rebuild_workers  # processes making a rebuild's documents (0: CPUs - 1)
         self._backend = backend
         self.retry_seconds = retry_seconds
         self.batch = batch
@@ -142,7 +143,8 @@ class Indexer:
         """
         with self.sessions() as session:
             high_water = session.scalar(select(func.max(ListingChange.id))) or 0
-            written = self.backend.rebuild(self._documents(session, progress))
+            written = self.backend.rebuild(rebuild_source(
+                self.sessions, session, workers=self.rebuild_workers, progress=progress))
             session.execute(update(ListingChange).where(
                 ListingChange.id <= high_water, ListingChange.applied_at.is_(None))
                 .values(applied_at=utcnow()))
@@ -159,14 +161,6 @@ class Indexer:
         self._failed_at = None
         self.last_error = None
         return written
-
-    @staticmethod
-    def _documents(session, progress: Callable[[int], Any] | None) -> Iterable[SearchDocument]:
-        for _, document in iter_documents(session):
-            if document is not None:
-                if progress is not None:
-                    progress(1)
-                yield document
 
     def sync(self) -> DrainReport:
         """Drain the outbox; rebuild instead when the index is empty but listings exist."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from search.base import SearchBackend, SearchQuery, SearchResults, SearchUnavailable
 from search.documents import SearchDocument
+from search.local.bulk import BuildTimes, fill_generation
 from search.local.counting import facets
 from search.local.files import IndexFiles
 from search.local.query import QueryPlan, expansions
@@ -21,9 +22,9 @@ from search.local.writing import (
     batched,
     delete_documents,
     delete_everything,
-    fill_generation,
     replace_documents,
 )
+from search.parallel import DocumentSource
 from search.text import compact
 
 log = logging.getLogger("c800.search")
@@ -36,6 +37,7 @@ class LocalBackend(SearchBackend):
 
     def __init__(self, path: str | Path) -> None:
         self.files = IndexFiles(path)
+        self.last_build: BuildTimes | None = None  # where the last rebuild's time went
 
     @property
     def path(self) -> Path:
@@ -61,20 +63,23 @@ class LocalBackend(SearchBackend):
     def reset(self) -> None:
         self.files.write(delete_everything)
 
-    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
+    def rebuild(self, documents: Iterable[SearchDocument] | DocumentSource) -> int:
         """Build the next generation in a new file, then swap the pointer to it (searches
-        keep reading the live generation meanwhile; see :func:`search.local.writing.fill_generation`)."""
+        keep reading the live generation meanwhile; see :mod:`search.local.bulk`). A
+        :class:`DocumentSource`'s workers also turn the documents into rows."""
         generation, conn = self.files.create_next()
         try:
-            written, load_s, optimize_s = fill_generation(conn, documents)
+            written, times = fill_generation(conn, documents)
             conn.close()
         except BaseException:
             conn.close()
             self.files.unlink_generation(generation)
             raise
         self.files.swap(generation)
-        log.info("search index %s: %d documents loaded in %.1f s, FTS optimized in %.1f s",
-                 generation, written, load_s, optimize_s)
+        self.last_build = times
+        log.info("search index %s: %d documents loaded in %.1f s (SQLite inserts %.1f s, waiting "
+                 "for documents %.1f s), indexed in %.1f s, FTS optimized in %.1f s", generation,
+                 written, times.load, times.writing, times.waiting, times.indexes, times.optimize)
         return written
 
     # --- reading ------------------------------------------------------------------------------

@@ -14,10 +14,12 @@ from directory.importer import import_directory
 from directory.indexing.documents import industry_table, iter_documents
 from directory.indexing.indexer import Indexer
 from directory.indexing.queries import listing_query
+from directory.indexing.rebuild import active_id_batches, rebuild_source
 from directory.models import Channel, Enterprise
 from directory.outbox import ListingChange, track_listing_changes
 from search.base import SearchQuery, SearchUnavailable
 from search.local import LocalBackend
+from tests.conftest import BACKEND_PARAMS
 
 INDUSTRIES = [
     {"id": "finance", "names": {"zh-Hans": "金融", "zh-Hant": "金融", "en": "Finance"},
@@ -172,3 +174,32 @@ def test_reindex_rebuilds_from_the_database_and_sync_fills_an_empty_index(engine
     with session_factory() as session:
         assert session.scalars(select(ListingChange).where(ListingChange.applied_at.is_(None))).all() == []
     assert indexer.reindex() == 1 and found(backend, "工商") == ["ent_000000000001"]
+
+
+# --- the full rebuild's lean reading ------------------------------------------------------------
+@pytest.mark.parametrize("fresh_database", BACKEND_PARAMS, indirect=True)
+def test_a_rebuild_reads_the_documents_the_drain_makes(session_factory, tmp_path):
+    """Every active listing's document as the rebuild reads it (Core queries, in batches, in
+    worker processes or not) is the one the drain's ORM path makes, channels in order."""
+    channels = [{"kind": "phone", "value": "02195561", "label": "信用卡中心", "source": "test:indexing"},
+                {"kind": "email", "value": "help@cmb.example", "source": "test:indexing"},
+                {"kind": "phone", "value": "95555", "label": "隐藏", "source": "test:indexing"},
+                {"kind": "phone", "value": "4008205555", "source": "test:indexing"}]
+    records = [listing(f"ent_00000000000{n}", name, aliases=[name[:2]], regions=regions,
+                       channels=channels[:n + 1], description=f"{name}客服")
+               for n, (name, regions) in enumerate([("工商银行", []), ("招商银行", ["310000", "CN"]),
+                                                    ("建设银行", ["HK"]), ("农业银行", [])])]
+    records.append(listing("ent_000000000009", "停业银行", status="hidden"))
+    with session_factory() as session:
+        load(session, tmp_path / "d", records)
+        for channel in session.scalars(select(Channel).where(Channel.value == "95555")):
+            channel.hidden = True
+        session.commit()
+        expected = [doc for _, doc in iter_documents(session) if doc is not None]
+        assert [doc["id"] for doc in expected] == [f"ent_00000000000{n}" for n in range(4)]
+        assert "信用卡中心" in " ".join(expected[1]["other_han"]) and "95555" not in expected[3]["keys"]
+        for workers in (1, 2):
+            counted: list[int] = []
+            source = rebuild_source(session_factory, session, workers=workers, progress=counted.append)
+            source.tasks = active_id_batches(session, batch=3)
+            assert list(source) == expected and sum(counted) == 4, workers

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import re
 import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 
 from search.base import SearchQuery, SearchUnavailable
 from search.documents import make_document
-from search.local import LocalBackend, counting, query, ranking, schema, writing
+from search.local import LocalBackend, bulk, counting, query, ranking, schema
 from search.local.files import POINTER_MAGIC
+from search.parallel import DocumentSource
 from tests.search.conformance import SAMPLE, BackendConformance, ids, sample_documents
 
 FORK = multiprocessing.get_context("fork")
@@ -126,7 +129,7 @@ def test_rebuild_and_index_keep_the_last_duplicate(path: Path) -> None:
 
 
 def test_rebuild_keeps_the_last_duplicate_across_batches(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(writing, "BULK_BATCH", 3)
+    monkeypatch.setattr(bulk, "BULK_BATCH", 3)
     backend = LocalBackend(path)
     changed = make_document(**{**SAMPLE[0], "names": ["招商银行信用卡"], "aliases": []})
     assert backend.rebuild([sample_documents()[0], *sample_documents()[1:], changed]) == len(SAMPLE)
@@ -294,6 +297,56 @@ def test_rebuild_ranks_as_index(bundled_documents: list[dict], local_bundled: Lo
         assert (one.ids, one.total, one.facets) == (two.ids, two.total, two.facets), text
         assert local_bundled.suggest(text) == rebuilt.suggest(text)
     rebuilt.close()
+
+
+def _tables(path: Path) -> dict[str, list[tuple]]:
+    """Every row of a generation's tables, FTS5's own included (its segments and doclists)."""
+    with sqlite3.connect(generation_file(path)) as conn:
+        names = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'")]
+        return {name: conn.execute(f"SELECT * FROM {name} ORDER BY 1").fetchall() for name in names}
+
+
+@pytest.mark.parametrize("batch", [16_384, 5])
+def test_a_rebuild_by_workers_is_the_same_index_as_one_in_process(
+        bundled_documents: list[dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    """Worker processes make the rows; the index (every table, byte for byte) is the one a
+    rebuild in one process makes, duplicates included (the last one of an id wins)."""
+    monkeypatch.setattr(bulk, "BULK_BATCH", batch)
+    documents = [*bundled_documents[:300], {**bundled_documents[7], "prominence": 5}]
+    tasks = [(start, start + 37) for start in range(0, len(documents), 37)]
+    serial, parallel = LocalBackend(tmp_path / "one.sqlite3"), LocalBackend(tmp_path / "two.sqlite3")
+    counted: list[int] = []
+    source = DocumentSource(tasks=tasks, make=lambda task: documents[task[0]:task[1]], workers=2,
+                            progress=counted.append)
+    assert serial.rebuild(iter(documents)) == parallel.rebuild(source) == 300 == sum(counted) - 1
+    assert _tables(tmp_path / "one.sqlite3") == _tables(tmp_path / "two.sqlite3")
+    for text in ("银行", "zg", "com", "95", "招商银行"):
+        assert serial.search(SearchQuery(text=text)) == parallel.search(SearchQuery(text=text))
+    assert list(DocumentSource(tasks=tasks, make=source.make, workers=2)) == documents
+    serial.close()
+    parallel.close()
+
+
+def test_a_failing_worker_fails_the_rebuild_and_keeps_the_live_index(
+        backend: LocalBackend, path: Path) -> None:
+    def make(task: int) -> list[dict]:
+        if task == 3:
+            raise ValueError("no such listing")
+        return sample_documents()[task:task + 1]
+
+    def dies(task: int) -> list[dict]:
+        if task == 2:
+            os._exit(9)  # as a worker killed for its memory would
+        return sample_documents()[task:task + 1]
+
+    files = sorted(p.name for p in path.parent.iterdir())
+    with pytest.raises(ValueError, match="no such listing"):
+        backend.rebuild(DocumentSource(tasks=range(len(SAMPLE)), make=make, workers=2))
+    with pytest.raises(BrokenProcessPool):
+        backend.rebuild(DocumentSource(tasks=range(len(SAMPLE)), make=dies, workers=2))
+    assert backend.count() == len(SAMPLE) and ids(backend, "招行") == ["ent_cmb"]
+    assert sorted(p.name for p in path.parent.iterdir()) == files  # the half-built generations are gone
 
 
 def test_tokenizer_keeps_every_term_whole(path: Path) -> None:
