@@ -94,6 +94,12 @@ class Enterprise(Base):
         Index("ix_enterprises_prominence_id", "prominence", "id"),
         Index("ix_enterprises_name_key_id", "name_key", "id"),
         Index("ix_enterprises_name_key_en_id", "name_key_en", "id"),
+        # the lists' orders and industry filter under the status they all filter on (0018)
+        Index("ix_enterprises_status_prominence_id", "status", "prominence", "id"),
+        Index("ix_enterprises_status_name_key_id", "status", "name_key", "id"),
+        Index("ix_enterprises_status_name_key_en_id", "status", "name_key_en", "id"),
+        Index("ix_enterprises_status_industry_prominence_id", "status", "industry_id", "prominence", "id"),
+        Index("ix_enterprises_status_verified_prominence_id", "status", "verified", "prominence", "id"),
         table_facts(public=True),
     )
 

@@ -271,3 +271,28 @@ _STORED_0011_REPORTS = [
     _report("rep_5", "ch_2", "wrong_hours", "usr_b", 3),
     _report("rep_6", "ch_gone", "wrong_number", "usr_b", 3),
 ]
+
+
+def test_0018_list_indexes_come_and_go_and_serve_the_list_pages(empty_database):
+    """The lists' indexes (status first) exist after 0018, are gone after its downgrade, and a
+    page deep into the list reads its rows from one of them (a range of it, not a sort)."""
+    from sqlalchemy import inspect
+
+    wanted = {"ix_enterprises_status_prominence_id", "ix_enterprises_status_name_key_id",
+              "ix_enterprises_status_name_key_en_id", "ix_enterprises_status_industry_prominence_id",
+              "ix_enterprises_status_verified_prominence_id"}
+    upgrade_database(empty_database, "0018_list_indexes")
+    engine = make_engine(empty_database)
+    try:
+        assert wanted <= {index["name"] for index in inspect(engine).get_indexes("enterprises")}
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as connection:
+                plan = " ".join(row[3] for row in connection.execute(text(
+                    "EXPLAIN QUERY PLAN SELECT * FROM enterprises WHERE status = 'active' AND "
+                    "(prominence, id) < (300, 'ent_x') ORDER BY prominence DESC, id DESC LIMIT 21")))
+            assert "ix_enterprises_status_prominence_id" in plan and "TEMP B-TREE" not in plan
+        command.downgrade(alembic_config(empty_database), "0017")
+        engine.dispose()
+        assert not wanted & {index["name"] for index in inspect(engine).get_indexes("enterprises")}
+    finally:
+        engine.dispose()
