@@ -118,6 +118,20 @@ def has_listings(connection: Connection) -> bool:
 
 # --- writing -----------------------------------------------------------------------------------
 
+def drop_indexes(connection: Connection) -> list[Any]:
+    """Drop the secondary indexes of the tables a bulk load writes (the models' ones, which the
+    migrations make: tests/directory/test_migrations.py), to make them once at the end
+    (:func:`create_indexes`) rather than row by row in random key order."""
+    dropped = [index for table in TABLES for index in sorted(table.indexes, key=lambda i: i.name)]
+    for index in dropped:
+        index.drop(connection, checkfirst=True)
+    return dropped
+
+
+def create_indexes(connection: Connection, indexes: list[Any]) -> None:
+    for index in indexes:
+        index.create(connection, checkfirst=True)
+
 def _copy_text(value: Any, kind: str) -> Any:
     if value is None:
         return None

@@ -25,7 +25,8 @@ def list_cases(engine: Engine, deep: int | None = None) -> dict[str, str]:
     with engine.connect() as connection:
         total = connection.execute(text("SELECT count(*) FROM enterprises")).scalar_one()
         leaf, parent = connection.execute(text(
-            "SELECT (SELECT industry_id FROM enterprises GROUP BY industry_id ORDER BY count(*) DESC LIMIT 1), "
+            "SELECT (SELECT industry_id FROM enterprises GROUP BY industry_id "
+            "ORDER BY count(*) DESC LIMIT 1), "
             "(SELECT parent_id FROM industries WHERE parent_id IS NOT NULL "
             "GROUP BY parent_id ORDER BY count(*) DESC LIMIT 1)")).one()
         empty = connection.execute(text(

@@ -19,12 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from list_cases import list_cases  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from api import create_app  # noqa: E402
 from api.config import Config  # noqa: E402
 from api.state import app_state  # noqa: E402
-from list_cases import list_cases  # noqa: E402
 
 
 def main() -> None:
@@ -62,13 +62,15 @@ def main() -> None:
                 for statement, parameters in statements:
                     if not statement.lstrip().upper().startswith("SELECT"):
                         continue
-                    print("--", " ".join(statement.split())[:400], parameters if len(str(parameters)) < 300 else "")
+                    shown = parameters if len(str(parameters)) < 300 else ""
+                    print("--", " ".join(statement.split())[:400], shown)
                     cursor = raw.cursor()
                     if engine.dialect.name == "sqlite":
                         began = time.perf_counter()
                         cursor.execute(statement, parameters).fetchall()
                         took = (time.perf_counter() - began) * 1000
-                        plan = [row[3] for row in cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+                        explained = cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                        plan = [row[3] for row in explained]
                     else:
                         began = time.perf_counter()
                         cursor.execute(statement, parameters)

@@ -97,14 +97,17 @@ def chunks(stream: Iterator[dict], size: int) -> Iterator[list[dict]]:
 
 def bulk_load(urls: list[str], stream: Iterator[dict], *, chunk: int, jobs: int) -> None:
     """Every record of *stream* into every database of *urls* (bench/bulk_load.py)."""
-    from bulk_load import has_listings, rows_of, write_rows
+    from bulk_load import create_indexes, drop_indexes, has_listings, rows_of, write_rows
 
     engines = [make_engine(url) for url in urls]
+    dropped: list = []
     for engine in engines:
         with engine.connect() as connection:
             if has_listings(connection):
                 raise SystemExit(f"{engine.url!r} holds listings already: --bulk loads an empty directory")
         import_industries(make_session_factory(engine))
+        with engine.begin() as connection:
+            dropped = drop_indexes(connection)
     started, cpu, done = time.perf_counter(), time.process_time(), 0
     spent = dict.fromkeys(urls, 0.0)
     pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
@@ -129,9 +132,21 @@ def bulk_load(urls: list[str], stream: Iterator[dict], *, chunk: int, jobs: int)
         if pool is not None:
             pool.close()
             pool.join()
-    print(f"done: {done} listings in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"rows: {done} listings in {time.perf_counter() - started:.0f} s", flush=True)
     for engine in engines:
+        began = time.perf_counter()
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+            else:
+                connection.exec_driver_sql("PRAGMA cache_size=-500000")
+            create_indexes(connection, dropped)
+            if connection.dialect.name == "postgresql":  # as autovacuum soon would; SQLite as an
+                connection.exec_driver_sql("ANALYZE")  # import leaves it (no sqlite_stat1)
+        print(f"{engine.url.get_backend_name()}: {len(dropped)} indexes made in "
+              f"{time.perf_counter() - began:.0f} s", flush=True)
         engine.dispose()
+    print(f"done: {done} listings in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def import_load(url: str, stream: Iterator[dict], *, chunk: int) -> None:

@@ -181,7 +181,8 @@ class Channel(Base):
     __table_args__ = (
         CheckConstraint(_in("kind", CHANNEL_KINDS), name="ck_channels_kind"),
         CheckConstraint(_in("direction", DIRECTIONS), name="ck_channels_direction"),
-        Index("ix_channels_kind_enterprise", "kind", "enterprise_id"),
+        # the ways in of a kind (the lists' channel filter, directory/listings.py; 0018)
+        Index("ix_channels_kind_way_in", "kind", "direction", "hidden", "enterprise_id"),
         table_facts(public=True),
     )
 

@@ -9,7 +9,10 @@ or deep cursor alike) and its count of up to 10,000 stops early, at a million li
 - (status, industry_id, prominence, id): a page of one industry (a leaf) in order, and the
   count of an industry or subtree from the index alone;
 - (status, verified, prominence, id): the verified ones in order (few, and all near the top of
-  the prominence order: a page past them scanned the rest of the list for none).
+  the prominence order: a page past them scanned the rest of the list for none);
+- channels (kind, direction, hidden, enterprise_id) in place of (kind, enterprise_id): the
+  listings with a way in of a kind (directory/listings.py: a rare kind is looked up first,
+  from this index alone), and the probe of one listing's ways in of that kind.
 
 Revision ID: 0018_list_indexes
 Revises: 0017
@@ -35,8 +38,13 @@ INDEXES = {
 def upgrade() -> None:
     for name, columns in INDEXES.items():
         op.create_index(name, 'enterprises', columns, unique=False)
+    op.create_index('ix_channels_kind_way_in', 'channels', ['kind', 'direction', 'hidden', 'enterprise_id'],
+                    unique=False)
+    op.drop_index('ix_channels_kind_enterprise', table_name='channels')
 
 
 def downgrade() -> None:
+    op.create_index('ix_channels_kind_enterprise', 'channels', ['kind', 'enterprise_id'], unique=False)
+    op.drop_index('ix_channels_kind_way_in', table_name='channels')
     for name in reversed(INDEXES):
         op.drop_index(name, table_name='enterprises')

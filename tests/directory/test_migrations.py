@@ -291,8 +291,10 @@ def test_0018_list_indexes_come_and_go_and_serve_the_list_pages(empty_database):
                     "EXPLAIN QUERY PLAN SELECT * FROM enterprises WHERE status = 'active' AND "
                     "(prominence, id) < (300, 'ent_x') ORDER BY prominence DESC, id DESC LIMIT 21")))
             assert "ix_enterprises_status_prominence_id" in plan and "TEMP B-TREE" not in plan
+        assert "ix_channels_kind_way_in" in {i["name"] for i in inspect(engine).get_indexes("channels")}
         command.downgrade(alembic_config(empty_database), "0017")
         engine.dispose()
         assert not wanted & {index["name"] for index in inspect(engine).get_indexes("enterprises")}
+        assert "ix_channels_kind_enterprise" in {i["name"] for i in inspect(engine).get_indexes("channels")}
     finally:
         engine.dispose()
