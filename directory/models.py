@@ -100,6 +100,7 @@ class Enterprise(Base):
         Index("ix_enterprises_status_name_key_en_id", "status", "name_key_en", "id"),
         Index("ix_enterprises_status_industry_prominence_id", "status", "industry_id", "prominence", "id"),
         Index("ix_enterprises_status_verified_prominence_id", "status", "verified", "prominence", "id"),
+        Index("ix_enterprises_status_id", "status", "id"),  # counts of filtered lists, in id order
         table_facts(public=True),
     )
 

@@ -10,6 +10,10 @@ or deep cursor alike) and its count of up to 10,000 stops early, at a million li
   count of an industry or subtree from the index alone;
 - (status, verified, prominence, id): the verified ones in order (few, and all near the top of
   the prominence order: a page past them scanned the rest of the list for none);
+- (status, id): the count of a filtered list (``total``, up to 10,000) walks the listings in id
+  order, so its probes of their channels and regions (keyed by enterprise id) read neighbouring
+  index pages (SQLite: a region's count 400 -> 40 ms) and PostgreSQL merges it with the ways in
+  of a kind (a channel's count 380 -> 18 ms), both from the index alone;
 - channels (kind, direction, hidden, enterprise_id) in place of (kind, enterprise_id): the
   listings with a way in of a kind (directory/listings.py: a rare kind is looked up first,
   from this index alone), and the probe of one listing's ways in of that kind.
@@ -32,6 +36,7 @@ INDEXES = {
     'ix_enterprises_status_name_key_en_id': ['status', 'name_key_en', 'id'],
     'ix_enterprises_status_industry_prominence_id': ['status', 'industry_id', 'prominence', 'id'],
     'ix_enterprises_status_verified_prominence_id': ['status', 'verified', 'prominence', 'id'],
+    'ix_enterprises_status_id': ['status', 'id'],
 }
 
 

@@ -280,7 +280,7 @@ def test_0018_list_indexes_come_and_go_and_serve_the_list_pages(empty_database):
 
     wanted = {"ix_enterprises_status_prominence_id", "ix_enterprises_status_name_key_id",
               "ix_enterprises_status_name_key_en_id", "ix_enterprises_status_industry_prominence_id",
-              "ix_enterprises_status_verified_prominence_id"}
+              "ix_enterprises_status_verified_prominence_id", "ix_enterprises_status_id"}
     upgrade_database(empty_database, "0018_list_indexes")
     engine = make_engine(empty_database)
     try:
