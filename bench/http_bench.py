@@ -128,7 +128,7 @@ def url_lists(database_url: str, seed: int = 20) -> tuple[dict[str, list[str]], 
     with engine.connect() as connection:
         keys = [(row[0], row[1]) for row in connection.execute(text(
             "SELECT id, prominence FROM enterprises WHERE status = 'active' ORDER BY id"))]
-        ids = [ident for ident, _ in keys]
+        ids = [ident for ident, _prominence in keys]
         industries = [row[0] for row in connection.execute(text("SELECT id FROM industries"))]
         numbers = [row[0] for row in connection.execute(text(
             "SELECT value FROM channels WHERE kind = 'phone' AND hidden = :no LIMIT 5000"),
@@ -143,7 +143,7 @@ def url_lists(database_url: str, seed: int = 20) -> tuple[dict[str, list[str]], 
         "suggest": [f"/v1/suggest?q={quote(p)}&limit={n}" for p in PREFIXES for n in range(3, 11)],
         "lookup": [f"/v1/lookup?q={quote(n)}" for n in rng.sample(numbers, min(300, len(numbers)))],
         "list, first page": [f"/v1/enterprises?limit={n}" for n in range(10, 51)],
-        # the default order is by prominence then id: a cursor names both (api/pagination.py)
+        # a cursor is the last row's key: its prominence and id (the default order's key)
         "list, deep cursors": [f"/v1/enterprises?limit=20&cursor={encode(f'{prominence}|{ident}')}"
                                for ident, prominence in rng.sample(keys, min(300, len(keys)))],
         "list, by industry": [f"/v1/enterprises?industry={i}&limit={n}" for i in industries
@@ -154,10 +154,11 @@ def url_lists(database_url: str, seed: int = 20) -> tuple[dict[str, list[str]], 
     return lists, len(ids)
 
 
-def encode(last_key: str) -> str:
+def encode(key: str) -> str:
+    """The cursor of the key *key* (its values joined by ``|``), as api/pagination.py makes it."""
     import base64
 
-    return base64.urlsafe_b64encode(last_key.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
 
 
 def walk_script(folder: Path, name: str, paths: list[str]) -> Path:
@@ -177,7 +178,7 @@ def walk_script(folder: Path, name: str, paths: list[str]) -> Path:
     return script
 
 
-def prepare(data_dir: Path, database_url: str | None) -> tuple[dict, str, float | None]:
+def prepare(data_dir: Path, database_url: str | None, index: bool = True) -> tuple[dict, str, float | None]:
     """The server's environment, its database URL, and the index build rate (documents/s)."""
     env = {**os.environ, "DATA_DIR": str(data_dir), "RATE_LIMITS_ENABLED": "false",
            "LOG_FORMAT": "text"}
@@ -193,6 +194,8 @@ def prepare(data_dir: Path, database_url: str | None) -> tuple[dict, str, float 
     for command in commands:
         subprocess.run([*flask, *command], cwd=ROOT, env=env, check=True, capture_output=True,
                        timeout=3600)
+    if not index:  # no row searches: the index is not built
+        return env, database_url, None
     started = time.perf_counter()
     subprocess.run([*flask, "search", "sync"], cwd=ROOT, env=env, check=True,
                    capture_output=True, timeout=7200)
@@ -244,7 +247,7 @@ def serve_and_measure(args: argparse.Namespace, wrk: str, env: dict, data_dir: P
     results: dict[str, dict] = {}
     try:
         wait_until_up(base, server, log, 120)
-        for path in ("/healthz", repeated, "/v1/search?q=warm", "/v1/enterprises?limit=5"):
+        for path in ("/healthz", repeated, "/v1/enterprises?limit=5"):
             for _ in range(10):  # warm every worker
                 urllib.request.urlopen(base + path, timeout=30).read()
         if warm:
@@ -272,14 +275,25 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "2")))
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--cache", choices=("both", "off", "on"), default="both")
+    parser.add_argument("--rows", default=None,
+                        help="only these rows (comma-separated names, e.g. 'detail,lookup,list, "
+                        "first page'); without search or suggest the search index is not built")
     args = parser.parse_args()
     wrk = ensure_wrk()
+    chosen = None
+    if args.rows:
+        names = ("detail", "search", "suggest", "lookup", "list, first page", "list, deep cursors",
+                 "list, by industry", "list, by region")
+        chosen = [name for name in names if name in args.rows]
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(scratch)
-        env, url, build_seconds = prepare(data_dir, args.database_url)
+        index = chosen is None or bool({"search", "suggest"} & set(chosen))
+        env, url, build_seconds = prepare(data_dir, args.database_url, index)
         lists, listings = url_lists(url)
+        if chosen is not None:
+            lists = {name: paths for name, paths in lists.items() if name in chosen}
         scripts = {name: walk_script(data_dir, name, paths) for name, paths in lists.items()}
-        repeated = lists["detail"][0]
+        repeated = lists["detail"][0] if "detail" in lists else "/v1/enterprises?limit=5"
         settings = {"off": ["0"], "on": ["4096"], "both": ["0", "4096"]}[args.cache]
         runs = {entries: serve_and_measure(args, wrk, env, data_dir, scripts, entries, repeated,
                                            lists, warm=position == 0)

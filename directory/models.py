@@ -94,6 +94,13 @@ class Enterprise(Base):
         Index("ix_enterprises_prominence_id", "prominence", "id"),
         Index("ix_enterprises_name_key_id", "name_key", "id"),
         Index("ix_enterprises_name_key_en_id", "name_key_en", "id"),
+        # the lists' orders and industry filter under the status they all filter on (0018)
+        Index("ix_enterprises_status_prominence_id", "status", "prominence", "id"),
+        Index("ix_enterprises_status_name_key_id", "status", "name_key", "id"),
+        Index("ix_enterprises_status_name_key_en_id", "status", "name_key_en", "id"),
+        Index("ix_enterprises_status_industry_prominence_id", "status", "industry_id", "prominence", "id"),
+        Index("ix_enterprises_status_verified_prominence_id", "status", "verified", "prominence", "id"),
+        Index("ix_enterprises_status_id", "status", "id"),  # counts of filtered lists, in id order
         table_facts(public=True),
     )
 
@@ -180,7 +187,8 @@ class Channel(Base):
     __table_args__ = (
         CheckConstraint(_in("kind", CHANNEL_KINDS), name="ck_channels_kind"),
         CheckConstraint(_in("direction", DIRECTIONS), name="ck_channels_direction"),
-        Index("ix_channels_kind_enterprise", "kind", "enterprise_id"),
+        # the ways in of a kind (the lists' channel filter, directory/listings.py; 0018)
+        Index("ix_channels_kind_way_in", "kind", "direction", "hidden", "enterprise_id"),
         table_facts(public=True),
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -73,7 +73,19 @@ class Key:
         return tuple(values)
 
     def after(self, values: Sequence[KeyValue]) -> ColumnElement[bool]:
-        """The rows that come after the row whose key is *values*, in this order."""
+        """The rows that come after the row whose key is *values*, in this order.
+
+        When every column goes the same way this is one row-value comparison (``(a, b) <
+        (:a, :b)``), which both SQLite and PostgreSQL read as a range of an index on the key's
+        columns, so a page deep into a list seeks to its first row; the spelled-out form (``a <
+        :a OR (a = :a AND b < :b)``), needed for mixed directions, makes them scan from the
+        list's start (it means the same for the NOT NULL columns keys are made of)."""
+        directions = {descending for _column, descending in self.columns}
+        if len(self.columns) > 1 and len(directions) == 1:
+            columns = tuple_(*(column for column, _desc in self.columns))
+            bound = tuple_(*(literal(value, column.type) for (column, _d), value
+                             in zip(self.columns, values, strict=True)))
+            return columns < bound if directions == {True} else columns > bound
         clauses = []
         for index, (column, descending) in enumerate(self.columns):
             equal = [c == v for (c, _d), v in zip(self.columns[:index], values, strict=False)]
@@ -152,6 +164,9 @@ EXACT_COUNT_UP_TO = 10_000
 def count_up_to(session: Session, query: Select, bound: int = EXACT_COUNT_UP_TO) -> tuple[int, bool]:
     """How many rows *query* has, and whether that is exact: at most *bound* rows are counted
     (``(bound, False)`` when there are more)."""
-    counted = select(func.count()).select_from(query.order_by(None).limit(bound + 1).subquery())
+    rows = query.order_by(None)
+    if not rows._distinct:  # which rows, not their columns: an index may hold all it reads
+        rows = rows.with_only_columns(literal(1), maintain_column_froms=True)
+    counted = select(func.count()).select_from(rows.limit(bound + 1).subquery())
     total = session.scalar(counted) or 0
     return (bound, False) if total > bound else (total, True)

@@ -3,7 +3,7 @@ listing's read_generation, kept by triggers on every table the answer is made of
 (directory/listing_reads.py)
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018_list_indexes
 Create Date: 2026-12-07 07:30:00.000000
 """
 from alembic import op
@@ -13,7 +13,7 @@ from directory.listing_reads import drop_trigger_statements, trigger_statements
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018_list_indexes'
 branch_labels = None
 depends_on = None
 

@@ -271,3 +271,64 @@ _STORED_0011_REPORTS = [
     _report("rep_5", "ch_2", "wrong_hours", "usr_b", 3),
     _report("rep_6", "ch_gone", "wrong_number", "usr_b", 3),
 ]
+
+
+def test_0018_list_indexes_come_and_go_and_serve_the_list_pages(empty_database):
+    """The lists' indexes (status first) exist after 0018, are gone after its downgrade, and a
+    page deep into the list reads its rows from one of them (a range of it, not a sort)."""
+    from sqlalchemy import inspect
+
+    wanted = {"ix_enterprises_status_prominence_id", "ix_enterprises_status_name_key_id",
+              "ix_enterprises_status_name_key_en_id", "ix_enterprises_status_industry_prominence_id",
+              "ix_enterprises_status_verified_prominence_id", "ix_enterprises_status_id"}
+    upgrade_database(empty_database, "0018_list_indexes")
+    engine = make_engine(empty_database)
+    try:
+        assert wanted <= {index["name"] for index in inspect(engine).get_indexes("enterprises")}
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as connection:
+                plan = " ".join(row[3] for row in connection.execute(text(
+                    "EXPLAIN QUERY PLAN SELECT * FROM enterprises WHERE status = 'active' AND "
+                    "(prominence, id) < (300, 'ent_x') ORDER BY prominence DESC, id DESC LIMIT 21")))
+            assert "ix_enterprises_status_prominence_id" in plan and "TEMP B-TREE" not in plan
+        assert "ix_channels_kind_way_in" in {i["name"] for i in inspect(engine).get_indexes("channels")}
+        command.downgrade(alembic_config(empty_database), "0017")
+        engine.dispose()
+        assert not wanted & {index["name"] for index in inspect(engine).get_indexes("enterprises")}
+        assert "ix_channels_kind_enterprise" in {i["name"] for i in inspect(engine).get_indexes("channels")}
+    finally:
+        engine.dispose()
+
+
+def test_0019_listing_reads_comes_and_goes_with_its_triggers(empty_database):
+    """0019 adds the read model's table, the listings' read_generation and the triggers that
+    keep it; downgrading to 0018 takes all three away (and the listings stay)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import inspect
+
+    upgrade_database(empty_database, "0019")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO industries (id, name_zh_hans, name_zh_hant, name_en, display_order) "
+                "VALUES ('banking', '银行', '銀行', 'Banking', 1)"))
+            connection.execute(text(
+                "INSERT INTO enterprises (id, name_en, aliases, industry_id, domains, verified, status, "
+                "version, managed, source, created_at, updated_at) VALUES ('ent_000000000001', 'ICBC', "
+                "'[]', 'banking', '[]', false, 'active', 1, false, '[]', :now, :now)"),
+                {"now": datetime(2026, 12, 7, tzinfo=UTC)})
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE enterprises SET website = 'https://www.icbc.com.cn/'"))
+            assert connection.execute(text("SELECT read_generation FROM enterprises")).scalar() == 1
+        assert "listing_reads" in inspect(engine).get_table_names()
+        command.downgrade(alembic_config(empty_database), "0018_list_indexes")
+        engine.dispose()
+        assert "listing_reads" not in inspect(engine).get_table_names()
+        assert "read_generation" not in {c["name"] for c in inspect(engine).get_columns("enterprises")}
+        with engine.begin() as connection:  # no trigger left to name a column that is gone
+            connection.execute(text("UPDATE enterprises SET website = NULL"))
+            assert connection.execute(text("SELECT count(*) FROM enterprises")).scalar() == 1
+    finally:
+        engine.dispose()
