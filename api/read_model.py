@@ -29,7 +29,7 @@ from api.presenters.enterprises import listing_dump, visible_notices
 from api.presenters.share import share_url
 from api.schemas.channels import ChannelSchema
 from api.schemas.enterprises import EnterpriseSchema
-from directory.hours import status_at
+from directory.hours import HoursStatus, status_at
 from directory.listing_detail import listing_detail
 from directory.listing_reads import generation_of, keep, ready
 from directory.reach import order_key
@@ -37,6 +37,7 @@ from directory.time_plan import out_of_service_at, time_plan, wait_at
 
 _DETAIL = EnterpriseSchema()
 _CHANNEL = ChannelSchema()
+_LIVE, _WAIT = _CHANNEL.fields["live"], _CHANNEL.fields["expected_wait"]
 _NOTICES = _DETAIL.fields["notices"]
 _OUT_OF_SERVICE = "may_be_out_of_service"
 log = logging.getLogger(__name__)
@@ -50,13 +51,22 @@ def ready_answer(session: Session, enterprise_id: str, language: str) -> dict[st
     if blob is not None:
         return serve(blob, now, language)
     answer, generation, blob = make(session, enterprise_id, language, now)
-    try:  # keeping it is a saving, not part of the answer: a busy database just skips it
-        keep(session, enterprise_id, language, generation, blob)
+    keep_made(session, [(enterprise_id, generation, blob)], language)
+    return answer
+
+
+def keep_made(session: Session, made: list[tuple[str, int | None, bytes]], language: str) -> None:
+    """Keep the records :func:`make` made (id, generation, record) and commit: a saving, not
+    part of the answer, so a busy database just skips it (logged)."""
+    if not made:
+        return
+    try:
+        for enterprise_id, generation, blob in made:
+            keep(session, enterprise_id, language, generation, blob)
         session.commit()
     except SQLAlchemyError as error:
         session.rollback()
-        log.warning("read model: %s (%s) not kept: %s", enterprise_id, language, error)
-    return answer
+        log.warning("read model: %d listing(s) (%s) not kept: %s", len(made), language, error)
 
 
 def make(session: Session, enterprise_id: str, language: str, at: datetime
@@ -79,6 +89,22 @@ def make(session: Session, enterprise_id: str, language: str, at: datetime
     return answer, generation, zlib.compress(orjson.dumps(record), 1)
 
 
+def bring_channel(channel: dict[str, Any], facts: dict[str, Any], status: HoursStatus,
+                  at: datetime) -> None:
+    """Set a kept *channel*'s status (*status*: its hours at *at*), live status and expected
+    wait at *at*, in their dumped form, from its plan *facts*."""
+    # as StatusSchema dumps it (DateTime: isoformat), without a schema per channel
+    channel["status"] = {"open_now": status.open_now, "next_open": _iso(status.next_open),
+                         "next_close": _iso(status.next_close)}
+    wait = wait_dump(wait_at(facts, at))  # calls not_after for a live status it shows
+    channel["live"] = None if wait["live"] is None else _LIVE.serialize("live", wait)
+    channel["expected_wait"] = _WAIT.serialize("expected_wait", wait)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
 def serve(blob: bytes, at: datetime, language: str) -> dict[str, Any]:
     """The answer kept in *blob* brought to the instant *at*."""
     record = orjson.loads(zlib.decompress(blob))
@@ -88,12 +114,7 @@ def serve(blob: bytes, at: datetime, language: str) -> dict[str, Any]:
         facts = plan[channel["id"]]
         status = status_at(facts["hours"], at)
         opens[channel["id"]] = status.open_now
-        channel["status"] = _CHANNEL.fields["status"].serialize("status", {"status": {
-            "open_now": status.open_now, "next_open": status.next_open,
-            "next_close": status.next_close}})
-        wait = wait_dump(wait_at(facts, at))  # calls not_after for a live status it shows
-        channel["live"] = _CHANNEL.fields["live"].serialize("live", wait)
-        channel["expected_wait"] = _CHANNEL.fields["expected_wait"].serialize("expected_wait", wait)
+        bring_channel(channel, facts, status, at)
         if facts["hints"] is not None:
             until = out_of_service_at(facts, at)
             channel["phone"]["hints"] = facts["hints"] + ([] if until is None else [

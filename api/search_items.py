@@ -17,33 +17,24 @@ holds this path to the full one (``found_listings`` -> ``found_dump`` -> the sch
 
 from __future__ import annotations
 
-import logging
 import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from api.presenters.channels import wait_dump
 from api.presenters.share import share_url
-from api.read_model import make
-from api.schemas.channels import ChannelSchema
+from api.read_model import bring_channel, keep_made, make
 from directory.errors import NotFound
 from directory.hours import status_at
-from directory.listing_reads import keep, ready_many
+from directory.listing_reads import ready_many
 from directory.phones import PHONE_KINDS
 from directory.reach import order_key
 from directory.regions import serves
 from directory.search_listings import MAIN_CHANNELS, highlight_of
-from directory.time_plan import wait_at
 from search.text import AnalyzedQuery
-
-_CHANNEL = ChannelSchema()
-_LIVE, _WAIT = _CHANNEL.fields["live"], _CHANNEL.fields["expected_wait"]
-log = logging.getLogger(__name__)
 
 
 def found_items(session: Session, ids: Sequence[str], query: AnalyzedQuery, *, language: str,
@@ -60,14 +51,7 @@ def found_items(session: Session, ids: Sequence[str], query: AnalyzedQuery, *, l
             continue
         blobs[ident] = blob
         made.append((ident, generation, blob))
-    if made:
-        try:  # keeping them is a saving, not part of the answer: a busy database just skips it
-            for ident, generation, blob in made:
-                keep(session, ident, language, generation, blob)
-            session.commit()
-        except SQLAlchemyError as error:
-            session.rollback()
-            log.warning("read model: %d listings (%s) not kept: %s", len(made), language, error)
+    keep_made(session, made, language)
     return [search_item(orjson.loads(zlib.decompress(blobs[ident])), query, language=language,
                         region=region, at=at) for ident in ids if ident in blobs]
 
@@ -108,17 +92,8 @@ def _bring(channel: dict[str, Any], facts: dict[str, Any], status: Any, at: date
            ) -> dict[str, Any]:
     """A kept channel as search shows it at *at*: its status, live status and wait of then;
     no crowd notes (no tips, no out-of-service hint)."""
-    # as StatusSchema dumps it (DateTime: isoformat), without a schema per channel
-    channel["status"] = {"open_now": status.open_now,
-                         "next_open": _iso(status.next_open), "next_close": _iso(status.next_close)}
-    wait = wait_dump(wait_at(facts, at))  # calls not_after for a live status it shows
-    channel["live"] = None if wait["live"] is None else _LIVE.serialize("live", wait)
-    channel["expected_wait"] = _WAIT.serialize("expected_wait", wait)
+    bring_channel(channel, facts, status, at)
     if facts["hints"] is not None:
         channel["phone"]["hints"] = facts["hints"]
     channel["tips"] = None
     return channel
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()

@@ -56,10 +56,11 @@ def ready(session: Session, enterprise_id: str, language: str) -> bytes | None:
 
 _reads, _listings = ListingRead.__table__, Enterprise.__table__
 # One statement, built once (Core: no ORM work per read).
-_READY = (select(_reads.c.body)
-          .join(_listings, _listings.c.id == _reads.c.enterprise_id)
-          .where(_reads.c.enterprise_id == bindparam("id"), _reads.c.language == bindparam("language"),
-                 _reads.c.generation == _listings.c.read_generation, _listings.c.status == "active"))
+# a kept answer counts while it was made from the listing as it is and the listing is listed
+_FRESH = (_reads.c.language == bindparam("language"),
+          _reads.c.generation == _listings.c.read_generation, _listings.c.status == "active")
+_READY = (select(_reads.c.body).join(_listings, _listings.c.id == _reads.c.enterprise_id)
+          .where(_reads.c.enterprise_id == bindparam("id"), *_FRESH))
 
 
 def ready_many(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
@@ -74,10 +75,7 @@ def ready_many(session: Session, enterprise_ids: Sequence[str], language: str) -
 
 _READY_MANY = (select(_reads.c.enterprise_id, _reads.c.body)
                .join(_listings, _listings.c.id == _reads.c.enterprise_id)
-               .where(_reads.c.enterprise_id.in_(bindparam("ids", expanding=True)),
-                      _reads.c.language == bindparam("language"),
-                      _reads.c.generation == _listings.c.read_generation,
-                      _listings.c.status == "active"))
+               .where(_reads.c.enterprise_id.in_(bindparam("ids", expanding=True)), *_FRESH))
 
 
 def generation_of(session: Session, enterprise_id: str) -> int | None:

@@ -44,19 +44,10 @@ def summary_dump(enterprise: Enterprise, language: str, region: str | None = Non
 def summary_answer(enterprise: Enterprise, language: str, region: str | None = None) -> dict:
     """:func:`summary_dump` as the answer shows it (what ``EnterpriseSummarySchema`` dumps it
     to), for lists that skip the schema on their way out."""
-    names = enterprise.names()
-    return {
-        "id": enterprise.id,
-        "name": pick_name(names, language),
-        "names": {"zh-Hans": names["zh-Hans"], "zh-Hant": names["zh-Hant"], "en": names["en"]},
-        "aliases": list(enterprise.aliases or []),
-        "industry": enterprise.industry_id,
-        "verified": enterprise.verified,
-        "website": enterprise.website,
-        "channel_kinds": _channel_kinds(enterprise, region),
-        "url": share_url(enterprise.id),
-        "dissolved": enterprise.dissolved,
-    }
+    answer = summary_dump(enterprise, language, region)
+    names = answer["names"]
+    answer["names"] = {"zh-Hans": names["zh_hans"], "zh-Hant": names["zh_hant"], "en": names["en"]}
+    return answer
 
 
 def logo_dump(enterprise: Enterprise) -> dict | None:
