@@ -25,7 +25,17 @@ from api.field_masks import Mask, masked
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
 from api.state import db_session
 from directory.open_now import open_page, open_total
-from directory.pages import Key, KeyValue, Listing, Page, count_up_to, keyset_page
+from directory.pages import (
+    Key,
+    KeyValue,
+    Listing,
+    Page,
+    count_up_to,
+    keyset_page,
+    prepared,
+    prepared_count,
+    prepared_page,
+)
 
 
 def cursor_values(key: Key, cursor: str | None) -> tuple[KeyValue, ...] | None:
@@ -65,39 +75,35 @@ def listing_answer(listing: Listing, args: dict[str, Any], dump: Callable[[Any],
 
 def counted_answer(listing: Listing, args: dict[str, Any], dump: Callable[[Any], dict],
                    schema: type[Schema] | Schema, *, open_at: datetime | None = None,
-                   region: str | None = None, mask: Mask | None = None,
-                   lean: tuple[Listing, Callable[[list[Any]], list[Any]]] | None = None) -> Response:
+                   region: str | None = None, mask: Mask | None = None) -> Response:
     """A public list's page with its ``total`` (exact up to a bound): of the whole *listing*,
-    or with *open_at* of its enterprises open then (serving *region*; directory/open_now.py).
-
-    With *lean* (the listing reading keys only, and what makes a page's rows of those) the page
-    and its count read the keys, the rows come in one go, and *dump* gives the answer's own
-    dicts (no schema on the way)."""
+    or with *open_at* of its enterprises open then (serving *region*; directory/open_now.py)."""
     session = db_session()
     after = cursor_values(listing.key, args.get("cursor"))
     if open_at is not None:
         page = open_page(session, listing, after, args["limit"], open_at, region)
         total = open_total(session, listing, open_at, region)
-    elif lean is not None:
-        keys, rows_of = lean
-        page = keyset_page(session, keys.query, keys.key, after, args["limit"], scalars=False,
-                           key_of=keys.key_of)
-        page = Page(rows_of([row.id for row in page.rows]), page.next_key)
-        return presented_page(page, args, dump, total=count_up_to(session, keys.query), mask=mask)
     else:
         page = keyset_page(session, listing.query, listing.key, after, args["limit"])
         total = count_up_to(session, listing.query)
     return page_response(page, args, dump, schema, cache=True, total=total, mask=mask)
 
 
-def presented_page(page: Page, args: dict[str, Any], dump: Callable[[Any], dict], *,
-                   total: tuple[int, bool], mask: Mask | None) -> Response:
-    """:func:`page_response` for a *dump* that gives the answer's own dicts: no schema, orjson."""
+def spliced_answer(keys: Listing, args: dict[str, Any],
+                   items_of: Callable[[list[Any]], list[bytes]]) -> Response:
+    """A public list's page with its ``total``, like :func:`counted_answer`, whose
+    items come as their JSON (*items_of*: a page's ids -> their items, in order) and are
+    spliced into the answer without being parsed. *keys* is built once per list (its
+    statements are: ``directory.pages.prepared``)."""
+    session, statements = db_session(), prepared(keys)
+    page = prepared_page(session, statements, cursor_values(keys.key, args.get("cursor")),
+                         args["limit"])
+    total, exact = prepared_count(session, statements)
     url = next_url(page, args)
-    items = [dump(row) for row in page.rows]
-    body = {"items": masked(items, mask) if mask is not None else items, "next": url,
-            "total": total[0], "total_exact": total[1]}
-    response = Response(orjson.dumps(body) + b"\n", mimetype="application/json")
+    body = b"".join((b'{"items":[', b",".join(items_of([row.id for row in page.rows])),
+                     b'],"next":', orjson.dumps(url), b',"total":', str(total).encode(),
+                     b',"total_exact":', b"true" if exact else b"false", b"}\n"))
+    response = Response(body, mimetype="application/json")
     set_link_next(response, url)
     return response
 

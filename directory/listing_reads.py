@@ -48,6 +48,23 @@ class ListingRead(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class ListingCard(Base):
+    """One listing's summary in one language (a list's item, without its share link, which
+    depends on the configuration), as made from generation ``generation``: kept by the same
+    generations as :class:`ListingRead`, made by ``api/list_cards.py``."""
+
+    __tablename__ = "listing_cards"
+    __table_args__ = table_facts(
+        public=False, archive="excluded",
+        why="summaries made from the listings (the read model): made again on the next read")
+
+    enterprise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    card: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 def ready(session: Session, enterprise_id: str, language: str) -> bytes | None:
     """The stored answer of the listed enterprise in *language* if it was made from the
     listing as it is now; None otherwise (no row, an older generation, or not listed)."""
@@ -78,6 +95,25 @@ _READY_MANY = (select(_reads.c.enterprise_id, _reads.c.body)
                .where(_reads.c.enterprise_id.in_(bindparam("ids", expanding=True)), *_FRESH))
 
 
+_cards = ListingCard.__table__
+_CARDS = (select(_cards.c.enterprise_id, _cards.c.card)
+          .join(_listings, _listings.c.id == _cards.c.enterprise_id)
+          .where(_cards.c.enterprise_id.in_(bindparam("ids", expanding=True)),
+                 _cards.c.language == bindparam("language"),
+                 _cards.c.generation == _listings.c.read_generation,
+                 _listings.c.status == "active"))
+
+
+def cards_ready(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
+    """The kept summaries in *language* of those of *enterprise_ids* that are listed and whose
+    summary was made from the listing as it is now (one query)."""
+    if not enterprise_ids:
+        return {}
+    rows = session.connection().execute(_CARDS, {"ids": list(enterprise_ids),
+                                                 "language": language}).all()
+    return {ident: card for ident, card in rows}
+
+
 def generation_of(session: Session, enterprise_id: str) -> int | None:
     """The listing's generation now: read it *before* what the answer is made of."""
     return session.execute(select(Enterprise.read_generation)
@@ -86,12 +122,24 @@ def generation_of(session: Session, enterprise_id: str) -> int | None:
 
 def keep(session: Session, enterprise_id: str, language: str, generation: int, body: bytes) -> None:
     """Store the answer made from *generation* (replacing an older one); the caller commits."""
+    _upsert(session, ListingRead, [{"enterprise_id": enterprise_id, "language": language,
+                                    "generation": generation, "body": body}])
+
+
+def keep_cards(session: Session, made: Sequence[tuple[str, int, bytes]], language: str) -> None:
+    """Store the summaries (id, generation made from, card) in *language*; the caller commits."""
+    _upsert(session, ListingCard, [{"enterprise_id": ident, "language": language,
+                                    "generation": generation, "card": card}
+                                   for ident, generation, card in made])
+
+
+def _upsert(session: Session, model: type[Base], rows: list[dict]) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ListingRead).values(enterprise_id=enterprise_id, language=language,
-                                           generation=generation, body=body)
+    statement = insert(model)
+    updated = [name for name in rows[0] if name not in ("enterprise_id", "language")]
     session.execute(statement.on_conflict_do_update(
         index_elements=["enterprise_id", "language"],
-        set_={"generation": statement.excluded.generation, "body": statement.excluded.body}))
+        set_={name: statement.excluded[name] for name in updated}), rows)
 
 
 # --- the triggers -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
@@ -34,10 +35,12 @@ class ListingFilter:
 
 
 def industry_subtree(session: Session, industry_id: str) -> list[str]:
-    """*industry_id* and all industries below it."""
+    """*industry_id* and all industries below it (none when there is no such industry)."""
     children: dict[str | None, list[str]] = {}
     for ident, parent in session.execute(select(Industry.id, Industry.parent_id)):
         children.setdefault(parent, []).append(ident)
+    if not any(industry_id in below for below in children.values()):
+        return []
     found, todo = [], [industry_id]
     while todo:
         current = todo.pop()
@@ -71,30 +74,59 @@ def list_industries(session: Session) -> list[tuple[Industry, int]]:
 SPARSE_CHANNELS = 1000
 
 
-def _with_channel(session: Session, query, kind: str):  # noqa: ANN001, ANN202 - Selects
-    """*query* narrowed to the enterprises with a way in (shown, contact) of *kind*."""
-    ways_in = and_(Channel.kind == kind, Channel.direction == "contact", Channel.hidden.is_(False))
-    few = session.scalars(select(Channel.enterprise_id).where(ways_in).limit(SPARSE_CHANNELS + 1)).all()
-    if not few:  # a constant the planners see (an empty IN is a subquery they run per row)
-        return query.where(false())
-    if len(few) <= SPARSE_CHANNELS:
-        return query.where(Enterprise.id.in_(sorted(set(few))))
-    return query.where(exists().where(and_(Channel.enterprise_id == Enterprise.id, ways_in)))
+def _channel_facts(session: Session, kind: str) -> tuple[str, ...] | bool:
+    """How the listings with a way in (shown, contact) of *kind* are found: the ids of the few
+    that have one (an empty tuple: none), or True: too many, a correlated EXISTS."""
+    few = session.scalars(select(Channel.enterprise_id).where(_ways_in(kind))
+                          .limit(SPARSE_CHANNELS + 1)).all()
+    return True if len(few) > SPARSE_CHANNELS else tuple(sorted(set(few)))
 
 
-def _filtered(session: Session, where: ListingFilter):  # noqa: ANN202 - a Select
-    query = select(Enterprise).where(Enterprise.status == "active")
+def _ways_in(kind: str):  # noqa: ANN202 - a clause
+    return and_(Channel.kind == kind, Channel.direction == "contact", Channel.hidden.is_(False))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A filter with what it needs from the database read (the industry's subtree, the ids of
+    a rare channel kind's listings): equal shapes are the same query, built once."""
+
+    industries: tuple[str, ...] | None
+    verified: bool | None
+    channel: str | None
+    channel_ids: tuple[str, ...] | bool | None
+    region: str | None
+
+
+def _shape(session: Session, where: ListingFilter) -> _Shape:
+    industries = None
     if where.industry is not None:
-        query = query.where(Enterprise.industry_id.in_(industry_subtree(session, where.industry)))
-    if where.verified is not None:
-        query = query.where(Enterprise.verified.is_(where.verified))
-    if where.channel is not None:
-        query = _with_channel(session, query, where.channel)
-    if where.region is not None:
+        industries = tuple(industry_subtree(session, where.industry))
+        if not industries:
+            raise InvalidInput("The request's parameters are not valid.",
+                               errors={"industry": ["No such industry."]})
+    channel_ids = _channel_facts(session, where.channel) if where.channel is not None else None
+    return _Shape(industries, where.verified, where.channel, channel_ids, where.region)
+
+
+@lru_cache(maxsize=512)
+def _filtered(shape: _Shape):  # noqa: ANN202 - a Select
+    query = select(Enterprise).where(Enterprise.status == "active")
+    if shape.industries is not None:
+        query = query.where(Enterprise.industry_id.in_(shape.industries))
+    if shape.verified is not None:
+        query = query.where(Enterprise.verified.is_(shape.verified))
+    if shape.channel_ids is True:
+        query = query.where(exists().where(and_(Channel.enterprise_id == Enterprise.id,
+                                                _ways_in(shape.channel))))
+    elif shape.channel_ids is not None:
+        # a constant the planners see (an empty IN is a subquery they run per row)
+        query = query.where(Enterprise.id.in_(shape.channel_ids) if shape.channel_ids else false())
+    if shape.region is not None:
         any_region = exists().where(EnterpriseRegion.enterprise_id == Enterprise.id)
         serves = exists().where(and_(
             EnterpriseRegion.enterprise_id == Enterprise.id,
-            EnterpriseRegion.code.in_(region_ancestors(where.region)),
+            EnterpriseRegion.code.in_(region_ancestors(shape.region)),
         ))
         query = query.where(or_(not_(any_region), serves))
     return query
@@ -124,8 +156,14 @@ def browse_listings(session: Session, where: ListingFilter, sort: str = "promine
                     language: str = "zh-Hans") -> Listing:
     """The public enterprises matching *where*, in *sort*'s order (see :data:`SORTS`);
     InvalidInput for an industry that does not exist or another order."""
-    require_industry(session, where.industry)
-    return Listing(_filtered(session, where), listing_order(sort, language))
+    return _listing(_shape(session, where), listing_order(sort, language))
+
+
+@lru_cache(maxsize=512)
+def _listing(shape: _Shape, key: Key) -> Listing:
+    """The same Listing for the same filter and order, so what is built from it (its pages'
+    statements: ``directory.pages.prepared``) is built once too."""
+    return Listing(_filtered(shape), key)
 
 
 def require_industry(session: Session, industry_id: str | None) -> None:

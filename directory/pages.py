@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from directory.errors import InvalidInput
 from directory.instants import bounded_instant
@@ -83,8 +84,8 @@ class Key:
         directions = {descending for _column, descending in self.columns}
         if len(self.columns) > 1 and len(directions) == 1:
             columns = tuple_(*(column for column, _desc in self.columns))
-            bound = tuple_(*(literal(value, column.type) for (column, _d), value
-                             in zip(self.columns, values, strict=True)))
+            bound = tuple_(*(value if isinstance(value, BindParameter) else literal(value, column.type)
+                             for (column, _d), value in zip(self.columns, values, strict=True)))
             return columns < bound if directions == {True} else columns > bound
         clauses = []
         for index, (column, descending) in enumerate(self.columns):
@@ -149,11 +150,53 @@ def keyset_page(session: Session, query: Select, key: Key, after: Sequence[KeyVa
     if after is not None:
         query = query.where(key.after(after))
     query = query.order_by(*key.order_by()).limit(limit + 1)
-    rows = list(session.scalars(query) if scalars else session.execute(query))
+    # rows of columns need no ORM: the connection runs them (a page costs less)
+    rows = list(session.scalars(query) if scalars else session.connection().execute(query))
     more = len(rows) > limit
     rows = rows[:limit]
     next_key = (key_of or key.of)(rows[-1]) if more and rows else None
     return Page(rows, next_key)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A listing's statements, built once (SQLAlchemy then caches their SQL; building and
+    keying a statement costs more than running it): its first page, a page after a key
+    (bound as ``k0``, ``k1``, ...), both with the bound ``limit``, and its count."""
+
+    key: Key
+    first: Select
+    after: Select
+    count: Select
+
+
+@lru_cache(maxsize=512)
+def prepared(listing: Listing) -> Prepared:
+    """The statements of *listing*'s pages, for a listing that is itself built once (the same
+    object for the same list: the cache knows it by identity)."""
+    key, query = listing.key, listing.query
+    bound = tuple(bindparam(f"k{n}", type_=column.type) for n, (column, _d) in enumerate(key.columns))
+    page = query.order_by(*key.order_by()).limit(bindparam("limit"))
+    return Prepared(key, page, page.where(key.after(bound)), _counted(query, EXACT_COUNT_UP_TO))
+
+
+def prepared_page(session: Session, prepared: Prepared, after: Sequence[KeyValue] | None,
+                  limit: int) -> Page:
+    """As :func:`keyset_page` for rows of columns, from the statements built once."""
+    params = {"limit": limit + 1}
+    if after is not None:
+        params.update((f"k{n}", value) for n, value in enumerate(after))
+    statement = prepared.first if after is None else prepared.after
+    rows = session.connection().execute(statement, params).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, prepared.key.of(rows[-1]) if more and rows else None)
+
+
+def prepared_count(session: Session, prepared: Prepared) -> tuple[int, bool]:
+    """As :func:`count_up_to`, from the statement built once."""
+    total = session.connection().scalar(prepared.count) or 0
+    return (EXACT_COUNT_UP_TO, False) if total > EXACT_COUNT_UP_TO else (total, True)
 
 
 # Lists count their rows exactly up to this many; above, ``total`` says this many and that it
@@ -164,9 +207,12 @@ EXACT_COUNT_UP_TO = 10_000
 def count_up_to(session: Session, query: Select, bound: int = EXACT_COUNT_UP_TO) -> tuple[int, bool]:
     """How many rows *query* has, and whether that is exact: at most *bound* rows are counted
     (``(bound, False)`` when there are more)."""
+    total = session.connection().scalar(_counted(query, bound)) or 0
+    return (bound, False) if total > bound else (total, True)
+
+
+def _counted(query: Select, bound: int) -> Select:
     rows = query.order_by(None)
     if not rows._distinct:  # which rows, not their columns: an index may hold all it reads
         rows = rows.with_only_columns(literal(1), maintain_column_froms=True)
-    counted = select(func.count()).select_from(rows.limit(bound + 1).subquery())
-    total = session.scalar(counted) or 0
-    return (bound, False) if total > bound else (total, True)
+    return select(func.count()).select_from(rows.limit(bound + 1).subquery())

@@ -59,7 +59,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     directory.devices,  # devices (push tokens, Web Push subscriptions; private)
     directory.notifications,  # notification_events, notifications (inboxes), push_deliveries
     directory.lookup_keys,  # lookup_keys (derived)
-    directory.listing_reads,  # listing_reads (the read model: answers made from the listings)
+    directory.listing_reads,  # listing_reads, listing_cards (the read model: answers, summaries)
     directory.outbox,  # listing_changes (the search outbox)
     directory.idempotency_records,  # idempotency_keys
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -37,6 +38,7 @@ class ListingSummary:
     website: str | None
     dissolved: str | None
     channels: list[ChannelFacts] = field(default_factory=list)
+    generation: int = 0  # the listing's read_generation, read before its channels
 
     def names(self) -> dict[str, str | None]:
         return {"zh-Hans": self.name_zh_hans, "zh-Hant": self.name_zh_hant, "en": self.name_en}
@@ -46,7 +48,7 @@ _listings, _channels = Enterprise.__table__, Channel.__table__
 _SUMMARIES = select(_listings.c.id, _listings.c.name_zh_hans, _listings.c.name_zh_hant,
                     _listings.c.name_en, _listings.c.aliases, _listings.c.industry_id,
                     _listings.c.verified, _listings.c.website, _listings.c.dissolved,
-                    _listings.c.status).where(
+                    _listings.c.status, _listings.c.read_generation).where(
     _listings.c.id.in_(bindparam("ids", expanding=True)))
 # each kind of way in once per set of regions served, where it first comes (a summary says
 # which kinds a listing offers, in channel order: not every channel is needed for that)
@@ -65,15 +67,27 @@ def listing_summaries(session: Session, ids: Sequence[str], *, listed_only: bool
     if not ids:
         return []
     connection = session.connection()
-    ways: dict[str, list[ChannelFacts]] = {}
-    for enterprise_id, kind, regions, _position in connection.execute(_WAYS_IN, {"ids": list(ids)}):
-        ways.setdefault(enterprise_id, []).append(ChannelFacts(kind, list(regions or [])))
-    found = {row.id: ListingSummary(*row[:-1], channels=ways.get(row.id, []))
-             for row in connection.execute(_SUMMARIES, {"ids": list(ids)})
-             if not listed_only or row.status == "active"}
+    # the listings (with their generations) first, then their channels: a summary is never
+    # made of channels older than the generation it says it was made from
+    rows = [row for row in connection.execute(_SUMMARIES, {"ids": list(ids)})
+            if not listed_only or row.status == "active"]
+    ways = ways_in(session, [row.id for row in rows]) if rows else {}
+    found = {row.id: ListingSummary(*row[:-2], channels=ways.get(row.id, []),
+                                    generation=row.read_generation) for row in rows}
     return [found[ident] for ident in ids if ident in found]
 
 
+def ways_in(session: Session, ids: Sequence[str]) -> dict[str, list[ChannelFacts]]:
+    """Of the listings *ids*, the kinds of way in they show with the regions each serves, in
+    channel order (each kind once per set of regions)."""
+    ways: dict[str, list[ChannelFacts]] = {}
+    for enterprise_id, kind, regions, _position in session.connection().execute(
+            _WAYS_IN, {"ids": list(ids)}):
+        ways.setdefault(enterprise_id, []).append(ChannelFacts(kind, list(regions or [])))
+    return ways
+
+
+@lru_cache(maxsize=512)
 def keys_only(listing: Listing) -> Listing:
     """*listing* reading only the ids and its order's columns (for :func:`listing_summaries`):
     a page of ids costs no ORM objects, and counting it reads no more than the index."""

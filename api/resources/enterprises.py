@@ -13,9 +13,10 @@ from flask.views import MethodView
 from api.field_masks import field_mask, masked
 from api.http import preferred_language, public_url
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
+from api.list_cards import page_items
 from api.oauth.protect import require_scope
-from api.pagination import counted_answer
-from api.presenters.enterprises import listing_dump, managed_dump, summary_answer, summary_dump
+from api.pagination import counted_answer, spliced_answer
+from api.presenters.enterprises import listing_dump, managed_dump, summary_dump
 from api.read_model import ready_answer
 from api.resources.common import MANAGE
 from api.schemas.enterprises import (
@@ -34,7 +35,7 @@ from api.writes import ETAG_HEADER, edit, json_body, json_body_doc, protected_do
 from directory.listing_detail import listing_detail
 from directory.listings import ListingFilter, browse_listings
 from directory.self_service import edit_listing
-from directory.summaries import keys_only, listing_summaries
+from directory.summaries import keys_only
 
 blp = Blueprint("enterprises", __name__, url_prefix="/v1/enterprises",
                 description="Listed enterprises and every channel to reach them.")
@@ -71,9 +72,8 @@ class Enterprises(MethodView):
             return counted_answer(listing, args, lambda e: summary_dump(e, language, args["region"]),
                                   _LIST_SCHEMA, open_at=datetime.now(UTC), region=args["region"],
                                   mask=mask)
-        return counted_answer(listing, args, lambda e: summary_answer(e, language, args["region"]),
-                              _LIST_SCHEMA, mask=mask, lean=(
-                                  keys_only(listing), lambda ids: listing_summaries(session, ids)))
+        return spliced_answer(keys_only(listing), args, lambda ids: page_items(
+            session, ids, language, mask, args["region"]))
 
 
 @blp.route("/<string:enterprise_id>", parameters=[

@@ -332,3 +332,21 @@ def test_0019_listing_reads_comes_and_goes_with_its_triggers(empty_database):
             assert connection.execute(text("SELECT count(*) FROM enterprises")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_0020_listing_cards_comes_and_goes(empty_database):
+    """0020 adds the kept summaries' table; downgrading to 0019 takes it away (and the read
+    model's table and generations stay)."""
+    from sqlalchemy import inspect
+
+    upgrade_database(empty_database, "0020")
+    engine = make_engine(empty_database)
+    try:
+        columns = {c["name"] for c in inspect(engine).get_columns("listing_cards")}
+        assert columns == {"enterprise_id", "language", "generation", "card"}
+        command.downgrade(alembic_config(empty_database), "0019")
+        engine.dispose()
+        assert "listing_cards" not in inspect(engine).get_table_names()
+        assert "listing_reads" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

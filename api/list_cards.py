@@ -1,0 +1,82 @@
+"""Listings' summaries from the read model (``directory.listing_reads.ListingCard``): a list
+page's items, as kept bytes spliced into the answer.
+
+A card is a listing's summary in one language as ``summary_answer`` makes it, less its share
+link (``url`` depends on the configuration, so it is added per request). Cards are read in one
+query for a whole page and served while made from the listing as it is (its generation, kept
+by the database's triggers); the others are made from the listings read lean
+(``directory.summaries``) and kept for the next read, best effort. Both give the answer the
+full path gives (``tests/api/test_list_cards.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import orjson
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from api.field_masks import Mask, masked
+from api.presenters.enterprises import summary_answer
+from api.presenters.share import share_url
+from directory.listing_reads import cards_ready, keep_cards
+from directory.regions import serves
+from directory.summaries import listing_summaries, ways_in
+
+log = logging.getLogger(__name__)
+
+
+def summary_cards(session: Session, ids: Sequence[str], language: str) -> dict[str, bytes]:
+    """The cards (without ``url``) in *language* of the listed ones of *ids*: kept ones, and
+    the others made now (and kept)."""
+    cards = cards_ready(session, ids, language)
+    missing = [ident for ident in ids if ident not in cards]
+    if not missing:
+        return cards
+    made = []
+    for summary in listing_summaries(session, missing, listed_only=True):
+        answer = summary_answer(summary, language)
+        del answer["url"]
+        cards[summary.id] = card = orjson.dumps(answer)
+        made.append((summary.id, summary.generation, card))
+    _keep(session, made, language)
+    return cards
+
+
+def _keep(session: Session, made: list[tuple[str, int, bytes]], language: str) -> None:
+    """A saving, not part of the answer: a busy database just skips it (logged)."""
+    if not made:
+        return
+    try:
+        keep_cards(session, made, language)
+        session.commit()
+    except SQLAlchemyError as error:
+        session.rollback()
+        log.warning("read model: %d summaries (%s) not kept: %s", len(made), language, error)
+
+
+def page_items(session: Session, ids: Sequence[str], language: str, mask: Mask | None = None,
+               region: str | None = None) -> list[bytes]:
+    """The items of a page of the listings *ids* (in that order, those still listed), each as
+    its JSON: the card with its share link; with *mask*, only the fields it names; with
+    *region*, the kinds of way in are those serving it."""
+    cards = summary_cards(session, ids, language)
+    ways = ways_in(session, list(cards)) if region is not None else {}
+    items = []
+    for ident in ids:
+        card = cards.get(ident)
+        if card is None:
+            continue
+        url = share_url(ident)
+        if mask is None and region is None:
+            items.append(card[:-1] + b',"url":' + orjson.dumps(url) + b"}")
+            continue
+        item = orjson.loads(card)
+        item["url"] = url
+        if region is not None:
+            item["channel_kinds"] = list(dict.fromkeys(
+                way.kind for way in ways.get(ident, []) if serves(way.regions, region)))
+        items.append(orjson.dumps(masked([item], mask)[0] if mask is not None else item))
+    return items

@@ -1,0 +1,149 @@
+"""List pages from kept summaries (api/list_cards.py, directory/listing_reads.ListingCard): the
+items equal what the full path (ORM listings through summary_dump and EnterpriseSummarySchema)
+gives, for every bundled listing, language and a few regions, whether the cards were just made
+or kept; a kept card is what is served, and never once anything it was made of changed."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import orjson
+import pytest
+from sqlalchemy import event, select, text, update
+
+from api.field_masks import field_mask, masked
+from api.presenters.enterprises import summary_dump
+from api.schemas.enterprises import EnterpriseSummarySchema
+from api.state import db_session
+from directory.listing_reads import ListingCard, cards_ready
+from directory.listings import ListingFilter, browse_listings
+from directory.models import Channel, Enterprise
+from tests.api.test_read_model import RECORDS, RICH
+from tests.conftest import BACKEND_PARAMS, client_over_records
+
+LANGUAGES = ("zh-Hans", "zh-Hant", "en")
+REGIONS = (None, "CN", "440300", "HK", "US")
+SCHEMA = EnterpriseSummarySchema()
+
+
+def _walk(client, language: str, query: str) -> tuple[list[dict], int]:
+    """Every item of /v1/enterprises?*query*, page after page, and the first page's total."""
+    url, items, total = f"/v1/enterprises?{query}", [], None
+    while url:
+        answer = client.get(url, headers={"Accept-Language": language})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        body = answer.get_json()
+        total = body["total"] if total is None else total
+        items += body["items"]
+        url = body["next"] and "?".join(urlsplit(body["next"])[2:4])
+    return items, total
+
+
+def _expected(app, language: str, region: str | None, sort: str = "prominence") -> list[dict]:
+    with app.test_request_context():
+        session = db_session()
+        listing = browse_listings(session, ListingFilter(region=region), sort, language)
+        rows = session.scalars(listing.query.order_by(*listing.key.order_by())).all()
+        answer = [SCHEMA.dump(summary_dump(e, language, region)) for e in rows]
+        session.rollback()
+        return answer
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_made_or_kept_is_the_full_paths(app, language):
+    client = app.test_client()
+    for region in REGIONS:
+        where = f"&region={region}" if region else ""
+        expected = _expected(app, language, region)
+        made, total = _walk(client, language, f"limit=50{where}")
+        kept, _ = _walk(client, language, f"limit=47{where}")  # another URL: no cached answer
+        assert made == expected, region
+        assert kept == expected, region
+        assert total == len(expected) or total == 10_000
+    by_name, _ = _walk(client, language, "limit=50&sort=name")
+    assert by_name == _expected(app, language, None, "name")
+    with app.test_request_context():
+        session = db_session()
+        assert len(cards_ready(session, [item["id"] for item in by_name], language)) == len(by_name)
+        session.rollback()
+
+
+def test_fields_pick_from_the_cards(app):
+    client = app.test_client()
+    mask = field_mask("id,name,url,channel_kinds", SCHEMA)
+    for region in (None, "440300"):
+        where = f"&region={region}" if region else ""
+        items, _ = _walk(client, "en", f"limit=40&fields=id,name,url,channel_kinds{where}")
+        assert items == [masked(item, mask) for item in _expected(app, "en", region)]
+        assert set(items[0]) == {"id", "name", "url", "channel_kinds"}
+
+
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def client(request, tmp_path_factory):
+    yield from client_over_records(request, tmp_path_factory, RECORDS, response_cache_entries=0)
+
+
+def _item(client, enterprise_id: str, query: str = "limit=100") -> dict | None:
+    items, _ = _walk(client, "zh-Hans", query)
+    return next((item for item in items if item["id"] == enterprise_id), None)
+
+
+def _write(client, statement: str, **params: object) -> None:
+    with client.application.app_context():
+        session = db_session()
+        session.execute(text(statement), params)
+        session.commit()
+
+
+def test_a_kept_card_is_served_and_costs_three_statements(client):
+    assert _item(client, RICH)["name"] == "测试航空"  # made and kept
+    forged = orjson.dumps({**orjson.loads(_card(client, RICH)), "name": "KEPT"})
+    _write(client, "UPDATE listing_cards SET card = :card WHERE enterprise_id = :id AND language = 'zh-Hans'",
+           card=forged, id=RICH)
+    statements = []
+    engine = client.application.extensions["c800"].engine
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert _item(client, RICH)["name"] == "KEPT"  # what was kept is what is served
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 3, statements  # the page's keys, its count, its cards
+    assert "listing_cards" in statements[2]
+
+
+def _card(client, enterprise_id: str) -> bytes:
+    with client.application.app_context():
+        session = db_session()
+        return session.scalar(select(ListingCard.card).where(
+            ListingCard.enterprise_id == enterprise_id, ListingCard.language == "zh-Hans"))
+
+
+def test_a_change_is_never_answered_from_an_older_card(client):
+    _item(client, RICH)
+    _write(client, "UPDATE listing_cards SET card = :card WHERE enterprise_id = :id",
+           card=orjson.dumps({**orjson.loads(_card(client, RICH)), "name": "OLD"}), id=RICH)
+    assert _item(client, RICH)["name"] == "OLD"
+    # raw SQL on the listing's own row: the trigger makes a new generation
+    _write(client, "UPDATE enterprises SET name_zh_hans = '测试航空公司' WHERE id = :id", id=RICH)
+    assert _item(client, RICH)["name"] == "测试航空公司"
+    assert "email" in _item(client, RICH)["channel_kinds"]
+    with client.application.app_context():  # the ORM hides a channel: no more e-mail kind
+        session = db_session()
+        session.execute(update(Channel).where(Channel.enterprise_id == RICH, Channel.kind == "email")
+                        .values(hidden=True))
+        session.commit()
+    assert "email" not in _item(client, RICH)["channel_kinds"]
+    # a suspended listing leaves the list, and its kept card is not served to anyone
+    _write(client, "UPDATE enterprises SET status = 'suspended' WHERE id = :id", id=RICH)
+    try:
+        assert _item(client, RICH) is None
+        with client.application.app_context():
+            assert cards_ready(db_session(), [RICH], "zh-Hans") == {}
+            assert db_session().scalar(select(Enterprise.status).where(Enterprise.id == RICH)) == "suspended"
+    finally:
+        _write(client, "UPDATE enterprises SET status = 'active' WHERE id = :id", id=RICH)
+    assert _item(client, RICH)["name"] == "测试航空公司"
