@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from directory.lookup_input import LookupInputError, ParsedInput, parse_input
@@ -55,8 +55,31 @@ MATCHED_BY = ("phone", "email", "url", "domain")
 @dataclass
 class Match:
     enterprise: ListingSummary  # what lookup shows of a listing (read lean)
-    channel: Channel | None
+    channel: NamedChannel | None
     matched_by: str
+
+
+@dataclass(frozen=True)
+class NamedChannel:
+    """What lookup reads of a channel a key names (not the whole channel)."""
+
+    id: str
+    enterprise_id: str
+    hidden: bool
+    checked_kind: str | None
+    checked_value: str | None
+    label: str | None
+    direction: str
+
+
+_keys_table, _channels = LookupKey.__table__, Channel.__table__
+# built once (Core: no ORM work per lookup)
+_KEYS = (select(_keys_table.c.id, _keys_table.c.key, _keys_table.c.enterprise_id,
+                _keys_table.c.channel_id)
+         .where(_keys_table.c.key.in_(bindparam("keys", expanding=True)))
+         .order_by(_keys_table.c.enterprise_id, _keys_table.c.id))
+_NAMED = select(*(_channels.c[name] for name in NamedChannel.__dataclass_fields__)).where(
+    _channels.c.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass
@@ -69,22 +92,22 @@ class LookupResult:
     phone_type: str | None = None
 
 
-def _keys(session: Session, keys: list[str]) -> list[LookupKey]:
+def _keys(session: Session, keys: list[str]) -> list[Row]:
+    """The lookup keys among *keys* (rows: id, key, enterprise_id, channel_id)."""
     if not keys:
         return []
-    return list(session.scalars(select(LookupKey).where(LookupKey.key.in_(keys))
-                                .order_by(LookupKey.enterprise_id, LookupKey.id)))
+    return session.connection().execute(_KEYS, {"keys": keys}).all()
 
 
-def _load(session: Session, rows: list[LookupKey], matched_by: str) -> list[Match]:
+def _load(session: Session, rows: list[Row], matched_by: str) -> list[Match]:
     ids = {row.enterprise_id for row in rows}
     if not ids:
         return []
     # lean: the listings' summaries, and only the channels the keys name (not every channel)
     enterprises = {e.id: e for e in listing_summaries(session, sorted(ids), listed_only=True)}
     named = {row.channel_id for row in rows if row.channel_id is not None}
-    channels = {c.id: c for c in session.scalars(select(Channel).where(Channel.id.in_(named)))} \
-        if named else {}
+    channels = {row.id: NamedChannel(*row) for row in session.connection().execute(
+        _NAMED, {"ids": sorted(named)})} if named else {}
     matches: list[Match] = []
     seen: set[tuple[str, str | None]] = set()
     for row in rows:
@@ -141,7 +164,7 @@ def _imitated(session: Session, parsed: ParsedInput) -> Match | None:
     return matches[0] if matches else None
 
 
-def _same_page(channel: Channel, parsed: ParsedInput) -> bool:
+def _same_page(channel: NamedChannel, parsed: ParsedInput) -> bool:
     kind, value = channel.checked_kind, channel.checked_value or ""
     if kind not in URL_CHANNEL_KINDS or not value.lower().startswith("http"):
         return False
