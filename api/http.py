@@ -7,6 +7,7 @@ import binascii
 import re
 from urllib.parse import unquote_to_bytes, urlencode
 
+import orjson
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import abort
 
@@ -86,6 +87,12 @@ def next_page_url(cursor: str, args: dict[str, object]) -> str:
     query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in query.items()}
     query["cursor"] = cursor
     return f"{public_url(request.script_root + request.path)}?{urlencode(query)}"
+
+
+def json_answer(body: object) -> Response:
+    """*body* as a JSON answer, encoded by orjson (UTF-8, not sorted: several times faster than
+    ``jsonify`` on the read paths that skip the schema)."""
+    return Response(orjson.dumps(body) + b"\n", mimetype="application/json")
 
 
 def set_link_next(response: Response, url: str | None) -> None:

@@ -98,7 +98,10 @@ def bring_channel(channel: dict[str, Any], facts: dict[str, Any], status: HoursS
                          "next_close": _iso(status.next_close)}
     wait = wait_dump(wait_at(facts, at))  # calls not_after for a live status it shows
     channel["live"] = None if wait["live"] is None else _LIVE.serialize("live", wait)
-    channel["expected_wait"] = _WAIT.serialize("expected_wait", wait)
+    expected = wait["expected_wait"]
+    # nothing known (most channels): None, 0 and False, which the schema dumps as they are
+    channel["expected_wait"] = expected if expected["basis"] == "unknown" else _WAIT.serialize(
+        "expected_wait", wait)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -115,8 +115,9 @@ def highlight_of(names: dict[str, str | None], aliases: Sequence[str], phones: I
     texts += [(f"names.{lang}", name) for lang, name in names.items() if name]
     texts += [("aliases", alias) for alias in aliases]
     best: tuple[int, Highlight] | None = None
+    found: dict[str, list[tuple[int, int]]] = {}  # the name is also one of the names
     for field_name, text in texts:
-        spans = highlight_spans(text, query)
+        spans = found[text] if text in found else found.setdefault(text, highlight_spans(text, query))
         covered = sum(end - start for start, end in spans)
         if spans and (best is None or covered > best[0]):
             best = (covered, Highlight(field_name, text, [list(s) for s in spans]))

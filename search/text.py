@@ -247,18 +247,25 @@ def analyze_query(text: str) -> AnalyzedQuery:
     )
 
 
+@lru_cache(maxsize=16384)
+def _folded_display(display: str) -> tuple[str, tuple[int, ...]]:
+    """*display* folded character by character, and for each folded character the index of
+    the display character it comes from (cached: the same names are highlighted again and
+    again)."""
+    folded = [fold_char(ch) for ch in display]
+    owner: list[int] = []
+    for index, piece in enumerate(folded):
+        owner.extend([index] * len(piece))
+    return "".join(folded), tuple(owner)
+
+
 def highlight_spans(display: str, query: AnalyzedQuery) -> list[tuple[int, int]]:
     """``[start, end)`` code-point spans of *display* that the query matched, merged.
 
     Matching is done on the folded form, character by character, so a traditional name
     highlights for a simplified query and ``MOBILE`` for ``mobil``.
     """
-    folded = [fold_char(ch) for ch in display]
-    flat = "".join(folded)
-    # Map each folded character position back to its display index.
-    owner: list[int] = []
-    for index, piece in enumerate(folded):
-        owner.extend([index] * len(piece))
+    flat, owner = _folded_display(display)
     needles = list(query.han)
     spans: list[tuple[int, int]] = []
     for needle in needles:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import orjson
 from flask import Response, jsonify, request
 from flask.views import MethodView
 
 from api.field_masks import field_mask, masked
-from api.http import preferred_language, public_url
+from api.http import json_answer, preferred_language, public_url
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.list_cards import page_items
 from api.oauth.protect import require_scope
@@ -108,7 +107,7 @@ class EnterpriseDetail(MethodView):
         if not wants_jsonld and args["at"] is None and args["platform"] == "any" and not (
                 args["topic"] or args["region"]):  # the default view: from the read model
             answer = ready_answer(db_session(), enterprise_id, language)
-            response = Response(orjson.dumps(masked(answer, mask)) + b"\n", mimetype="application/json")
+            response = json_answer(masked(answer, mask))
             response.headers["Vary"] = "Accept"
             return response
         at = args["at"] or datetime.now(UTC)

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import abort
 
 from api.field_masks import field_mask, masked
-from api.http import decode_cursor, encode_cursor, next_page_url, preferred_language, set_link_next
+from api.http import (
+    decode_cursor,
+    encode_cursor,
+    json_answer,
+    next_page_url,
+    preferred_language,
+    set_link_next,
+)
 from api.observability import SEARCH_LATENCY
 from api.presenters.search import facets_dump, found_dump, suggestion_dump
 from api.problems import problem_response
@@ -103,23 +109,22 @@ class Search(MethodView):
         more = offset + shown < reachable and shown == limit
         url = next_page_url(encode_cursor(f"o{offset + shown}"), args) if more else None
         if args["platform"] == "any":  # the read model's view: items kept dumped
-            items = found_items(session, results.ids, query.analyzed, language=language,
-                                region=args["region"], at=now)
-            facets = facets_of(session, results)
+            # already as SearchResultsSchema dumps it (tests/api/test_search_items.py)
+            body = {"items": found_items(session, results.ids, query.analyzed, language=language,
+                                         region=args["region"], at=now),
+                    "total": results.total, "total_exact": results.exact,
+                    "facets": facets_dump(facets_of(session, results), language), "next": url}
         else:
             facets = found_listings(session, results, query.analyzed, language=language,
                                     region=args["region"], at=now)
-            items = None
-        body = _RESULTS_SCHEMA.dump({
-            "items": [] if items is not None else found_dump(
-                facets, language=language, platform=args["platform"], region=args["region"], at=now),
-            "total": results.total, "total_exact": results.exact,
-            "facets": facets_dump(facets, language), "next": url})
-        if items is not None:
-            body["items"] = items
+            body = _RESULTS_SCHEMA.dump({
+                "items": found_dump(facets, language=language, platform=args["platform"],
+                                    region=args["region"], at=now),
+                "total": results.total, "total_exact": results.exact,
+                "facets": facets_dump(facets, language), "next": url})
         if mask is not None:
             body["items"] = masked(body["items"], mask)
-        response = jsonify(body)
+        response = json_answer(body)
         set_link_next(response, url)
         return response
 
@@ -146,5 +151,5 @@ class Suggest(MethodView):
             return problem_response(503, UNAVAILABLE, headers={"Retry-After": "10"},
                                     code="search_unavailable")
         # already as SuggestionsSchema dumps it (tests/api/test_search_items.py)
-        return jsonify({"items": [suggestion_dump(row, language)
-                                  for row in suggested_in_order(db_session(), ids)]})
+        return json_answer({"items": [suggestion_dump(row, language)
+                                      for row in suggested_in_order(db_session(), ids)]})

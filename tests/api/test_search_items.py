@@ -157,3 +157,37 @@ def test_suggestions_are_what_the_listings_gave(app, language):
                     _suggestion_as_before(e, language)
                     for e in listings_in_order(db_session(), ids)]}))
             assert response.get_data() == before.get_data(), prefix
+
+
+def test_the_answer_around_the_items_is_what_the_schema_dumps(app):
+    """Search's answer skips SearchResultsSchema: its total, facets and next link are what the
+    schema dumps of the same results (the items: the tests above)."""
+    from urllib.parse import quote
+
+    from api.presenters.search import facets_dump
+    from api.schemas.search import SearchResultsSchema
+    from directory.search_listings import facets_of
+
+    schema, client = SearchResultsSchema(), app.test_client()
+    checked = 0
+    for q, filters in [*((word, {}) for word in WORDS), *FILTERED[:10]]:
+        where = "".join(f"&{key}={value}" for key, value in filters.items())
+        for language in LANGUAGES:
+            answer = client.get(f"/v1/search?q={quote(q)}&limit=3{where}",
+                                headers={"Accept-Language": language})
+            assert answer.status_code == 200
+            body = answer.get_json()
+            with app.test_request_context():
+                query = listing_query(q, limit=3, offset=0, **{key: filters.get(key) for key in (
+                    "industry", "channel", "region")})
+                results = app_state().search.search(query)
+                expected = schema.dump({"items": [], "total": results.total,
+                                        "total_exact": results.exact, "next": body["next"],
+                                        "facets": facets_dump(facets_of(db_session(), results),
+                                                              language)})
+                db_session().rollback()
+            assert {key: body[key] for key in expected if key != "items"} == {
+                key: value for key, value in expected.items() if key != "items"}, (q, filters)
+            assert len(body["items"]) == min(3, results.total)
+            checked += bool(expected["facets"]["industry"])
+    assert checked > 50  # facets were there to compare
