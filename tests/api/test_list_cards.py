@@ -147,3 +147,23 @@ def test_a_change_is_never_answered_from_an_older_card(client):
     finally:
         _write(client, "UPDATE enterprises SET status = 'active' WHERE id = :id", id=RICH)
     assert _item(client, RICH)["name"] == "测试航空公司"
+
+
+@pytest.mark.parametrize("region", ["CN", "440300", "110000", "HK", "US"])
+def test_a_region_lists_the_national_listings_and_those_serving_it(app, region):
+    """Worked out here from each listing's regions, not from the list's query: a listing with
+    no regions serves everywhere; one with regions, the regions below them."""
+    from directory.regions import region_ancestors
+
+    with app.test_request_context():
+        session = db_session()
+        ancestors = set(region_ancestors(region))
+        listings = session.scalars(select(Enterprise).where(Enterprise.status == "active")).all()
+        expected = {e.id for e in listings if not e.regions or ancestors & set(e.regions)}
+        national = {e.id for e in listings if not e.regions}
+        session.rollback()
+    items, total = _walk(app.test_client(), "en", f"limit=100&region={region}")
+    assert {item["id"] for item in items} == expected
+    assert total == len(expected) and len(items) == len(expected)
+    assert national and national < expected  # both kinds are there to be listed
+    assert len(expected) < len(listings) or region == "CN"
