@@ -3,13 +3,19 @@ summary and the channel c800 vouches for, and the hint in the answer's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from api.http import pick_name
 from api.presenters.enterprises import summary_dump
 from directory.lookup import LookupResult, hint_text
 from directory.phones import PHONE_KINDS, classify_phone
+from directory.summaries import ListingSummary
 
 
-def lookup_dump(result: LookupResult, query: str, language: str) -> dict:
+def lookup_dump(result: LookupResult, query: str, language: str,
+                summary: Callable[[ListingSummary, str], dict] = summary_dump) -> dict:
+    """The answer as ``LookupSchema`` takes it; with ``summary=summary_answer`` already as it
+    dumps it (tests/api/test_lookup.py holds the two to each other)."""
     first = result.matches[0].enterprise if result.matches else None
     name = pick_name(first.names(), language) if first is not None else ""
     matches = []
@@ -19,7 +25,7 @@ def lookup_dump(result: LookupResult, query: str, language: str) -> dict:
         # unchecked one)
         kind, value = (channel.checked_kind, channel.checked_value) if channel is not None else (None, "")
         matches.append({
-            "enterprise": summary_dump(match.enterprise, language),
+            "enterprise": summary(match.enterprise, language),
             "channel": None if channel is None else {
                 "id": channel.id, "kind": kind, "value": value,
                 "display": classify_phone(value).display if kind in PHONE_KINDS else value,

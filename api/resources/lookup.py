@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.http import preferred_language
+from api.http import json_answer, preferred_language
+from api.presenters.enterprises import summary_answer
 from api.presenters.lookup import lookup_dump
 from api.schemas.lookup import LOOKUP_EXAMPLE, LookupArgsSchema, LookupSchema
 from api.smorest import READ_HEADERS, Blueprint, public_read
@@ -33,4 +34,4 @@ class Lookup(MethodView):
         # q's validators refuse all the domain refuses (LookupInputError: empty, overlong, control
         # characters) with the same 422, naming the parameter
         result = lookup(db_session(), args["q"])
-        return lookup_dump(result, args["q"], preferred_language())
+        return json_answer(lookup_dump(result, args["q"], preferred_language(), summary_answer))

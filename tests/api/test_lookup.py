@@ -231,3 +231,52 @@ def test_keys_follow_checked_facts_in_the_same_transaction(client):
         assert session.scalar(select(func.count()).select_from(LookupKey)
                               .where(LookupKey.enterprise_id == SHOP)) == 0
     assert ask(client, "13900139000")["official"] is False
+
+
+ASKED = ["95588", "+86 21 6087 6100", "021-60876100", "13800138000", "4001234567", "075583765566",
+         "400 820 8820", "12345", "+1 202 555 0100", "icbc.com.cn", "www.icbc.com.cn",
+         "https://www.icbc.com.cn/icbc/", "icbc.com.cn.secure-login.top", "shop@163.com",
+         "service@icbc.com.cn", "qq.com", "gone.example.cn", "http://1.2.3.4/", "hello world"]
+
+
+def _schema_answers(app, asked: list[str]) -> dict[tuple[str, str], dict]:
+    """What the schema dumps of lookup_dump's answer for each of *asked*, in each language."""
+    from api.presenters.lookup import lookup_dump
+    from api.schemas.lookup import LookupSchema
+    from api.state import db_session
+    from directory.lookup import lookup
+
+    schema, answers = LookupSchema(), {}
+    with app.test_request_context():
+        session = db_session()
+        for q in asked:
+            result = lookup(session, q)
+            for language in ("zh-Hans", "zh-Hant", "en"):
+                answers[q, language] = schema.dump(lookup_dump(result, q, language))
+        session.rollback()
+    return answers
+
+
+def _compare(client, answers: dict[tuple[str, str], dict]) -> int:
+    matched = 0
+    for (q, language), expected in answers.items():
+        assert ask(client, q, language) == expected, (q, language)
+        matched += len(expected["matches"])
+    return matched
+
+
+def test_the_answer_skips_the_schema_and_is_what_it_dumps(client):
+    answers = _schema_answers(client.application, ASKED)
+    assert _compare(client, answers) > 20  # answers with matches were compared
+
+
+def test_bundled_numbers_answer_what_the_schema_dumps(app):
+    from api.state import db_session
+
+    with app.test_request_context():
+        numbers = db_session().scalars(select(Channel.value).where(
+            Channel.kind == "phone", Channel.hidden.is_(False)).order_by(Channel.id).limit(150)).all()
+        domains = db_session().scalars(select(Enterprise.website).where(
+            Enterprise.website.is_not(None)).order_by(Enterprise.id).limit(50)).all()
+        db_session().rollback()
+    assert _compare(app.test_client(), _schema_answers(app, [*numbers, *domains])) > 150
