@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, false, func, select
+from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from directory.errors import InvalidInput, NotFound
 from directory.models import LANGUAGES, Channel, Enterprise, EnterpriseRegion, Industry
 from directory.pages import Key, Listing
 from directory.regions import region_ancestors
+from directory.serving import region_parts, regional_ids
 from directory.validation import ID_PATTERN
 
 ENTERPRISE_ID = re.compile(ID_PATTERN)
@@ -96,6 +97,7 @@ class _Shape:
     channel: str | None
     channel_ids: tuple[str, ...] | bool | None
     region: str | None
+    region_ids: tuple[str, ...] | None = None  # directory.serving.regional_ids
 
 
 def _shape(session: Session, where: ListingFilter) -> _Shape:
@@ -106,11 +108,12 @@ def _shape(session: Session, where: ListingFilter) -> _Shape:
             raise InvalidInput("The request's parameters are not valid.",
                                errors={"industry": ["No such industry."]})
     channel_ids = _channel_facts(session, where.channel) if where.channel is not None else None
-    return _Shape(industries, where.verified, where.channel, channel_ids, where.region)
+    region_ids = regional_ids(session, where.region) if where.region is not None else None
+    return _Shape(industries, where.verified, where.channel, channel_ids, where.region, region_ids)
 
 
 @lru_cache(maxsize=512)
-def _filtered(shape: _Shape):  # noqa: ANN202 - a Select
+def _filtered(shape: _Shape, *, region: bool = True):  # noqa: ANN202 - a Select
     query = select(Enterprise).where(Enterprise.status == "active")
     if shape.industries is not None:
         query = query.where(Enterprise.industry_id.in_(shape.industries))
@@ -122,13 +125,10 @@ def _filtered(shape: _Shape):  # noqa: ANN202 - a Select
     elif shape.channel_ids is not None:
         # a constant the planners see (an empty IN is a subquery they run per row)
         query = query.where(Enterprise.id.in_(shape.channel_ids) if shape.channel_ids else false())
-    if shape.region is not None:
-        # national (no regions: no row, NULL) or serving one of its ancestors: one probe of the
-        # listing's region rows, where EXISTS ... OR NOT EXISTS ... took two for most listings
-        served = (select(func.max(case((EnterpriseRegion.code.in_(region_ancestors(shape.region)), 1),
-                                       else_=0)))
-                  .where(EnterpriseRegion.enterprise_id == Enterprise.id).scalar_subquery())
-        query = query.where(func.coalesce(served, 1) == 1)
+    if region and shape.region is not None:  # national, or serving one of its ancestors
+        query = query.where(or_(Enterprise.national == true(), exists().where(
+            EnterpriseRegion.enterprise_id == Enterprise.id,
+            EnterpriseRegion.code.in_(region_ancestors(shape.region)))))
     return query
 
 
@@ -163,7 +163,9 @@ def browse_listings(session: Session, where: ListingFilter, sort: str = "promine
 def _listing(shape: _Shape, key: Key) -> Listing:
     """The same Listing for the same filter and order, so what is built from it (its pages'
     statements: ``directory.pages.prepared``) is built once too."""
-    return Listing(_filtered(shape), key)
+    parts = () if shape.region is None else region_parts(
+        _filtered(shape, region=False), shape.region, shape.region_ids)
+    return Listing(_filtered(shape), key, parts=parts)
 
 
 def require_industry(session: Session, industry_id: str | None) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -96,6 +97,11 @@ class Enterprise(Base):
         Index("ix_enterprises_name_key_en_id", "name_key_en", "id"),
         # the lists' orders and industry filter under the status they all filter on (0018)
         Index("ix_enterprises_status_prominence_id", "status", "prominence", "id"),
+        # a region's national listings in each order (directory/serving.py)
+        Index("ix_enterprises_status_national_prominence_id", "status", "national", "prominence", "id"),
+        Index("ix_enterprises_status_national_name_key_id", "status", "national", "name_key", "id"),
+        Index("ix_enterprises_status_national_name_key_en_id", "status", "national", "name_key_en",
+              "id"),
         Index("ix_enterprises_status_name_key_id", "status", "name_key", "id"),
         Index("ix_enterprises_status_name_key_en_id", "status", "name_key_en", "id"),
         Index("ix_enterprises_status_industry_prominence_id", "status", "industry_id", "prominence", "id"),
@@ -148,6 +154,11 @@ class Enterprise(Base):
     read_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0", info=withheld(
         "a counter of the read model's (kept by triggers); an import starts it again",
         restore=lambda: 0))
+    # Kept by the database's triggers (directory/serving.py), never written by the code: true
+    # while the listing has no regions (it serves everywhere).
+    national: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), info=withheld(
+        "whether the listing has no regions (kept by triggers); an import works it out again",
+        restore=lambda: True))
 
     industry: Mapped[Industry] = relationship()
     region_rows: Mapped[list[EnterpriseRegion]] = relationship(

@@ -21,6 +21,9 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from directory.errors import InvalidInput
 from directory.instants import bounded_instant
 
+# Lists count their rows exactly up to this many; above, ``total`` says this many and that it
+# is a lower bound (a count over a million rows on every page would cost more than the page).
+EXACT_COUNT_UP_TO = 10_000
 Row = TypeVar("Row")
 KeyValue = str | int | datetime
 # The instants a row of a list can hold: a century either way (a forged cursor may hold any).
@@ -119,6 +122,20 @@ class Listing:
     query: Select
     key: Key
     key_of: Callable[[Any], tuple[KeyValue, ...]] | None = None
+    # the same rows as disjoint lists, each read from an index of its own: the paginator merges
+    # their pages and adds up their counts (directory/serving.py: a region's list)
+    parts: tuple[Part, ...] = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of a listing's disjoint parts: its query, and a statement counting its rows up to
+    *bound* + 1 when another than the query's own count reads fewer rows; a part counted up to
+    a lower bound than the list's makes the list's total a lower bound beyond it."""
+
+    query: Select
+    count: Select | None = None
+    bound: int = EXACT_COUNT_UP_TO
 
 
 def queue(model: Any, statuses: Sequence[str], status: str | None) -> Listing:
@@ -168,40 +185,57 @@ class Prepared:
     first: Select
     after: Select
     count: Select
+    bound: int = EXACT_COUNT_UP_TO  # the count counts up to this many rows (then one more)
 
 
 @lru_cache(maxsize=512)
-def prepared(listing: Listing) -> Prepared:
-    """The statements of *listing*'s pages, for a listing that is itself built once (the same
-    object for the same list: the cache knows it by identity)."""
-    key, query = listing.key, listing.query
+def prepared(listing: Listing) -> tuple[Prepared, ...]:
+    """The statements of *listing*'s pages (one set per part, if it has parts), for a listing
+    that is itself built once (the same object for the same list: the cache knows it by
+    identity)."""
+    key = listing.key
     bound = tuple(bindparam(f"k{n}", type_=column.type) for n, (column, _d) in enumerate(key.columns))
-    page = query.order_by(*key.order_by()).limit(bindparam("limit"))
-    return Prepared(key, page, page.where(key.after(bound)), _counted(query, EXACT_COUNT_UP_TO))
+    statements = []
+    for part in listing.parts or (Part(listing.query),):
+        page = part.query.order_by(*key.order_by()).limit(bindparam("limit"))
+        statements.append(Prepared(key, page, page.where(key.after(bound)),
+                                   part.count if part.count is not None
+                                   else _counted(part.query, part.bound), part.bound))
+    return tuple(statements)
 
 
-def prepared_page(session: Session, prepared: Prepared, after: Sequence[KeyValue] | None,
-                  limit: int) -> Page:
-    """As :func:`keyset_page` for rows of columns, from the statements built once."""
+def prepared_page(session: Session, prepared: tuple[Prepared, ...],
+                  after: Sequence[KeyValue] | None, limit: int) -> Page:
+    """As :func:`keyset_page` for rows of columns, from the statements built once; the pages
+    of a listing's parts merged in its order."""
     params = {"limit": limit + 1}
     if after is not None:
         params.update((f"k{n}", value) for n, value in enumerate(after))
-    statement = prepared.first if after is None else prepared.after
-    rows = session.connection().execute(statement, params).all()
+    rows = []
+    for statements in prepared:
+        rows += session.connection().execute(
+            statements.first if after is None else statements.after, params).all()
+    key = prepared[0].key
+    if len(prepared) > 1:  # every key of these lists goes one way (directory/listings.py)
+        descending = {desc for _column, desc in key.columns}
+        assert len(descending) == 1, "parts of a list whose key goes both ways"  # noqa: S101
+        rows.sort(key=key.of, reverse=descending.pop())
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, prepared.key.of(rows[-1]) if more and rows else None)
+    return Page(rows, key.of(rows[-1]) if more and rows else None)
 
 
-def prepared_count(session: Session, prepared: Prepared) -> tuple[int, bool]:
-    """As :func:`count_up_to`, from the statement built once."""
-    total = session.connection().scalar(prepared.count) or 0
-    return (EXACT_COUNT_UP_TO, False) if total > EXACT_COUNT_UP_TO else (total, True)
+def prepared_count(session: Session, prepared: tuple[Prepared, ...]) -> tuple[int, bool]:
+    """As :func:`count_up_to`, from the statements built once: the parts' counts added, each
+    up to its bound (beyond one, the total is a lower bound)."""
+    total, exact = 0, True
+    for statements in prepared:
+        counted = session.connection().scalar(statements.count) or 0
+        exact = exact and counted <= statements.bound
+        total += min(counted, statements.bound)
+    return (EXACT_COUNT_UP_TO, False) if total > EXACT_COUNT_UP_TO else (total, exact)
 
 
-# Lists count their rows exactly up to this many; above, ``total`` says this many and that it
-# is a lower bound (a count over a million rows on every page would cost more than the page).
-EXACT_COUNT_UP_TO = 10_000
 
 
 def count_up_to(session: Session, query: Select, bound: int = EXACT_COUNT_UP_TO) -> tuple[int, bool]:

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from directory.models import Channel, Enterprise
-from directory.pages import Listing
+from directory.pages import Listing, Part
 
 
 @dataclass(frozen=True)
@@ -92,4 +92,7 @@ def keys_only(listing: Listing) -> Listing:
     """*listing* reading only the ids and its order's columns (for :func:`listing_summaries`):
     a page of ids costs no ORM objects, and counting it reads no more than the index."""
     columns = list(dict.fromkeys([_listings.c.id, *(column for column, _ in listing.key.columns)]))
-    return Listing(listing.query.with_only_columns(*columns), listing.key, key_of=listing.key.of)
+    parts = tuple(Part(part.query.with_only_columns(*columns), part.count, part.bound)
+                  for part in listing.parts)
+    return Listing(listing.query.with_only_columns(*columns), listing.key, key_of=listing.key.of,
+                   parts=parts)

@@ -132,7 +132,10 @@ class EnterpriseListSchema(Schema):
                        "fields of each).", "example": [SUMMARY_EXAMPLE]})
     total = fields.Integer(metadata={
         "description": "How many enterprises match in all: exact up to 10,000; above, 10,000 "
-                       "and `total_exact` is false (with `open_now`, see there).",
+                       "and `total_exact` is false. With `region`, the enterprises that have "
+                       "regions are counted up to 1,000 (those serving everywhere up to "
+                       "10,000): beyond, `total` is a lower bound and `total_exact` false "
+                       "(with `open_now`, see there).",
         "example": 1})
     total_exact = fields.Boolean(metadata={
         "description": "Whether `total` is an exact count (false: a lower bound, or with "

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from api.field_masks import field_mask, masked
 from api.presenters.enterprises import summary_dump
@@ -167,3 +167,67 @@ def test_a_region_lists_the_national_listings_and_those_serving_it(app, region):
     assert total == len(expected) and len(items) == len(expected)
     assert national and national < expected  # both kinds are there to be listed
     assert len(expected) < len(listings) or region == "CN"
+
+
+@pytest.mark.parametrize("region", ["CN", "110000", "HK"])
+def test_a_regions_two_parts_page_and_count_as_one_list(app, region, monkeypatch):
+    """A region's list read as its national and regional parts (directory/serving.py), both
+    ways of reading the regional one (by ids, by probes), walked page by page and counted: the
+    rows of the one query that asks each listing, in its order; a regional part counted up to a
+    lower bound makes the total a lower bound."""
+    import directory.serving as serving
+    from directory.listings import listing_order
+    from directory.pages import Listing, count_up_to, prepared, prepared_count, prepared_page
+    from directory.summaries import keys_only
+
+    with app.test_request_context():
+        session = db_session()
+        whole = browse_listings(session, ListingFilter(region=region), "prominence", "en")
+        key = listing_order("prominence", "en")
+        expected = [row.id for row in session.execute(whole.query.with_only_columns(
+            Enterprise.id).order_by(*key.order_by()))]
+        base = browse_listings(session, ListingFilter(), "prominence", "en").query
+        for ids in (serving.regional_ids(session, region), None):
+            parts = serving.region_parts(base, region, ids)
+            statements = prepared(keys_only(Listing(whole.query, key, parts=parts)))
+            seen, after = [], None
+            while True:
+                page = prepared_page(session, statements, after, 37)
+                seen += [row.id for row in page.rows]
+                if page.next_key is None:
+                    break
+                after = page.next_key
+            assert seen == expected
+            assert prepared_count(session, statements) == count_up_to(session, whole.query)
+        national = session.scalar(select(func.count()).where(
+            Enterprise.status == "active", Enterprise.national.is_(True)))
+        monkeypatch.setattr(serving, "REGIONAL_COUNT_UP_TO", 5)
+        parts = serving.region_parts(base, region, None)
+        counted = prepared_count(session, prepared(keys_only(Listing(whole.query, key, parts=parts))))
+        assert counted == (national + 5, False)
+        session.rollback()
+
+
+def test_national_is_kept_by_the_database(client):
+    """``national`` follows a listing's regions whoever writes them: the ORM, raw SQL."""
+    from directory.models import EnterpriseRegion
+
+    def national() -> bool:
+        with client.application.app_context():
+            return bool(db_session().scalar(select(Enterprise.national).where(Enterprise.id == RICH)))
+
+    assert national() is False  # imported with regions CN and US
+    _write(client, "DELETE FROM enterprise_regions WHERE enterprise_id = :id AND code = 'US'", id=RICH)
+    assert national() is False  # CN is left
+    _write(client, "DELETE FROM enterprise_regions WHERE enterprise_id = :id", id=RICH)
+    assert national() is True
+    assert _item(client, RICH, "limit=100&region=HK") is not None  # national: serves HK too
+    with client.application.app_context():
+        session = db_session()
+        session.add(EnterpriseRegion(enterprise_id=RICH, code="US"))
+        session.commit()
+    assert national() is False
+    assert _item(client, RICH, "limit=100&region=HK") is None
+    assert _item(client, RICH, "limit=100&region=US") is not None
+    _write(client, "UPDATE enterprise_regions SET code = 'CN' WHERE enterprise_id = :id", id=RICH)
+    assert national() is False and _item(client, RICH, "limit=100&region=110000") is not None

@@ -350,3 +350,45 @@ def test_0020_listing_cards_comes_and_goes(empty_database):
         assert "listing_reads" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_0021_national_is_worked_out_kept_and_taken_away(empty_database):
+    """0021 works out ``national`` for the listings there are, its triggers keep it; a
+    downgrade to 0020 takes the column, its indexes and its triggers away."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import inspect
+
+    upgrade_database(empty_database, "0020")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO industries (id, name_zh_hans, name_zh_hant, name_en, display_order) "
+                "VALUES ('banking', '银行', '銀行', 'Banking', 1)"))
+            for ident in ("ent_000000000001", "ent_000000000002"):
+                connection.execute(text(
+                    "INSERT INTO enterprises (id, name_en, aliases, industry_id, domains, verified, "
+                    "status, version, managed, source, created_at, updated_at) VALUES (:id, 'X', "
+                    "'[]', 'banking', '[]', false, 'active', 1, false, '[]', :now, :now)"),
+                    {"id": ident, "now": datetime(2026, 12, 7, tzinfo=UTC)})
+            connection.execute(text("INSERT INTO enterprise_regions (enterprise_id, code) "
+                                    "VALUES ('ent_000000000002', 'HK')"))
+        engine.dispose()
+        upgrade_database(empty_database, "0021")
+        national = "SELECT id, national FROM enterprises ORDER BY id"
+        with engine.begin() as connection:
+            assert [tuple(r) for r in connection.execute(text(national))] == [
+                ("ent_000000000001", True), ("ent_000000000002", False)]
+            connection.execute(text("INSERT INTO enterprise_regions (enterprise_id, code) "
+                                    "VALUES ('ent_000000000001', 'CN')"))
+            connection.execute(text("DELETE FROM enterprise_regions WHERE code = 'HK'"))
+            assert [tuple(r) for r in connection.execute(text(national))] == [
+                ("ent_000000000001", False), ("ent_000000000002", True)]
+        command.downgrade(alembic_config(empty_database), "0020")
+        engine.dispose()
+        assert "national" not in {c["name"] for c in inspect(engine).get_columns("enterprises")}
+        with engine.begin() as connection:  # no trigger left to name a column that is gone
+            connection.execute(text("DELETE FROM enterprise_regions"))
+    finally:
+        engine.dispose()

@@ -1,0 +1,97 @@
+"""Which listings serve a region, read from indexes: the listings' ``national`` flag, kept by
+the database, and the two disjoint parts a list narrowed to a region is read as.
+
+A listing with no regions serves everywhere (``national``); one with regions serves the regions
+below them (``directory.regions.serves``). Asking every listing in the list's order whether it
+serves the region costs an index probe per listing, and a count of up to 10,000 of them, or a
+region few listings serve, read most of a million listings. So a region's list is read as two
+lists, each from an index, whose pages the paginator merges (``directory.pages.Part``):
+
+- the national listings: the flag, in the list's index (``ix_enterprises_status_national_*``);
+- the listings whose regions include the region or one above it: when fewer than
+  ``SPARSE_REGIONAL`` listings have one of those region codes, by their ids (looked up first,
+  from the codes' index); otherwise each listing's probe of its regions, and their count is
+  driven from the codes' index (each probes its listing), not from the listings.
+
+``national`` is kept by triggers on ``enterprise_regions`` (whoever writes: the ORM, the
+importer, the archive import, SQL by hand), as the read model's generations are.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, false, func, literal, select, true
+from sqlalchemy.orm import Session
+
+from directory.models import Enterprise, EnterpriseRegion
+from directory.pages import Part
+from directory.regions import region_ancestors
+
+# Fewer listings than this with one of the region's codes: they are looked up by id.
+SPARSE_REGIONAL = 1000
+# A region's listings with regions are counted up to this many (each costs a probe of its
+# listing); beyond, a list's ``total`` is a lower bound (``total_exact`` false).
+REGIONAL_COUNT_UP_TO = 1000
+_regions = EnterpriseRegion.__table__
+
+
+def regional_ids(session: Session, region: str) -> tuple[str, ...] | None:
+    """The ids of the listings with one of *region*'s codes (itself or above), when there are
+    few (active or not: the list filters); None when there are more than SPARSE_REGIONAL."""
+    ids = session.scalars(select(_regions.c.enterprise_id).distinct()
+                          .where(_regions.c.code.in_(region_ancestors(region)))
+                          .limit(SPARSE_REGIONAL + 1)).all()
+    return None if len(ids) > SPARSE_REGIONAL else tuple(sorted(ids))
+
+
+def region_parts(query: Select, region: str, ids: tuple[str, ...] | None) -> tuple[Part, Part]:
+    """*query* (listings, other filters applied) narrowed to those serving *region*, as its
+    national part and its regional part (*ids*: :func:`regional_ids`)."""
+    # = true/false, not IS: PostgreSQL reads an index for the one, not the other
+    national = Part(query.where(Enterprise.national == true()))
+    regional = query.where(Enterprise.national == false())
+    if ids is not None:  # a constant the planners see (an empty IN is a subquery per row)
+        return national, Part(regional.where(Enterprise.id.in_(ids) if ids else false()))
+    codes = region_ancestors(region)
+    serves = exists().where(_regions.c.enterprise_id == Enterprise.id, _regions.c.code.in_(codes))
+    listed = (regional.with_only_columns(literal(1)).order_by(None)
+              .where(Enterprise.id == _regions.c.enterprise_id).exists())
+    # the count walks the codes' index and probes each listing (by primary key), up to its bound
+    counted = select(func.count()).select_from(
+        select(_regions.c.enterprise_id).distinct().where(_regions.c.code.in_(codes), listed)
+        .limit(REGIONAL_COUNT_UP_TO + 1).subquery())
+    return national, Part(regional.where(serves), count=counted, bound=REGIONAL_COUNT_UP_TO)
+
+
+def trigger_statements(dialect: str) -> list[str]:
+    """The DDL that keeps ``enterprises.national`` (the migration runs it)."""
+    if dialect == "postgresql":
+        return [
+            "CREATE FUNCTION c800_national() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF TG_OP <> 'DELETE' THEN UPDATE enterprises SET national = false "
+            "WHERE id = NEW.enterprise_id AND national; END IF; "
+            "IF TG_OP <> 'INSERT' THEN UPDATE enterprises SET national = true "
+            "WHERE id = OLD.enterprise_id AND NOT national AND NOT EXISTS (SELECT 1 FROM "
+            "enterprise_regions WHERE enterprise_id = OLD.enterprise_id); END IF; "
+            "RETURN NULL; END $$",
+            "CREATE TRIGGER trg_national_regions AFTER INSERT OR UPDATE OR DELETE ON "
+            "enterprise_regions FOR EACH ROW EXECUTE FUNCTION c800_national()"]
+    now_regional = ("UPDATE enterprises SET national = 0 WHERE id = NEW.enterprise_id "
+                    "AND national;")
+    maybe_national = ("UPDATE enterprises SET national = 1 WHERE id = OLD.enterprise_id AND NOT "
+                      "national AND NOT EXISTS (SELECT 1 FROM enterprise_regions WHERE "
+                      "enterprise_id = OLD.enterprise_id);")
+    return [
+        f"CREATE TRIGGER trg_national_regions_insert AFTER INSERT ON enterprise_regions BEGIN "
+        f"{now_regional} END",
+        f"CREATE TRIGGER trg_national_regions_delete AFTER DELETE ON enterprise_regions BEGIN "
+        f"{maybe_national} END",
+        f"CREATE TRIGGER trg_national_regions_update AFTER UPDATE ON enterprise_regions BEGIN "
+        f"{now_regional} {maybe_national} END"]
+
+
+def drop_trigger_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return ["DROP TRIGGER IF EXISTS trg_national_regions ON enterprise_regions",
+                "DROP FUNCTION IF EXISTS c800_national()"]
+    return [f"DROP TRIGGER IF EXISTS trg_national_regions_{event}"
+            for event in ("insert", "delete", "update")]
