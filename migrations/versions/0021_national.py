@@ -1,7 +1,8 @@
 """national listings: enterprises.national (true while a listing has no regions), kept by
 triggers on enterprise_regions, and the lists' orders under (status, national), so a list
 narrowed to a region reads its national listings and its regional ones each from an index
-(directory/serving.py)
+(directory/serving.py); enterprise_regions' code index also holds the listing, so the
+listings with a code are read from it alone
 
 Revision ID: 0021
 Revises: 0020
@@ -33,6 +34,9 @@ def upgrade() -> None:
                "enterprise_regions WHERE enterprise_regions.enterprise_id = enterprises.id)")
     for name, columns in INDEXES.items():
         op.create_index(name, 'enterprises', columns)
+    op.create_index('ix_enterprise_regions_code_enterprise_id', 'enterprise_regions',
+                    ['code', 'enterprise_id'])
+    op.drop_index('ix_enterprise_regions_code', table_name='enterprise_regions')
     for statement in trigger_statements(op.get_bind().dialect.name):
         op.execute(statement)
 
@@ -42,4 +46,6 @@ def downgrade() -> None:
         op.execute(statement)
     for name in INDEXES:
         op.drop_index(name, table_name='enterprises')
+    op.create_index('ix_enterprise_regions_code', 'enterprise_regions', ['code'])
+    op.drop_index('ix_enterprise_regions_code_enterprise_id', table_name='enterprise_regions')
     op.drop_column('enterprises', 'national')
