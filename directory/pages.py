@@ -167,8 +167,7 @@ def keyset_page(session: Session, query: Select, key: Key, after: Sequence[KeyVa
     if after is not None:
         query = query.where(key.after(after))
     query = query.order_by(*key.order_by()).limit(limit + 1)
-    # rows of columns need no ORM: the connection runs them (a page costs less)
-    rows = list(session.scalars(query) if scalars else session.connection().execute(query))
+    rows = list(session.scalars(query) if scalars else session.execute(query))
     more = len(rows) > limit
     rows = rows[:limit]
     next_key = (key_of or key.of)(rows[-1]) if more and rows else None
@@ -236,12 +235,10 @@ def prepared_count(session: Session, prepared: tuple[Prepared, ...]) -> tuple[in
     return (EXACT_COUNT_UP_TO, False) if total > EXACT_COUNT_UP_TO else (total, exact)
 
 
-
-
 def count_up_to(session: Session, query: Select, bound: int = EXACT_COUNT_UP_TO) -> tuple[int, bool]:
     """How many rows *query* has, and whether that is exact: at most *bound* rows are counted
     (``(bound, False)`` when there are more)."""
-    total = session.connection().scalar(_counted(query, bound)) or 0
+    total = session.scalar(_counted(query, bound)) or 0
     return (bound, False) if total > bound else (total, True)
 
 
