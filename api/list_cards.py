@@ -11,21 +11,18 @@ full path gives (``tests/api/test_list_cards.py``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.field_masks import Mask, masked
 from api.presenters.enterprises import summary_answer
 from api.presenters.share import share_url
+from api.read_model import keep_made
 from directory.listing_reads import cards_ready, keep_cards
 from directory.regions import serves
 from directory.summaries import listing_summaries, ways_in
-
-log = logging.getLogger(__name__)
 
 
 def summary_cards(session: Session, ids: Sequence[str], language: str) -> dict[str, bytes]:
@@ -41,20 +38,8 @@ def summary_cards(session: Session, ids: Sequence[str], language: str) -> dict[s
         del answer["url"]
         cards[summary.id] = card = orjson.dumps(answer)
         made.append((summary.id, summary.generation, card))
-    _keep(session, made, language)
+    keep_made(session, made, language, store=keep_cards)
     return cards
-
-
-def _keep(session: Session, made: list[tuple[str, int, bytes]], language: str) -> None:
-    """A saving, not part of the answer: a busy database just skips it (logged)."""
-    if not made:
-        return
-    try:
-        keep_cards(session, made, language)
-        session.commit()
-    except SQLAlchemyError as error:
-        session.rollback()
-        log.warning("read model: %d summaries (%s) not kept: %s", len(made), language, error)
 
 
 def page_items(session: Session, ids: Sequence[str], language: str, mask: Mask | None = None,

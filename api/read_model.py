@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,14 +56,15 @@ def ready_answer(session: Session, enterprise_id: str, language: str) -> dict[st
     return answer
 
 
-def keep_made(session: Session, made: list[tuple[str, int | None, bytes]], language: str) -> None:
-    """Keep the records :func:`make` made (id, generation, record) and commit: a saving, not
-    part of the answer, so a busy database just skips it (logged)."""
+def keep_made(session: Session, made: list[tuple[str, int | None, bytes]], language: str,
+              store: Callable[[Session, list, str], None] = keep) -> None:
+    """Keep what was made (id, generation, bytes: :func:`make`'s records, or with *store*
+    another kind, e.g. ``keep_cards``) and commit: a saving, not part of the answer, so a busy
+    database just skips it (logged)."""
     if not made:
         return
     try:
-        for enterprise_id, generation, blob in made:
-            keep(session, enterprise_id, language, generation, blob)
+        store(session, made, language)
         session.commit()
     except SQLAlchemyError as error:
         session.rollback()

@@ -33,7 +33,16 @@ CHANNEL_KEYED = ("out_of_service_reports", "wait_counts", "reach_counts", "voice
                  "live_statuses")
 
 
-class ListingRead(Base):
+class _Kept:
+    """What a kept row is keyed by: the listing, the language, the generation it was made from."""
+
+    enterprise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+
+
+class ListingRead(_Kept, Base):
     """One listing's answer in one language, as made from generation ``generation``."""
 
     __tablename__ = "listing_reads"
@@ -41,14 +50,10 @@ class ListingRead(Base):
         public=False, archive="excluded",
         why="answers made from the listings (the read model): made again on the next read")
 
-    enterprise_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True)
-    language: Mapped[str] = mapped_column(String(8), primary_key=True)
-    generation: Mapped[int] = mapped_column(Integer)
     body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class ListingCard(Base):
+class ListingCard(_Kept, Base):
     """One listing's summary in one language (a list's item, without its share link, which
     depends on the configuration), as made from generation ``generation``: kept by the same
     generations as :class:`ListingRead`, made by ``api/list_cards.py``."""
@@ -58,10 +63,6 @@ class ListingCard(Base):
         public=False, archive="excluded",
         why="summaries made from the listings (the read model): made again on the next read")
 
-    enterprise_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True)
-    language: Mapped[str] = mapped_column(String(8), primary_key=True)
-    generation: Mapped[int] = mapped_column(Integer)
     card: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -71,47 +72,47 @@ def ready(session: Session, enterprise_id: str, language: str) -> bytes | None:
     return session.connection().execute(_READY, {"id": enterprise_id, "language": language}).scalar()
 
 
-_reads, _listings = ListingRead.__table__, Enterprise.__table__
-# One statement, built once (Core: no ORM work per read).
-# a kept answer counts while it was made from the listing as it is and the listing is listed
-_FRESH = (_reads.c.language == bindparam("language"),
-          _reads.c.generation == _listings.c.read_generation, _listings.c.status == "active")
+_reads, _cards, _listings = ListingRead.__table__, ListingCard.__table__, Enterprise.__table__
+
+
+def _fresh(kept):  # noqa: ANN001, ANN202 - a Table and its conditions
+    """A kept row counts while it was made from the listing as it is and the listing is listed."""
+    return (kept.c.language == bindparam("language"),
+            kept.c.generation == _listings.c.read_generation, _listings.c.status == "active")
+
+
+def _kept_many(kept, column):  # noqa: ANN001, ANN202 - a Table, its column, a Select
+    return (select(kept.c.enterprise_id, column)
+            .join(_listings, _listings.c.id == kept.c.enterprise_id)
+            .where(kept.c.enterprise_id.in_(bindparam("ids", expanding=True)), *_fresh(kept)))
+
+
+# Statements built once (Core: no ORM work per read).
 _READY = (select(_reads.c.body).join(_listings, _listings.c.id == _reads.c.enterprise_id)
-          .where(_reads.c.enterprise_id == bindparam("id"), *_FRESH))
+          .where(_reads.c.enterprise_id == bindparam("id"), *_fresh(_reads)))
+_READY_MANY = _kept_many(_reads, _reads.c.body)
+_CARDS = _kept_many(_cards, _cards.c.card)
 
 
 def ready_many(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
     """The stored answers in *language* of those of *enterprise_ids* that are listed and whose
     answer was made from the listing as it is now (as :func:`ready`, one query for them all)."""
-    if not enterprise_ids:
-        return {}
-    rows = session.connection().execute(_READY_MANY, {"ids": list(enterprise_ids),
-                                                      "language": language}).all()
-    return {ident: body for ident, body in rows}
-
-
-_READY_MANY = (select(_reads.c.enterprise_id, _reads.c.body)
-               .join(_listings, _listings.c.id == _reads.c.enterprise_id)
-               .where(_reads.c.enterprise_id.in_(bindparam("ids", expanding=True)), *_FRESH))
-
-
-_cards = ListingCard.__table__
-_CARDS = (select(_cards.c.enterprise_id, _cards.c.card)
-          .join(_listings, _listings.c.id == _cards.c.enterprise_id)
-          .where(_cards.c.enterprise_id.in_(bindparam("ids", expanding=True)),
-                 _cards.c.language == bindparam("language"),
-                 _cards.c.generation == _listings.c.read_generation,
-                 _listings.c.status == "active"))
+    return _fresh_rows(session, _READY_MANY, enterprise_ids, language)
 
 
 def cards_ready(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
     """The kept summaries in *language* of those of *enterprise_ids* that are listed and whose
     summary was made from the listing as it is now (one query)."""
+    return _fresh_rows(session, _CARDS, enterprise_ids, language)
+
+
+def _fresh_rows(session: Session, statement, enterprise_ids: Sequence[str],  # noqa: ANN001
+                language: str) -> dict[str, bytes]:
     if not enterprise_ids:
         return {}
-    rows = session.connection().execute(_CARDS, {"ids": list(enterprise_ids),
-                                                 "language": language}).all()
-    return {ident: card for ident, card in rows}
+    rows = session.connection().execute(statement, {"ids": list(enterprise_ids),
+                                                    "language": language}).all()
+    return {ident: kept for ident, kept in rows}
 
 
 def generation_of(session: Session, enterprise_id: str) -> int | None:
@@ -120,10 +121,12 @@ def generation_of(session: Session, enterprise_id: str) -> int | None:
                            .where(Enterprise.id == enterprise_id)).scalar()
 
 
-def keep(session: Session, enterprise_id: str, language: str, generation: int, body: bytes) -> None:
-    """Store the answer made from *generation* (replacing an older one); the caller commits."""
-    _upsert(session, ListingRead, [{"enterprise_id": enterprise_id, "language": language,
-                                    "generation": generation, "body": body}])
+def keep(session: Session, made: Sequence[tuple[str, int | None, bytes]], language: str) -> None:
+    """Store the answers (id, generation made from, record) in *language*, replacing older
+    ones; the caller commits."""
+    _upsert(session, ListingRead, [{"enterprise_id": ident, "language": language,
+                                    "generation": generation, "body": body}
+                                   for ident, generation, body in made])
 
 
 def keep_cards(session: Session, made: Sequence[tuple[str, int, bytes]], language: str) -> None:

@@ -36,12 +36,12 @@ class ListingFilter:
 
 
 def industry_subtree(session: Session, industry_id: str) -> list[str]:
-    """*industry_id* and all industries below it (none when there is no such industry)."""
+    """*industry_id* and all industries below it; InvalidInput when there is no such industry."""
     children: dict[str | None, list[str]] = {}
     for ident, parent in session.execute(select(Industry.id, Industry.parent_id)):
         children.setdefault(parent, []).append(ident)
     if not any(industry_id in below for below in children.values()):
-        return []
+        raise _no_such_industry()
     found, todo = [], [industry_id]
     while todo:
         current = todo.pop()
@@ -104,9 +104,6 @@ def _shape(session: Session, where: ListingFilter) -> _Shape:
     industries = None
     if where.industry is not None:
         industries = tuple(industry_subtree(session, where.industry))
-        if not industries:
-            raise InvalidInput("The request's parameters are not valid.",
-                               errors={"industry": ["No such industry."]})
     channel_ids = _channel_facts(session, where.channel) if where.channel is not None else None
     region_ids = regional_ids(session, where.region) if where.region is not None else None
     return _Shape(industries, where.verified, where.channel, channel_ids, where.region, region_ids)
@@ -171,8 +168,12 @@ def _listing(shape: _Shape, key: Key) -> Listing:
 def require_industry(session: Session, industry_id: str | None) -> None:
     """Nothing when *industry_id* is None or an industry's id; InvalidInput otherwise."""
     if industry_id is not None and session.get(Industry, industry_id) is None:
-        raise InvalidInput("The request's parameters are not valid.",
-                           errors={"industry": ["No such industry."]})
+        raise _no_such_industry()
+
+
+def _no_such_industry() -> InvalidInput:
+    return InvalidInput("The request's parameters are not valid.",
+                        errors={"industry": ["No such industry."]})
 
 
 def get_public_enterprise(session: Session, enterprise_id: str) -> Enterprise | None:

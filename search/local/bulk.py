@@ -31,7 +31,7 @@ from search.local.schema import (
     SEQ_MASK,
     Codes,
 )
-from search.local.writing import remove_rows, row_fields, sample_marks, save_codes
+from search.local.writing import batched, remove_rows, row_fields, sample_marks, save_codes
 from search.parallel import DocumentSource
 
 # Documents per rebuild batch, written in rowid order: FTS5 flushes its pending terms to a new
@@ -87,7 +87,7 @@ def fill_generation(conn: sqlite3.Connection,
     if isinstance(documents, DocumentSource):
         prepared = documents.map(prepare_all)
     else:
-        prepared = (prepare_all(batch) for batch in _batched(documents, 1000))
+        prepared = (prepare_all(batch) for batch in batched(documents, 1000))
     written = _bulk_load(conn, prepared, times)
     conn.execute("UPDATE meta SET value = ? WHERE name IN ('count', 'seq')", (written,))
     conn.execute("COMMIT")
@@ -100,17 +100,6 @@ def fill_generation(conn: sqlite3.Connection,
     times.optimize = time.perf_counter() - loaded
     conn.execute("PRAGMA journal_mode=WAL")
     return written, times
-
-
-def _batched(items: Iterable[SearchDocument], size: int) -> Iterator[list[SearchDocument]]:
-    batch: list[SearchDocument] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _bulk_load(conn: sqlite3.Connection, prepared: Iterator[list[tuple]], times: BuildTimes) -> int:

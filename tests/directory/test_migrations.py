@@ -300,10 +300,24 @@ def test_0018_list_indexes_come_and_go_and_serve_the_list_pages(empty_database):
         engine.dispose()
 
 
+def _listings_by_sql(connection, ids: list[str]) -> None:  # noqa: ANN001
+    """An industry and active listings *ids*, inserted as SQL (no model of a later revision)."""
+    from datetime import UTC, datetime
+
+    connection.execute(text(
+        "INSERT INTO industries (id, name_zh_hans, name_zh_hant, name_en, display_order) "
+        "VALUES ('banking', '银行', '銀行', 'Banking', 1)"))
+    for ident in ids:
+        connection.execute(text(
+            "INSERT INTO enterprises (id, name_en, aliases, industry_id, domains, verified, status, "
+            "version, managed, source, created_at, updated_at) VALUES (:id, 'ICBC', '[]', 'banking', "
+            "'[]', false, 'active', 1, false, '[]', :now, :now)"),
+            {"id": ident, "now": datetime(2026, 12, 7, tzinfo=UTC)})
+
+
 def test_0019_listing_reads_comes_and_goes_with_its_triggers(empty_database):
     """0019 adds the read model's table, the listings' read_generation and the triggers that
     keep it; downgrading to 0018 takes all three away (and the listings stay)."""
-    from datetime import UTC, datetime
 
     from sqlalchemy import inspect
 
@@ -311,14 +325,7 @@ def test_0019_listing_reads_comes_and_goes_with_its_triggers(empty_database):
     engine = make_engine(empty_database)
     try:
         with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO industries (id, name_zh_hans, name_zh_hant, name_en, display_order) "
-                "VALUES ('banking', '银行', '銀行', 'Banking', 1)"))
-            connection.execute(text(
-                "INSERT INTO enterprises (id, name_en, aliases, industry_id, domains, verified, status, "
-                "version, managed, source, created_at, updated_at) VALUES ('ent_000000000001', 'ICBC', "
-                "'[]', 'banking', '[]', false, 'active', 1, false, '[]', :now, :now)"),
-                {"now": datetime(2026, 12, 7, tzinfo=UTC)})
+            _listings_by_sql(connection, ["ent_000000000001"])
         with engine.begin() as connection:
             connection.execute(text("UPDATE enterprises SET website = 'https://www.icbc.com.cn/'"))
             assert connection.execute(text("SELECT read_generation FROM enterprises")).scalar() == 1
@@ -355,7 +362,6 @@ def test_0020_listing_cards_comes_and_goes(empty_database):
 def test_0021_national_is_worked_out_kept_and_taken_away(empty_database):
     """0021 works out ``national`` for the listings there are, its triggers keep it; a
     downgrade to 0020 takes the column, its indexes and its triggers away."""
-    from datetime import UTC, datetime
 
     from sqlalchemy import inspect
 
@@ -363,15 +369,7 @@ def test_0021_national_is_worked_out_kept_and_taken_away(empty_database):
     engine = make_engine(empty_database)
     try:
         with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO industries (id, name_zh_hans, name_zh_hant, name_en, display_order) "
-                "VALUES ('banking', '银行', '銀行', 'Banking', 1)"))
-            for ident in ("ent_000000000001", "ent_000000000002"):
-                connection.execute(text(
-                    "INSERT INTO enterprises (id, name_en, aliases, industry_id, domains, verified, "
-                    "status, version, managed, source, created_at, updated_at) VALUES (:id, 'X', "
-                    "'[]', 'banking', '[]', false, 'active', 1, false, '[]', :now, :now)"),
-                    {"id": ident, "now": datetime(2026, 12, 7, tzinfo=UTC)})
+            _listings_by_sql(connection, ["ent_000000000001", "ent_000000000002"])
             connection.execute(text("INSERT INTO enterprise_regions (enterprise_id, code) "
                                     "VALUES ('ent_000000000002', 'HK')"))
         engine.dispose()
