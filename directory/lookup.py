@@ -25,13 +25,13 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from directory.lookup_input import LookupInputError, ParsedInput, parse_input
 from directory.lookup_keys import LookupKey, ascii_host, public_suffix, registrable_domain
 from directory.mailboxes import MAILBOX_PROVIDERS  # where anyone can have a mailbox (a package's list)
-from directory.models import Channel
+from directory.models import Channel, Enterprise
 from directory.phones import NUMBER_KINDS, PHONE_TYPES, classify_phone, equivalent_forms, kind_hint
 from directory.summaries import ListingSummary, listing_summaries
 
@@ -52,11 +52,16 @@ MATCHED_BY = ("phone", "email", "url", "domain")
 
 # --- answering -----------------------------------------------------------------------------
 
+MATCHES_SHOWN = 10  # an answer shows at most this many matches (the spec says so)
+
+
 @dataclass
 class Match:
-    enterprise: ListingSummary  # what lookup shows of a listing (read lean)
+    enterprise_id: str
     channel: NamedChannel | None
     matched_by: str
+    # what lookup shows of the listing (read lean), only for the matches an answer shows
+    enterprise: ListingSummary | None = None
 
 
 @dataclass(frozen=True)
@@ -72,14 +77,20 @@ class NamedChannel:
     direction: str
 
 
-_keys_table, _channels = LookupKey.__table__, Channel.__table__
-# built once (Core: no ORM work per lookup)
-_KEYS = (select(_keys_table.c.id, _keys_table.c.key, _keys_table.c.enterprise_id,
-                _keys_table.c.channel_id)
-         .where(_keys_table.c.key.in_(bindparam("keys", expanding=True)))
-         .order_by(_keys_table.c.enterprise_id, _keys_table.c.id))
-_NAMED = select(*(_channels.c[name] for name in NamedChannel.__dataclass_fields__)).where(
-    _channels.c.id.in_(bindparam("ids", expanding=True)))
+_keys_table, _channels, _listings = LookupKey.__table__, Channel.__table__, Enterprise.__table__
+_NAMED_COLUMNS = [_channels.c[name] for name in NamedChannel.__dataclass_fields__]
+# built once (Core: no ORM work per lookup). The keys of active listings and, for a key that
+# names a channel, that channel when it is the listing's own and shown (else the key is not
+# a match): a number many listings share costs one indexed join, not a summary per listing.
+_MATCHING = (
+    select(_keys_table.c.enterprise_id, _keys_table.c.channel_id, *_NAMED_COLUMNS)
+    .select_from(_keys_table.join(_listings, _listings.c.id == _keys_table.c.enterprise_id)
+                 .outerjoin(_channels, and_(_channels.c.id == _keys_table.c.channel_id,
+                                            _channels.c.enterprise_id == _keys_table.c.enterprise_id)))
+    .where(_keys_table.c.key.in_(bindparam("keys", expanding=True)),
+           _listings.c.status == "active",
+           or_(_keys_table.c.channel_id.is_(None), _channels.c.hidden.is_(False)))
+    .order_by(_listings.c.prominence.desc(), _keys_table.c.enterprise_id, _keys_table.c.id))
 
 
 @dataclass
@@ -92,46 +103,38 @@ class LookupResult:
     phone_type: str | None = None
 
 
-def _keys(session: Session, keys: list[str]) -> list[Row]:
-    """The lookup keys among *keys* (rows: id, key, enterprise_id, channel_id)."""
+def _load(session: Session, keys: list[str], matched_by: str) -> list[Match]:
+    """The matches of *keys*: each listing and channel once, the most prominent listings
+    first, without their summaries (:func:`_summarise` reads those of the matches shown)."""
     if not keys:
         return []
-    return session.connection().execute(_KEYS, {"keys": keys}).all()
-
-
-def _load(session: Session, rows: list[Row], matched_by: str) -> list[Match]:
-    ids = {row.enterprise_id for row in rows}
-    if not ids:
-        return []
-    # lean: the listings' summaries, and only the channels the keys name (not every channel)
-    enterprises = {e.id: e for e in listing_summaries(session, sorted(ids), listed_only=True)}
-    named = {row.channel_id for row in rows if row.channel_id is not None}
-    channels = {row.id: NamedChannel(*row) for row in session.connection().execute(
-        _NAMED, {"ids": sorted(named)})} if named else {}
     matches: list[Match] = []
     seen: set[tuple[str, str | None]] = set()
-    for row in rows:
-        enterprise = enterprises.get(row.enterprise_id)
-        if enterprise is None:
+    for row in session.connection().execute(_MATCHING, {"keys": keys}):
+        if (row.enterprise_id, row.channel_id) in seen:
             continue
-        channel = channels.get(row.channel_id) if row.channel_id is not None else None
-        if channel is not None and channel.enterprise_id != enterprise.id:
-            channel = None
-        if row.channel_id is not None and (channel is None or channel.hidden):
-            continue
-        if (enterprise.id, row.channel_id) in seen:
-            continue
-        seen.add((enterprise.id, row.channel_id))
-        matches.append(Match(enterprise, channel, matched_by))
+        seen.add((row.enterprise_id, row.channel_id))
+        channel = None if row.channel_id is None else NamedChannel(*row[2:])
+        matches.append(Match(row.enterprise_id, channel, matched_by))
     return matches
+
+
+def _summarise(session: Session, matches: list[Match]) -> list[Match]:
+    """*matches* with their listings' summaries (one that stopped being listed meanwhile: left
+    out)."""
+    summaries = {s.id: s for s in listing_summaries(
+        session, list(dict.fromkeys(m.enterprise_id for m in matches)), listed_only=True)}
+    for match in matches:
+        match.enterprise = summaries.get(match.enterprise_id)
+    return [match for match in matches if match.enterprise is not None]
 
 
 def _phone(session: Session, parsed: ParsedInput) -> LookupResult:
     info = classify_phone(parsed.normalized)
     forms = sorted(equivalent_forms(parsed.normalized) | {parsed.normalized})
-    matches = [m for m in _load(session, _keys(session, [f"tel:{f}" for f in forms]), "phone")
+    matches = [m for m in _load(session, [f"tel:{f}" for f in forms], "phone")
                if m.channel is not None and m.channel.checked_kind in NUMBER_KINDS]
-    result = LookupResult(parsed, bool(matches), matches, phone_type=info.kind)
+    result = LookupResult(parsed, bool(matches), matches[:MATCHES_SHOWN], phone_type=info.kind)
     if not matches:
         result.hint_code = info.kind
     elif all(m.channel is not None and m.channel.direction == "outbound_only" for m in matches):
@@ -144,7 +147,7 @@ def _phone(session: Session, parsed: ParsedInput) -> LookupResult:
 def _domain_matches(session: Session, domain: str | None) -> list[Match]:
     if not domain:
         return []
-    return _load(session, _keys(session, [f"dom:{domain}"]), "domain")
+    return _load(session, [f"dom:{domain}"], "domain")
 
 
 def _imitated(session: Session, parsed: ParsedInput) -> Match | None:
@@ -160,7 +163,7 @@ def _imitated(session: Session, parsed: ParsedInput) -> Match | None:
             found = registrable_domain(".".join(labels[start:end]))
             if found and found != parsed.domain:
                 candidates.add(f"dom:{found}")
-    matches = _load(session, _keys(session, sorted(candidates)), "domain") if candidates else []
+    matches = _summarise(session, _load(session, sorted(candidates), "domain")[:1])
     return matches[0] if matches else None
 
 
@@ -183,14 +186,14 @@ def _owners(matches: list[Match], skip: set[str] = frozenset()) -> list[Match]:
     """One domain match per enterprise, in order."""
     owners: dict[str, Match] = {}
     for match in matches:
-        if match.enterprise.id not in skip:
-            owners.setdefault(match.enterprise.id, Match(match.enterprise, None, "domain"))
+        if match.enterprise_id not in skip:
+            owners.setdefault(match.enterprise_id, Match(match.enterprise_id, None, "domain"))
     return list(owners.values())
 
 
 def _flag_imitation(session: Session, parsed: ParsedInput, result: LookupResult) -> None:
     imitated = _imitated(session, parsed)
-    if imitated is not None:
+    if imitated is not None and imitated.enterprise is not None:
         names = imitated.enterprise.names()
         result.hint_code = "imitation"
         result.hint_args["imitated"] = names["zh-Hans"] or names["en"] or names["zh-Hant"] or ""
@@ -201,17 +204,17 @@ def _web(session: Session, parsed: ParsedInput) -> LookupResult:
         return LookupResult(parsed, False, hint_code=parsed.trick)
     args = {"domain": parsed.domain or parsed.host or ""}
     matches = _domain_matches(session, parsed.domain)
-    pages = [Match(m.enterprise, m.channel, "url") for m in matches
+    pages = [Match(m.enterprise_id, m.channel, "url") for m in matches
              if m.channel is not None and _same_page(m.channel, parsed)]
     if parsed.domain in SHARED_DOMAINS and parsed.path.strip("/"):
         # anyone can publish there: only a listed page says who is behind it
-        result = LookupResult(parsed, bool(pages), pages[:10],
+        result = LookupResult(parsed, bool(pages), pages[:MATCHES_SHOWN],
                               "official_page" if pages else "user_content", args)
     else:
         if parsed.domain in SHARED_DOMAINS:  # a page listed there does not make its owner
             matches = [m for m in matches if m.channel is None]  # the platform's owner
-        owners = _owners(matches, {p.enterprise.id for p in pages})
-        result = LookupResult(parsed, bool(matches), (pages + owners)[:10],
+        owners = _owners(matches, {p.enterprise_id for p in pages})
+        result = LookupResult(parsed, bool(matches), (pages + owners)[:MATCHES_SHOWN],
                               "official_domain" if matches else "unknown_domain", args)
     if parsed.trick == "user_info":
         result.official, result.hint_code = False, "user_info"
@@ -221,17 +224,17 @@ def _web(session: Session, parsed: ParsedInput) -> LookupResult:
 
 
 def _email(session: Session, parsed: ParsedInput) -> LookupResult:
-    exact = [m for m in _load(session, _keys(session, [f"mail:{parsed.normalized}"]), "email")
+    exact = [m for m in _load(session, [f"mail:{parsed.normalized}"], "email")
              if m.channel is not None]
     args = {"domain": parsed.domain or parsed.host or ""}
     if exact:
         sender = all(m.channel is not None and m.channel.direction == "outbound_only" for m in exact)
-        return LookupResult(parsed, True, exact[:10],
+        return LookupResult(parsed, True, exact[:MATCHES_SHOWN],
                             "official_sender" if sender else "official_contact", args)
     if parsed.domain in SHARED_DOMAINS:
         return LookupResult(parsed, False, hint_code="mailbox_provider", hint_args=args)
     owners = _owners(_domain_matches(session, parsed.domain))
-    result = LookupResult(parsed, bool(owners), owners[:10],
+    result = LookupResult(parsed, bool(owners), owners[:MATCHES_SHOWN],
                           "official_domain" if owners else "unknown_email", args)
     if not owners:
         _flag_imitation(session, parsed, result)
@@ -240,15 +243,19 @@ def _email(session: Session, parsed: ParsedInput) -> LookupResult:
 
 def lookup(session: Session, text: str) -> LookupResult:
     """Answer "is this official?" for *text*; raise :class:`LookupInputError` for text that
-    cannot be looked up (see :func:`parse_input`)."""
+    cannot be looked up (see :func:`parse_input`). The matches shown (at most
+    ``MATCHES_SHOWN``, the most prominent listings first) carry their listings' summaries."""
     parsed = parse_input(text)
     if parsed.kind == "unknown":
         return LookupResult(parsed, False, hint_code="unrecognised")
     if parsed.kind == "phone":
-        return _phone(session, parsed)
-    if parsed.kind == "email":
-        return _email(session, parsed)
-    return _web(session, parsed)
+        result = _phone(session, parsed)
+    elif parsed.kind == "email":
+        result = _email(session, parsed)
+    else:
+        result = _web(session, parsed)
+    result.matches = _summarise(session, result.matches)
+    return result
 
 
 # What lookup warns against: a link, domain or address an enterprise may never publish.

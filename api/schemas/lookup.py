@@ -111,7 +111,8 @@ class LookupSchema(Schema):
                        "anyone can publish.",
         "example": False})
     matches = fields.List(fields.Nested(LookupMatchSchema), metadata={
-        "description": "The enterprises (and channels) the input belongs to, at most 10.",
+        "description": "The enterprises (and channels) the input belongs to, at most 10: "
+                       "the most prominent listings first (`official` and `hint` weigh them all).",
         "example": []})
     hint = fields.Nested(HintSchema, metadata={"description": "What to make of the answer.",
                                                "example": LOOKUP_EXAMPLE["hint"]})

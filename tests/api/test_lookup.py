@@ -47,6 +47,16 @@ RECORDS = [
                website="https://www.qq.com/", domains=["qq.com", "tencent.com"],
                channels=[channel("phone", "075583765566", label="客服")]),
 ]
+# 12 listings sharing one number, listing i with i more channels (so more prominent than i - 1):
+# the most prominent is suspended, the least prominent only sends from it
+SHARED = [f"ent_0000000001{i:02d}" for i in range(12)]
+RECORDS += [
+    enterprise(ident, names={"zh-Hans": f"共用号码{i}", "en": f"Shared {i}"}, aliases=[],
+               website=None, domains=[], status="suspended" if i == 11 else "active",
+               channels=[channel("phone", "4006668888", label="共用",
+                                 direction="outbound_only" if i == 0 else "contact"),
+                         *(channel("email", f"s{j}@shared{i}.cn") for j in range(i))])
+    for i, ident in enumerate(SHARED)]
 
 
 @pytest.fixture(scope="module", params=BACKEND_PARAMS)
@@ -99,6 +109,15 @@ def test_unknown_numbers_are_never_official_and_say_what_they_are(client, pasted
     assert body["hint"]["text"].startswith("c800 没有登记这个号码")
     english = ask(client, pasted, "en")["hint"]["text"]
     assert english.startswith("c800 does not list this number") and english != body["hint"]["text"]
+
+
+def test_a_number_many_listings_share_shows_the_ten_most_prominent(client):
+    body = ask(client, "400-666-8888")
+    assert body["official"] is True and body["hint"]["code"] == "official_contact"
+    # the spec's "at most 10", most prominent first; the suspended one is never among them
+    assert owners(body) == SHARED[10:0:-1]
+    assert body["hint"]["text"] == "这是 共用号码10 在 c800 登记的联系方式。"
+    assert {m["channel"]["direction"] for m in body["matches"]} == {"contact"}
 
 
 def test_a_suspended_listing_vouches_for_nothing(client):
