@@ -52,7 +52,9 @@ def _expected(app, language: str, region: str | None, sort: str = "prominence") 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_made_or_kept_is_the_full_paths(app, language):
     client = app.test_client()
-    for region in REGIONS:
+    # every region in one language; in the others (whose cards differ by their names) the whole
+    # list and one region with listings of its own
+    for region in REGIONS if language == LANGUAGES[0] else (None, "440300"):
         where = f"&region={region}" if region else ""
         expected = _expected(app, language, region)
         made, total = _walk(client, language, f"limit=50{where}")

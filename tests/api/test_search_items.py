@@ -2,7 +2,7 @@
 (``found_listings`` -> ``found_dump`` -> ``SearchItemSchema``) at the same instant, byte for
 byte as JSON: over the bundled directory for the benchmark's words and prefixes, with and
 without industry and region filters, in every language, at instants across a week (answers
-made at one instant, served at the others); and over a listing with live statuses, wait
+made at one instant, served at another); and over a listing with live statuses, wait
 reports, tips and dead-number reports (what the detail shows and search does not). The lean
 suggestions are the ones the listings' ORM objects gave."""
 
@@ -73,15 +73,20 @@ def test_items_from_the_read_model_are_the_full_paths(app, language):
         session = db_session()
         session.execute(delete(ListingRead))  # made by the first instant, served at the others
         session.commit()
-        for at in INSTANTS:
-            for q, filters in [*((word, {}) for word in WORDS + PREFIXES), *FILTERED]:
+        asked = [*((word, {}) for word in WORDS + PREFIXES), *FILTERED]
+        for turn, at in enumerate(INSTANTS):
+            for number, (q, filters) in enumerate(asked):
+                # every search at the first instant (which makes its answers), and each again at
+                # one of the later instants, in turn (served from what the first one kept)
+                if turn and number % (len(INSTANTS) - 1) != turn - 1:
+                    continue
                 full, read = _both(session, q, language, at, **filters)
                 assert read == full, (q, filters, at)
                 compared += 1
                 shown += len(json.loads(full))
         assert ready_many(session, ["ent_eddf0d94d649"], language)  # 招商银行: kept
-    assert compared == len(INSTANTS) * (len(WORDS) + len(PREFIXES) + len(FILTERED))
-    assert shown > 2000  # the comparisons are not of empty pages
+    assert compared == 2 * len(asked)
+    assert shown > 1000  # the comparisons are not of empty pages
 
 
 def test_a_listing_gone_since_it_was_indexed_is_skipped(app):
