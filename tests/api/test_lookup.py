@@ -299,3 +299,39 @@ def test_bundled_numbers_answer_what_the_schema_dumps(app):
             Enterprise.website.is_not(None)).order_by(Enterprise.id).limit(50)).all()
         db_session().rollback()
     assert _compare(app.test_client(), _schema_answers(app, [*numbers, *domains])) > 150
+
+
+def test_each_read_of_a_lookup_goes_by_its_own_index(client):
+    """A status condition beside the ids, or a join, let SQLite's planner (no statistics) walk
+    every active listing: a lookup of a shared number took seconds at a million listings.
+    Each statement lookup runs here is planned as a search of an index by its ids or keys."""
+    from sqlalchemy import event
+
+    from api.state import db_session
+    from directory.lookup import lookup
+
+    app = client.application
+    with app.test_request_context():
+        session = db_session()
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("PostgreSQL plans from its statistics")
+        ran: list[tuple[str, tuple]] = []
+
+        def keep(_conn, _cursor, statement, parameters, *_args) -> None:  # noqa: ANN001
+            ran.append((statement, parameters))
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            for q in ("400-666-8888", "service@icbc.com.cn", "https://www.icbc.com.cn/chat",
+                      "icbc.com.cn.secure-login.top"):
+                assert lookup(session, q).hint_code != "unknown", q
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        cursor = session.connection().connection.driver_connection.cursor()
+        assert len(ran) >= 8
+        for statement, parameters in ran:
+            plan = [row[-1] for row in cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+            assert all(step.startswith(("SEARCH", "USE TEMP B-TREE")) for step in plan), (statement, plan)
+            assert not any("ix_enterprises_status" in step for step in plan), (statement, plan)
+        session.rollback()
