@@ -77,7 +77,7 @@ class SearchResults:
     total: int
     # {"industry": {industry id: count}, "channel": {kind: count}} over every match
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    # False when total and facets are estimates (the local backend samples above 20,000 matches)
+    # False when total and facets are estimates (the local backend samples above 5,000 matches)
     exact: bool = True
 
 

@@ -103,12 +103,12 @@ class SearchResultsSchema(Schema):
     items = fields.List(fields.Nested(SearchItemSchema), metadata={
         "description": "Matching listings, best first.", "example": []})
     total = fields.Integer(metadata={
-        "description": "How many listings match in all. Exact up to 20,000 matches; above, the "
+        "description": "How many listings match in all. Exact up to 5,000 matches; above, the "
                        "embedded engine estimates it (and the facet counts) from a fixed sample "
                        "of the index, and `total_exact` is false.", "example": 1})
     total_exact = fields.Boolean(metadata={
         "description": "Whether `total` and the facet counts are exact counts (true) or "
-                       "estimates from a sample (false; only above 20,000 matches).",
+                       "estimates from a sample (false; only above 5,000 matches).",
         "example": True})
     facets = fields.Nested(FacetsSchema, metadata={
         "description": "Counts over every match (filters applied), to narrow the search.",

@@ -23,8 +23,8 @@ from search.local.schema import (
     quote,
 )
 
-EXACT_LIMIT = 20_000  # matches counted one by one; above, totals and facets are sampled
-SAMPLE_SIZE = 8_000  # rows a sample should hold at most
+EXACT_LIMIT = 5_000  # matches counted one by one; above, totals and facets are sampled
+SAMPLE_SIZE = 4_000  # rows a sample should hold at most
 
 _GROUPS = f"SELECT (rowid >> {CHANNEL_SHIFT}) & {FACET_MASK} AS g, count(*) FROM fts WHERE fts MATCH ?"
 
