@@ -8,6 +8,7 @@ knows they were not accepted.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -33,8 +34,8 @@ def _report(base: str, number: int) -> str | None:
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read())["id"] if answer.status == 201 else None
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None  # not answered: not accepted
+    except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError):
+        return None  # not answered, or cut off mid-answer by the kill: not known accepted
 
 
 @BACKENDS
