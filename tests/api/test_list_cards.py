@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from api.field_masks import field_mask, masked
 from api.presenters.enterprises import summary_dump
@@ -20,6 +20,7 @@ from directory.listings import ListingFilter, browse_listings
 from directory.models import Channel, Enterprise
 from tests.api.test_read_model import RECORDS, RICH
 from tests.conftest import BACKEND_PARAMS, client_over_records
+from tests.helpers.statements import statements_run
 
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 REGIONS = (None, "CN", "440300", "HK", "US")
@@ -102,17 +103,9 @@ def test_a_kept_card_is_served_and_costs_three_statements(client):
     forged = orjson.dumps({**orjson.loads(_card(client, RICH)), "name": "KEPT"})
     _write(client, "UPDATE listing_cards SET card = :card WHERE enterprise_id = :id AND language = 'zh-Hans'",
            card=forged, id=RICH)
-    statements = []
-    engine = client.application.extensions["c800"].engine
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(client.application.extensions["c800"].engine) as ran:
         assert _item(client, RICH)["name"] == "KEPT"  # what was kept is what is served
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    statements = [statement for statement, _ in ran]
     assert len(statements) == 3, statements  # the page's keys, its count, its cards
     assert "listing_cards" in statements[2]
 

@@ -305,29 +305,19 @@ def test_each_read_of_a_lookup_goes_by_its_own_index(client):
     """A status condition beside the ids, or a join, let SQLite's planner (no statistics) walk
     every active listing: a lookup of a shared number took seconds at a million listings.
     Each statement lookup runs here is planned as a search of an index by its ids or keys."""
-    from sqlalchemy import event
-
     from api.state import db_session
     from directory.lookup import lookup
+    from tests.helpers.statements import statements_run
 
     app = client.application
     with app.test_request_context():
         session = db_session()
         if session.get_bind().dialect.name != "sqlite":
             pytest.skip("PostgreSQL plans from its statistics")
-        ran: list[tuple[str, tuple]] = []
-
-        def keep(_conn, _cursor, statement, parameters, *_args) -> None:  # noqa: ANN001
-            ran.append((statement, parameters))
-
-        engine = session.get_bind()
-        event.listen(engine, "before_cursor_execute", keep)
-        try:
+        with statements_run(session.get_bind()) as ran:
             for q in ("400-666-8888", "service@icbc.com.cn", "https://www.icbc.com.cn/chat",
                       "icbc.com.cn.secure-login.top"):
                 assert lookup(session, q).hint_code != "unknown", q
-        finally:
-            event.remove(engine, "before_cursor_execute", keep)
         cursor = session.connection().connection.driver_connection.cursor()
         assert len(ran) >= 8
         for statement, parameters in ran:

@@ -300,23 +300,15 @@ def test_lean_summaries_are_the_summaries_the_schema_dumps(app, language):
 
 
 def test_a_kept_answer_costs_one_statement(crowded):
-    from sqlalchemy import event
+    from tests.helpers.statements import statements_run
 
     app = crowded.application
     path = f"/v1/enterprises/{RICH}"
     assert crowded.get(path, headers={"Accept-Language": "zh-Hant"}).status_code == 200  # kept
-    statements = []
-    engine = app.extensions["c800"].engine
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app.extensions["c800"].engine) as ran:
         # another URL than the first read's (the response cache keeps that one)
         answer = crowded.get(f"{path}?fields=name,channels.id", headers={"Accept-Language": "zh-Hant"})
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    statements = [statement for statement, _ in ran]
     assert answer.status_code == 200 and answer.get_json()["name"] == "測試航空"
     assert answer.get_json()["channels"][0] == {"id": answer.get_json()["channels"][0]["id"]}
     assert len(statements) == 1 and "listing_reads" in statements[0], statements
