@@ -20,15 +20,18 @@ from api.field_masks import Mask, masked
 from api.presenters.enterprises import summary_answer
 from api.presenters.share import share_url
 from api.read_model import keep_made
-from directory.listing_reads import cards_ready, keep_cards
+from directory.listing_reads import cards_and_ways_ready, keep_cards
 from directory.regions import serves
-from directory.summaries import listing_summaries, ways_in
+from directory.summaries import listing_summaries
 
 
-def summary_cards(session: Session, ids: Sequence[str], language: str) -> dict[str, bytes]:
-    """The cards (without ``url``) in *language* of the listed ones of *ids*: kept ones, and
-    the others made now (and kept)."""
-    cards = cards_ready(session, ids, language)
+def summary_cards(session: Session, ids: Sequence[str], language: str
+                  ) -> dict[str, tuple[bytes, bytes]]:
+    """The cards (without ``url``) in *language* of the listed ones of *ids*, each with its
+    listing's ways in (JSON ``[[kind, regions], ...]``): kept ones, and the others made now
+    (and kept)."""
+    cards = {ident: kept for ident, kept in cards_and_ways_ready(session, ids, language).items()
+             if kept[1]}  # a card kept without its ways (none should be) is made again
     missing = [ident for ident in ids if ident not in cards]
     if not missing:
         return cards
@@ -36,8 +39,9 @@ def summary_cards(session: Session, ids: Sequence[str], language: str) -> dict[s
     for summary in listing_summaries(session, missing, listed_only=True):
         answer = summary_answer(summary, language)
         del answer["url"]
-        cards[summary.id] = card = orjson.dumps(answer)
-        made.append((summary.id, summary.generation, card))
+        ways = orjson.dumps([[way.kind, way.regions] for way in summary.channels])
+        cards[summary.id] = kept = (orjson.dumps(answer), ways)
+        made.append((summary.id, summary.generation, kept))
     keep_made(session, made, language, store=keep_cards)
     return cards
 
@@ -46,14 +50,14 @@ def page_items(session: Session, ids: Sequence[str], language: str, mask: Mask |
                region: str | None = None) -> list[bytes]:
     """The items of a page of the listings *ids* (in that order, those still listed), each as
     its JSON: the card with its share link; with *mask*, only the fields it names; with
-    *region*, the kinds of way in are those serving it."""
+    *region*, the kinds of way in are those serving it (from the ways kept with the card)."""
     cards = summary_cards(session, ids, language)
-    ways = ways_in(session, list(cards)) if region is not None else {}
     items = []
     for ident in ids:
-        card = cards.get(ident)
-        if card is None:
+        kept = cards.get(ident)
+        if kept is None:
             continue
+        card, ways = kept
         url = share_url(ident)
         if mask is None and region is None:
             items.append(card[:-1] + b',"url":' + orjson.dumps(url) + b"}")
@@ -62,6 +66,6 @@ def page_items(session: Session, ids: Sequence[str], language: str, mask: Mask |
         item["url"] = url
         if region is not None:
             item["channel_kinds"] = list(dict.fromkeys(
-                way.kind for way in ways.get(ident, []) if serves(way.regions, region)))
+                kind for kind, regions in orjson.loads(ways) if serves(regions, region)))
         items.append(orjson.dumps(masked([item], mask)[0] if mask is not None else item))
     return items

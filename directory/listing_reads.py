@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, bindparam, select
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -56,7 +56,9 @@ class ListingRead(_Kept, Base):
 class ListingCard(_Kept, Base):
     """One listing's summary in one language (a list's item, without its share link, which
     depends on the configuration), as made from generation ``generation``: kept by the same
-    generations as :class:`ListingRead`, made by ``api/list_cards.py``."""
+    generations as :class:`ListingRead`, made by ``api/list_cards.py``. ``ways`` keeps the
+    listing's ways in as JSON (``[[kind, regions or null], ...]``, what
+    ``directory.summaries.ways_in`` reads), for a list narrowed to a region."""
 
     __tablename__ = "listing_cards"
     __table_args__ = table_facts(
@@ -64,6 +66,7 @@ class ListingCard(_Kept, Base):
         why="summaries made from the listings (the read model): made again on the next read")
 
     card: Mapped[bytes] = mapped_column(LargeBinary)
+    ways: Mapped[bytes] = mapped_column(LargeBinary, server_default=text("''"))
 
 
 def ready(session: Session, enterprise_id: str, language: str) -> bytes | None:
@@ -81,8 +84,8 @@ def _fresh(kept):  # noqa: ANN001, ANN202 - a Table and its conditions
             kept.c.generation == _listings.c.read_generation, _listings.c.status == "active")
 
 
-def _kept_many(kept, column):  # noqa: ANN001, ANN202 - a Table, its column, a Select
-    return (select(kept.c.enterprise_id, column)
+def _kept_many(kept, *columns):  # noqa: ANN001, ANN202 - a Table, its columns, a Select
+    return (select(kept.c.enterprise_id, *columns)
             .join(_listings, _listings.c.id == kept.c.enterprise_id)
             .where(kept.c.enterprise_id.in_(bindparam("ids", expanding=True)), *_fresh(kept)))
 
@@ -92,6 +95,7 @@ _READY = (select(_reads.c.body).join(_listings, _listings.c.id == _reads.c.enter
           .where(_reads.c.enterprise_id == bindparam("id"), *_fresh(_reads)))
 _READY_MANY = _kept_many(_reads, _reads.c.body)
 _CARDS = _kept_many(_cards, _cards.c.card)
+_CARDS_WAYS = _kept_many(_cards, _cards.c.card, _cards.c.ways)
 
 
 def ready_many(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
@@ -104,6 +108,16 @@ def cards_ready(session: Session, enterprise_ids: Sequence[str], language: str) 
     """The kept summaries in *language* of those of *enterprise_ids* that are listed and whose
     summary was made from the listing as it is now (one query)."""
     return _fresh_rows(session, _CARDS, enterprise_ids, language)
+
+
+def cards_and_ways_ready(session: Session, enterprise_ids: Sequence[str], language: str
+                         ) -> dict[str, tuple[bytes, bytes]]:
+    """As :func:`cards_ready`, each card with its listing's ways in (``ListingCard.ways``)."""
+    if not enterprise_ids:
+        return {}
+    rows = session.connection().execute(_CARDS_WAYS, {"ids": list(enterprise_ids),
+                                                      "language": language}).all()
+    return {ident: (card, ways) for ident, card, ways in rows}
 
 
 def _fresh_rows(session: Session, statement, enterprise_ids: Sequence[str],  # noqa: ANN001
@@ -129,11 +143,13 @@ def keep(session: Session, made: Sequence[tuple[str, int | None, bytes]], langua
                                    for ident, generation, body in made])
 
 
-def keep_cards(session: Session, made: Sequence[tuple[str, int, bytes]], language: str) -> None:
-    """Store the summaries (id, generation made from, card) in *language*; the caller commits."""
+def keep_cards(session: Session, made: Sequence[tuple[str, int, tuple[bytes, bytes]]],
+               language: str) -> None:
+    """Store the summaries (id, generation made from, (card, ways)) in *language*; the caller
+    commits."""
     _upsert(session, ListingCard, [{"enterprise_id": ident, "language": language,
-                                    "generation": generation, "card": card}
-                                   for ident, generation, card in made])
+                                    "generation": generation, "card": card, "ways": ways}
+                                   for ident, generation, (card, ways) in made])
 
 
 def _upsert(session: Session, model: type[Base], rows: list[dict]) -> None:

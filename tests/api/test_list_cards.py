@@ -5,6 +5,7 @@ or kept; a kept card is what is served, and never once anything it was made of c
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import orjson
@@ -110,6 +111,26 @@ def test_a_kept_card_is_served_and_costs_three_statements(client):
     assert "listing_cards" in statements[2]
 
 
+def test_a_region_page_takes_its_kinds_from_the_ways_kept_with_the_card(client):
+    """A list narrowed to a region says which kinds serve it from the ways kept beside each
+    card: it reads no channel, and what was kept is what is served."""
+    query = "limit=100&region=US"
+    assert _item(client, RICH, query)["channel_kinds"] == ["phone", "email", "social", "webchat"]
+    _write(client, "UPDATE listing_cards SET ways = :ways WHERE enterprise_id = :id",
+           ways=orjson.dumps([["webchat", []], ["phone", ["HK"]], ["email", ["US"]]]), id=RICH)
+    with statements_run(client.application.extensions["c800"].engine) as ran:
+        assert _item(client, RICH, query)["channel_kinds"] == ["webchat", "email"]
+    assert not [statement for statement, _ in ran if re.search(r"\bchannels\b", statement)]
+    # a change to a channel's regions is a new generation: card and ways are made again
+    _write(client, "UPDATE channels SET regions = :regions WHERE enterprise_id = :id "
+           "AND kind = 'social'", regions='["HK"]', id=RICH)
+    assert _item(client, RICH, query)["channel_kinds"] == ["phone", "email", "webchat"]
+    assert _item(client, RICH, "limit=100&region=HK") is None  # the listing serves CN and US
+    _write(client, "UPDATE channels SET regions = '[]' WHERE enterprise_id = :id "
+           "AND kind = 'social'", id=RICH)
+    assert _item(client, RICH, query)["channel_kinds"] == ["phone", "email", "social", "webchat"]
+
+
 def _card(client, enterprise_id: str) -> bytes:
     with client.application.app_context():
         session = db_session()
@@ -166,8 +187,9 @@ def test_a_region_lists_the_national_listings_and_those_serving_it(app, region):
 
 @pytest.mark.parametrize("region", ["CN", "110000", "HK"])
 def test_a_regions_two_parts_page_and_count_as_one_list(app, region, monkeypatch):
-    """A region's list read as its national and regional parts (directory/serving.py), both
-    ways of reading the regional one (by ids, by probes), walked page by page and counted: the
+    """A region's list read as its national and regional parts (directory/serving.py), every
+    way of reading the regional one (by ids written into the SQL or bound, by probes), walked
+    page by page and counted: the
     rows of the one query that asks each listing, in its order; a regional part counted up to a
     lower bound makes the total a lower bound."""
     import directory.serving as serving
@@ -182,8 +204,13 @@ def test_a_regions_two_parts_page_and_count_as_one_list(app, region, monkeypatch
         expected = [row.id for row in session.execute(whole.query.with_only_columns(
             Enterprise.id).order_by(*key.order_by()))]
         base = browse_listings(session, ListingFilter(), "prominence", "en").query
-        for ids in (serving.regional_ids(session, region), None):
+        few = serving.regional_ids(session, region)
+        for ids, written in ((few, True), (few, False), (None, True)):
+            monkeypatch.setattr(serving, "_PLAIN_ID", re.compile(".*" if written else "(?!)"))
             parts = serving.region_parts(base, region, ids)
+            if ids:
+                sql = str(parts[1].query.compile(session.get_bind()))
+                assert ("enterprises.id IN ('" in sql) == written, sql
             statements = prepared(keys_only(Listing(whole.query, key, parts=parts)))
             seen, after = [], None
             while True:

@@ -390,3 +390,30 @@ def test_0021_national_is_worked_out_kept_and_taken_away(empty_database):
             connection.execute(text("DELETE FROM enterprise_regions"))
     finally:
         engine.dispose()
+
+
+def test_0022_kept_cards_keep_their_ways_and_are_made_again(empty_database):
+    """0022 drops the kept summaries (made again on their next read) and gives them their
+    listing's ways in; a downgrade to 0021 takes the column away and keeps the cards."""
+    from sqlalchemy import inspect
+
+    upgrade_database(empty_database, "0021")
+    engine = make_engine(empty_database)
+    card = "INSERT INTO listing_cards (enterprise_id, language, generation, card{}) VALUES " \
+           "('ent_000000000001', 'en', 1, :card{})"
+    try:
+        with engine.begin() as connection:
+            _listings_by_sql(connection, ["ent_000000000001"])
+            connection.execute(text(card.format("", "")), {"card": b"{}"})
+        engine.dispose()
+        upgrade_database(empty_database, "0022")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM listing_cards")).scalar() == 0
+            connection.execute(text(card.format(", ways", ", :ways")), {"card": b"{}", "ways": b"[]"})
+        command.downgrade(alembic_config(empty_database), "0021")
+        engine.dispose()
+        assert "ways" not in {c["name"] for c in inspect(engine).get_columns("listing_cards")}
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT card FROM listing_cards")).scalar() == b"{}"
+    finally:
+        engine.dispose()
