@@ -12,6 +12,10 @@ next request starts, is answered 408 and closed; one whose head grows past
 :data:`HEAD_LIMIT_BYTES` without ending is answered 431. Waiting costs a socket and a small
 buffer, not a thread; ``worker_connections`` bounds the sockets of one worker.
 
+A worker whose threads are all busy does not accept new connections until one is free: every
+worker waits on the same listening socket, and without this the kept-alive connections of a
+burst of clients often all landed on one worker (one core, the GIL) while the others idled.
+
 Graceful shutdown (SIGTERM from the master): the worker stops accepting and closes its
 listening sockets at once, so that once every worker has, new connections are refused (a
 proxy tries another upstream) instead of waiting in a backlog nobody accepts from any more;
@@ -96,6 +100,28 @@ class HeadBufferingWorker(ThreadWorker):
         self.buffers_heads = not (cfg.is_ssl or "h2" in cfg.http_protocols
                                   or getattr(cfg, "protocol", "http") != "http")
         self.awaiting_heads: deque[TConn] = deque()  # oldest first: their deadlines in order
+        self.in_threads = 0  # requests handed to the thread pool and not finished
+
+    # --- accepting ------------------------------------------------------------------------
+    # gthread's loop accepts while ``nr_conns < worker_connections``. Every worker waits on the
+    # same listening socket, and Linux wakes the busiest of them as readily as an idle one, so
+    # the kept-alive connections of a burst of clients (a proxy's upstream pool, a load test)
+    # often all land on one worker: it serves them on one core (the GIL) while the other
+    # workers idle. A worker whose threads are all busy therefore stops accepting until one is
+    # free; a new connection waits in the backlog for whichever worker frees a thread first.
+    @property
+    def worker_connections(self) -> int:
+        if self.in_threads >= self.cfg.threads:
+            return min(self.nr_conns, self._worker_connections)
+        return self._worker_connections
+
+    @worker_connections.setter
+    def worker_connections(self, value: int) -> None:
+        self._worker_connections = value
+
+    def finish_request(self, conn: TConn, fs) -> None:  # noqa: ANN001 - a Future
+        self.in_threads -= 1
+        super().finish_request(conn, fs)
 
     # --- heads ----------------------------------------------------------------------------
     def accept(self, listener) -> None:  # noqa: ANN001 - a gunicorn listener
@@ -131,6 +157,7 @@ class HeadBufferingWorker(ThreadWorker):
                 self._await_head(conn, ahead)
                 return
             conn.parser.unreader.unread(encode_request_target(ahead) if ahead else ahead)
+        self.in_threads += 1
         super().enqueue_req(conn)
 
     def _await_head(self, conn: TConn, ahead: bytes = b"", readable: bool = False) -> None:

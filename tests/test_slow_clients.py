@@ -11,16 +11,19 @@ With gunicorn's sync workers, three such clients stalled the whole server for 30
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.factories import LISTING, one_listing
-from tests.live import gunicorn
+from tests.live import MASTERS, gunicorn
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -134,3 +137,64 @@ def test_fifty_slow_clients_do_not_hold_up_reads_and_are_cut_off(fresh_database,
             assert answer.startswith(b"HTTP/1.1 200 OK"), answer[:300]
     assert too_big.startswith(b"HTTP/1.1 431"), too_big[:300]
     assert after[1] == 200
+
+
+def _server_side_holder(port: int, sock: socket.socket, pids: list[int]) -> int | None:
+    """The worker (of *pids*) holding the server's end of the client socket *sock*, if any."""
+    ours = sock.getsockname()[1]
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(address.rsplit(":", 1)[1], 16) for address in fields[1:3])
+        if local == port and remote == ours:
+            inodes.add(f"socket:[{fields[9]}]")
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in inodes:
+                    return pid
+    return None
+
+
+def _held(port: int, pids: list[int]) -> tuple[socket.socket, int]:
+    """A connection whose request holds a thread (its body is still coming), and its worker."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(f"POST /v1/enterprises/{LISTING}/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 f"Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{{\"kind\"".encode())
+    deadline = time.monotonic() + 5
+    while (holder := _server_side_holder(port, sock, pids)) is None:
+        assert time.monotonic() < deadline, "no worker accepted the connection"
+        time.sleep(0.05)
+    time.sleep(0.3)  # its head is read and handed to the worker's thread
+    return sock, holder
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc (Linux)")
+def test_a_worker_with_no_free_thread_leaves_new_connections_to_the_others(fresh_database, tmp_path):
+    """Kept-alive connections spread over the workers: a worker whose threads are all busy
+    does not accept (gunicorn_worker.py), so the next connection goes to another worker, and
+    one that no worker can take yet waits until a thread is free, then is answered."""
+    engine, _ = one_listing(fresh_database, tmp_path)
+    engine.dispose()
+    with gunicorn(fresh_database, tmp_path / "var", workers=2, env={"THREADS": "1"}) as base:
+        port = int(base.rsplit(":", 1)[1])
+        master = MASTERS[base]
+        for _ in range(4):
+            assert _timed_read(port, "/healthz")[1] == 200
+        pids = [int(pid) for pid in
+                Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+        assert len(pids) == 2
+        first, first_worker = _held(port, pids)
+        second, second_worker = _held(port, pids)
+        assert first_worker != second_worker  # the busy worker left it to the other one
+        waiting = socket.create_connection(("127.0.0.1", port), timeout=10)
+        waiting.sendall(WHOLE_HEALTHZ)
+        waiting.settimeout(1.0)
+        with pytest.raises(TimeoutError):
+            waiting.recv(100)  # no thread is free: not answered yet
+        first.sendall(b': "other", "note": "held"}' + b" " * 8)
+        assert _answer_to(first, time.monotonic() + 10).startswith(b"HTTP/1.1 ")
+        waiting.settimeout(10)
+        assert waiting.recv(100).startswith(b"HTTP/1.1 200 OK")
+        for sock in (first, second, waiting):
+            sock.close()
