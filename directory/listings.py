@@ -160,8 +160,9 @@ def browse_listings(session: Session, where: ListingFilter, sort: str = "promine
 def _listing(shape: _Shape, key: Key) -> Listing:
     """The same Listing for the same filter and order, so what is built from it (its pages'
     statements: ``directory.pages.prepared``) is built once too."""
+    plain = shape.industries is None and shape.verified is None and shape.channel is None
     parts = () if shape.region is None else region_parts(
-        _filtered(shape, region=False), shape.region, shape.region_ids)
+        _filtered(shape, region=False), shape.region, shape.region_ids, plain=plain)
     return Listing(_filtered(shape), key, parts=parts)
 
 

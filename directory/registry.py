@@ -35,6 +35,7 @@ import directory.models
 import directory.notifications
 import directory.outbox
 import directory.reviews
+import directory.serving
 import directory.suggestions
 import directory.tips
 import directory.versions
@@ -59,6 +60,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     directory.devices,  # devices (push tokens, Web Push subscriptions; private)
     directory.notifications,  # notification_events, notifications (inboxes), push_deliveries
     directory.lookup_keys,  # lookup_keys (derived)
+    directory.serving,  # listed_regions (derived: the listed listings' region rows)
     directory.listing_reads,  # listing_reads, listing_cards (the read model: answers, summaries)
     directory.outbox,  # listing_changes (the search outbox)
     directory.idempotency_records,  # idempotency_keys

@@ -15,15 +15,36 @@ lists, each from an index, whose pages the paginator merges (``directory.pages.P
 
 ``national`` is kept by triggers on ``enterprise_regions`` (whoever writes: the ORM, the
 importer, the archive import, SQL by hand), as the read model's generations are.
+
+A plain region list (no other filter) counts its regional part from ``listed_regions``: the
+region rows of the listed (active) listings, kept by triggers on ``enterprise_regions`` and on
+the listings' status, so the count reads one index and probes no listing (at a million
+listings, counting a dense region's 1,000 by probes took about 5 ms).
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, false, func, literal, select, text, true
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from directory.db import DERIVED, Base, table_facts
 from directory.models import Enterprise, EnterpriseRegion
 from directory.pages import Part
 from directory.regions import region_ancestors
@@ -34,6 +55,35 @@ SPARSE_REGIONAL = 1000
 # listing); beyond, a list's ``total`` is a lower bound (``total_exact`` false).
 REGIONAL_COUNT_UP_TO = 1000
 _regions = EnterpriseRegion.__table__
+
+_FILL = ("INSERT INTO listed_regions (code, enterprise_id) SELECT r.code, r.enterprise_id FROM "
+         "enterprise_regions r JOIN enterprises e ON e.id = r.enterprise_id "
+         "WHERE e.status = 'active'")
+
+
+def rebuild_listed_regions(connection: Connection) -> None:
+    """Work ``listed_regions`` out again from the listings and their regions (after an
+    archive's import, and by the migration that makes it)."""
+    connection.execute(text("DELETE FROM listed_regions"))
+    connection.execute(text(_FILL))
+
+
+class ListedRegion(Base):
+    """A region row (``enterprise_regions``) of a listed listing: kept by the database's
+    triggers (:func:`listed_trigger_statements`), whoever writes."""
+
+    __tablename__ = "listed_regions"
+    __table_args__ = (
+        Index("ix_listed_regions_enterprise_id", "enterprise_id"),
+        table_facts(public=True, archive=DERIVED, rebuild=rebuild_listed_regions,
+                    why="the region rows of the listed listings; worked out again by the import"))
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True)
+
+
+_listed = ListedRegion.__table__
 _WITH_CODES = (select(_regions.c.enterprise_id).distinct()
                .where(_regions.c.code.in_(bindparam("codes", expanding=True)))
                .limit(SPARSE_REGIONAL + 1))
@@ -61,9 +111,12 @@ def _one_of(ids: tuple[str, ...]) -> ColumnElement[bool]:
     return Enterprise.id.in_(ids)
 
 
-def region_parts(query: Select, region: str, ids: tuple[str, ...] | None) -> tuple[Part, Part]:
+def region_parts(query: Select, region: str, ids: tuple[str, ...] | None, *, plain: bool = False
+                 ) -> tuple[Part, Part]:
     """*query* (listings, other filters applied) narrowed to those serving *region*, as its
-    national part and its regional part (*ids*: :func:`regional_ids`)."""
+    national part and its regional part (*ids*: :func:`regional_ids`); *plain*: *query* has no
+    other filter than the listed listings', so the regional part is counted from
+    ``listed_regions`` alone."""
     # = true/false, not IS: PostgreSQL reads an index for the one, not the other
     national = Part(query.where(Enterprise.national == true()))
     regional = query.where(Enterprise.national == false())
@@ -73,10 +126,14 @@ def region_parts(query: Select, region: str, ids: tuple[str, ...] | None) -> tup
     serves = exists().where(_regions.c.enterprise_id == Enterprise.id, _regions.c.code.in_(codes))
     listed = (regional.with_only_columns(literal(1)).order_by(None)
               .where(Enterprise.id == _regions.c.enterprise_id).exists())
-    # the count walks the codes' index and probes each listing (by primary key), up to its bound
-    counted = select(func.count()).select_from(
-        select(_regions.c.enterprise_id).distinct().where(_regions.c.code.in_(codes), listed)
-        .limit(REGIONAL_COUNT_UP_TO + 1).subquery())
+    if plain:  # the listed listings' region rows, from their index alone
+        counted = select(func.count()).select_from(
+            select(_listed.c.enterprise_id).distinct().where(_listed.c.code.in_(codes))
+            .limit(REGIONAL_COUNT_UP_TO + 1).subquery())
+    else:  # the codes' index, each listing probed (by primary key) for the filters
+        counted = select(func.count()).select_from(
+            select(_regions.c.enterprise_id).distinct().where(_regions.c.code.in_(codes), listed)
+            .limit(REGIONAL_COUNT_UP_TO + 1).subquery())
     return national, Part(regional.where(serves), count=counted, bound=REGIONAL_COUNT_UP_TO)
 
 
@@ -113,3 +170,53 @@ def drop_trigger_statements(dialect: str) -> list[str]:
                 "DROP FUNCTION IF EXISTS c800_national()"]
     return [f"DROP TRIGGER IF EXISTS trg_national_regions_{event}"
             for event in ("insert", "delete", "update")]
+
+
+def listed_trigger_statements(dialect: str) -> list[str]:
+    """The DDL that keeps ``listed_regions`` (the migration runs it): a region row is there
+    while its listing is active."""
+    insert_new = ("INSERT INTO listed_regions (code, enterprise_id) SELECT NEW.code, "
+                  "NEW.enterprise_id WHERE EXISTS (SELECT 1 FROM enterprises WHERE id = "
+                  "NEW.enterprise_id AND status = 'active')")
+    delete_old = ("DELETE FROM listed_regions WHERE code = OLD.code AND enterprise_id = "
+                  "OLD.enterprise_id")
+    listed = ("INSERT INTO listed_regions (code, enterprise_id) SELECT code, enterprise_id FROM "
+              "enterprise_regions WHERE enterprise_id = NEW.id")
+    unlisted = "DELETE FROM listed_regions WHERE enterprise_id = NEW.id"
+    if dialect == "postgresql":
+        return [
+            "CREATE FUNCTION c800_listed_regions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP <> 'INSERT' THEN {delete_old}; END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {insert_new} ON CONFLICT DO NOTHING; END IF; "
+            "RETURN NULL; END $$",
+            "CREATE TRIGGER trg_listed_regions AFTER INSERT OR UPDATE OR DELETE ON "
+            "enterprise_regions FOR EACH ROW EXECUTE FUNCTION c800_listed_regions()",
+            "CREATE FUNCTION c800_listed_status() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.status = 'active' THEN {listed} ON CONFLICT DO NOTHING; "
+            f"ELSE {unlisted}; END IF; RETURN NULL; END $$",
+            "CREATE TRIGGER trg_listed_status AFTER UPDATE OF status ON enterprises FOR EACH ROW "
+            "WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION c800_listed_status()"]
+    insert_new = insert_new.replace("INSERT INTO", "INSERT OR IGNORE INTO")
+    listed = listed.replace("INSERT INTO", "INSERT OR IGNORE INTO")
+    return [
+        f"CREATE TRIGGER trg_listed_regions_insert AFTER INSERT ON enterprise_regions BEGIN "
+        f"{insert_new}; END",
+        f"CREATE TRIGGER trg_listed_regions_delete AFTER DELETE ON enterprise_regions BEGIN "
+        f"{delete_old}; END",
+        f"CREATE TRIGGER trg_listed_regions_update AFTER UPDATE ON enterprise_regions BEGIN "
+        f"{delete_old}; {insert_new}; END",
+        "CREATE TRIGGER trg_listed_status_listed AFTER UPDATE OF status ON enterprises "
+        f"WHEN NEW.status = 'active' AND OLD.status IS NOT 'active' BEGIN {listed}; END",
+        "CREATE TRIGGER trg_listed_status_unlisted AFTER UPDATE OF status ON enterprises "
+        f"WHEN NEW.status IS NOT 'active' AND OLD.status = 'active' BEGIN {unlisted}; END"]
+
+
+def drop_listed_trigger_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return ["DROP TRIGGER IF EXISTS trg_listed_regions ON enterprise_regions",
+                "DROP TRIGGER IF EXISTS trg_listed_status ON enterprises",
+                "DROP FUNCTION IF EXISTS c800_listed_regions()",
+                "DROP FUNCTION IF EXISTS c800_listed_status()"]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in (
+        "trg_listed_regions_insert", "trg_listed_regions_delete", "trg_listed_regions_update",
+        "trg_listed_status_listed", "trg_listed_status_unlisted")]

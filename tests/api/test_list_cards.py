@@ -205,9 +205,12 @@ def test_a_regions_two_parts_page_and_count_as_one_list(app, region, monkeypatch
             Enterprise.id).order_by(*key.order_by()))]
         base = browse_listings(session, ListingFilter(), "prominence", "en").query
         few = serving.regional_ids(session, region)
-        for ids, written in ((few, True), (few, False), (None, True)):
+        # by ids written or bound; by probes, counted by probing or (plain list) from
+        # listed_regions
+        for ids, written, plain in ((few, True, False), (few, False, False), (None, True, False),
+                                    (None, True, True)):
             monkeypatch.setattr(serving, "_PLAIN_ID", re.compile(".*" if written else "(?!)"))
-            parts = serving.region_parts(base, region, ids)
+            parts = serving.region_parts(base, region, ids, plain=plain)
             if ids:
                 sql = str(parts[1].query.compile(session.get_bind()))
                 assert ("enterprises.id IN ('" in sql) == written, sql
@@ -224,10 +227,49 @@ def test_a_regions_two_parts_page_and_count_as_one_list(app, region, monkeypatch
         national = session.scalar(select(func.count()).where(
             Enterprise.status == "active", Enterprise.national.is_(True)))
         monkeypatch.setattr(serving, "REGIONAL_COUNT_UP_TO", 5)
-        parts = serving.region_parts(base, region, None)
-        counted = prepared_count(session, prepared(keys_only(Listing(whole.query, key, parts=parts))))
-        assert counted == (national + 5, False)
+        for plain in (False, True):
+            parts = serving.region_parts(base, region, None, plain=plain)
+            counted = prepared_count(session, prepared(keys_only(Listing(whole.query, key,
+                                                                         parts=parts))))
+            assert counted == (national + 5, False)
         session.rollback()
+
+
+def test_listed_regions_are_kept_by_the_database(client):
+    """``listed_regions`` holds an active listing's region rows, whoever writes its regions or
+    its status: the ORM, raw SQL; and a plain region list's total counts from it."""
+    from directory.models import EnterpriseRegion
+    from directory.serving import ListedRegion
+
+    def listed() -> set[str]:
+        with client.application.app_context():
+            return set(db_session().scalars(select(ListedRegion.code).where(
+                ListedRegion.enterprise_id == RICH)))
+
+    def total(region: str) -> int:
+        answer = client.get(f"/v1/enterprises?region={region}&limit=1").get_json()
+        return answer["total"]
+
+    assert listed() == {"CN", "US"}
+    before = total("US")
+    _write(client, "UPDATE enterprises SET status = 'suspended' WHERE id = :id", id=RICH)
+    try:
+        assert listed() == set()
+        assert total("US") == before - 1
+    finally:
+        _write(client, "UPDATE enterprises SET status = 'active' WHERE id = :id", id=RICH)
+    assert listed() == {"CN", "US"}
+    assert total("US") == before
+    with client.application.app_context():  # the ORM adds a region, raw SQL renames one
+        session = db_session()
+        session.add(EnterpriseRegion(enterprise_id=RICH, code="HK"))
+        session.commit()
+    _write(client, "UPDATE enterprise_regions SET code = 'MO' WHERE enterprise_id = :id "
+           "AND code = 'HK'", id=RICH)
+    assert listed() == {"CN", "US", "MO"}
+    _write(client, "DELETE FROM enterprise_regions WHERE enterprise_id = :id AND code = 'MO'",
+           id=RICH)
+    assert listed() == {"CN", "US"}
 
 
 def test_national_is_kept_by_the_database(client):

@@ -417,3 +417,36 @@ def test_0022_kept_cards_keep_their_ways_and_are_made_again(empty_database):
             assert connection.execute(text("SELECT card FROM listing_cards")).scalar() == b"{}"
     finally:
         engine.dispose()
+
+
+def test_0023_listed_regions_are_worked_out_kept_and_taken_away(empty_database):
+    """0023 works out the listed listings' region rows, its triggers keep them as regions and
+    statuses change; a downgrade to 0022 takes the table and its triggers away."""
+    from sqlalchemy import inspect
+
+    upgrade_database(empty_database, "0022")
+    engine = make_engine(empty_database)
+    rows = "SELECT enterprise_id, code FROM listed_regions ORDER BY enterprise_id, code"
+    try:
+        with engine.begin() as connection:
+            _listings_by_sql(connection, ["ent_000000000001", "ent_000000000002"])
+            connection.execute(text("INSERT INTO enterprise_regions (enterprise_id, code) VALUES "
+                                    "('ent_000000000001', 'HK'), ('ent_000000000002', 'CN')"))
+            connection.execute(text("UPDATE enterprises SET status = 'suspended' "
+                                    "WHERE id = 'ent_000000000002'"))
+        engine.dispose()
+        upgrade_database(empty_database, "0023")
+        with engine.begin() as connection:
+            assert [tuple(r) for r in connection.execute(text(rows))] == [("ent_000000000001", "HK")]
+            connection.execute(text("UPDATE enterprises SET status = 'active' "
+                                    "WHERE id = 'ent_000000000002'"))
+            connection.execute(text("DELETE FROM enterprise_regions WHERE code = 'HK'"))
+            assert [tuple(r) for r in connection.execute(text(rows))] == [("ent_000000000002", "CN")]
+        command.downgrade(alembic_config(empty_database), "0022")
+        engine.dispose()
+        assert "listed_regions" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:  # no trigger left to name a table that is gone
+            connection.execute(text("DELETE FROM enterprise_regions"))
+            connection.execute(text("UPDATE enterprises SET status = 'suspended'"))
+    finally:
+        engine.dispose()
