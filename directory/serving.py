@@ -25,6 +25,7 @@ listings, counting a dense region's 1,000 by probes took about 5 ms).
 from __future__ import annotations
 
 import re
+import time
 
 from sqlalchemy import (
     ColumnElement,
@@ -91,12 +92,26 @@ _WITH_CODES = (select(_regions.c.enterprise_id).distinct()
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_]{1,32}")
 
 
+# A region found to have more than SPARSE_REGIONAL listings with its codes is read by probes
+# for this many seconds without looking again (both ways give the same rows and counts; this
+# one only costs more when the region has become sparse meanwhile).
+DENSE_KEPT_SECONDS = 60.0
+_dense_until: dict[str, float] = {}
+
+
 def regional_ids(session: Session, region: str) -> tuple[str, ...] | None:
     """The ids of the listings with one of *region*'s codes (itself or above), when there are
     few (active or not: the list filters); None when there are more than SPARSE_REGIONAL."""
+    if _dense_until.get(region, 0.0) > time.monotonic():
+        return None
     ids = session.connection().execute(
         _WITH_CODES, {"codes": list(region_ancestors(region))}).scalars().all()
-    return None if len(ids) > SPARSE_REGIONAL else tuple(sorted(ids))
+    if len(ids) > SPARSE_REGIONAL:
+        if len(_dense_until) > 10_000:  # region codes are a few thousand: never in practice
+            _dense_until.clear()
+        _dense_until[region] = time.monotonic() + DENSE_KEPT_SECONDS
+        return None
+    return tuple(sorted(ids))
 
 
 def _one_of(ids: tuple[str, ...]) -> ColumnElement[bool]:

@@ -295,3 +295,26 @@ def test_national_is_kept_by_the_database(client):
     assert _item(client, RICH, "limit=100&region=US") is not None
     _write(client, "UPDATE enterprise_regions SET code = 'CN' WHERE enterprise_id = :id", id=RICH)
     assert national() is False and _item(client, RICH, "limit=100&region=110000") is not None
+
+
+def test_a_region_found_dense_is_not_looked_at_again_for_a_while(app, monkeypatch):
+    """A region with more than SPARSE_REGIONAL listings with its codes is read by probes
+    without counting its ids again for DENSE_KEPT_SECONDS; after that it is looked at again."""
+    import directory.serving as serving
+
+    clock = [1000.0]
+    monkeypatch.setattr(serving.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(serving, "_dense_until", {})
+    with app.test_request_context():
+        session = db_session()
+        few = serving.regional_ids(session, "440300")
+        assert few  # the bundled directory's listings with regions: fewer than 1,000
+        monkeypatch.setattr(serving, "SPARSE_REGIONAL", len(few) - 1)
+        assert serving.regional_ids(session, "440300") is None  # dense now
+        monkeypatch.setattr(serving, "SPARSE_REGIONAL", 1000)
+        with statements_run(app.extensions["c800"].engine) as ran:
+            assert serving.regional_ids(session, "440300") is None  # not looked at again
+        assert ran == []
+        clock[0] += serving.DENSE_KEPT_SECONDS + 1
+        assert serving.regional_ids(session, "440300") == few
+        session.rollback()
