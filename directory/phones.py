@@ -69,8 +69,10 @@ def normalize_phone(raw: str, default_region: str = "CN") -> str:
     return text
 
 
+@functools.lru_cache(maxsize=16384)
 def display_phone(value: str) -> str:
-    """A readable form of a canonical value (``400 820 8820``, ``+1 877-448-4824``, ``95588``)."""
+    """A readable form of a canonical value (``400 820 8820``, ``+1 877-448-4824``, ``95588``);
+    cached: search shows the same numbers again and again, and parsing one costs ~0.1 ms."""
     try:
         if value.startswith("+"):
             parsed = phonenumbers.parse(value, None)
