@@ -12,7 +12,8 @@ next request starts, is answered 408 and closed; one whose head grows past
 :data:`HEAD_LIMIT_BYTES` without ending is answered 431. Waiting costs a socket and a small
 buffer, not a thread; ``worker_connections`` bounds the sockets of one worker.
 
-A worker whose threads are all busy does not accept new connections until one is free: every
+A worker whose threads are all busy accepts at most one new connection every
+``BUSY_ACCEPT_MS`` (env, default 20), leaving the others to a worker with a free thread: every
 worker waits on the same listening socket, and without this the kept-alive connections of a
 burst of clients often all landed on one worker (one core, the GIL) while the others idled.
 
@@ -53,6 +54,22 @@ DEFAULT_HEADER_TIMEOUT = 10.0
 # Far beyond any real request head (nginx in deploy/ allows 4 x 8 KiB), far below memory trouble.
 HEAD_LIMIT_BYTES = 64 * 1024
 _READ_SIZE = 16 * 1024
+
+
+DEFAULT_BUSY_ACCEPT_MS = 20.0
+
+
+def busy_accept_seconds() -> float:
+    """``BUSY_ACCEPT_MS`` (env, default 20) in seconds: how often a worker whose threads are
+    all busy accepts a new connection (otherwise left to a worker with a free thread)."""
+    raw = os.environ.get("BUSY_ACCEPT_MS", "")
+    try:
+        value = float(raw) if raw else DEFAULT_BUSY_ACCEPT_MS
+    except ValueError:
+        raise RuntimeError(f"BUSY_ACCEPT_MS must be a number of milliseconds, not {raw!r}") from None
+    if not 0 <= value <= 10_000:  # noqa: PLR2004 - ten seconds at most
+        raise RuntimeError(f"BUSY_ACCEPT_MS must be 0 to 10000 milliseconds, not {raw!r}")
+    return value / 1000
 
 
 def header_timeout() -> float:
@@ -101,17 +118,21 @@ class HeadBufferingWorker(ThreadWorker):
                                   or getattr(cfg, "protocol", "http") != "http")
         self.awaiting_heads: deque[TConn] = deque()  # oldest first: their deadlines in order
         self.in_threads = 0  # requests handed to the thread pool and not finished
+        self.busy_accept_every = busy_accept_seconds()
+        self._next_busy_accept = 0.0  # monotonic: when a busy worker may accept again
 
     # --- accepting ------------------------------------------------------------------------
     # gthread's loop accepts while ``nr_conns < worker_connections``. Every worker waits on the
     # same listening socket, and Linux wakes the busiest of them as readily as an idle one, so
     # the kept-alive connections of a burst of clients (a proxy's upstream pool, a load test)
     # often all land on one worker: it serves them on one core (the GIL) while the other
-    # workers idle. A worker whose threads are all busy therefore stops accepting until one is
-    # free; a new connection waits in the backlog for whichever worker frees a thread first.
+    # workers idle. A worker whose threads are all busy therefore accepts at most one new
+    # connection every BUSY_ACCEPT_MS, leaving the others to a worker with a free thread; so a
+    # new connection is never left waiting long behind busy workers' kept-alive clients (with
+    # no accept at all while busy, one waited over 2 s at 16 connections on PostgreSQL).
     @property
     def worker_connections(self) -> int:
-        if self.in_threads >= self.cfg.threads:
+        if self.in_threads >= self.cfg.threads and time.monotonic() < self._next_busy_accept:
             return min(self.nr_conns, self._worker_connections)
         return self._worker_connections
 
@@ -122,6 +143,10 @@ class HeadBufferingWorker(ThreadWorker):
     def finish_request(self, conn: TConn, fs) -> None:  # noqa: ANN001 - a Future
         self.in_threads -= 1
         super().finish_request(conn, fs)
+
+    def _busy_now(self) -> None:
+        """Its threads are all busy: the next connection is left to the others for a while."""
+        self._next_busy_accept = time.monotonic() + self.busy_accept_every
 
     # --- heads ----------------------------------------------------------------------------
     def accept(self, listener) -> None:  # noqa: ANN001 - a gunicorn listener
@@ -135,6 +160,8 @@ class HeadBufferingWorker(ThreadWorker):
                 raise
             return
         self.nr_conns += 1
+        if self.in_threads >= self.cfg.threads:
+            self._busy_now()
         conn = TConn(self.cfg, client_sock, client_addr, listener.getsockname())
         self._await_head(conn, readable=True)  # the request often came with the handshake
 
@@ -158,6 +185,8 @@ class HeadBufferingWorker(ThreadWorker):
                 return
             conn.parser.unreader.unread(encode_request_target(ahead) if ahead else ahead)
         self.in_threads += 1
+        if self.in_threads == self.cfg.threads:
+            self._busy_now()
         super().enqueue_req(conn)
 
     def _await_head(self, conn: TConn, ahead: bytes = b"", readable: bool = False) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from gunicorn_worker import DEFAULT_HEADER_TIMEOUT, _head_ended, encode_request_target, header_timeout
+from gunicorn_worker import (
+    DEFAULT_BUSY_ACCEPT_MS,
+    DEFAULT_HEADER_TIMEOUT,
+    _head_ended,
+    busy_accept_seconds,
+    encode_request_target,
+    header_timeout,
+)
 
 
 @pytest.mark.parametrize(("head", "new", "ended"), [
@@ -27,6 +34,19 @@ def test_header_timeout_comes_from_the_environment(monkeypatch):
         monkeypatch.setenv("HEADER_TIMEOUT", wrong)
         with pytest.raises(RuntimeError, match="HEADER_TIMEOUT"):
             header_timeout()
+
+
+def test_busy_accept_ms_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("BUSY_ACCEPT_MS", raising=False)
+    assert busy_accept_seconds() == DEFAULT_BUSY_ACCEPT_MS / 1000
+    monkeypatch.setenv("BUSY_ACCEPT_MS", "0")
+    assert busy_accept_seconds() == 0
+    monkeypatch.setenv("BUSY_ACCEPT_MS", "250")
+    assert busy_accept_seconds() == 0.25
+    for wrong in ("-1", "10001", "soon", "nan", "inf"):
+        monkeypatch.setenv("BUSY_ACCEPT_MS", wrong)
+        with pytest.raises(RuntimeError, match="BUSY_ACCEPT_MS"):
+            busy_accept_seconds()
 
 
 @pytest.mark.parametrize(("head", "sent"), [

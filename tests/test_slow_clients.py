@@ -172,11 +172,13 @@ def _held(port: int, pids: list[int]) -> tuple[socket.socket, int]:
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc (Linux)")
 def test_a_worker_with_no_free_thread_leaves_new_connections_to_the_others(fresh_database, tmp_path):
     """Kept-alive connections spread over the workers: a worker whose threads are all busy
-    does not accept (gunicorn_worker.py), so the next connection goes to another worker, and
-    one that no worker can take yet waits until a thread is free, then is answered."""
+    leaves new connections to the others for BUSY_ACCEPT_MS (gunicorn_worker.py; 5 s here),
+    so the next connection goes to another worker, and one that no worker takes yet waits
+    until a thread is free, then is answered."""
     engine, _ = one_listing(fresh_database, tmp_path)
     engine.dispose()
-    with gunicorn(fresh_database, tmp_path / "var", workers=2, env={"THREADS": "1"}) as base:
+    env = {"THREADS": "1", "BUSY_ACCEPT_MS": "5000"}
+    with gunicorn(fresh_database, tmp_path / "var", workers=2, env=env) as base:
         port = int(base.rsplit(":", 1)[1])
         master = MASTERS[base]
         for _ in range(4):
