@@ -59,14 +59,20 @@ _READ_SIZE = 16 * 1024
 DEFAULT_BUSY_ACCEPT_MS = 20.0
 
 
+def _env_number(name: str, default: float, unit: str) -> tuple[float, str]:
+    """The environment variable *name* as a number of *unit* (*default* when unset or empty),
+    and its raw text; RuntimeError when it is not a number."""
+    raw = os.environ.get(name, "")
+    try:
+        return (float(raw) if raw else default), raw
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number of {unit}, not {raw!r}") from None
+
+
 def busy_accept_seconds() -> float:
     """``BUSY_ACCEPT_MS`` (env, default 20) in seconds: how often a worker whose threads are
     all busy accepts a new connection (otherwise left to a worker with a free thread)."""
-    raw = os.environ.get("BUSY_ACCEPT_MS", "")
-    try:
-        value = float(raw) if raw else DEFAULT_BUSY_ACCEPT_MS
-    except ValueError:
-        raise RuntimeError(f"BUSY_ACCEPT_MS must be a number of milliseconds, not {raw!r}") from None
+    value, raw = _env_number("BUSY_ACCEPT_MS", DEFAULT_BUSY_ACCEPT_MS, "milliseconds")
     if not 0 <= value <= 10_000:  # noqa: PLR2004 - ten seconds at most
         raise RuntimeError(f"BUSY_ACCEPT_MS must be 0 to 10000 milliseconds, not {raw!r}")
     return value / 1000
@@ -74,11 +80,7 @@ def busy_accept_seconds() -> float:
 
 def header_timeout() -> float:
     """``HEADER_TIMEOUT`` seconds (env), what a client has to send a whole request head."""
-    raw = os.environ.get("HEADER_TIMEOUT", "")
-    try:
-        value = float(raw) if raw else DEFAULT_HEADER_TIMEOUT
-    except ValueError:
-        raise RuntimeError(f"HEADER_TIMEOUT must be a number of seconds, not {raw!r}") from None
+    value, raw = _env_number("HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT, "seconds")
     if not 0 < value <= 300:
         raise RuntimeError(f"HEADER_TIMEOUT must be between 0 and 300 seconds, not {raw!r}")
     return value

@@ -57,7 +57,7 @@ class ListingCard(_Kept, Base):
     """One listing's summary in one language (a list's item, without its share link, which
     depends on the configuration), as made from generation ``generation``: kept by the same
     generations as :class:`ListingRead`, made by ``api/list_cards.py``. ``ways`` keeps the
-    listing's ways in as JSON (``[[kind, regions or null], ...]``, what
+    listing's ways in as JSON (``[[kind, regions], ...]``, regions empty for everywhere: what
     ``directory.summaries.ways_in`` reads), for a list narrowed to a region."""
 
     __tablename__ = "listing_cards"
@@ -94,7 +94,6 @@ def _kept_many(kept, *columns):  # noqa: ANN001, ANN202 - a Table, its columns, 
 _READY = (select(_reads.c.body).join(_listings, _listings.c.id == _reads.c.enterprise_id)
           .where(_reads.c.enterprise_id == bindparam("id"), *_fresh(_reads)))
 _READY_MANY = _kept_many(_reads, _reads.c.body)
-_CARDS = _kept_many(_cards, _cards.c.card)
 _CARDS_WAYS = _kept_many(_cards, _cards.c.card, _cards.c.ways)
 
 
@@ -107,26 +106,25 @@ def ready_many(session: Session, enterprise_ids: Sequence[str], language: str) -
 def cards_ready(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
     """The kept summaries in *language* of those of *enterprise_ids* that are listed and whose
     summary was made from the listing as it is now (one query)."""
-    return _fresh_rows(session, _CARDS, enterprise_ids, language)
+    return {ident: card for ident, (card, _ways) in
+            cards_and_ways_ready(session, enterprise_ids, language).items()}
 
 
 def cards_and_ways_ready(session: Session, enterprise_ids: Sequence[str], language: str
                          ) -> dict[str, tuple[bytes, bytes]]:
     """As :func:`cards_ready`, each card with its listing's ways in (``ListingCard.ways``)."""
-    if not enterprise_ids:
-        return {}
-    rows = session.connection().execute(_CARDS_WAYS, {"ids": list(enterprise_ids),
-                                                      "language": language}).all()
-    return {ident: (card, ways) for ident, card, ways in rows}
+    return _fresh_rows(session, _CARDS_WAYS, enterprise_ids, language)
 
 
 def _fresh_rows(session: Session, statement, enterprise_ids: Sequence[str],  # noqa: ANN001
-                language: str) -> dict[str, bytes]:
+                language: str) -> dict:
+    """What *statement* (:func:`_kept_many`) reads of each of *enterprise_ids*: its one column,
+    or a tuple of its columns."""
     if not enterprise_ids:
         return {}
     rows = session.connection().execute(statement, {"ids": list(enterprise_ids),
                                                     "language": language}).all()
-    return {ident: kept for ident, kept in rows}
+    return {ident: kept[0] if len(kept) == 1 else tuple(kept) for ident, *kept in rows}
 
 
 def generation_of(session: Session, enterprise_id: str) -> int | None:

@@ -141,14 +141,12 @@ def region_parts(query: Select, region: str, ids: tuple[str, ...] | None, *, pla
     serves = exists().where(_regions.c.enterprise_id == Enterprise.id, _regions.c.code.in_(codes))
     listed = (regional.with_only_columns(literal(1)).order_by(None)
               .where(Enterprise.id == _regions.c.enterprise_id).exists())
-    if plain:  # the listed listings' region rows, from their index alone
-        counted = select(func.count()).select_from(
-            select(_listed.c.enterprise_id).distinct().where(_listed.c.code.in_(codes))
-            .limit(REGIONAL_COUNT_UP_TO + 1).subquery())
-    else:  # the codes' index, each listing probed (by primary key) for the filters
-        counted = select(func.count()).select_from(
-            select(_regions.c.enterprise_id).distinct().where(_regions.c.code.in_(codes), listed)
-            .limit(REGIONAL_COUNT_UP_TO + 1).subquery())
+    # plain: the listed listings' region rows, from their index alone; else the codes' index,
+    # each listing probed (by primary key) for the filters
+    rows, probe = (_listed, ()) if plain else (_regions, (listed,))
+    counted = select(func.count()).select_from(
+        select(rows.c.enterprise_id).distinct().where(rows.c.code.in_(codes), *probe)
+        .limit(REGIONAL_COUNT_UP_TO + 1).subquery())
     return national, Part(regional.where(serves), count=counted, bound=REGIONAL_COUNT_UP_TO)
 
 
