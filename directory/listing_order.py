@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import Connection, column, event, inspect, select, update
+from sqlalchemy import Connection, column, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from directory.models import Channel, Enterprise, EnterpriseRegion
 from directory.prominence import MAINLAND, Signals, prominence_of, report_counts, score
+from directory.session_hooks import install_once
 from directory.unreachable import platform_of
 from search.text import fold, is_han, pinyin_syllables, tokens
 
@@ -107,8 +108,7 @@ def _refresh(session: Session, _context, _instances) -> None:
 
 def track_listing_order(factory: sessionmaker) -> None:
     """Keep the order columns of the enterprises every flush of a *factory* session writes."""
-    if not event.contains(factory, "before_flush", _refresh):
-        event.listen(factory, "before_flush", _refresh)
+    install_once(factory, "listing_order", [("before_flush", _refresh)])
 
 
 def backfill(connection: Connection) -> None:

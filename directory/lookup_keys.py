@@ -20,12 +20,13 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
-from sqlalchemy import BigInteger, Connection, ForeignKey, Integer, String, delete, event, insert, select
+from sqlalchemy import BigInteger, Connection, ForeignKey, Integer, String, delete, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from directory.db import DERIVED, Base, table_facts
 from directory.models import Channel, Enterprise
 from directory.phones import NUMBER_KINDS
+from directory.session_hooks import install_once
 
 KEY_LENGTH = 255
 
@@ -181,10 +182,11 @@ def _refresh(session: Session, _context) -> None:
         refresh_lookup_keys(session.connection(), pending)
 
 
+def _forget(session: Session, _previous) -> None:
+    session.info.pop(_PENDING, None)
+
+
 def track_lookup_keys(factory: sessionmaker) -> None:
     """Keep ``lookup_keys`` in step with every flush of a *factory* session."""
-    if not event.contains(factory, "before_flush", _collect):
-        event.listen(factory, "before_flush", _collect)
-        event.listen(factory, "after_flush", _refresh)
-        event.listen(factory, "after_soft_rollback",
-                     lambda session, _previous: session.info.pop(_PENDING, None))
+    install_once(factory, "lookup_keys", [("before_flush", _collect), ("after_flush", _refresh),
+                                          ("after_soft_rollback", _forget)])

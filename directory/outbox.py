@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, event, select
+from sqlalchemy import BigInteger, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from directory.db import EXCLUDED, Base, UTCDateTime, table_facts
 from directory.models import Channel, Enterprise, EnterpriseRegion, Industry, utcnow
+from directory.session_hooks import install_once
 
 _FLAG = "listing_changes_written"
 
@@ -76,15 +77,15 @@ def _before_flush(session: Session, _context, _instances) -> None:
         session.info[_FLAG] = True
 
 
+def _after_rollback(session: Session, _previous) -> None:
+    session.info.pop(_FLAG, None)
+
+
 def track_listing_changes(factory: sessionmaker) -> None:
-    """Make every session of *factory* write outbox rows for the listings it changes."""
-    if not event.contains(factory, "before_flush", _before_flush):
-        event.listen(factory, "before_flush", _before_flush)
-
-    def _after_rollback(session: Session) -> None:
-        session.info.pop(_FLAG, None)
-
-    event.listen(factory, "after_soft_rollback", lambda session, _previous: _after_rollback(session))
+    """Make every session of *factory* write outbox rows for the listings it changes (once per
+    factory, however often it is asked)."""
+    install_once(factory, "outbox", [("before_flush", _before_flush),
+                                     ("after_soft_rollback", _after_rollback)])
 
 
 def wrote_changes(session: Session) -> bool:
