@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.cache import not_after
+from api.found_cards import found_card
 from api.presenters.channels import OUT_OF_SERVICE, wait_dump
 from api.presenters.enterprises import listing_dump, visible_notices
 from api.presenters.share import share_url
@@ -51,16 +52,16 @@ def ready_answer(session: Session, enterprise_id: str, language: str) -> dict[st
     blob = ready(session, enterprise_id, language)
     if blob is not None:
         return serve(blob, now, language)
-    answer, generation, blob = make(session, enterprise_id, language, now)
-    keep_made(session, [(enterprise_id, generation, blob)], language)
+    answer, generation, body, card = make(session, enterprise_id, language, now)
+    keep_made(session, [(enterprise_id, generation, (body, card))], language)
     return answer
 
 
-def keep_made(session: Session, made: list[tuple[str, int | None, bytes]], language: str,
+def keep_made(session: Session, made: list[tuple[str, int | None, Any]], language: str,
               store: Callable[[Session, list, str], None] = keep) -> None:
-    """Keep what was made (id, generation, bytes: :func:`make`'s records, or with *store*
-    another kind, e.g. ``keep_cards``) and commit: a saving, not part of the answer, so a busy
-    database just skips it (logged)."""
+    """Keep what was made (id, generation, what to keep: :func:`make`'s record and search card,
+    or with *store* another kind, e.g. ``keep_cards``) and commit: a saving, not part of the
+    answer, so a busy database just skips it (logged)."""
     if not made:
         return
     try:
@@ -72,9 +73,10 @@ def keep_made(session: Session, made: list[tuple[str, int | None, bytes]], langu
 
 
 def make(session: Session, enterprise_id: str, language: str, at: datetime
-         ) -> tuple[dict[str, Any], int | None, bytes]:
-    """The listing's answer at *at* as the full path makes it, the generation it was made from
-    and the record to keep. NotFound when it is not listed."""
+         ) -> tuple[dict[str, Any], int | None, bytes, bytes]:
+    """The listing's answer at *at* as the full path makes it, the generation it was made from,
+    the record to keep and the search card made of it (``api.found_cards``). NotFound when it
+    is not listed."""
     generation = generation_of(session, enterprise_id)  # before what the answer is made of
     detail = listing_detail(session, enterprise_id, at=at, language=language)
     answer = _DETAIL.dump(listing_dump(detail, language=language, platform="any", topic=None,
@@ -88,7 +90,8 @@ def make(session: Session, enterprise_id: str, language: str, at: datetime
     record = {"answer": answer, "plan": plan,
               "notices": _NOTICES.serialize("notices", {"notices": [n for n, _ in shown]}),
               "windows": [window for _, window in shown]}
-    return answer, generation, zlib.compress(orjson.dumps(record), 1)
+    card = found_card(record)  # before the answer is handed out (its caller may change it)
+    return answer, generation, zlib.compress(orjson.dumps(record), 1), card
 
 
 def bring_channel(channel: dict[str, Any], facts: dict[str, Any], status: HoursStatus,

@@ -17,20 +17,19 @@ holds this path to the full one (``found_listings`` -> ``found_dump`` -> the sch
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
-import orjson
 from sqlalchemy.orm import Session
 
+from api.found_cards import read_card
 from api.presenters.share import share_url
 from api.read_model import bring_channel, keep_made, make
 from directory.errors import NotFound
 from directory.hours import status_at
-from directory.listing_reads import ready_many
-from directory.phones import PHONE_KINDS
+from directory.listing_reads import found_ready
 from directory.reach import order_key
 from directory.regions import serves
 from directory.search_listings import MAIN_CHANNELS, highlight_of
@@ -40,51 +39,43 @@ from search.text import AnalyzedQuery
 def found_items(session: Session, ids: Sequence[str], query: AnalyzedQuery, *, language: str,
                 region: str | None, at: datetime) -> list[dict[str, Any]]:
     """The listed ones of *ids* (the search port's, in its order) as search items at *at*."""
-    blobs = ready_many(session, ids, language)
+    cards = found_ready(session, ids, language)
     made = []
     for ident in dict.fromkeys(ids):
-        if ident in blobs:
+        if ident in cards:
             continue
         try:
-            _answer, generation, blob = make(session, ident, language, at)
+            _answer, generation, body, card = make(session, ident, language, at)
         except NotFound:  # gone or hidden since it was indexed: skipped
             continue
-        blobs[ident] = blob
-        made.append((ident, generation, blob))
+        cards[ident] = card
+        made.append((ident, generation, (body, card)))
     keep_made(session, made, language)
-    return [search_item(orjson.loads(zlib.decompress(blobs[ident])), query, language=language,
-                        region=region, at=at) for ident in ids if ident in blobs]
+    return [search_item(read_card(cards[ident]), query, language=language, region=region, at=at)
+            for ident in ids if ident in cards]
 
 
-def search_item(record: dict[str, Any], query: AnalyzedQuery, *, language: str,
+def search_item(card: dict[str, Any], query: AnalyzedQuery, *, language: str,
                 region: str | None, at: datetime) -> dict[str, Any]:
-    """The search item of the listing whose kept record (``api.read_model.make``) is *record*."""
-    answer, plan = record["answer"], record["plan"]
-    # every shown channel of the listing in its own order (what ``enterprise.channels`` holds)
-    listed = sorted(answer["channels"], key=lambda channel: plan[channel["id"]]["key"][-1])
-    kinds = answer["channel_kinds"]
+    """The search item of the listing whose search card (``api.found_cards``) is *card*."""
+    summary = card["summary"]
+    kinds = summary["channel_kinds"]
     if region is not None:
-        kinds = list(dict.fromkeys(channel["kind"] for channel in listed
-                                   if channel["direction"] == "contact"
-                                   and serves(channel["regions"], region)))
-    statuses = {}
+        kinds = list(dict.fromkeys(kind for kind, regions in card["ways"] if serves(regions, region)))
     candidates = []
-    for channel in listed:
-        if channel["direction"] == "contact" and (region is None or serves(channel["regions"], region)):
-            statuses[channel["id"]] = status_at(plan[channel["id"]]["hours"], at)
-            candidates.append(channel)
-    candidates.sort(key=lambda channel: order_key(plan[channel["id"]]["key"],
-                                                  statuses[channel["id"]].open_now))
-    channels = [_bring(channel, plan[channel["id"]], statuses[channel["id"]], at)
-                for channel in candidates[:MAIN_CHANNELS]]
-    found = highlight_of(answer["names"], answer["aliases"],
-                         (channel["value"] for channel in listed if channel["kind"] in PHONE_KINDS),
-                         query, language)
-    return {"id": answer["id"], "name": answer["name"], "names": answer["names"],
-            "aliases": answer["aliases"], "industry": answer["industry"],
-            "verified": answer["verified"], "website": answer["website"],
-            "channel_kinds": kinds, "url": share_url(answer["id"]), "dissolved": answer["dissolved"],
-            "channels": channels,
+    for channel, facts in card["channels"]:
+        if region is None or serves(channel["regions"], region):
+            status = status_at(facts["hours"], at)
+            candidates.append((order_key(facts["key"], status.open_now), channel, facts, status))
+    candidates.sort(key=itemgetter(0))
+    channels = [_bring(channel, facts, status, at)
+                for _key, channel, facts, status in candidates[:MAIN_CHANNELS]]
+    found = highlight_of(summary["names"], summary["aliases"], card["phones"], query, language)
+    return {"id": summary["id"], "name": summary["name"], "names": summary["names"],
+            "aliases": summary["aliases"], "industry": summary["industry"],
+            "verified": summary["verified"], "website": summary["website"],
+            "channel_kinds": kinds, "url": share_url(summary["id"]),
+            "dissolved": summary["dissolved"], "channels": channels,
             "highlight": {"field": found.field, "text": found.text, "spans": found.spans}}
 
 

@@ -43,7 +43,9 @@ class _Kept:
 
 
 class ListingRead(_Kept, Base):
-    """One listing's answer in one language, as made from generation ``generation``."""
+    """One listing's answer in one language, as made from generation ``generation``; ``found``
+    is its search card, made of the same record (``api/found_cards.py``: what a search item
+    reads)."""
 
     __tablename__ = "listing_reads"
     __table_args__ = table_facts(
@@ -51,6 +53,7 @@ class ListingRead(_Kept, Base):
         why="answers made from the listings (the read model): made again on the next read")
 
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    found: Mapped[bytes] = mapped_column(LargeBinary, server_default=text("''"))
 
 
 class ListingCard(_Kept, Base):
@@ -93,14 +96,16 @@ def _kept_many(kept, *columns):  # noqa: ANN001, ANN202 - a Table, its columns, 
 # Statements built once (Core: no ORM work per read).
 _READY = (select(_reads.c.body).join(_listings, _listings.c.id == _reads.c.enterprise_id)
           .where(_reads.c.enterprise_id == bindparam("id"), *_fresh(_reads)))
-_READY_MANY = _kept_many(_reads, _reads.c.body)
+_FOUND_MANY = _kept_many(_reads, _reads.c.found)
 _CARDS_WAYS = _kept_many(_cards, _cards.c.card, _cards.c.ways)
 
 
-def ready_many(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
-    """The stored answers in *language* of those of *enterprise_ids* that are listed and whose
-    answer was made from the listing as it is now (as :func:`ready`, one query for them all)."""
-    return _fresh_rows(session, _READY_MANY, enterprise_ids, language)
+def found_ready(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
+    """The kept search cards in *language* of those of *enterprise_ids* that are listed and
+    whose answer was made from the listing as it is now (one query; a row kept without one, by
+    an older release, counts as missing)."""
+    return {ident: card for ident, card in
+            _fresh_rows(session, _FOUND_MANY, enterprise_ids, language).items() if card}
 
 
 def cards_ready(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
@@ -133,12 +138,13 @@ def generation_of(session: Session, enterprise_id: str) -> int | None:
                            .where(Enterprise.id == enterprise_id)).scalar()
 
 
-def keep(session: Session, made: Sequence[tuple[str, int | None, bytes]], language: str) -> None:
-    """Store the answers (id, generation made from, record) in *language*, replacing older
-    ones; the caller commits."""
+def keep(session: Session, made: Sequence[tuple[str, int | None, tuple[bytes, bytes]]],
+         language: str) -> None:
+    """Store the answers (id, generation made from, (record, search card)) in *language*,
+    replacing older ones; the caller commits."""
     _upsert(session, ListingRead, [{"enterprise_id": ident, "language": language,
-                                    "generation": generation, "body": body}
-                                   for ident, generation, body in made])
+                                    "generation": generation, "body": body, "found": found}
+                                   for ident, generation, (body, found) in made])
 
 
 def keep_cards(session: Session, made: Sequence[tuple[str, int, tuple[bytes, bytes]]],

@@ -142,7 +142,7 @@ def test_a_kept_answer_brought_to_any_later_instant_is_the_full_answer(crowded, 
     with app.test_request_context():
         session = db_session()
         for enterprise_id in ids:
-            made, _generation, blob = make(session, enterprise_id, language, BUILT)
+            made, _generation, blob, _card = make(session, enterprise_id, language, BUILT)
             assert _same(made) == _same(_full(session, enterprise_id, language, BUILT))
             for later in LATER:
                 at = BUILT + later
@@ -224,7 +224,7 @@ def test_every_table_an_answer_is_made_of_makes_it_out_of_date(crowded):
         channel = _channels(session, RICH)["95583"]
         for table, write in _writes(session, channel):
             for enterprise_id in (RICH, CONSUMER_RECORDS[0]["id"]):
-                _answer, generation, blob = make(session, enterprise_id, "zh-Hans", BUILT)
+                _answer, generation, blob, _card = make(session, enterprise_id, "zh-Hans", BUILT)
                 session.merge(ListingRead(enterprise_id=enterprise_id, language="zh-Hans",
                                           generation=generation, body=blob))
             session.commit()
@@ -239,7 +239,7 @@ def test_writes_that_bypass_the_code_make_answers_out_of_date_too(crowded):
     app = crowded.application
     with app.test_request_context():
         session = db_session()
-        _answer, generation, blob = make(session, RICH, "en", BUILT)
+        _answer, generation, blob, _card = make(session, RICH, "en", BUILT)
         session.merge(ListingRead(enterprise_id=RICH, language="en", generation=generation,
                                   body=blob))
         session.commit()

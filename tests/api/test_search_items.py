@@ -23,7 +23,7 @@ from api.search_items import found_items
 from api.state import app_state, db_session
 from bench.http_bench import PREFIXES, REGIONS, WORDS
 from directory.indexing.queries import listing_query
-from directory.listing_reads import ListingRead, ready_many
+from directory.listing_reads import ListingRead, found_ready
 from directory.search_listings import found_listings, listings_in_order
 from search.base import SearchResults
 from tests.api.test_read_model import (
@@ -84,7 +84,7 @@ def test_items_from_the_read_model_are_the_full_paths(app, language):
                 assert read == full, (q, filters, at)
                 compared += 1
                 shown += len(json.loads(full))
-        assert ready_many(session, ["ent_eddf0d94d649"], language)  # 招商银行: kept
+        assert found_ready(session, ["ent_eddf0d94d649"], language)  # 招商银行: kept
     assert compared == 2 * len(asked)
     assert shown > 1000  # the comparisons are not of empty pages
 

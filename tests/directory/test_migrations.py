@@ -450,3 +450,32 @@ def test_0023_listed_regions_are_worked_out_kept_and_taken_away(empty_database):
             connection.execute(text("UPDATE enterprises SET status = 'suspended'"))
     finally:
         engine.dispose()
+
+
+def test_0024_kept_answers_keep_their_search_cards_and_are_made_again(empty_database):
+    """0024 drops the kept answers (made again on their next read) and gives them a search
+    card; a downgrade to 0023 takes the column away and keeps the answers."""
+    from sqlalchemy import inspect
+
+    upgrade_database(empty_database, "0023")
+    engine = make_engine(empty_database)
+    answer = "INSERT INTO listing_reads (enterprise_id, language, generation, body{}) VALUES " \
+             "('ent_000000000001', 'en', 1, :body{})"
+    try:
+        with engine.begin() as connection:
+            _listings_by_sql(connection, ["ent_000000000001"])
+            connection.execute(text(answer.format("", "")), {"body": b"{}"})
+        engine.dispose()
+        upgrade_database(empty_database, "0024")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM listing_reads")).scalar() == 0
+            connection.execute(text(answer.format("", "")), {"body": b"{}"})
+            # empty ('' on SQLite, b'' on PostgreSQL): read as no card, so the answer is made again
+            assert connection.execute(text("SELECT found FROM listing_reads")).scalar() in ("", b"")
+        command.downgrade(alembic_config(empty_database), "0023")
+        engine.dispose()
+        assert "found" not in {c["name"] for c in inspect(engine).get_columns("listing_reads")}
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT body FROM listing_reads")).scalar() == b"{}"
+    finally:
+        engine.dispose()
