@@ -3,7 +3,8 @@ read model (``directory.listing_reads.ListingRead.found``), so search reads a fe
 per hit instead of the whole record.
 
 The card is made from the record ``api.read_model.make`` keeps (the same generation, in the same
-row) and holds:
+row; the card names its generation too, so one left beside a newer record is never read) and
+holds:
 
 - ``summary``: the item's fields that do not depend on the request (all but ``url``,
   ``channels`` and ``highlight``), as dumped;
@@ -38,8 +39,9 @@ SUMMARY = ("id", "name", "names", "aliases", "industry", "verified", "website", 
 _PER_REQUEST = ("status", "live", "expected_wait", "tips")
 
 
-def found_card(record: dict[str, Any]) -> bytes:
-    """The search card (compressed JSON) of the listing whose kept record is *record*."""
+def found_card(record: dict[str, Any], generation: int | None) -> bytes:
+    """The search card (compressed JSON) of the listing whose kept record, made from its
+    *generation*, is *record*."""
     answer, plan = record["answer"], record["plan"]
     listed = sorted(answer["channels"], key=lambda channel: plan[channel["id"]]["key"][-1])
     contact = [channel for channel in listed if channel["direction"] == "contact"]
@@ -47,7 +49,7 @@ def found_card(record: dict[str, Any]) -> bytes:
     for channel in _may_lead(contact, plan):
         kept = {name: None if name in _PER_REQUEST else value for name, value in channel.items()}
         channels.append([kept, plan[channel["id"]]])
-    card = {"summary": {name: answer[name] for name in SUMMARY},
+    card = {"generation": generation, "summary": {name: answer[name] for name in SUMMARY},
             "ways": [[channel["kind"], channel["regions"]] for channel in contact],
             "phones": [channel["value"] for channel in listed if channel["kind"] in PHONE_KINDS],
             "channels": channels}
@@ -56,6 +58,14 @@ def found_card(record: dict[str, Any]) -> bytes:
 
 def read_card(blob: bytes) -> dict[str, Any]:
     return orjson.loads(zlib.decompress(blob))
+
+
+def card_of(blob: bytes, generation: int) -> dict[str, Any] | None:
+    """The card kept in *blob* by a row of *generation*; None when the card was made from
+    another generation: a release without cards, still running beside this one during a
+    deploy, writes a row's record and generation and leaves the card it had."""
+    card = read_card(blob)
+    return card if card["generation"] == generation else None
 
 
 def _may_lead(contact: list[dict[str, Any]], plan: dict[str, Any]) -> list[dict[str, Any]]:

@@ -90,7 +90,7 @@ def make(session: Session, enterprise_id: str, language: str, at: datetime
     record = {"answer": answer, "plan": plan,
               "notices": _NOTICES.serialize("notices", {"notices": [n for n, _ in shown]}),
               "windows": [window for _, window in shown]}
-    card = found_card(record)  # before the answer is handed out (its caller may change it)
+    card = found_card(record, generation)  # before the answer is handed out (its caller may change it)
     return answer, generation, zlib.compress(orjson.dumps(record), 1), card
 
 

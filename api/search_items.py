@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.found_cards import read_card
+from api.found_cards import card_of, read_card
 from api.presenters.share import share_url
 from api.read_model import bring_channel, keep_made, make
 from directory.errors import NotFound
@@ -39,19 +39,23 @@ from search.text import AnalyzedQuery
 def found_items(session: Session, ids: Sequence[str], query: AnalyzedQuery, *, language: str,
                 region: str | None, at: datetime) -> list[dict[str, Any]]:
     """The listed ones of *ids* (the search port's, in its order) as search items at *at*."""
-    cards = found_ready(session, ids, language)
+    cards = {}
+    for ident, (generation, blob) in found_ready(session, ids, language).items():
+        card = card_of(blob, generation)
+        if card is not None:
+            cards[ident] = card
     made = []
     for ident in dict.fromkeys(ids):
         if ident in cards:
             continue
         try:
-            _answer, generation, body, card = make(session, ident, language, at)
+            _answer, generation, body, blob = make(session, ident, language, at)
         except NotFound:  # gone or hidden since it was indexed: skipped
             continue
-        cards[ident] = card
-        made.append((ident, generation, (body, card)))
+        cards[ident] = read_card(blob)
+        made.append((ident, generation, (body, blob)))
     keep_made(session, made, language)
-    return [search_item(read_card(cards[ident]), query, language=language, region=region, at=at)
+    return [search_item(cards[ident], query, language=language, region=region, at=at)
             for ident in ids if ident in cards]
 
 

@@ -96,15 +96,16 @@ def _kept_many(kept, *columns):  # noqa: ANN001, ANN202 - a Table, its columns, 
 # Statements built once (Core: no ORM work per read).
 _READY = (select(_reads.c.body).join(_listings, _listings.c.id == _reads.c.enterprise_id)
           .where(_reads.c.enterprise_id == bindparam("id"), *_fresh(_reads)))
-_FOUND_MANY = _kept_many(_reads, _reads.c.found)
+_FOUND_MANY = _kept_many(_reads, _reads.c.generation, _reads.c.found)
 _CARDS_WAYS = _kept_many(_cards, _cards.c.card, _cards.c.ways)
 
 
-def found_ready(session: Session, enterprise_ids: Sequence[str], language: str) -> dict[str, bytes]:
-    """The kept search cards in *language* of those of *enterprise_ids* that are listed and
-    whose answer was made from the listing as it is now (one query; a row kept without one, by
-    an older release, counts as missing)."""
-    return {ident: card for ident, card in
+def found_ready(session: Session, enterprise_ids: Sequence[str], language: str
+                ) -> dict[str, tuple[int, bytes]]:
+    """The kept search cards in *language*, each with its row's generation, of those of
+    *enterprise_ids* that are listed and whose answer was made from the listing as it is now
+    (one query; a row kept without one, by an older release, counts as missing)."""
+    return {ident: (generation, card) for ident, (generation, card) in
             _fresh_rows(session, _FOUND_MANY, enterprise_ids, language).items() if card}
 
 

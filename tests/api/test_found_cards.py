@@ -25,7 +25,7 @@ def _record(*channels: tuple[str, list[str], dict | None, list]) -> dict:
 
 
 def _kept(record: dict) -> list[str]:
-    return [channel["id"] for channel, _facts in read_card(found_card(record))["channels"]]
+    return [channel["id"] for channel, _facts in read_card(found_card(record, 1))["channels"]]
 
 
 SAME = [False, False, False, 1, 1, 1]  # contact, not last, not tier 2, reach, cost, tier
@@ -49,7 +49,8 @@ def test_channels_ahead_only_in_some_regions_leave_nothing_out():
 
 
 def test_the_card_holds_the_summary_the_ways_and_the_numbers_not_the_rest():
-    card = read_card(found_card(_record(("a", [], None, SAME), ("b", ["HK"], None, SAME))))
+    card = read_card(found_card(_record(("a", [], None, SAME), ("b", ["HK"], None, SAME)), 7))
+    assert card["generation"] == 7
     assert "description" not in card["summary"] and card["summary"]["id"] == "ent_000000000001"
     assert card["ways"] == [["phone", []], ["phone", ["HK"]]]
     assert card["phones"] == ["95580", "95581"]

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import jsonify
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 
+from api.found_cards import card_of
 from api.http import pick_name
 from api.presenters.common import names_dump
 from api.presenters.search import found_dump
@@ -24,6 +25,7 @@ from api.state import app_state, db_session
 from bench.http_bench import PREFIXES, REGIONS, WORDS
 from directory.indexing.queries import listing_query
 from directory.listing_reads import ListingRead, found_ready
+from directory.models import Enterprise
 from directory.search_listings import found_listings, listings_in_order
 from search.base import SearchResults
 from tests.api.test_read_model import (
@@ -96,6 +98,37 @@ def test_a_listing_gone_since_it_was_indexed_is_skipped(app):
         ids = ["ent_000000000000", *app_state().search.search(query).ids]
         items = found_items(session, ids, query.analyzed, language="en", region=None, at=START)
         assert [item["id"] for item in items] == ids[1:]
+
+
+def test_a_card_left_beside_a_newer_record_is_made_again(app):
+    """A release without search cards, running beside this one during a deploy, writes a kept
+    row's record and generation and leaves its card: that card is not served."""
+    cmb = "ent_eddf0d94d649"  # 招商银行
+    with app.test_request_context():
+        session = db_session()
+        query = listing_query("招商银行", limit=5, offset=0)
+        found = app_state().search.search(query).ids
+        assert cmb in found
+        items = found_items(session, found, query.analyzed, language="en", region=None, at=START)
+        kept_name = next(item["name"] for item in items if item["id"] == cmb)
+        renamed = "China Merchants Bank (renamed)"
+        old_name = session.scalar(select(Enterprise.name_en).where(Enterprise.id == cmb))
+        session.execute(update(Enterprise).where(Enterprise.id == cmb).values(name_en=renamed))
+        try:
+            # the older release's keep: the record and generation of now, the card left as it was
+            session.execute(update(ListingRead).where(ListingRead.enterprise_id == cmb).values(
+                generation=select(Enterprise.read_generation).where(Enterprise.id == cmb)
+                .scalar_subquery()))
+            session.commit()
+            (generation, card), = found_ready(session, [cmb], "en").values()  # looks fresh
+            assert card_of(card, generation) is None
+            full, read = _both(session, "招商银行", "en", START)
+            assert read == full and renamed in read and kept_name != renamed
+            (after, card), = found_ready(session, [cmb], "en").values()
+            assert card_of(card, after) is not None  # made again, with its own generation
+        finally:
+            session.execute(update(Enterprise).where(Enterprise.id == cmb).values(name_en=old_name))
+            session.commit()
 
 
 # --- a listing with what people added: live statuses, waits, tips, numbers reported dead ------
