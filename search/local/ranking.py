@@ -223,10 +223,12 @@ def order_by_key(conn: sqlite3.Connection, rows: list[int], key: str) -> list[in
     info: dict[int, tuple[int, int, str]] = {}
     for start in range(0, len(tied), 500):
         chunk = tied[start:start + 500]
-        for rid, pop, ident, body in conn.execute(
-                f"SELECT rid, pop, id, body FROM docs WHERE rid IN ({','.join('?' * len(chunk))})",
-                chunk):
-            keys = json.loads(body)[KEYS].split()
+        # only the keys, taken out of the body by SQLite: parsing each whole body in Python
+        # cost ~4 ms for a tie of 256 rows (a short prefix such as "an")
+        for rid, pop, ident, keyed in conn.execute(
+                f"SELECT rid, pop, id, json_extract(body, '$[{KEYS}]') FROM docs "
+                f"WHERE rid IN ({','.join('?' * len(chunk))})", chunk):
+            keys = keyed.split()
             shortest = min((len(k) for k in keys if k.startswith(key)), default=1 << 30)
             info[rid] = (-pop, shortest, ident)
     ordered: list[int] = []
