@@ -130,8 +130,8 @@ def order_ties(conn: sqlite3.Connection, rows: list[int], plan: QueryPlan, state
     tied = [rid for run in runs if len(run) > 1 for rid in run]
     if not tied:
         return rows
-    info = doc_info(conn, tied)
-    scores = bm25(conn, plan, tied, state)
+    info: dict[int, tuple[int, str]] = {}
+    scores = bm25(conn, plan, tied, state, info)  # one read of the tied rows for both
     ordered: list[int] = []
     for run in runs:
         if len(run) > 1:
@@ -140,8 +140,10 @@ def order_ties(conn: sqlite3.Connection, rows: list[int], plan: QueryPlan, state
     return ordered
 
 
-def bm25(conn: sqlite3.Connection, plan: QueryPlan, rids: list[int], state: ThreadState) -> dict[int, float]:
-    """FTS5's bm25() (its formula, constants and column weights), negated: higher is better.
+def bm25(conn: sqlite3.Connection, plan: QueryPlan, rids: list[int], state: ThreadState,
+         info: dict[int, tuple[int, str]] | None = None) -> dict[int, float]:
+    """FTS5's bm25() (its formula, constants and column weights), negated: higher is better;
+    with *info*, each row's (prominence, id) put there too, as :func:`doc_info` reads them.
 
     Computed here from the documents' stored terms: bm25() itself counts every row of each
     phrase for its IDF in every statement, 10+ ms for a broad phrase on a million listings.
@@ -160,8 +162,11 @@ def bm25(conn: sqlite3.Connection, plan: QueryPlan, rids: list[int], state: Thre
     scores: dict[int, float] = {}
     for start in range(0, len(rids), 500):
         chunk = rids[start:start + 500]
-        for rid, body in conn.execute(
-                f"SELECT rid, body FROM docs WHERE rid IN ({','.join('?' * len(chunk))})", chunk):
+        for rid, pop, ident, body in conn.execute(
+                f"SELECT rid, pop, id, body FROM docs WHERE rid IN ({','.join('?' * len(chunk))})",
+                chunk):
+            if info is not None:
+                info[rid] = (pop, ident)
             record = json.loads(body)
             columns = {index: record[index].split() for index in range(NH, KEYS)}
             length = sum(len(terms) for terms in columns.values())
