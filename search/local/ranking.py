@@ -228,8 +228,8 @@ def order_by_key(conn: sqlite3.Connection, rows: list[int], key: str) -> list[in
     info: dict[int, tuple[int, int, str]] = {}
     for start in range(0, len(tied), 500):
         chunk = tied[start:start + 500]
-        # only the keys, taken out of the body by SQLite: parsing each whole body in Python
-        # cost ~4 ms for a tie of 256 rows (a short prefix such as "an")
+        # only the keys, taken out of the body by SQLite: reading a tie of 256 rows so takes
+        # ~2 ms on a million listings, parsing each whole body in Python ~3 ms
         for rid, pop, ident, keyed in conn.execute(
                 f"SELECT rid, pop, id, json_extract(body, '$[{KEYS}]') FROM docs "
                 f"WHERE rid IN ({','.join('?' * len(chunk))})", chunk):
