@@ -253,10 +253,12 @@ def _email(session: Session, parsed: ParsedInput) -> LookupResult:
     return result
 
 
-def lookup(session: Session, text: str) -> LookupResult:
+def lookup(session: Session, text: str, *, summarise: bool = True) -> LookupResult:
     """Answer "is this official?" for *text*; raise :class:`LookupInputError` for text that
     cannot be looked up (see :func:`parse_input`). The matches shown (at most
-    ``MATCHES_SHOWN``, the most prominent listings first) carry their listings' summaries."""
+    ``MATCHES_SHOWN``, the most prominent listings first) carry their listings' summaries;
+    without *summarise*, none: the caller reads them (and leaves out the listings no longer
+    listed), e.g. from the kept summaries of ``api/list_cards.py``."""
     parsed = parse_input(text)
     if parsed.kind == "unknown":
         return LookupResult(parsed, False, hint_code="unrecognised")
@@ -266,7 +268,8 @@ def lookup(session: Session, text: str) -> LookupResult:
         result = _email(session, parsed)
     else:
         result = _web(session, parsed)
-    result.matches = _summarise(session, result.matches)
+    if summarise:
+        result.matches = _summarise(session, result.matches)
     return result
 
 

@@ -13,19 +13,28 @@ from directory.summaries import ListingSummary
 
 
 def lookup_dump(result: LookupResult, query: str, language: str,
-                summary: Callable[[ListingSummary, str], dict] = summary_dump) -> dict:
+                summary: Callable[[ListingSummary, str], dict] = summary_dump,
+                summaries: dict[str, dict] | None = None) -> dict:
     """The answer as ``LookupSchema`` takes it; with ``summary=summary_answer`` already as it
-    dumps it (tests/api/test_lookup.py holds the two to each other)."""
-    first = result.matches[0].enterprise if result.matches else None
-    name = pick_name(first.names(), language) if first is not None else ""
+    dumps it (tests/api/test_lookup.py holds the two to each other). With *summaries* (each
+    listed listing's summary answer by id: a result looked up without summarising), the
+    matches' summaries are those, and a match whose listing has none is left out."""
+    if summaries is not None:
+        shown = [match for match in result.matches if match.enterprise_id in summaries]
+        name = pick_name(summaries[shown[0].enterprise_id]["names"], language) if shown else ""
+    else:
+        shown = result.matches
+        first = shown[0].enterprise if shown else None
+        name = pick_name(first.names(), language) if first is not None else ""
     matches = []
-    for match in result.matches:
+    for match in shown:
         channel = match.channel
         # what lookup vouches for: the checked kind and value (the listing may show a newer,
         # unchecked one)
         kind, value = (channel.checked_kind, channel.checked_value) if channel is not None else (None, "")
         matches.append({
-            "enterprise": summary(match.enterprise, language),
+            "enterprise": summaries[match.enterprise_id] if summaries is not None
+            else summary(match.enterprise, language),
             "channel": None if channel is None else {
                 "id": channel.id, "kind": kind, "value": value,
                 "display": classify_phone(value).display if kind in PHONE_KINDS else value,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import orjson
 from flask.views import MethodView
 
 from api.http import json_answer, preferred_language
-from api.presenters.enterprises import summary_answer
+from api.list_cards import summary_cards
 from api.presenters.lookup import lookup_dump
+from api.presenters.share import share_url
 from api.schemas.lookup import LOOKUP_EXAMPLE, LookupArgsSchema, LookupSchema
 from api.smorest import READ_HEADERS, Blueprint, public_read
 from api.state import db_session
@@ -33,5 +35,10 @@ class Lookup(MethodView):
         """
         # q's validators refuse all the domain refuses (LookupInputError: empty, overlong, control
         # characters) with the same 422, naming the parameter
-        result = lookup(db_session(), args["q"])
-        return json_answer(lookup_dump(result, args["q"], preferred_language(), summary_answer))
+        session, language = db_session(), preferred_language()
+        result = lookup(session, args["q"], summarise=False)
+        # the matches' summaries from the kept list cards (one query; made and kept when missing)
+        ids = list(dict.fromkeys(match.enterprise_id for match in result.matches))
+        summaries = {ident: {**orjson.loads(card), "url": share_url(ident)}
+                     for ident, (card, _ways) in summary_cards(session, ids, language).items()}
+        return json_answer(lookup_dump(result, args["q"], language, summaries=summaries))

@@ -325,3 +325,21 @@ def test_each_read_of_a_lookup_goes_by_its_own_index(client):
             assert all(step.startswith(("SEARCH", "USE TEMP B-TREE")) for step in plan), (statement, plan)
             assert not any("ix_enterprises_status" in step for step in plan), (statement, plan)
         session.rollback()
+
+
+def test_the_matches_summaries_are_the_kept_cards(client):
+    """Once read, a match's summary comes from its kept list card: one query for the cards,
+    none for the listing's channels (the answer stays the schema's: the test above)."""
+    import re
+
+    from tests.helpers.statements import statements_run
+
+    first = ask(client, "95588")
+    assert first["matches"]
+    with statements_run(client.application.extensions["c800"].engine) as ran:
+        # another URL for the same number: not an answer the response cache kept
+        assert ask(client, "955 88")["matches"] == first["matches"]
+    statements = [statement for statement, _ in ran]
+    assert sum("listing_cards" in statement for statement in statements) == 1, statements
+    assert not [s for s in statements if re.search(r"\bFROM channels\b", s)
+                and "min(channels.position)" in s], statements
