@@ -62,3 +62,27 @@ def test_busy_accept_ms_comes_from_the_environment(monkeypatch):
 ])
 def test_raw_utf8_in_the_request_target_is_percent_encoded(head, sent):
     assert encode_request_target(head) == sent
+
+
+def test_a_worker_freezes_what_it_holds_once_its_app_is_made(monkeypatch):
+    """post_worker_init moves the objects the worker holds out of the collector's sight: a full
+    collection walked 400,000 of them, ~120 ms without an answer."""
+    import gc
+    import runpy
+    from pathlib import Path
+
+    from gunicorn import util
+
+    hooks = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
+    monkeypatch.setattr(util, "write_error", util.write_error)  # the hook replaces it: undone
+
+    class Worker:
+        wsgi = object()  # no app state: no background threads to start
+
+    assert gc.get_freeze_count() == 0
+    try:
+        hooks["post_worker_init"](Worker())
+        assert gc.get_freeze_count() > 10_000
+        assert util.write_error is hooks["_write_problem"]
+    finally:
+        gc.unfreeze()
