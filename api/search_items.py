@@ -1,18 +1,20 @@
-"""Search's found listings from the read model (``api/read_model.py``): one query for all the
-listings of a page, then each item built from its listing's kept answer, already in the dumped
-form ``SearchItemSchema`` gives.
+"""Search's found listings from the read model (``api/read_model.py``): one query for the
+search cards of all the listings of a page, then each item built from its listing's card,
+already in the dumped form ``SearchItemSchema`` gives.
 
 A search item is the listing's summary, its ``MAIN_CHANNELS`` best contact channels (serving
-the region asked) and what matched. The kept answer (the default detail view: any platform, no
-topic, every region) holds the summary and every shown channel dumped as the detail shows it,
-with the plan of what changes with time. Brought to the instant asked, its channels are the
-ones ``found_listings`` picks, dumped as ``found_dump`` dumps them, which differs from the
-detail's dump in two fields only: search reads no crowd notes, so ``tips`` is null and the
-phone's hints never carry ``may_be_out_of_service``. With a region, the summary's channel kinds
-are those serving it, in the listing's own channel order (the plan's keys end with the
-channel's position). Listings without a fresh kept answer get one made and kept (one commit
-for the page, best effort), as ``ready_answer`` does. ``tests/api/test_search_items.py``
-holds this path to the full one (``found_listings`` -> ``found_dump`` -> the schema).
+the region asked) and what matched. The search card (``api/found_cards.py``), kept beside the
+listing's kept answer (the default detail view: any platform, no topic, every region) and made
+from it, holds the summary, each contact channel's kind and regions, the phone numbers, and the
+contact channels that can lead, dumped as the detail shows them, with the plan of what changes
+with time. Brought to the instant asked, its channels are the ones ``found_listings`` picks,
+dumped as ``found_dump`` dumps them, which differs from the detail's dump in two fields only:
+search reads no crowd notes, so ``tips`` is null and the phone's hints never carry
+``may_be_out_of_service``. With a region, the summary's channel kinds are those serving it, in
+the listing's own channel order. Listings without a fresh card (none, or one made from another
+generation) get their answer and card made and kept (one commit for the page, best effort), as
+``ready_answer`` does. ``tests/api/test_search_items.py`` holds this path to the full one
+(``found_listings`` -> ``found_dump`` -> the schema).
 """
 
 from __future__ import annotations
