@@ -34,7 +34,7 @@ def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signatur
     Graceful shutdown is the worker's (gunicorn_worker.py): on SIGTERM it stops accepting and
     closes its listening sockets, serves every connection it accepted, then exits.
 
-    Last, what the worker holds once its app is made (400,000 objects: modules, the app, the
+    Last, what the worker holds once its app is made (~420,000 objects: modules, the app, the
     schemas, the OpenAPI spec) is moved out of the garbage collector's sight (``gc.freeze``):
     they live as long as the worker, and a full collection walked them all, ~120 ms in which
     no thread of the worker answered (search's p99 went from 50 to 120-180 ms on the bundled

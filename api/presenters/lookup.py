@@ -3,22 +3,19 @@ summary and the channel c800 vouches for, and the hint in the answer's language.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from api.http import pick_name
 from api.presenters.enterprises import summary_dump
 from directory.lookup import LookupResult, hint_text
 from directory.phones import PHONE_KINDS, classify_phone
-from directory.summaries import ListingSummary
 
 
 def lookup_dump(result: LookupResult, query: str, language: str,
-                summary: Callable[[ListingSummary, str], dict] = summary_dump,
                 summaries: dict[str, dict] | None = None) -> dict:
-    """The answer as ``LookupSchema`` takes it; with ``summary=summary_answer`` already as it
-    dumps it (tests/api/test_lookup.py holds the two to each other). With *summaries* (each
-    listed listing's summary answer by id: a result looked up without summarising), the
-    matches' summaries are those, and a match whose listing has none is left out."""
+    """The answer as ``LookupSchema`` takes it, each match's summary dumped from its listing.
+    With *summaries* (each listed listing's summary answer by id, for a result looked up
+    without summarising: the API's, from the kept list cards), the answer is already as the
+    schema dumps it, and a match whose listing has none is left out (tests/api/test_lookup.py
+    holds the two to each other)."""
     if summaries is not None:
         shown = [match for match in result.matches if match.enterprise_id in summaries]
         name = pick_name(summaries[shown[0].enterprise_id]["names"], language) if shown else ""
@@ -34,7 +31,7 @@ def lookup_dump(result: LookupResult, query: str, language: str,
         kind, value = (channel.checked_kind, channel.checked_value) if channel is not None else (None, "")
         matches.append({
             "enterprise": summaries[match.enterprise_id] if summaries is not None
-            else summary(match.enterprise, language),
+            else summary_dump(match.enterprise, language),
             "channel": None if channel is None else {
                 "id": channel.id, "kind": kind, "value": value,
                 "display": classify_phone(value).display if kind in PHONE_KINDS else value,
