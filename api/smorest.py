@@ -15,6 +15,7 @@ from webargs.flaskparser import FlaskParser
 from api.cache import cached
 from api.problems import PROBLEM_MEDIA_TYPE, STATUS_TITLES, ProblemSchema
 from api.spec_names import SpecNamesPlugin
+from api.state import reads_only
 
 
 class StrictParser(FlaskParser):
@@ -238,7 +239,9 @@ def unavailable(blp: Blueprint, description: str):  # noqa: ANN201 - decorator
 
 
 def public_read(blp: Blueprint, *, not_found: str | None = None):  # noqa: ANN201 - decorator
-    """Document what every public GET shares: languages, ETags and 304, a 404 if any, the 429."""
+    """Document what every public GET shares: languages, ETags and 304, a 404 if any, the 429;
+    its answers may be kept (``api.cache.cached``) and its session autocommits
+    (``api.state.reads_only``)."""
 
     def decorate(view):  # noqa: ANN001, ANN202
         # Added beside the query parameters of @blp.arguments: blp.doc(parameters=...) would
@@ -256,6 +259,6 @@ def public_read(blp: Blueprint, *, not_found: str | None = None):  # noqa: ANN20
                                 "still matches; no body.")(view)
         if not_found:
             view = blp.alt_response(404, description=not_found)(view)
-        return rate_limited(blp)(cached(view))
+        return rate_limited(blp)(cached(reads_only(view)))
 
     return decorate

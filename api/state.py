@@ -1,4 +1,13 @@
-"""Per-app state (config, engine, session factory) and the request-scoped database session."""
+"""Per-app state (config, engine, session factory) and the request-scoped database session.
+
+A public read (a GET marked :func:`reads_only`, as ``api.smorest.public_read`` does) gets a
+session whose PostgreSQL connection runs in autocommit: no ``BEGIN`` before its first statement
+and no ``ROLLBACK`` when it is returned to the pool, two round trips of about 0.2 ms each on a
+read that makes one or three statements (docs/benchmarks.md). Nothing is lost: at READ
+COMMITTED each statement sees its own snapshot, in a transaction or not, and the one thing such
+a read may write, a read-model entry (``api.read_model.keep_made``), is one self-contained
+upsert per listing. SQLite opens no transaction for a read anyway: the same session serves.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +42,7 @@ class AppState:
     config: Config
     engine: Engine
     sessions: sessionmaker
+    read_engine: Engine | None = None  # what public reads' sessions use (see the module docstring)
     after_commit: list[AfterCommit] = field(default_factory=list)
     indexer: Indexer = field(init=False)
     _search: SearchBackend | None = field(default=None, init=False)
@@ -43,6 +53,8 @@ class AppState:
     push_settings: object = field(init=False)  # a directory.push.delivery.PushSettings
 
     def __post_init__(self) -> None:
+        if self.read_engine is None:
+            self.read_engine = self.engine
         self.indexer = Indexer(self.sessions, lambda: self.search,
                                retry_seconds=self.config.search_retry_seconds)
         self.after_commit.append(self.indexer.after_commit)
@@ -130,7 +142,10 @@ def init_state(app: Flask, config: Config) -> AppState:
                          statement_timeout_ms=config.database_statement_timeout_ms)
     after_commit: list[AfterCommit] = []
     sessions = make_session_factory(engine, outbox=True, after_commit=after_commit)
-    state = AppState(config=config, engine=engine, sessions=sessions, after_commit=after_commit)
+    read_engine = (engine.execution_options(isolation_level="AUTOCOMMIT")
+                   if engine.dialect.name == "postgresql" else engine)
+    state = AppState(config=config, engine=engine, sessions=sessions, read_engine=read_engine,
+                     after_commit=after_commit)
     app.extensions["c800"] = state
 
     @app.teardown_appcontext
@@ -147,10 +162,30 @@ def app_state() -> AppState:
 
 
 def db_session() -> Session:
-    """The session of the current request or CLI command, opened on first use."""
+    """The session of the current request or CLI command, opened on first use (for a public
+    read, on the state's ``read_engine``)."""
     if "db_session" not in g:
-        g.db_session = app_state().sessions()
+        state = app_state()
+        g.db_session = (state.sessions(bind=state.read_engine)
+                        if state.read_engine is not state.engine and _reading() else state.sessions())
     return g.db_session
+
+
+_READS_ONLY = "_c800_reads_only"
+
+
+def reads_only(view):  # noqa: ANN001, ANN201 - decorator
+    """Mark the GET *view* as a public read: it writes nothing but read-model entries, each in
+    one statement (its session may autocommit: see the module docstring)."""
+    setattr(view, _READS_ONLY, True)
+    return view
+
+
+def _reading() -> bool:
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(getattr(getattr(view, "view_class", None), "get", None), _READS_ONLY, False))
 
 
 def end_request_transaction() -> None:
