@@ -20,6 +20,7 @@ from api.http import (
     register_security_headers,
 )
 from api.limits import init_rate_limits
+from api.list_facts import register_list_facts
 from api.observability import configure_logging, register_observability
 from api.private_files import keep_files_private
 from api.problems import register_problem_handlers
@@ -86,6 +87,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     register_response_cache(app, config.data_dir, entries=config.response_cache_entries,
                             megabytes=config.response_cache_mb, ttl=config.public_cache_seconds,
                             redis_url=config.redis_url, key_prefix=config.rate_limit_key_prefix)
+    register_list_facts(app, config.public_cache_seconds)  # by the change stamp made just now
     register_http_conventions(app)
     register_body_limit(app)
     register_header_checks(app)  # before authentication reads a header

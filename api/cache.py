@@ -8,11 +8,12 @@ the bodies it answered with, for that key, until one of these happens:
 - **any data behind them changes.** Every commit that writes a table public answers read
   (listings, channels, notices, wait counters, live statuses, the search outbox... every table
   but those of :data:`PRIVATE_TABLES`, the ones that declare ``table_facts(public=False)``,
-  read through ``directory/registry.py``) made by the app's sessions replaces the *change
-  stamp*, 8 random bytes in ``DATA_DIR/response-cache.stamp`` shared through ``mmap`` by every
-  process of this host (workers, ``flask`` commands). A cached answer is used only while the
-  stamp is the one read before it was computed: a request that follows a write, in any
-  worker, never sees the answer from before it. The search index follows the database: the
+  read through ``directory/registry.py``; and any SQL given as text but a ``SELECT``) made by
+  the app's sessions replaces the *change stamp*, 8 random bytes in
+  ``DATA_DIR/response-cache.stamp`` shared through ``mmap`` by every process of this host
+  (workers, ``flask`` commands). A cached answer is used only while the stamp is the one read
+  before it was computed: a request that follows a write, in any worker, never sees the
+  answer from before it. The search index follows the database: the
   outbox drain commits after the index took the change, which replaces the stamp again.
 - **its time passes**: at the next whole minute (opening hours are in minutes, so "open now"
   and the hour of week of expected waits only change there), or earlier when a notice starts
@@ -51,6 +52,7 @@ from flask import Flask, Response, current_app, g, request
 from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import TextClause
 
 import directory.registry as registry
 from api.http import preferred_language
@@ -140,6 +142,10 @@ def _note_flush(session: Session, _context: object) -> None:
 
 
 def _note_statement(state) -> None:  # noqa: ANN001 - an ORMExecuteState
+    if isinstance(state.statement, TextClause):  # SQL as text: a write unless a plain SELECT
+        if not state.statement.text.lstrip().lower().startswith("select"):
+            state.session.info[_FLAG] = True
+        return
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
@@ -232,14 +238,16 @@ def _next_minute(now: float) -> float:
     return (int(now) // 60 + 1) * 60.0
 
 
-def register_response_cache(app: Flask, data_dir: Path, *, entries: int, megabytes: int,
-                            ttl: int, redis_url: str | None = None, key_prefix: str = "c800"
-                            ) -> None:
-    """Give *app* its cache and the hook that keeps answers. Call it right after compression
-    is set up and before the HTTP conventions: after_request hooks run last-registered first,
-    so this one sees the answer with its ETag, before it is compressed."""
-    if entries <= 0 or ttl <= 0:
-        return
+STAMP = "c800_change_stamp"
+
+
+def register_change_stamp(app: Flask, data_dir: Path, *, redis_url: str | None = None,
+                          key_prefix: str = "c800") -> SharedStamp:
+    """The change stamp of *app* (see the module docstring), replaced after each commit of its
+    sessions that wrote a public table; made once, whether the response cache is on or not
+    (the lists' totals are kept by it too: ``api.list_counts``)."""
+    if STAMP in app.extensions:
+        return app.extensions[STAMP]
     stamp = SharedStamp(ChangeStamp(data_dir / "response-cache.stamp"), redis_url,
                         f"{key_prefix}:response-cache:stamp")
     state = app.extensions["c800"]
@@ -250,6 +258,19 @@ def register_response_cache(app: Flask, data_dir: Path, *, entries: int, megabyt
             stamp.replace()
 
     state.after_commit.append(replace_stamp)  # the second of AppState's named hooks
+    app.extensions[STAMP] = stamp
+    return stamp
+
+
+def register_response_cache(app: Flask, data_dir: Path, *, entries: int, megabytes: int,
+                            ttl: int, redis_url: str | None = None, key_prefix: str = "c800"
+                            ) -> None:
+    """Give *app* its cache and the hook that keeps answers. Call it right after compression
+    is set up and before the HTTP conventions: after_request hooks run last-registered first,
+    so this one sees the answer with its ETag, before it is compressed."""
+    stamp = register_change_stamp(app, data_dir, redis_url=redis_url, key_prefix=key_prefix)
+    if entries <= 0 or ttl <= 0:
+        return
     app.extensions[EXTENSION] = ResponseCache(stamp, entries=entries, max_bytes=megabytes << 20,
                                               ttl=float(ttl))
 

@@ -12,7 +12,7 @@ header. Lists of someone's own data are never cached (``no-store``)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import Select
 
 from api.field_masks import Mask, masked
 from api.http import decode_cursor, encode_cursor, next_page_url, set_link_next
+from api.list_facts import list_fact
 from api.state import db_session
 from directory.open_now import open_page, open_total
 from directory.pages import (
@@ -90,15 +91,18 @@ def counted_answer(listing: Listing, args: dict[str, Any], dump: Callable[[Any],
 
 
 def spliced_answer(keys: Listing, args: dict[str, Any],
-                   items_of: Callable[[list[Any]], list[bytes]]) -> Response:
+                   items_of: Callable[[list[Any]], list[bytes]], *,
+                   filtered: Hashable | None = None) -> Response:
     """A public list's page with its ``total``, like :func:`counted_answer`, whose
     items come as their JSON (*items_of*: a page's ids -> their items, in order) and are
     spliced into the answer without being parsed. *keys* is built once per list (its
-    statements are: ``directory.pages.prepared``)."""
+    statements are: ``directory.pages.prepared``). *filtered*: what names the list's rows
+    (its filter, not its order or page), under which its total is kept (``api.list_facts``)."""
     session, statements = db_session(), prepared(keys)
     page = prepared_page(session, statements, cursor_values(keys.key, args.get("cursor")),
                          args["limit"])
-    total, exact = prepared_count(session, statements)
+    total, exact = list_fact(filtered and ("total", filtered),
+                             lambda: prepared_count(session, statements))
     url = next_url(page, args)
     body = b"".join((b'{"items":[', b",".join(items_of([row.id for row in page.rows])),
                      b'],"next":', orjson.dumps(url), b',"total":', str(total).encode(),

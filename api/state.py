@@ -35,8 +35,8 @@ class AppState:
 
     ``after_commit`` names what runs after every commit of the app's sessions, in order: the
     indexer drains the listing-change outbox (when the transaction wrote to it), then the
-    response cache replaces its change stamp (when the transaction wrote a table public reads
-    use; appended by ``api.cache.register_response_cache`` when the cache is on).
+    change stamp of the response cache and the lists' totals is replaced (when the transaction
+    wrote a table public reads use; appended by ``api.cache.register_change_stamp``).
     """
 
     config: Config

@@ -13,6 +13,7 @@ from api.field_masks import field_mask, masked
 from api.http import json_answer, preferred_language, public_url
 from api.jsonld import JSONLD_EXAMPLE, LD_JSON, organization
 from api.list_cards import page_items
+from api.list_facts import list_fact
 from api.oauth.protect import require_scope
 from api.pagination import counted_answer, spliced_answer
 from api.presenters.enterprises import listing_dump, managed_dump, summary_dump
@@ -64,7 +65,8 @@ class Enterprises(MethodView):
         where = ListingFilter(industry=args["industry"], channel=args["channel"],
                               region=args["region"], verified=args["verified"])
         language = preferred_language()
-        listing = browse_listings(db_session(), where, args["sort"], language)
+        listing = list_fact(("listing", where, args["sort"], language),
+                            lambda: browse_listings(db_session(), where, args["sort"], language))
         mask = field_mask(args["fields_"], _SUMMARY_SCHEMA)
         session = db_session()
         if args["open_now"]:
@@ -72,7 +74,7 @@ class Enterprises(MethodView):
                                   _LIST_SCHEMA, open_at=datetime.now(UTC), region=args["region"],
                                   mask=mask)
         return spliced_answer(keys_only(listing), args, lambda ids: page_items(
-            session, ids, language, mask, args["region"]))
+            session, ids, language, mask, args["region"]), filtered=where)
 
 
 @blp.route("/<string:enterprise_id>", parameters=[
