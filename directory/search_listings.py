@@ -135,24 +135,36 @@ def highlight_of(names: dict[str, str | None], aliases: Sequence[str], phones: I
     return Highlight("other", None)
 
 
-def _industries(session: Session, counts: dict[str, int]) -> list[IndustryCount]:
-    names = {row.id: {"zh-Hans": row.name_zh_hans, "zh-Hant": row.name_zh_hant, "en": row.name_en}
-             for row in session.connection().execute(_INDUSTRY_NAMES, {"ids": list(counts)})
-             } if counts else {}
+IndustryNames = dict[str, dict[str, str | None]]
+
+
+def industry_names(session: Session, ids: Sequence[str] | None = None) -> IndustryNames:
+    """The names by language of the industries *ids* (None: of every industry), by id."""
+    statement = (_ALL_INDUSTRY_NAMES if ids is None else _INDUSTRY_NAMES)
+    return {row.id: {"zh-Hans": row.name_zh_hans, "zh-Hant": row.name_zh_hant, "en": row.name_en}
+            for row in session.connection().execute(statement, {"ids": list(ids or ())})}
+
+
+def _industries(session: Session, counts: dict[str, int],
+                names: IndustryNames | None = None) -> list[IndustryCount]:
+    if names is None:
+        names = industry_names(session, list(counts)) if counts else {}
     return [IndustryCount(ident, count, names.get(ident))
             for ident, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 _industry = Industry.__table__
-_INDUSTRY_NAMES = (select(_industry.c.id, _industry.c.name_zh_hans, _industry.c.name_zh_hant,
-                          _industry.c.name_en)
-                   .where(_industry.c.id.in_(bindparam("ids", expanding=True))))
+_ALL_INDUSTRY_NAMES = select(_industry.c.id, _industry.c.name_zh_hans, _industry.c.name_zh_hant,
+                             _industry.c.name_en)
+_INDUSTRY_NAMES = _ALL_INDUSTRY_NAMES.where(_industry.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def facets_of(session: Session, results: SearchResults) -> Facets:
-    """The facets of *results*: the industries named, most matches first; the channel kinds."""
+def facets_of(session: Session, results: SearchResults, names: IndustryNames | None = None
+              ) -> Facets:
+    """The facets of *results*: the industries named (from *names*, every industry's, when
+    given), most matches first; the channel kinds."""
     kinds = sorted(results.facets.get("channel", {}).items(), key=lambda kv: (-kv[1], kv[0]))
-    return Facets(_industries(session, results.facets.get("industry", {})), kinds)
+    return Facets(_industries(session, results.facets.get("industry", {}), names), kinds)
 
 
 def found_listings(session: Session, results: SearchResults, query: AnalyzedQuery, *,

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from api.cache import ChangeStamp
 from api.list_facts import ListFacts
 from api.state import db_session
-from directory.models import Enterprise, EnterpriseRegion
+from directory.models import Enterprise, EnterpriseRegion, Industry
 from tests.conftest import BACKEND_PARAMS, client_over_records
 from tests.factories import enterprise
 from tests.helpers.statements import statements_run
@@ -73,6 +73,23 @@ def test_a_region_list_keeps_its_shape_until_a_write(client):
         session.commit()
     ids, ran = listed()
     assert ids == IDS and any("enterprise_regions" in statement for statement in ran)
+
+
+def test_search_names_its_facets_from_kept_names_that_follow_a_rename(client):
+    def facet() -> tuple[list[dict], list[str]]:
+        with statements_run(client.application.extensions["c800"].engine) as ran:
+            answer = client.get("/v1/search?q=icbc", headers={"Accept-Language": "en"})
+        return answer.get_json()["facets"]["industry"], [s for s, _ in ran]
+
+    assert facet()[0] == [{"id": "banking", "count": 5, "name": "Banking"}]
+    industries, ran = facet()
+    assert industries[0]["name"] == "Banking" and not [s for s in ran if "industries" in s]
+    state = client.application.extensions["c800"]
+    with state.sessions() as session:
+        session.get(Industry, "banking").name_en = "Banks"
+        session.commit()
+    assert facet()[0] == [{"id": "banking", "count": 5, "name": "Banks"}]
+    assert client.get("/v1/search?q=icbc&industry=no-such").status_code == 422
 
 
 class _Unreadable:
