@@ -245,7 +245,7 @@ def register_change_stamp(app: Flask, data_dir: Path, *, redis_url: str | None =
                           key_prefix: str = "c800") -> SharedStamp:
     """The change stamp of *app* (see the module docstring), replaced after each commit of its
     sessions that wrote a public table; made once, whether the response cache is on or not
-    (the lists' totals are kept by it too: ``api.list_counts``)."""
+    (what public lists share is kept by it too: ``api.list_facts``)."""
     if STAMP in app.extensions:
         return app.extensions[STAMP]
     stamp = SharedStamp(ChangeStamp(data_dir / "response-cache.stamp"), redis_url,

@@ -101,7 +101,7 @@ def spliced_answer(keys: Listing, args: dict[str, Any],
     session, statements = db_session(), prepared(keys)
     page = prepared_page(session, statements, cursor_values(keys.key, args.get("cursor")),
                          args["limit"])
-    total, exact = list_fact(filtered and ("total", filtered),
+    total, exact = list_fact(None if filtered is None else ("total", filtered),
                              lambda: prepared_count(session, statements))
     url = next_url(page, args)
     body = b"".join((b'{"items":[', b",".join(items_of([row.id for row in page.rows])),

@@ -138,10 +138,11 @@ def make_engine(database_url: str, *, sqlite_busy_timeout_ms: int = 5000, connec
         url = url.set(drivername="postgresql+psycopg")
     engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=pool_timeout,
                            connect_args={"connect_timeout": connect_timeout})
-    event.listen(engine, "checkout", _postgres_gone)
-    if statement_timeout_ms > 0 and url.get_backend_name() == "postgresql":
-        event.listen(engine, "connect", partial(_postgres_statement_timeout,
-                                                milliseconds=statement_timeout_ms))
+    if url.get_backend_name() == "postgresql":
+        event.listen(engine, "checkout", _postgres_gone)
+        if statement_timeout_ms > 0:
+            event.listen(engine, "connect", partial(_postgres_statement_timeout,
+                                                    milliseconds=statement_timeout_ms))
     return engine
 
 
