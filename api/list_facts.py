@@ -29,7 +29,10 @@ from flask import Flask, current_app
 from api.cache import STAMP, SharedStamp
 
 EXTENSION = "c800_list_facts"
-ENTRIES = 2048  # per worker; a region's shape holds up to 1,000 ids, the rest a few hundred bytes
+# Per worker. A region's shape holds up to 1,000 ids (tens of KB with the statements built for
+# them), so a client walking every sparse region can make this hold a few tens of MB at most:
+# as many as directory.listings keeps built lists (512), which the shapes kept here keep alive.
+ENTRIES = 512
 T = TypeVar("T")
 
 
