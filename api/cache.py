@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,6 +56,7 @@ from sqlalchemy.sql.elements import TextClause
 
 import directory.registry as registry
 from api.http import preferred_language
+from api.state import get_marked
 
 log = logging.getLogger(__name__)
 EXTENSION = "c800_response_cache"
@@ -222,16 +223,13 @@ def not_after(moment: datetime | None) -> None:
         g.cache_expires = min(g.get("cache_expires", when), when)
 
 
+_CACHED = "_c800_cached"
+
+
 def cached(view):  # noqa: ANN001, ANN201 - decorator
     """Mark *view* as a public read whose answers may be kept (see the module docstring)."""
-    view._c800_cached = True
+    setattr(view, _CACHED, True)
     return view
-
-
-def _cacheable_endpoint(endpoint: str | None) -> bool:
-    view = current_app.view_functions.get(endpoint or "")
-    method = getattr(getattr(view, "view_class", None), "get", None)
-    return bool(getattr(method, "_c800_cached", False))
 
 
 def _next_minute(now: float) -> float:
@@ -297,7 +295,7 @@ def register_cache_lookup(app: Flask) -> None:
 
     @app.before_request
     def _serve() -> Response | None:
-        if request.method != "GET" or not _cacheable_endpoint(request.endpoint):
+        if request.method != "GET" or not get_marked(request.endpoint, _CACHED):
             return None
         key = (request.url, preferred_language(), request.headers.get("Accept", ""))
         stamp = cache.stamp.read()

@@ -182,10 +182,15 @@ def reads_only(view):  # noqa: ANN001, ANN201 - decorator
 
 
 def _reading() -> bool:
-    if not has_request_context() or request.method not in ("GET", "HEAD"):
-        return False
-    view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(getattr(getattr(view, "view_class", None), "get", None), _READS_ONLY, False))
+    return (has_request_context() and request.method in ("GET", "HEAD")
+            and get_marked(request.endpoint, _READS_ONLY))
+
+
+def get_marked(endpoint: str | None, mark: str) -> bool:
+    """Whether the GET of the view at *endpoint* carries *mark* (an attribute its decorators
+    set and copy outwards: ``reads_only`` here, ``api.cache.cached``)."""
+    view = current_app.view_functions.get(endpoint or "")
+    return bool(getattr(getattr(getattr(view, "view_class", None), "get", None), mark, False))
 
 
 def end_request_transaction() -> None:

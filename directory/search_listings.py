@@ -140,9 +140,10 @@ IndustryNames = dict[str, dict[str, str | None]]
 
 def industry_names(session: Session, ids: Sequence[str] | None = None) -> IndustryNames:
     """The names by language of the industries *ids* (None: of every industry), by id."""
-    statement = (_ALL_INDUSTRY_NAMES if ids is None else _INDUSTRY_NAMES)
+    rows = (session.connection().execute(_ALL_INDUSTRY_NAMES) if ids is None
+            else session.connection().execute(_INDUSTRY_NAMES, {"ids": list(ids)}))
     return {row.id: {"zh-Hans": row.name_zh_hans, "zh-Hant": row.name_zh_hant, "en": row.name_en}
-            for row in session.connection().execute(statement, {"ids": list(ids or ())})}
+            for row in rows}
 
 
 def _industries(session: Session, counts: dict[str, int],
@@ -168,14 +169,16 @@ def facets_of(session: Session, results: SearchResults, names: IndustryNames | N
 
 
 def found_listings(session: Session, results: SearchResults, query: AnalyzedQuery, *,
-                   language: str, region: str | None, at: datetime) -> FoundListings:
+                   language: str, region: str | None, at: datetime,
+                   names: IndustryNames | None = None) -> FoundListings:
     """The listings the search port found (*results*), in its order, each with its best contact
-    channels serving *region* at *at* and what matched *query*; the facets' industries named."""
+    channels serving *region* at *at* and what matched *query*; the facets' industries named
+    (from *names*, as :func:`facets_of`)."""
     rows = listings_in_order(session, results.ids)
     shown = {enterprise.id: [c for c in channels_for(enterprise, at, region, language)
                              if c.direction == "contact"][:MAIN_CHANNELS] for enterprise in rows}
     waits = expected_waits(session, [c for cs in shown.values() for c in cs], at)
     items = [FoundListing(enterprise, shown[enterprise.id], highlight(enterprise, query, language))
              for enterprise in rows]
-    facets = facets_of(session, results)
+    facets = facets_of(session, results, names)
     return FoundListings(items, waits, facets.industries, facets.channel_kinds)

@@ -125,7 +125,7 @@ class Search(MethodView):
                     "next": url}
         else:
             facets = found_listings(session, results, query.analyzed, language=language,
-                                    region=args["region"], at=now)
+                                    region=args["region"], at=now, names=names)
             body = _RESULTS_SCHEMA.dump({
                 "items": found_dump(facets, language=language, platform=args["platform"],
                                     region=args["region"], at=now),
