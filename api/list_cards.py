@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import orjson
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from api.field_masks import Mask, masked
@@ -25,12 +26,15 @@ from directory.regions import serves
 from directory.summaries import listing_summaries
 
 
-def summary_cards(session: Session, ids: Sequence[str], language: str
+def summary_cards(session: Session, ids: Sequence[str], language: str,
+                  ready: dict[str, tuple[bytes, bytes]] | None = None
                   ) -> dict[str, tuple[bytes, bytes]]:
     """The cards (without ``url``) in *language* of the listed ones of *ids*, each with its
-    listing's ways in (JSON ``[[kind, regions], ...]``): kept ones, and the others made now
-    (and kept)."""
-    cards = {ident: kept for ident, kept in cards_and_ways_ready(session, ids, language).items()
+    listing's ways in (JSON ``[[kind, regions], ...]``): kept ones (read now, or *ready*: those
+    already read with the ids), and the others made now (and kept)."""
+    if ready is None:
+        ready = cards_and_ways_ready(session, ids, language)
+    cards = {ident: kept for ident, kept in ready.items()
              if kept[1]}  # a card kept without its ways (none should be) is made again
     missing = [ident for ident in ids if ident not in cards]
     if not missing:
@@ -46,19 +50,23 @@ def summary_cards(session: Session, ids: Sequence[str], language: str
     return cards
 
 
-def page_items(session: Session, ids: Sequence[str], language: str, mask: Mask | None = None,
+def page_items(session: Session, rows: Sequence[Row], language: str, mask: Mask | None = None,
                region: str | None = None) -> list[bytes]:
-    """The items of a page of the listings *ids* (in that order, those still listed), each as
-    its JSON: the card with its share link; with *mask*, only the fields it names; with
-    *region*, the kinds of way in are those serving it (from the ways kept with the card)."""
-    cards = summary_cards(session, ids, language)
+    """The items of a page of listings (*rows* of a statement ``with_cards`` made, in their
+    order; those still listed), each as its JSON: the card with its share link; with *mask*,
+    only the fields it names; with *region*, the kinds of way in are those serving it (from
+    the ways kept with the card)."""
+    ids = [row.id for row in rows]
+    cards = summary_cards(session, ids, language, {
+        row.id: (row.card, row.ways) for row in rows if row.card is not None})
     items = []
+    base = share_url("")
     for ident in ids:
         kept = cards.get(ident)
         if kept is None:
             continue
         card, ways = kept
-        url = share_url(ident)
+        url = base + ident
         if mask is None and region is None:
             items.append(card[:-1] + b',"url":' + orjson.dumps(url) + b"}")
             continue

@@ -92,19 +92,22 @@ def counted_answer(listing: Listing, args: dict[str, Any], dump: Callable[[Any],
 
 def spliced_answer(keys: Listing, args: dict[str, Any],
                    items_of: Callable[[list[Any]], list[bytes]], *,
-                   filtered: Hashable | None = None) -> Response:
+                   filtered: Hashable | None = None,
+                   attach: Callable[[Select, Key], Select] | None = None,
+                   bound: dict[str, Any] | None = None) -> Response:
     """A public list's page with its ``total``, like :func:`counted_answer`, whose
-    items come as their JSON (*items_of*: a page's ids -> their items, in order) and are
+    items come as their JSON (*items_of*: a page's rows -> their items, in order) and are
     spliced into the answer without being parsed. *keys* is built once per list (its
-    statements are: ``directory.pages.prepared``). *filtered*: what names the list's rows
-    (its filter, not its order or page), under which its total is kept (``api.list_facts``)."""
-    session, statements = db_session(), prepared(keys)
+    statements are: ``directory.pages.prepared``, with *attach* and the values *bound* of
+    what it adds). *filtered*: what names the list's rows (its filter, not its order or page),
+    under which its total is kept (``api.list_facts``)."""
+    session, statements = db_session(), prepared(keys, attach)
     page = prepared_page(session, statements, cursor_values(keys.key, args.get("cursor")),
-                         args["limit"])
+                         args["limit"], bound)
     total, exact = list_fact(None if filtered is None else ("total", filtered),
                              lambda: prepared_count(session, statements))
     url = next_url(page, args)
-    body = b"".join((b'{"items":[', b",".join(items_of([row.id for row in page.rows])),
+    body = b"".join((b'{"items":[', b",".join(items_of(page.rows)),
                      b'],"next":', orjson.dumps(url), b',"total":', str(total).encode(),
                      b',"total_exact":', b"true" if exact else b"false", b"}\n"))
     response = Response(body, mimetype="application/json")

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, bindparam, select, text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, Select, String, and_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.db import Base, table_facts
 from directory.models import Enterprise
+from directory.pages import Key
 
 # Tables whose rows a listing's public answer is made of: (table, how a row names its listing).
 ENTERPRISE_KEYED = ("enterprises", "enterprise_regions", "channels", "notices", "claims", "tips")
@@ -98,6 +99,21 @@ _READY = (select(_reads.c.body).join(_listings, _listings.c.id == _reads.c.enter
           .where(_reads.c.enterprise_id == bindparam("id"), *_fresh(_reads)))
 _FOUND_MANY = _kept_many(_reads, _reads.c.generation, _reads.c.found)
 _CARDS_WAYS = _kept_many(_cards, _cards.c.card, _cards.c.ways)
+
+
+def with_cards(page: Select, key: Key) -> Select:
+    """*page* (a list page's statement: the listings' ids and *key*'s columns, in its order)
+    with each row's kept card and ways in the bound ``language``, as :func:`cards_and_ways_ready`
+    reads them (both NULL where none was made from the listing as it is), in the same order:
+    a page and its items in one statement (``directory.pages.prepared``'s *attach*)."""
+    rows = page.add_columns(_listings.c.read_generation.label("kept_generation")).subquery()
+    kept = and_(_cards.c.enterprise_id == rows.c.id, _cards.c.language == bindparam("language"),
+                _cards.c.generation == rows.c.kept_generation)
+    shown = [column for column in rows.c if column.key != "kept_generation"]
+    order = [rows.c[column.key].desc() if descending else rows.c[column.key]
+             for column, descending in key.columns]
+    return (select(*shown, _cards.c.card, _cards.c.ways)
+            .select_from(rows.outerjoin(_cards, kept)).order_by(*order))
 
 
 def found_ready(session: Session, enterprise_ids: Sequence[str], language: str

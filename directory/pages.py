@@ -188,26 +188,33 @@ class Prepared:
 
 
 @lru_cache(maxsize=512)
-def prepared(listing: Listing) -> tuple[Prepared, ...]:
+def prepared(listing: Listing, attach: Callable[[Select, Key], Select] | None = None
+             ) -> tuple[Prepared, ...]:
     """The statements of *listing*'s pages (one set per part, if it has parts), for a listing
     that is itself built once (the same object for the same list: the cache knows it by
-    identity)."""
+    identity). *attach* (a page's statement and the key -> a statement of the same rows in the
+    same order, with more columns) brings what the page's rows are shown with in the same
+    statement (``directory.listing_reads.with_cards``)."""
     key = listing.key
     bound = tuple(bindparam(f"k{n}", type_=column.type) for n, (column, _d) in enumerate(key.columns))
     statements = []
     for part in listing.parts or (Part(listing.query),):
         page = part.query.order_by(*key.order_by()).limit(bindparam("limit"))
-        statements.append(Prepared(key, page, page.where(key.after(bound)),
-                                   part.count if part.count is not None
+        after = page.where(key.after(bound))
+        if attach is not None:
+            page, after = attach(page, key), attach(after, key)
+        statements.append(Prepared(key, page, after, part.count if part.count is not None
                                    else _counted(part.query, part.bound), part.bound))
     return tuple(statements)
 
 
 def prepared_page(session: Session, prepared: tuple[Prepared, ...],
-                  after: Sequence[KeyValue] | None, limit: int) -> Page:
-    """As :func:`keyset_page` for rows of columns, from the statements built once; the pages
-    of a listing's parts merged in its order."""
-    params = {"limit": limit + 1}
+                  after: Sequence[KeyValue] | None, limit: int,
+                  bound: dict[str, Any] | None = None) -> Page:
+    """As :func:`keyset_page` for rows of columns, from the statements built once (with
+    *bound*: the values of their other parameters); the pages of a listing's parts merged in
+    its order."""
+    params = {"limit": limit + 1, **(bound or {})}
     if after is not None:
         params.update((f"k{n}", value) for n, value in enumerate(after))
     rows = []

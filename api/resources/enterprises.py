@@ -33,6 +33,7 @@ from api.smorest import READ_HEADERS, Blueprint, path_parameter, public_read
 from api.state import db_session
 from api.writes import ETAG_HEADER, edit, json_body, json_body_doc, protected_doc, with_etag
 from directory.listing_detail import listing_detail
+from directory.listing_reads import with_cards
 from directory.listings import ListingFilter, browse_listings
 from directory.self_service import edit_listing
 from directory.summaries import keys_only
@@ -73,8 +74,9 @@ class Enterprises(MethodView):
             return counted_answer(listing, args, lambda e: summary_dump(e, language, args["region"]),
                                   _LIST_SCHEMA, open_at=datetime.now(UTC), region=args["region"],
                                   mask=mask)
-        return spliced_answer(keys_only(listing), args, lambda ids: page_items(
-            session, ids, language, mask, args["region"]), filtered=where)
+        return spliced_answer(keys_only(listing), args, lambda rows: page_items(
+            session, rows, language, mask, args["region"]), filtered=where, attach=with_cards,
+            bound={"language": language})
 
 
 @blp.route("/<string:enterprise_id>", parameters=[
