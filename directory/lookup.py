@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from directory.lookup_input import LookupInputError, ParsedInput, parse_input
@@ -78,16 +78,19 @@ class NamedChannel:
 
 
 _keys_table, _channels, _listings = LookupKey.__table__, Channel.__table__, Enterprise.__table__
-# built once (Core: no ORM work per lookup); each read by its own index (a join, or a status
-# condition beside the ids, lets SQLite's planner scan every listing of a status instead)
-_KEYS = (select(_keys_table.c.enterprise_id, _keys_table.c.channel_id)
-         .where(_keys_table.c.key.in_(bindparam("keys", expanding=True)))
-         .order_by(_keys_table.c.enterprise_id, _keys_table.c.id))
-_LISTINGS = select(_listings.c.id, _listings.c.prominence, _listings.c.status).where(
-    _listings.c.id.in_(bindparam("ids", expanding=True)))
-_NAMED = select(*(_channels.c[name] for name in NamedChannel.__dataclass_fields__)).where(
-    _channels.c.id.in_(bindparam("ids", expanding=True)))
-
+_NAMED_COLUMNS = tuple(NamedChannel.__dataclass_fields__)
+# built once (Core: no ORM work per lookup): the keys found, each with its listing's prominence
+# when listed and the channel it names. Outer joins, driven by the keys' index: SQLite keeps a
+# LEFT JOIN's left table outermost, where an inner join (or a status condition beside the
+# ids) lets its planner scan every listing of a status instead.
+_FOUND = (select(_keys_table.c.enterprise_id, _keys_table.c.channel_id, _listings.c.prominence,
+                 *(_channels.c[name].label(f"named_{name}") for name in _NAMED_COLUMNS))
+          .select_from(_keys_table
+                       .outerjoin(_listings, and_(_listings.c.id == _keys_table.c.enterprise_id,
+                                                  _listings.c.status == "active"))
+                       .outerjoin(_channels, _channels.c.id == _keys_table.c.channel_id))
+          .where(_keys_table.c.key.in_(bindparam("keys", expanding=True)))
+          .order_by(_keys_table.c.enterprise_id, _keys_table.c.id))
 
 @dataclass
 class LookupResult:
@@ -103,30 +106,23 @@ def _load(session: Session, keys: list[str], matched_by: str) -> list[Match]:
     """The matches of *keys* (active listings; a key naming a channel only with that channel
     shown and the listing's own), each listing and channel once, the most prominent listings
     first, without their summaries (:func:`_summarise` reads those of the matches shown): a
-    number many listings share costs three indexed reads, not a summary per listing."""
+    number many listings share costs one statement of indexed reads, not a summary per listing."""
     if not keys:
         return []
-    connection = session.connection()
-    rows = connection.execute(_KEYS, {"keys": keys}).all()
-    if not rows:
-        return []
-    prominence = {row.id: row.prominence for row in connection.execute(
-        _LISTINGS, {"ids": sorted({row.enterprise_id for row in rows})}) if row.status == "active"}
-    named = sorted({row.channel_id for row in rows
-                    if row.channel_id is not None and row.enterprise_id in prominence})
-    channels = {row.id: NamedChannel(*row) for row in connection.execute(
-        _NAMED, {"ids": named})} if named else {}
+    prominence: dict[str, int] = {}
     matches: list[Match] = []
     seen: set[tuple[str, str | None]] = set()
-    for row in rows:
-        if row.enterprise_id not in prominence or (row.enterprise_id, row.channel_id) in seen:
+    for row in session.connection().execute(_FOUND, {"keys": keys}):
+        enterprise_id, channel_id, listed, *named = row
+        if listed is None or (enterprise_id, channel_id) in seen:  # not listed, or seen
             continue
-        channel = channels.get(row.channel_id) if row.channel_id is not None else None
-        if row.channel_id is not None and (channel is None or channel.hidden
-                                           or channel.enterprise_id != row.enterprise_id):
+        prominence[enterprise_id] = listed
+        channel = NamedChannel(*named) if channel_id is not None and named[0] is not None else None
+        if channel_id is not None and (channel is None or channel.hidden
+                                       or channel.enterprise_id != enterprise_id):
             continue
-        seen.add((row.enterprise_id, row.channel_id))
-        matches.append(Match(row.enterprise_id, channel, matched_by))
+        seen.add((enterprise_id, channel_id))
+        matches.append(Match(enterprise_id, channel, matched_by))
     matches.sort(key=lambda match: -prominence[match.enterprise_id])  # stable: keys' order within
     return matches
 

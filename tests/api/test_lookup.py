@@ -341,5 +341,7 @@ def test_the_matches_summaries_are_the_kept_cards(client):
         assert ask(client, "955 88")["matches"] == first["matches"]
     statements = [statement for statement, _ in ran]
     assert sum("listing_cards" in statement for statement in statements) == 1, statements
+    # the keys with their listings and channels, then the cards (directory.lookup._FOUND)
+    assert len(statements) == 2 and "lookup_keys" in statements[0], statements
     assert not [s for s in statements if re.search(r"\bFROM channels\b", s)
                 and "min(channels.position)" in s], statements
