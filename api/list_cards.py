@@ -60,7 +60,7 @@ def page_items(session: Session, rows: Sequence[Row], language: str, mask: Mask 
     cards = summary_cards(session, ids, language, {
         row.id: (row.card, row.ways) for row in rows if row.card is not None})
     items = []
-    base = share_url("")
+    base = share_url("")  # every listing's share link: this and its id
     for ident in ids:
         kept = cards.get(ident)
         if kept is None:

@@ -57,13 +57,15 @@ def found_items(session: Session, ids: Sequence[str], query: AnalyzedQuery, *, l
         cards[ident] = read_card(blob)
         made.append((ident, generation, (body, blob)))
     keep_made(session, made, language)
-    return [search_item(cards[ident], query, language=language, region=region, at=at)
-            for ident in ids if ident in cards]
+    shared = share_url("")  # every listing's share link: this and its id
+    return [search_item(cards[ident], query, language=language, region=region, at=at,
+                        shared=shared) for ident in ids if ident in cards]
 
 
 def search_item(card: dict[str, Any], query: AnalyzedQuery, *, language: str,
-                region: str | None, at: datetime) -> dict[str, Any]:
-    """The search item of the listing whose search card (``api.found_cards``) is *card*."""
+                region: str | None, at: datetime, shared: str) -> dict[str, Any]:
+    """The search item of the listing whose search card (``api.found_cards``) is *card*
+    (*shared*: ``share_url("")``, the start of every share link)."""
     summary = card["summary"]
     kinds = summary["channel_kinds"]
     if region is not None:
@@ -80,7 +82,7 @@ def search_item(card: dict[str, Any], query: AnalyzedQuery, *, language: str,
     return {"id": summary["id"], "name": summary["name"], "names": summary["names"],
             "aliases": summary["aliases"], "industry": summary["industry"],
             "verified": summary["verified"], "website": summary["website"],
-            "channel_kinds": kinds, "url": share_url(summary["id"]),
+            "channel_kinds": kinds, "url": shared + summary["id"],
             "dissolved": summary["dissolved"], "channels": channels,
             "highlight": {"field": found.field, "text": found.text, "spans": found.spans}}
 

@@ -103,5 +103,6 @@ def share_page(detail: ListingDetail, *, language: str, at: datetime, url: str,
 
 
 def share_url(enterprise_id: str) -> str:
-    """The share link of a listing (its page ``/e/{id}``), at PUBLIC_BASE_URL."""
+    """The share link of a listing (its page ``/e/{id}``), at PUBLIC_BASE_URL: ``share_url("")``
+    followed by the id (a page of items makes that start once)."""
     return public_url(f"/e/{enterprise_id}")
