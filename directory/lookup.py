@@ -92,6 +92,7 @@ _FOUND = (select(_keys_table.c.enterprise_id, _keys_table.c.channel_id, _listing
           .where(_keys_table.c.key.in_(bindparam("keys", expanding=True)))
           .order_by(_keys_table.c.enterprise_id, _keys_table.c.id))
 
+
 @dataclass
 class LookupResult:
     input: ParsedInput
