@@ -138,26 +138,15 @@ def highlight_of(names: dict[str, str | None], aliases: Sequence[str], phones: I
 IndustryNames = dict[str, dict[str, str | None]]
 
 
-def industry_names(session: Session, ids: Sequence[str] | None = None) -> IndustryNames:
-    """The names by language of the industries *ids* (None: of every industry), by id."""
-    rows = (session.connection().execute(_ALL_INDUSTRY_NAMES) if ids is None
-            else session.connection().execute(_INDUSTRY_NAMES, {"ids": list(ids)}))
+def industry_names(session: Session) -> IndustryNames:
+    """The names by language of every industry, by id (a few dozen rows)."""
     return {row.id: {"zh-Hans": row.name_zh_hans, "zh-Hant": row.name_zh_hant, "en": row.name_en}
-            for row in rows}
-
-
-def _industries(session: Session, counts: dict[str, int],
-                names: IndustryNames | None = None) -> list[IndustryCount]:
-    if names is None:
-        names = industry_names(session, list(counts)) if counts else {}
-    return [IndustryCount(ident, count, names.get(ident))
-            for ident, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+            for row in session.connection().execute(_INDUSTRY_NAMES)}
 
 
 _industry = Industry.__table__
-_ALL_INDUSTRY_NAMES = select(_industry.c.id, _industry.c.name_zh_hans, _industry.c.name_zh_hant,
-                             _industry.c.name_en)
-_INDUSTRY_NAMES = _ALL_INDUSTRY_NAMES.where(_industry.c.id.in_(bindparam("ids", expanding=True)))
+_INDUSTRY_NAMES = select(_industry.c.id, _industry.c.name_zh_hans, _industry.c.name_zh_hant,
+                         _industry.c.name_en)
 
 
 def facets_of(session: Session, results: SearchResults, names: IndustryNames | None = None
@@ -165,7 +154,12 @@ def facets_of(session: Session, results: SearchResults, names: IndustryNames | N
     """The facets of *results*: the industries named (from *names*, every industry's, when
     given), most matches first; the channel kinds."""
     kinds = sorted(results.facets.get("channel", {}).items(), key=lambda kv: (-kv[1], kv[0]))
-    return Facets(_industries(session, results.facets.get("industry", {}), names), kinds)
+    counts = results.facets.get("industry", {})
+    if names is None:
+        names = industry_names(session) if counts else {}
+    industries = [IndustryCount(ident, count, names.get(ident))
+                  for ident, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return Facets(industries, kinds)
 
 
 def found_listings(session: Session, results: SearchResults, query: AnalyzedQuery, *,
