@@ -12,6 +12,7 @@ full path gives (``tests/api/test_list_cards.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import orjson
 from sqlalchemy import Row
@@ -67,13 +68,39 @@ def page_items(session: Session, rows: Sequence[Row], language: str, mask: Mask 
             continue
         card, ways = kept
         url = base + ident
-        if mask is None and region is None:
+        if mask is None:
+            if region is not None:
+                card = _serving_region(card, ways, region)
             items.append(card[:-1] + b',"url":' + orjson.dumps(url) + b"}")
             continue
         item = orjson.loads(card)
         item["url"] = url
         if region is not None:
-            item["channel_kinds"] = list(dict.fromkeys(
-                kind for kind, regions in orjson.loads(ways) if serves(regions, region)))
+            item["channel_kinds"] = orjson.loads(_kinds_serving(ways, region))
         items.append(orjson.dumps(masked([item], mask)[0] if mask is not None else item))
     return items
+
+
+_KINDS = b',"channel_kinds":['
+
+
+def _serving_region(card: bytes, ways: bytes, region: str) -> bytes:
+    """*card* whose ``channel_kinds`` are those of its *ways* that serve *region*, written in
+    place: no key or value of a card holds ``,"channel_kinds":[`` but that one (a quote inside a
+    string is escaped), and kinds are plain words (no ``]``)."""
+    start = card.find(_KINDS)
+    if start < 0:  # not a card summary_answer made: through its parsed form
+        item = orjson.loads(card)
+        item["channel_kinds"] = orjson.loads(_kinds_serving(ways, region))
+        return orjson.dumps(item)
+    end = card.index(b"]", start + len(_KINDS))
+    return card[:start + len(_KINDS) - 1] + _kinds_serving(ways, region) + card[end + 1:]
+
+
+@lru_cache(maxsize=4096)
+def _kinds_serving(ways: bytes, region: str) -> bytes:
+    """The kinds (JSON list, each once, in order) of the *ways* in (``[[kind, regions], ...]``)
+    that serve *region*: a page's listings share a few sets of ways, and a region list's pages
+    ask the same region."""
+    return orjson.dumps(list(dict.fromkeys(
+        kind for kind, regions in orjson.loads(ways) if serves(regions, region))))

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
@@ -181,8 +181,8 @@ class Prepared:
     (bound as ``k0``, ``k1``, ...), both with the bound ``limit``, and its count."""
 
     key: Key
-    first: Select
-    after: Select
+    first: Select | None  # None: this part's rows come in the first part's statements
+    after: Select | None
     count: Select
     bound: int = EXACT_COUNT_UP_TO  # the count counts up to this many rows (then one more)
 
@@ -190,45 +190,52 @@ class Prepared:
 @lru_cache(maxsize=512)
 def prepared(listing: Listing, attach: Callable[[Select, Key], Select] | None = None
              ) -> tuple[Prepared, ...]:
-    """The statements of *listing*'s pages (one set per part, if it has parts), for a listing
-    that is itself built once (the same object for the same list: the cache knows it by
-    identity). *attach* (a page's statement and the key -> a statement of the same rows in the
-    same order, with more columns) brings what the page's rows are shown with in the same
-    statement (``directory.listing_reads.with_cards``)."""
+    """The statements of *listing*'s pages (those of its parts' pages merged into one, if it
+    has parts) and of its count (one per part), for a listing that is itself built once (the
+    same object for the same list: the cache knows it by identity). *attach* (a page's
+    statement and the key -> a statement of the same rows in the same order, with more
+    columns) brings what the page's rows are shown with in the same statement
+    (``directory.listing_reads.with_cards``), each part's before they are merged."""
     key = listing.key
     bound = tuple(bindparam(f"k{n}", type_=column.type) for n, (column, _d) in enumerate(key.columns))
-    statements = []
-    for part in listing.parts or (Part(listing.query),):
-        page = part.query.order_by(*key.order_by()).limit(bindparam("limit"))
-        after = page.where(key.after(bound))
-        if attach is not None:
-            page, after = attach(page, key), attach(after, key)
-        statements.append(Prepared(key, page, after, part.count if part.count is not None
-                                   else _counted(part.query, part.bound), part.bound))
-    return tuple(statements)
+    parts = listing.parts or (Part(listing.query),)
+    pages = [part.query.order_by(*key.order_by()).limit(bindparam("limit")) for part in parts]
+    afters = [page.where(key.after(bound)) for page in pages]
+    if attach is not None:
+        pages, afters = [attach(page, key) for page in pages], [attach(a, key) for a in afters]
+    page, after = (pages[0], afters[0]) if len(parts) == 1 else (_merged(pages, key),
+                                                                 _merged(afters, key))
+    return tuple(Prepared(key, page if n == 0 else None, after if n == 0 else None,
+                          part.count if part.count is not None else _counted(part.query, part.bound),
+                          part.bound) for n, part in enumerate(parts))
+
+
+def _merged(pages: list[Select], key: Key) -> Select:
+    """The first ``limit`` rows, in *key*'s order, of the pages of disjoint parts (each read in
+    that order from an index of its own, up to ``limit`` rows): one statement, ``UNION ALL`` of
+    the parts' pages then ordered and cut, instead of a statement per part merged here (each
+    part's page then sent whole, ``limit`` rows more than the page)."""
+    rows = union_all(*(select(*page.subquery().c) for page in pages)).subquery()
+    order = [rows.c[column.key].desc() if descending else rows.c[column.key]
+             for column, descending in key.columns]
+    return select(*rows.c).order_by(*order).limit(bindparam("limit"))
 
 
 def prepared_page(session: Session, prepared: tuple[Prepared, ...],
                   after: Sequence[KeyValue] | None, limit: int,
                   bound: dict[str, Any] | None = None) -> Page:
     """As :func:`keyset_page` for rows of columns, from the statements built once (with
-    *bound*: the values of their other parameters); the pages of a listing's parts merged in
-    its order."""
+    *bound*: the values of their other parameters), one statement whatever the listing's
+    parts."""
     params = {"limit": limit + 1, **(bound or {})}
     if after is not None:
         params.update((f"k{n}", value) for n, value in enumerate(after))
-    rows = []
-    for statements in prepared:
-        rows += session.connection().execute(
-            statements.first if after is None else statements.after, params).all()
-    key = prepared[0].key
-    if len(prepared) > 1:  # every key of these lists goes one way (directory/listings.py)
-        descending = {desc for _column, desc in key.columns}
-        assert len(descending) == 1, "parts of a list whose key goes both ways"  # noqa: S101
-        rows.sort(key=key.of, reverse=descending.pop())
+    statements = prepared[0]  # a listing's parts are read in its first part's statements
+    rows = session.connection().execute(
+        statements.first if after is None else statements.after, params).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, key.of(rows[-1]) if more and rows else None)
+    return Page(rows, statements.key.of(rows[-1]) if more and rows else None)
 
 
 def prepared_count(session: Session, prepared: tuple[Prepared, ...]) -> tuple[int, bool]:
