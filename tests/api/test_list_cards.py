@@ -127,6 +127,10 @@ def test_a_region_page_takes_its_kinds_from_the_ways_kept_with_the_card(client):
     with statements_run(client.application.extensions["c800"].engine) as ran:
         assert _item(client, RICH, query)["channel_kinds"] == ["webchat", "email"]
     assert not [statement for statement, _ in ran if re.search(r"\bchannels\b", statement)]
+    # the page's two parts (national, regional: directory/serving.py) and their cards are one
+    # statement, merged and cut by the database
+    pages = [statement for statement, _ in ran if "listing_cards" in statement]
+    assert len(pages) == 1 and "UNION ALL" in pages[0], pages
     # a change to a channel's regions is a new generation: card and ways are made again
     _write(client, "UPDATE channels SET regions = :regions WHERE enterprise_id = :id "
            "AND kind = 'social'", regions='["HK"]', id=RICH)
