@@ -328,3 +328,18 @@ def test_a_region_found_dense_is_not_looked_at_again_for_a_while(app, monkeypatc
         clock[0] += serving.DENSE_KEPT_SECONDS + 1
         assert serving.regional_ids(session, "440300") == few
         session.rollback()
+
+
+def test_kinds_serving_a_region_are_written_into_the_card_in_place():
+    """The kinds serving a region replace the card's own, bytes around them untouched; a name
+    that spells the key inside its string does not fool it; a card without them gets them."""
+    from api.list_cards import _serving_region
+
+    ways = orjson.dumps([["phone", []], ["email", ["HK"]], ["webchat", ["US"]], ["phone", ["US"]]])
+    card = orjson.dumps({"id": "ent_1", "name": 'x,"channel_kinds":["sms"]',
+                         "channel_kinds": ["phone", "email", "webchat"], "dissolved": None})
+    assert orjson.loads(_serving_region(card, ways, "US")) == {
+        **orjson.loads(card), "channel_kinds": ["phone", "webchat"]}
+    assert orjson.loads(_serving_region(card, ways, "HK"))["channel_kinds"] == ["phone", "email"]
+    bare = orjson.dumps({"id": "ent_1"})
+    assert orjson.loads(_serving_region(bare, ways, "CN")) == {"id": "ent_1", "channel_kinds": ["phone"]}
