@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from directory.listing_reads import ListingCard
 from directory.lookup_input import LookupInputError, ParsedInput, parse_input
 from directory.lookup_keys import LookupKey, ascii_host, public_suffix, registrable_domain
 from directory.mailboxes import MAILBOX_PROVIDERS  # where anyone can have a mailbox (a package's list)
@@ -62,6 +63,9 @@ class Match:
     matched_by: str
     # what lookup shows of the listing (read lean), only for the matches an answer shows
     enterprise: ListingSummary | None = None
+    # the listing's kept list card and ways in the language asked (``directory.listing_reads.
+    # ListingCard``), read with the match when they were made from the listing as it is
+    kept: tuple[bytes, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,16 +82,23 @@ class NamedChannel:
 
 
 _keys_table, _channels, _listings = LookupKey.__table__, Channel.__table__, Enterprise.__table__
+_cards = ListingCard.__table__
 _NAMED_COLUMNS = tuple(NamedChannel.__dataclass_fields__)
 # built once (Core: no ORM work per lookup): the keys found, each with its listing's prominence
-# when listed and the channel it names. Outer joins, driven by the keys' index: SQLite keeps a
-# LEFT JOIN's left table outermost, where an inner join (or a status condition beside the
-# ids) lets its planner scan every listing of a status instead.
+# when listed, the channel it names and the listing's list card kept in the bound ``language``
+# when made from the listing as it is (none for a language of no card, ""). Outer joins,
+# driven by the keys' index: SQLite keeps a LEFT JOIN's left table outermost, where an inner
+# join (or a status condition beside the ids) lets its planner scan every listing of a status
+# instead.
 _FOUND = (select(_keys_table.c.enterprise_id, _keys_table.c.channel_id, _listings.c.prominence,
+                 _cards.c.card, _cards.c.ways,
                  *(_channels.c[name].label(f"named_{name}") for name in _NAMED_COLUMNS))
           .select_from(_keys_table
                        .outerjoin(_listings, and_(_listings.c.id == _keys_table.c.enterprise_id,
                                                   _listings.c.status == "active"))
+                       .outerjoin(_cards, and_(_cards.c.enterprise_id == _listings.c.id,
+                                               _cards.c.language == bindparam("language"),
+                                               _cards.c.generation == _listings.c.read_generation))
                        .outerjoin(_channels, _channels.c.id == _keys_table.c.channel_id))
           .where(_keys_table.c.key.in_(bindparam("keys", expanding=True)))
           .order_by(_keys_table.c.enterprise_id, _keys_table.c.id))
@@ -103,18 +114,19 @@ class LookupResult:
     phone_type: str | None = None
 
 
-def _load(session: Session, keys: list[str], matched_by: str) -> list[Match]:
+def _load(session: Session, keys: list[str], matched_by: str, language: str = "") -> list[Match]:
     """The matches of *keys* (active listings; a key naming a channel only with that channel
     shown and the listing's own), each listing and channel once, the most prominent listings
-    first, without their summaries (:func:`_summarise` reads those of the matches shown): a
-    number many listings share costs one statement of indexed reads, not a summary per listing."""
+    first, without their summaries (:func:`_summarise` reads those of the matches shown), with
+    their listings' list cards kept in *language*: a number many listings share costs one
+    statement of indexed reads, not a summary per listing."""
     if not keys:
         return []
     prominence: dict[str, int] = {}
     matches: list[Match] = []
     seen: set[tuple[str, str | None]] = set()
-    for row in session.connection().execute(_FOUND, {"keys": keys}):
-        enterprise_id, channel_id, listed, *named = row
+    for row in session.connection().execute(_FOUND, {"keys": keys, "language": language}):
+        enterprise_id, channel_id, listed, card, ways, *named = row
         if listed is None or (enterprise_id, channel_id) in seen:  # not listed, or seen
             continue
         prominence[enterprise_id] = listed
@@ -123,7 +135,8 @@ def _load(session: Session, keys: list[str], matched_by: str) -> list[Match]:
                                        or channel.enterprise_id != enterprise_id):
             continue
         seen.add((enterprise_id, channel_id))
-        matches.append(Match(enterprise_id, channel, matched_by))
+        matches.append(Match(enterprise_id, channel, matched_by,
+                             kept=(card, ways) if card is not None and ways else None))
     matches.sort(key=lambda match: -prominence[match.enterprise_id])  # stable: keys' order within
     return matches
 
@@ -138,10 +151,10 @@ def _summarise(session: Session, matches: list[Match]) -> list[Match]:
     return [match for match in matches if match.enterprise is not None]
 
 
-def _phone(session: Session, parsed: ParsedInput) -> LookupResult:
+def _phone(session: Session, parsed: ParsedInput, language: str) -> LookupResult:
     info = classify_phone(parsed.normalized)
     forms = sorted(equivalent_forms(parsed.normalized) | {parsed.normalized})
-    matches = [m for m in _load(session, [f"tel:{f}" for f in forms], "phone")
+    matches = [m for m in _load(session, [f"tel:{f}" for f in forms], "phone", language)
                if m.channel is not None and m.channel.checked_kind in NUMBER_KINDS]
     result = LookupResult(parsed, bool(matches), matches[:MATCHES_SHOWN], phone_type=info.kind)
     if not matches:
@@ -153,10 +166,10 @@ def _phone(session: Session, parsed: ParsedInput) -> LookupResult:
     return result
 
 
-def _domain_matches(session: Session, domain: str | None) -> list[Match]:
+def _domain_matches(session: Session, domain: str | None, language: str) -> list[Match]:
     if not domain:
         return []
-    return _load(session, [f"dom:{domain}"], "domain")
+    return _load(session, [f"dom:{domain}"], "domain", language)
 
 
 def _imitated(session: Session, parsed: ParsedInput) -> Match | None:
@@ -208,11 +221,11 @@ def _flag_imitation(session: Session, parsed: ParsedInput, result: LookupResult)
         result.hint_args["imitated"] = names["zh-Hans"] or names["en"] or names["zh-Hant"] or ""
 
 
-def _web(session: Session, parsed: ParsedInput) -> LookupResult:
+def _web(session: Session, parsed: ParsedInput, language: str) -> LookupResult:
     if parsed.trick in ("ip_address", "unsafe_scheme"):
         return LookupResult(parsed, False, hint_code=parsed.trick)
     args = {"domain": parsed.domain or parsed.host or ""}
-    matches = _domain_matches(session, parsed.domain)
+    matches = _domain_matches(session, parsed.domain, language)
     pages = [Match(m.enterprise_id, m.channel, "url") for m in matches
              if m.channel is not None and _same_page(m.channel, parsed)]
     if parsed.domain in SHARED_DOMAINS and parsed.path.strip("/"):
@@ -232,8 +245,8 @@ def _web(session: Session, parsed: ParsedInput) -> LookupResult:
     return result
 
 
-def _email(session: Session, parsed: ParsedInput) -> LookupResult:
-    exact = [m for m in _load(session, [f"mail:{parsed.normalized}"], "email")
+def _email(session: Session, parsed: ParsedInput, language: str) -> LookupResult:
+    exact = [m for m in _load(session, [f"mail:{parsed.normalized}"], "email", language)
              if m.channel is not None]
     args = {"domain": parsed.domain or parsed.host or ""}
     if exact:
@@ -242,7 +255,7 @@ def _email(session: Session, parsed: ParsedInput) -> LookupResult:
                             "official_sender" if sender else "official_contact", args)
     if parsed.domain in SHARED_DOMAINS:
         return LookupResult(parsed, False, hint_code="mailbox_provider", hint_args=args)
-    owners = _owners(_domain_matches(session, parsed.domain))
+    owners = _owners(_domain_matches(session, parsed.domain, language))
     result = LookupResult(parsed, bool(owners), owners[:MATCHES_SHOWN],
                           "official_domain" if owners else "unknown_email", args)
     if not owners:
@@ -250,21 +263,22 @@ def _email(session: Session, parsed: ParsedInput) -> LookupResult:
     return result
 
 
-def lookup(session: Session, text: str, *, summarise: bool = True) -> LookupResult:
+def lookup(session: Session, text: str, *, summarise: bool = True, language: str = "") -> LookupResult:
     """Answer "is this official?" for *text*; raise :class:`LookupInputError` for text that
     cannot be looked up (see :func:`parse_input`). The matches shown (at most
     ``MATCHES_SHOWN``, the most prominent listings first) carry their listings' summaries;
     without *summarise*, none: the caller reads them (and leaves out the listings no longer
-    listed), e.g. from the kept summaries of ``api/list_cards.py``."""
+    listed), e.g. from the kept summaries of ``api/list_cards.py``, which the matches carry
+    (``Match.kept``) when kept in *language* and fresh."""
     parsed = parse_input(text)
     if parsed.kind == "unknown":
         return LookupResult(parsed, False, hint_code="unrecognised")
     if parsed.kind == "phone":
-        result = _phone(session, parsed)
+        result = _phone(session, parsed, language)
     elif parsed.kind == "email":
-        result = _email(session, parsed)
+        result = _email(session, parsed, language)
     else:
-        result = _web(session, parsed)
+        result = _web(session, parsed, language)
     if summarise:
         result.matches = _summarise(session, result.matches)
     return result

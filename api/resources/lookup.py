@@ -36,9 +36,11 @@ class Lookup(MethodView):
         # q's validators refuse all the domain refuses (LookupInputError: empty, overlong, control
         # characters) with the same 422, naming the parameter
         session, language = db_session(), preferred_language()
-        result = lookup(session, args["q"], summarise=False)
-        # the matches' summaries from the kept list cards (one query; made and kept when missing)
+        result = lookup(session, args["q"], summarise=False, language=language)
+        # the matches' summaries from the kept list cards, read with the matches (made and kept
+        # when missing)
         ids = list(dict.fromkeys(match.enterprise_id for match in result.matches))
+        ready = {match.enterprise_id: match.kept for match in result.matches if match.kept}
         summaries = {ident: {**orjson.loads(card), "url": share_url(ident)}
-                     for ident, (card, _ways) in summary_cards(session, ids, language).items()}
+                     for ident, (card, _ways) in summary_cards(session, ids, language, ready).items()}
         return json_answer(lookup_dump(result, args["q"], language, summaries=summaries))
