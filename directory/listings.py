@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from directory.errors import InvalidInput, NotFound
 from directory.models import LANGUAGES, Channel, Enterprise, EnterpriseRegion, Industry
 from directory.pages import Key, Listing
 from directory.regions import region_ancestors
-from directory.serving import region_parts, regional_ids
+from directory.serving import region_parts, regional_ids, written_in
 from directory.validation import ID_PATTERN
 
 ENTERPRISE_ID = re.compile(ID_PATTERN)
@@ -113,7 +113,7 @@ def _shape(session: Session, where: ListingFilter) -> _Shape:
 def _filtered(shape: _Shape, *, region: bool = True):  # noqa: ANN202 - a Select
     query = select(Enterprise).where(Enterprise.status == "active")
     if shape.industries is not None:
-        query = query.where(Enterprise.industry_id.in_(shape.industries))
+        query = query.where(written_in(Enterprise.industry_id, shape.industries))
     if shape.verified is not None:
         query = query.where(Enterprise.verified.is_(shape.verified))
     if shape.channel_ids is True:
@@ -121,7 +121,7 @@ def _filtered(shape: _Shape, *, region: bool = True):  # noqa: ANN202 - a Select
                                                 _ways_in(shape.channel))))
     elif shape.channel_ids is not None:
         # a constant the planners see (an empty IN is a subquery they run per row)
-        query = query.where(Enterprise.id.in_(shape.channel_ids) if shape.channel_ids else false())
+        query = query.where(written_in(Enterprise.id, shape.channel_ids))
     if region and shape.region is not None:  # national, or serving one of its ancestors
         query = query.where(or_(Enterprise.national == true(), exists().where(
             EnterpriseRegion.enterprise_id == Enterprise.id,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -88,8 +89,9 @@ _listed = ListedRegion.__table__
 _WITH_CODES = (select(_regions.c.enterprise_id).distinct()
                .where(_regions.c.code.in_(bindparam("codes", expanding=True)))
                .limit(SPARSE_REGIONAL + 1))
-# what a listing id is made of (``ent_`` and hex digits); anything else is bound, not written
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_]{1,32}")
+# what listing ids (``ent_`` and hex digits) and industry ids (words and ``-``) are made of;
+# anything else is bound, not written
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 # A region found to have more than SPARSE_REGIONAL listings with its codes is read by probes
@@ -114,16 +116,17 @@ def regional_ids(session: Session, region: str) -> tuple[str, ...] | None:
     return tuple(sorted(ids))
 
 
-def _one_of(ids: tuple[str, ...]) -> ColumnElement[bool]:
-    """``enterprises.id IN (ids)`` with the ids written into the SQL: the statements of a
-    region's list are built once per set of ids (``directory.pages.prepared``), while a bound
-    IN would make SQLAlchemy expand a parameter per id at each of their executions (about
-    a fifth of a region's page with 200 ids)."""
-    if not ids:  # a constant the planners see (an empty IN is a subquery per row)
+def written_in(column: Any, values: tuple[str, ...]) -> ColumnElement[bool]:
+    """``column IN (values)`` (a column of ``enterprises``) with the values written into the
+    SQL when each is a plain word (letters, digits, ``_`` and ``-``: ids and industry ids; any
+    other is bound): the statements of a list are built once per filter
+    (``directory.pages.prepared``), while a bound IN makes SQLAlchemy expand a parameter per
+    value at each of their executions (about a fifth of a region's page with 200 ids)."""
+    if not values:  # a constant the planners see (an empty IN is a subquery per row)
         return false()
-    if all(_PLAIN_ID.fullmatch(ident) for ident in ids):
-        return text("enterprises.id IN (" + ", ".join(f"'{ident}'" for ident in ids) + ")")
-    return Enterprise.id.in_(ids)
+    if all(_PLAIN_ID.fullmatch(value) for value in values):
+        return text(f"enterprises.{column.key} IN (" + ", ".join(f"'{value}'" for value in values) + ")")
+    return column.in_(values)
 
 
 def region_parts(query: Select, region: str, ids: tuple[str, ...] | None, *, plain: bool = False
@@ -136,7 +139,7 @@ def region_parts(query: Select, region: str, ids: tuple[str, ...] | None, *, pla
     national = Part(query.where(Enterprise.national == true()))
     regional = query.where(Enterprise.national == false())
     if ids is not None:  # constants the planners see
-        return national, Part(regional.where(_one_of(ids)))
+        return national, Part(regional.where(written_in(Enterprise.id, ids)))
     codes = region_ancestors(region)
     serves = exists().where(_regions.c.enterprise_id == Enterprise.id, _regions.c.code.in_(codes))
     listed = (regional.with_only_columns(literal(1)).order_by(None)

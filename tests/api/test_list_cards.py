@@ -343,3 +343,22 @@ def test_kinds_serving_a_region_are_written_into_the_card_in_place():
     assert orjson.loads(_serving_region(card, ways, "HK"))["channel_kinds"] == ["phone", "email"]
     bare = orjson.dumps({"id": "ent_1"})
     assert orjson.loads(_serving_region(bare, ways, "CN")) == {"id": "ent_1", "channel_kinds": ["phone"]}
+
+
+def test_an_industry_lists_ids_are_written_into_its_statements(client):
+    """A list by industry names the industry and those below it as constants of its SQL (its
+    statements are built once per filter): no parameter expanded per id at each page; the
+    page is the one the industries' listings make."""
+    from tests.helpers.statements import statements_run
+
+    with client.application.app_context():
+        below = set(db_session().scalars(text("SELECT id FROM industries WHERE parent_id = 'finance'")))
+    assert below  # finance has industries below it
+    with statements_run(client.application.extensions["c800"].engine) as ran:
+        answer = client.get("/v1/enterprises?industry=finance&limit=50").get_json()
+    pages = [statement for statement, _ in ran
+             if statement.startswith("SELECT") and "listing_cards" in statement]
+    assert len(pages) == 1 and "enterprises.industry_id IN ('finance', " in pages[0], pages
+    assert all(f"'{industry}'" in pages[0] for industry in below), pages
+    industries = {item["industry"] for item in answer["items"]}
+    assert industries and industries <= below | {"finance"}, industries
