@@ -146,18 +146,19 @@ def pinyin_keys(folded: str) -> tuple[str, str] | None:
     return "".join(syllables), "".join(s[0] if s.isalpha() else s for s in syllables)
 
 
-def pinyin_terms(folded: str) -> list[str]:
+@lru_cache(maxsize=16384)  # search highlights the same names again and again
+def pinyin_terms(folded: str) -> tuple[str, ...]:
     """Full pinyin and initials starting at every syllable, for prefix matching anywhere.
 
     ``招商银行`` -> zhaoshangyinhang, shangyinhang, yinhang, hang, zsyh, syh, yh, h.
     """
     if not _IS_HAN.search(folded):
-        return []
+        return ()
     syllables = _syllables(folded)
     initials = [s[0] if s.isalpha() else s for s in syllables]
     terms = ["".join(syllables[i:]) for i in range(len(syllables))]
     terms.extend("".join(initials[i:]) for i in range(len(initials)))
-    return list(dict.fromkeys(terms))
+    return tuple(dict.fromkeys(terms))
 
 
 def phone_terms(value: str) -> list[str]:
@@ -259,6 +260,12 @@ def _folded_display(display: str) -> tuple[str, tuple[int, ...]]:
     return "".join(folded), tuple(owner)
 
 
+@lru_cache(maxsize=4096)
+def _word_start(word: str) -> re.Pattern[str]:
+    """*word* where a word starts (not after a letter or digit)."""
+    return re.compile(r"(?<![^\W_])" + re.escape(word))
+
+
 def highlight_spans(display: str, query: AnalyzedQuery) -> list[tuple[int, int]]:
     """``[start, end)`` code-point spans of *display* that the query matched, merged.
 
@@ -266,13 +273,15 @@ def highlight_spans(display: str, query: AnalyzedQuery) -> list[tuple[int, int]]
     highlights for a simplified query and ``MOBILE`` for ``mobil``.
     """
     flat, owner = _folded_display(display)
-    needles = list(query.han)
     spans: list[tuple[int, int]] = []
-    for needle in needles:
-        for match in re.finditer(re.escape(needle), flat):
-            spans.append((owner[match.start()], owner[match.end() - 1] + 1))
+    for needle in query.han:  # every occurrence, none overlapping the one before
+        start = flat.find(needle) if needle else -1
+        while start >= 0:
+            end = start + len(needle)
+            spans.append((owner[start], owner[end - 1] + 1))
+            start = flat.find(needle, end)
     for word in query.words:
-        for match in re.finditer(r"(?<![^\W_])" + re.escape(word), flat):
+        for match in _word_start(word).finditer(flat):
             spans.append((owner[match.start()], owner[match.end() - 1] + 1))
     spans.sort()
     merged: list[tuple[int, int]] = []
