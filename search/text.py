@@ -260,7 +260,7 @@ def _folded_display(display: str) -> tuple[str, tuple[int, ...]]:
     return "".join(folded), tuple(owner)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # words people type: a few KB each at most (a query is <= 100 characters)
 def _word_start(word: str) -> re.Pattern[str]:
     """*word* where a word starts (not after a letter or digit)."""
     return re.compile(r"(?<![^\W_])" + re.escape(word))
