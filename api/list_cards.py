@@ -68,16 +68,14 @@ def page_items(session: Session, rows: Sequence[Row], language: str, mask: Mask 
             continue
         card, ways = kept
         url = base + ident
+        if region is not None:
+            card = _serving_region(card, ways, region)
         if mask is None:
-            if region is not None:
-                card = _serving_region(card, ways, region)
             items.append(card[:-1] + b',"url":' + orjson.dumps(url) + b"}")
             continue
         item = orjson.loads(card)
         item["url"] = url
-        if region is not None:
-            item["channel_kinds"] = orjson.loads(_kinds_serving(ways, region))
-        items.append(orjson.dumps(masked([item], mask)[0] if mask is not None else item))
+        items.append(orjson.dumps(masked([item], mask)[0]))
     return items
 
 
